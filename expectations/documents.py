@@ -1,0 +1,18 @@
+"""Expectations on the clean `documents` table."""
+
+import great_expectations as gx
+
+from expectations import schema_expectations
+from expectations.ingested import DATE_RANGE, DOC_ID_PATTERN
+from tasks.schemas import DOCUMENTS
+
+
+def expectations() -> list:
+    return schema_expectations(DOCUMENTS) + [
+        gx.expectations.ExpectColumnValuesToBeUnique(column="doc_id"),
+        gx.expectations.ExpectColumnValuesToMatchRegex(column="doc_id", regex=DOC_ID_PATTERN),
+        gx.expectations.ExpectColumnValuesToBeUnique(column="text_hash"),
+        gx.expectations.ExpectColumnValueLengthsToBeBetween(column="text", min_value=1),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="char_count", min_value=1),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="published_date", **DATE_RANGE),
+    ]

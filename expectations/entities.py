@@ -1,0 +1,13 @@
+"""Expectations on the `entities` table."""
+
+import great_expectations as gx
+
+from expectations import schema_expectations, span_expectations
+from tasks.schemas import ENTITIES, ENTITY_LABELS
+
+
+def expectations() -> list:
+    return schema_expectations(ENTITIES) + span_expectations() + [
+        gx.expectations.ExpectColumnValuesToBeInSet(column="label", value_set=list(ENTITY_LABELS)),
+        gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["doc_id", "start_char", "end_char", "label"]),
+    ]

@@ -1,0 +1,23 @@
+"""Expectations on the `numbers` table."""
+
+import great_expectations as gx
+
+from expectations import schema_expectations, span_expectations
+from tasks.schemas import NUMBER_KINDS, NUMBERS, QUALIFIERS
+
+# Beyond any amount news reports; also what rejects inf (NaN already fails the not-null check).
+MAX_ABS_VALUE = 1e18
+
+
+def expectations() -> list:
+    bounds = {"min_value": -MAX_ABS_VALUE, "max_value": MAX_ABS_VALUE}
+    return schema_expectations(NUMBERS) + span_expectations() + [
+        gx.expectations.ExpectColumnValuesToBeBetween(column="value", **bounds),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="value_low", **bounds),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="value_high", **bounds),
+        gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="value_high", column_B="value_low", or_equal=True, ignore_row_if="either_value_is_missing"),
+        gx.expectations.ExpectColumnValuesToBeInSet(column="kind", value_set=list(NUMBER_KINDS)),
+        gx.expectations.ExpectColumnValuesToBeInSet(column="qualifier", value_set=list(QUALIFIERS)),
+        gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["doc_id", "start_char", "end_char"]),
+    ]

@@ -1,0 +1,15 @@
+"""Expectations on the `quarantine` table."""
+
+import great_expectations as gx
+
+from expectations import schema_expectations
+from tasks.schemas import QUARANTINE, RECORD_KINDS, STAGES
+
+
+def expectations() -> list:
+    return schema_expectations(QUARANTINE) + [
+        gx.expectations.ExpectColumnValuesToBeUnique(column="quarantine_id"),
+        gx.expectations.ExpectColumnValuesToBeInSet(column="stage", value_set=list(STAGES)),
+        gx.expectations.ExpectColumnValuesToBeInSet(column="record_kind", value_set=list(RECORD_KINDS)),
+        gx.expectations.ExpectColumnValueLengthsToBeBetween(column="reason", min_value=1),
+    ]

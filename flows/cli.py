@@ -1,0 +1,86 @@
+"""The `newsfacts` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+DEFAULT_INPUTS = ["seeds"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from flows.news_pipeline import DEFAULT_MAX_FAILED_SHARE
+    from tasks.nlp import DEFAULT_MODEL
+
+    parser = argparse.ArgumentParser(
+        prog="newsfacts",
+        description="Turn news articles into validated Parquet tables of entities and numbers.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser(
+        "run", help="run the pipeline flow once",
+        description="Run the news-pipeline Prefect flow once: ingest, clean, extract entities and numbers, "
+                    "validate each stage with Great Expectations and write Parquet tables.",
+    )
+    run.add_argument("inputs", nargs="*", metavar="INPUT", default=None,
+                     help="article files (.txt, one article each; .jsonl, one JSON object per line with "
+                          "'id' and 'text') or directories searched recursively (default: seeds/)")
+    run.add_argument("--output", "-o", default="data", metavar="DIR",
+                     help="output directory for the documents/, entities/, numbers/ and quarantine/ "
+                          "Parquet tables and the per-run records in _runs/ (default: data/)")
+    run.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
+                     help=f"installed spaCy pipeline to use, e.g. en_core_web_md or en_core_web_trf "
+                          f"(default: {DEFAULT_MODEL}, the official en_core_web_sm 3.8.0)")
+    run.add_argument("--max-failed-share", type=float, default=DEFAULT_MAX_FAILED_SHARE, metavar="SHARE",
+                     help="fail the run when more than this share (0..1) of a stage's rows fail its "
+                          f"quality gate; failing rows are quarantined either way (default: {DEFAULT_MAX_FAILED_SHARE})")
+    return parser
+
+
+def format_summary(manifest: dict) -> str:
+    """The end-of-run summary printed to the terminal."""
+    stages = {s["stage"]: s for s in manifest["stages"]}
+    ingest, clean = stages["ingest"], stages["clean"]
+    documents_quarantined = manifest["rows_written"].get("quarantine", 0)
+    lines = [
+        f"newsfacts run {manifest['run_id']}: {manifest['status']}",
+        f"  input:      {manifest['files']} files, {ingest['in']} records",
+        f"  documents:  {manifest['rows_written'].get('documents', 0)} written, "
+        f"{clean['skipped']} already written, {documents_quarantined} quarantine rows added",
+        "  rows written this run / total:",
+    ]
+    for table, total in manifest["rows_total"].items():
+        lines.append(f"    {table:<11} {manifest['rows_written'].get(table, 0):>7} / {total}")
+    if manifest["quarantine_reasons"]:
+        reasons = ", ".join(f"{reason} {count}" for reason, count in manifest["quarantine_reasons"].items())
+        lines.append(f"  quarantined this run: {reasons}")
+    lines.append("  quality gates:")
+    for gate in manifest["gates"]:
+        state = "passed" if gate["passed"] else "FAILED"
+        lines.append(f"    {gate['suite']:<11} {state:<7} {gate['failed_rows']} of {gate['rows']} rows failed")
+    lines += [
+        f"  outputs:    {manifest['output_dir']}/<table>/*.parquet",
+        f"  run record: {manifest['run_dir']}/manifest.json",
+        f"  data docs:  {manifest['data_docs']}",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from flows.news_pipeline import news_pipeline
+    from tasks.nlp import ModelNotFoundError
+    from tasks.validation import QualityGateError
+
+    try:
+        manifest = news_pipeline(inputs=args.inputs or DEFAULT_INPUTS, output_dir=args.output,
+                                 model=args.model, max_failed_share=args.max_failed_share)
+    except (FileNotFoundError, ModelNotFoundError) as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return 2
+    except QualityGateError as exc:
+        print(f"newsfacts: quality gate failed: {exc}", file=sys.stderr)
+        return 1
+    print(format_summary(manifest))
+    return 0

@@ -1,0 +1,248 @@
+"""The news pipeline flow: ingest -> clean -> entities -> numbers, a quality gate after each, then Parquet.
+
+Deployable as `flows/news_pipeline.py:news_pipeline`. Tasks here are thin bindings of the pure
+stage functions in `tasks/`; only the I/O tasks retry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
+from spacy.tokens import Doc
+
+from tasks import io
+from tasks.clean import clean_documents
+from tasks.entities import extract_entities
+from tasks.ingest import ingest_file, ingested_frame
+from tasks.nlp import DEFAULT_MODEL, annotate_texts, components_for, load_model, sentence_component
+from tasks.numbers import extract_numbers
+from tasks.quarantine import quarantine_frame
+from tasks.validation import GateResult, QualityGateError, Validator, split_failures, with_span_check
+
+DEFAULT_MAX_FAILED_SHARE = 0.05
+# Stage outputs are in-memory frames and spaCy docs: hashing them for a cache key costs time and
+# buys nothing, so no task caches.
+stage_task = task(cache_policy=NO_CACHE)
+io_task = task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 4])
+
+
+# --- I/O tasks -------------------------------------------------------------------------------
+
+@io_task(name="read-inputs")
+def read_inputs(inputs: list[str]) -> list[io.InputFile]:
+    """The bytes of every input file under `inputs`."""
+    return io.read_inputs(io.discover_inputs(inputs))
+
+
+@io_task(name="read-known-documents")
+def read_known_documents(output_dir: Path) -> tuple[frozenset[str], dict[str, str]]:
+    """Ids and text hashes of documents already written, so a rerun adds nothing twice."""
+    known = io.read_table(output_dir, "documents", ["doc_id", "text_hash"])
+    return frozenset(known["doc_id"].to_list()), dict(zip(known["text_hash"], known["doc_id"], strict=True))
+
+
+@io_task(name="write-tables")
+def write_tables(output_dir: Path, tables: dict[str, pl.DataFrame]) -> dict[str, int]:
+    """Rows written per table; `documents` last, since its ids mark what a rerun may skip."""
+    order = [name for name in tables if name != "documents"] + ["documents"]
+    return {name: io.write_table(output_dir, name, tables[name])[1] for name in order if name in tables}
+
+
+@io_task(name="write-run-records")
+def write_run_records(directory: Path, manifest: dict, gates: list[GateResult]) -> Path:
+    """The run's manifest and each gate's Great Expectations result, as JSON."""
+    for gate in gates:
+        io.write_json(directory / "validation" / f"{gate.suite}.json", gate.result)
+    return io.write_json(directory / "manifest.json", manifest)
+
+
+# --- stage tasks -----------------------------------------------------------------------------
+
+@stage_task(name="ingest-documents")
+def ingest_documents(files: list[io.InputFile]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(one row per article, quarantine) from the input files' bytes."""
+    results = [ingest_file(f.path, f.data, f.error) for f in files]
+    return (ingested_frame([row for r in results for row in r.rows]),
+            quarantine_frame([row for r in results for row in r.quarantine]))
+
+
+@stage_task(name="clean-documents")
+def clean(ingested: pl.DataFrame, known: tuple[frozenset[str], dict[str, str]]):
+    """(clean new documents, quarantine, count already written)."""
+    return clean_documents(ingested, *known)
+
+
+@stage_task(name="annotate-text")
+def annotate_text(texts: list[str], model: str) -> list[Doc]:
+    """spaCy docs with entities and sentences, running only NER and the sentence splitter."""
+    nlp = load_model(model)
+    return annotate_texts(nlp, texts, components_for(nlp, ["ner", sentence_component(nlp)]))
+
+
+@stage_task(name="extract-entities")
+def entities_stage(doc_ids: list[str], docs: list[Doc]) -> pl.DataFrame:
+    return extract_entities(doc_ids, docs)
+
+
+@stage_task(name="extract-numbers")
+def numbers_stage(doc_ids: list[str], docs: list[Doc], model: str) -> pl.DataFrame:
+    """Number mentions; the parser runs only on sentences that hold an amount."""
+    nlp = load_model(model)
+    parser = components_for(nlp, ["tagger", "attribute_ruler", "parser"])
+    return extract_numbers(doc_ids, docs, lambda texts: annotate_texts(nlp, texts, parser))
+
+
+@stage_task(name="quality-gate")
+def quality_gate(
+    validator: Validator, suite: str, stage: str, rows: pl.DataFrame, max_failed_share: float,
+    record_kind: str, excerpt_column: str,
+) -> tuple[pl.DataFrame, pl.DataFrame, GateResult]:
+    """(rows that passed, quarantine of rows that failed, the gate's result) for one suite."""
+    gate, failures = validator.validate(suite, rows)
+    gate.stage, gate.max_failed_share = stage, max_failed_share
+    kept, quarantined = split_failures(rows, failures, stage=stage, record_kind=record_kind,
+                                       excerpt_column=excerpt_column)
+    return kept, quarantined, gate
+
+
+# --- the flow --------------------------------------------------------------------------------
+
+@dataclass
+class StageCount:
+    """Rows into and out of a stage; in = out + quarantined + skipped must hold for each."""
+
+    stage: str
+    rows_in: int
+    rows_out: int
+    quarantined: int = 0
+    skipped: int = 0
+    unit: str = "documents"
+
+    def as_dict(self) -> dict:
+        conserved = self.unit != "documents" or self.rows_in == self.rows_out + self.quarantined + self.skipped
+        return {"stage": self.stage, "unit": self.unit, "in": self.rows_in, "out": self.rows_out,
+                "quarantined": self.quarantined, "skipped": self.skipped, "conserved": conserved}
+
+
+def _run_name() -> str:
+    inputs = flow_run.parameters.get("inputs") or ["seeds"]
+    label = Path(str(inputs[0])).name or "input"
+    if len(inputs) > 1:
+        label += f"+{len(inputs) - 1}"
+    return f"news-pipeline/{label}/{dt.datetime.now(dt.UTC):%Y-%m-%d}"
+
+
+def _run_id() -> str:
+    flow_run_id = str(flow_run.id or "local")
+    return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{flow_run_id[:8]}"
+
+
+@flow(name="news-pipeline", flow_run_name=_run_name, log_prints=False)
+def news_pipeline(
+    inputs: list[str] | None = None,
+    output_dir: str = "data",
+    model: str = DEFAULT_MODEL,
+    max_failed_share: float = DEFAULT_MAX_FAILED_SHARE,
+) -> dict:
+    """Extract documents, entities and numbers from news articles into validated Parquet tables.
+
+    Args:
+        inputs: files or directories (walked recursively) of `.txt` articles and `.jsonl` records.
+        output_dir: where the tables (`documents/`, `entities/`, `numbers/`, `quarantine/`) and
+            per-run records (`_runs/<run_id>/`) are written.
+        model: name of an installed spaCy pipeline.
+        max_failed_share: a quality gate fails the run when more than this share of a stage's
+            rows fail its expectations (failing rows are quarantined either way).
+
+    Returns the run manifest: counts per stage, rows written per table, gate results, paths.
+    """
+    logger = get_run_logger()
+    inputs = inputs or ["seeds"]
+    output = Path(output_dir)
+    run_id = _run_id()
+    records = io.run_dir(output, run_id)
+    validator = Validator(docs_dir=records / "data_docs")
+    started = dt.datetime.now(dt.UTC)
+    counts: list[StageCount] = []
+    gates: list[GateResult] = []
+    quarantined: list[pl.DataFrame] = []
+
+    def gate(suite: str, stage: str, rows: pl.DataFrame, record_kind: str, excerpt: str, unit: str):
+        kept, bad, result = quality_gate.with_options(name=f"validate-{suite}")(
+            validator, suite, stage, rows, max_failed_share, record_kind, excerpt)
+        gates.append(result)
+        quarantined.append(bad)
+        counts.append(StageCount(f"validate-{suite}", rows.height, kept.height, bad.height, unit=unit))
+        logger.info("gate %s: %d rows, %d failed (%s)", suite, result.rows, result.failed_rows,
+                    "passed" if result.passed else "FAILED")
+        return kept
+
+    files = read_inputs(inputs)
+    ingested, bad = ingest_documents(files)
+    quarantined.append(bad)
+    counts.append(StageCount("ingest", ingested.height + bad.height, ingested.height, bad.height, unit="records"))
+    ingested = gate("ingested", "ingest", ingested, "record", "body", "documents")
+
+    documents, bad, already_written = clean(ingested, read_known_documents(output))
+    quarantined.append(bad)
+    counts.append(StageCount("clean", ingested.height, documents.height, bad.height, already_written))
+    documents = gate("documents", "clean", documents, "document", "text", "documents")
+
+    if all(g.passed for g in gates):
+        doc_ids, texts = documents["doc_id"].to_list(), documents["text"].to_list()
+        docs = annotate_text(texts, model)
+        entities = entities_stage(doc_ids, docs)
+        counts.append(StageCount("entities", len(docs), entities.height, unit="mentions"))
+        entities = gate("entities", "entities", with_span_check(entities, documents, "text"),
+                        "entity", "text", "mentions")
+        numbers = numbers_stage(doc_ids, docs, model)
+        counts.append(StageCount("numbers", len(docs), numbers.height, unit="mentions"))
+        numbers = gate("numbers", "numbers", with_span_check(numbers, documents, "surface"),
+                       "number", "surface", "mentions")
+    else:
+        entities = numbers = None
+
+    quarantine = pl.concat(quarantined).unique("quarantine_id", keep="first", maintain_order=True)
+    quarantine = gate("quarantine", "write", quarantine.with_columns(run_id=pl.lit(run_id)),
+                      "record", "excerpt", "rows")
+    failed = [g for g in gates if not g.passed]
+    tables = {"quarantine": quarantine}
+    if not failed:
+        tables |= {"entities": entities, "numbers": numbers,
+                   "documents": documents.with_columns(run_id=pl.lit(run_id))}
+    written = write_tables(output, tables)
+
+    manifest = {
+        "run_id": run_id,
+        "flow_run_id": str(flow_run.id) if flow_run.id else None,
+        "started_at": started.isoformat(),
+        "finished_at": dt.datetime.now(dt.UTC).isoformat(),
+        "inputs": [str(p) for p in inputs],
+        "files": len(files),
+        "output_dir": str(output),
+        "model": model,
+        "max_failed_share": max_failed_share,
+        "stages": [c.as_dict() for c in counts],
+        "rows_written": written,
+        "rows_total": {name: io.read_table(output, name, ["doc_id" if name != "quarantine" else "quarantine_id"]).height
+                       for name in io.TABLES},
+        "quarantine_reasons": dict(sorted(
+            quarantine.group_by("reason").len().iter_rows(), key=lambda kv: -kv[1])),
+        "gates": [g.summary() for g in gates],
+        "data_docs": str(records / "data_docs" / "index.html"),
+        "run_dir": str(records),
+        "status": "failed" if failed else "completed",
+    }
+    manifest["conserved"] = all(stage["conserved"] for stage in manifest["stages"])
+    write_run_records(records, manifest, gates)
+    if failed:
+        raise QualityGateError("; ".join(g.message() for g in failed) + f" (details: {records})")
+    if not manifest["conserved"]:
+        raise RuntimeError(f"rows went missing between stages: {manifest['stages']}")
+    return manifest

@@ -1,0 +1,1 @@
+"""Stage logic of the newsfacts pipeline: pure functions from frames to frames, plus `tasks.io`."""

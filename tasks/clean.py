@@ -1,0 +1,98 @@
+"""Cleaning: repaired, normalised article text, and exact duplicates set aside."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import ftfy
+import polars as pl
+
+from tasks.quarantine import quarantine_frame, quarantine_row
+from tasks.schemas import DOCUMENTS, polars_schema
+
+# ftfy repairs mojibake, NFC-normalises and drops control characters; curly quotes are the
+# publisher's text, not damage, so they stay.
+FTFY_CONFIG = ftfy.TextFixerConfig(uncurl_quotes=False, normalization="NFC")
+
+# Words that are never correctly written twice in a row ("that that" and "had had" can be).
+DOUBLED_WORDS = (
+    "the", "a", "an", "of", "to", "in", "on", "at", "for", "and", "or", "by", "with", "from", "as",
+    "is", "was", "are", "were", "be", "been", "it", "its", "this", "his", "her", "their", "our",
+    "we", "he", "she", "they", "will", "would", "has", "have", "not", "but",
+)
+DOUBLED = re.compile(r"\b(" + "|".join(DOUBLED_WORDS) + r")(\s+)\1\b", re.IGNORECASE)
+HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Invisible format characters (soft hyphen, zero-width space, bidi marks, BOM) sit inside words;
+# the zero-width joiner stays because emoji sequences need it.
+FORMAT_CHARS = re.compile(r"[\u00ad\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")
+MANY_NEWLINES = re.compile(r"\n{3,}")
+
+
+def _repair_doubled(match: re.Match) -> str:
+    # A word repeated across a paragraph break is a heading or list, not a typo.
+    return match.group(0) if "\n" in match.group(2) else match.group(1)
+
+
+def clean_text(text: str) -> str:
+    """Text with mojibake repaired, NFC, no control characters, tidy whitespace, no doubled words."""
+    text = LONE_SURROGATES.sub("\ufffd", text)
+    text = ftfy.fix_text(text, FTFY_CONFIG)
+    text = FORMAT_CHARS.sub("", CONTROL_CHARS.sub(" ", text))
+    text = HORIZONTAL_SPACE.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = MANY_NEWLINES.sub("\n\n", text).strip()
+    return DOUBLED.sub(_repair_doubled, text)
+
+
+def text_hash(text: str) -> str:
+    """Hash of a clean text: equal hashes mean exact duplicate articles."""
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def clean_documents(
+    ingested: pl.DataFrame,
+    known_doc_ids: frozenset[str] = frozenset(),
+    known_text_hashes: dict[str, str] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """(new clean documents, quarantine, count already written) from ingested articles.
+
+    Articles whose id is in `known_doc_ids` were written by an earlier run and are skipped.
+    An article whose clean text equals an earlier one's (in this input, in input order, or in
+    `known_text_hashes`: hash -> doc_id) is quarantined as `duplicate_document`.
+    """
+    known_text_hashes = dict(known_text_hashes or {})
+    rows, quarantine, already_written = [], [], 0
+    seen_ids: set[str] = set()
+    for row in ingested.iter_rows(named=True):
+        if row["doc_id"] in known_doc_ids:
+            already_written += 1
+            continue
+        text = clean_text(row["body"])
+        digest = text_hash(text)
+        where = {"source_path": row["source_path"], "source_id": row["source_id"],
+                 "record_index": row["record_index"], "doc_id": row["doc_id"]}
+        if not text:
+            quarantine.append(quarantine_row(stage="clean", record_kind="document", reason="empty_text",
+                                             detail="no text left after cleaning", **where))
+            continue
+        original = known_text_hashes.get(digest)
+        if original is not None or row["doc_id"] in seen_ids:
+            quarantine.append(quarantine_row(
+                stage="clean", record_kind="document", reason="duplicate_document",
+                detail=f"same text as document {original or row['doc_id']}", excerpt=text, **where))
+            continue
+        known_text_hashes[digest] = row["doc_id"]
+        seen_ids.add(row["doc_id"])
+        rows.append({
+            **{name: row[name] for name in ("doc_id", "source_id", "source_path", "record_index", "title",
+                                            "published_date", "dateline", "source", "url", "raw_text")},
+            "text": text,
+            "text_hash": digest,
+            "char_count": len(text),
+            "run_id": "",
+        })
+    documents = pl.DataFrame(rows, schema=polars_schema(DOCUMENTS))
+    return documents, quarantine_frame(quarantine), already_written

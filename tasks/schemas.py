@@ -1,0 +1,136 @@
+"""The one declaration of every table's columns; frames, writers and expectations derive from it."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import polars as pl
+
+#: What ingestion hands to cleaning (not written as its own table).
+INGESTED = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source_id", pa.string(), nullable=False),
+        pa.field("source_path", pa.string(), nullable=False),
+        pa.field("record_index", pa.int32()),
+        pa.field("title", pa.string()),
+        pa.field("published_date", pa.date32()),
+        pa.field("dateline", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("raw_text", pa.string(), nullable=False),
+        pa.field("body", pa.string(), nullable=False),
+    ]
+)
+
+DOCUMENTS = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source_id", pa.string(), nullable=False),
+        pa.field("source_path", pa.string(), nullable=False),
+        pa.field("record_index", pa.int32()),
+        pa.field("title", pa.string()),
+        pa.field("published_date", pa.date32()),
+        pa.field("dateline", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("url", pa.string()),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("raw_text", pa.string(), nullable=False),
+        pa.field("text_hash", pa.string(), nullable=False),
+        pa.field("char_count", pa.int32(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+
+ENTITIES = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("start_char", pa.int32(), nullable=False),
+        pa.field("end_char", pa.int32(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("label", pa.string(), nullable=False),
+        pa.field("sentence_index", pa.int32(), nullable=False),
+    ]
+)
+
+NUMBERS = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("start_char", pa.int32(), nullable=False),
+        pa.field("end_char", pa.int32(), nullable=False),
+        pa.field("surface", pa.string(), nullable=False),
+        pa.field("value", pa.float64(), nullable=False),
+        pa.field("value_low", pa.float64()),
+        pa.field("value_high", pa.float64()),
+        pa.field("kind", pa.string(), nullable=False),
+        pa.field("unit", pa.string(), nullable=False),
+        pa.field("object", pa.string(), nullable=False),
+        pa.field("qualifier", pa.string(), nullable=False),
+        pa.field("sentence_index", pa.int32(), nullable=False),
+    ]
+)
+
+QUARANTINE = pa.schema(
+    [
+        pa.field("quarantine_id", pa.string(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("record_kind", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("detail", pa.string(), nullable=False),
+        pa.field("source_path", pa.string()),
+        pa.field("source_id", pa.string()),
+        pa.field("record_index", pa.int32()),
+        pa.field("doc_id", pa.string()),
+        pa.field("excerpt", pa.string()),
+    ]
+)
+
+#: Tables written under the output directory, by folder name.
+TABLES: dict[str, pa.Schema] = {
+    "documents": DOCUMENTS,
+    "entities": ENTITIES,
+    "numbers": NUMBERS,
+    "quarantine": QUARANTINE,
+}
+
+#: Columns that identify one row; a rerun never writes a second row with the same key.
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "documents": ("doc_id",),
+    "entities": ("doc_id", "start_char", "end_char", "label"),
+    "numbers": ("doc_id", "start_char", "end_char"),
+    "quarantine": ("quarantine_id",),
+}
+
+NUMBER_KINDS = ("count", "percent", "money", "measure", "duration", "ordinal", "date", "time", "other")
+QUALIFIERS = ("=", "~", ">", "<", ">=", "<=")
+# OntoNotes named-entity labels; the numeric ones (CARDINAL, DATE, ...) belong to the numbers table.
+ENTITY_LABELS = (
+    "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
+)
+STAGES = ("ingest", "clean", "entities", "numbers", "write")
+RECORD_KINDS = ("file", "record", "document", "entity", "number")
+
+
+def polars_schema(schema: pa.Schema) -> pl.Schema:
+    """The polars dtypes of a pyarrow schema, so frames are built with the declared types."""
+    return pl.Schema(pl.from_arrow(schema.empty_table()).schema)
+
+
+def frame(rows: list[dict], schema: pa.Schema) -> pl.DataFrame:
+    """A polars frame of `rows` with exactly the declared columns and types (empty rows allowed)."""
+    return pl.DataFrame(rows, schema=polars_schema(schema))
+
+
+def conform(df: pl.DataFrame, schema: pa.Schema) -> pa.Table:
+    """`df` as an Arrow table with the declared column order, types and nullability.
+
+    Raises ValueError naming the column when a required column holds nulls or is missing.
+    """
+    missing = [name for name in schema.names if name not in df.columns]
+    if missing:
+        raise ValueError(f"missing columns {missing}")
+    table = df.select(schema.names).to_arrow()
+    for field in schema:
+        if not field.nullable and table.column(field.name).null_count:
+            raise ValueError(f"column {field.name!r} is declared non-null but holds nulls")
+    return table.cast(schema)

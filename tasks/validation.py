@@ -1,0 +1,161 @@
+"""Quality gates: a table's Great Expectations suite run on a stage's output.
+
+Rows that fail a row-level expectation leave the table for the quarantine; a gate fails when
+more than a configured share of rows fail.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import great_expectations as gx
+import polars as pl
+from great_expectations.data_context.types.base import ProgressBarsConfig
+
+from tasks.quarantine import quarantine_frame, quarantine_row
+
+#: Checks computed on the frame before validation (compute, then validate), never written.
+COMPUTED_COLUMNS = ("span_matches_document",)
+DOCS_SITE = "run"
+
+
+class QualityGateError(RuntimeError):
+    """A stage's output failed its quality gate; the message says which suite, how much and why."""
+
+
+@dataclass
+class GateResult:
+    """What one gate found: counts, the failing expectations, and GE's result as JSON."""
+
+    suite: str
+    stage: str
+    rows: int
+    failed_rows: int
+    max_failed_share: float
+    failed_expectations: dict[str, int] = field(default_factory=dict)
+    result: dict = field(default_factory=dict)
+
+    @property
+    def failed_share(self) -> float:
+        return self.failed_rows / self.rows if self.rows else 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.failed_share <= self.max_failed_share
+
+    def summary(self) -> dict:
+        return {
+            "suite": self.suite,
+            "stage": self.stage,
+            "passed": self.passed,
+            "rows": self.rows,
+            "failed_rows": self.failed_rows,
+            "failed_share": round(self.failed_share, 6),
+            "max_failed_share": self.max_failed_share,
+            "failed_expectations": self.failed_expectations,
+        }
+
+    def message(self) -> str:
+        reasons = ", ".join(f"{name} ({count} rows)" for name, count in self.failed_expectations.items())
+        return (f"quality gate '{self.suite}' after stage '{self.stage}' failed: {self.failed_rows} of {self.rows} "
+                f"rows ({self.failed_share:.1%}) failed expectations, more than the allowed "
+                f"{self.max_failed_share:.1%}: {reasons}")
+
+
+def expectation_label(config) -> str:
+    """`expect_column_values_to_be_in_set(label)`: the expectation and the columns it checks."""
+    kwargs = config.kwargs
+    columns = kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or ",".join(
+        c for c in (kwargs.get("column_A"), kwargs.get("column_B")) if c)
+    return f"{config.type}({columns})"
+
+
+def with_span_check(mentions: pl.DataFrame, documents: pl.DataFrame, surface: str) -> pl.DataFrame:
+    """Mentions with `span_matches_document`: their offsets lie in the document and slice out `surface`."""
+    texts = documents.select("doc_id", pl.col("text").alias("_document_text"))
+    joined = mentions.with_row_index("_order").join(texts, on="doc_id", how="left").sort("_order")
+    length = pl.col("end_char") - pl.col("start_char")
+    return joined.with_columns(
+        span_matches_document=(
+            (pl.col("end_char") <= pl.col("_document_text").str.len_chars())
+            & (pl.col("_document_text").str.slice(pl.col("start_char"), length) == pl.col(surface))
+        ).fill_null(False)
+    ).drop("_order", "_document_text")
+
+
+class Validator:
+    """One Great Expectations context for one flow run: suites, results and that run's Data Docs."""
+
+    def __init__(self, docs_dir: Path | None = None):
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        self.source = self.context.data_sources.add_pandas("stage_outputs")
+        self.docs_dir = docs_dir
+        self.checkpoints: dict[str, gx.Checkpoint] = {}
+        if docs_dir is not None:
+            self.context.add_data_docs_site(site_name=DOCS_SITE, site_config={
+                "class_name": "SiteBuilder",
+                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            })
+
+    def _checkpoint(self, suite_name: str) -> gx.Checkpoint:
+        if suite_name not in self.checkpoints:
+            module = importlib.import_module(f"expectations.{suite_name}")
+            suite = self.context.suites.add(gx.ExpectationSuite(name=suite_name))
+            for expectation in module.expectations():
+                suite.add_expectation(expectation)
+            batch = self.source.add_dataframe_asset(name=suite_name).add_batch_definition_whole_dataframe("run")
+            definition = self.context.validation_definitions.add(
+                gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
+            actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] \
+                if self.docs_dir is not None else []
+            self.checkpoints[suite_name] = self.context.checkpoints.add(gx.Checkpoint(
+                name=suite_name, validation_definitions=[definition], actions=actions,
+                result_format={"result_format": "COMPLETE"}))
+        return self.checkpoints[suite_name]
+
+    def validate(self, suite_name: str, df: pl.DataFrame) -> tuple[GateResult, dict[int, list[str]]]:
+        """The suite's result on `df`, and for each failing row (by position) the expectations it failed."""
+        run = self._checkpoint(suite_name).run(batch_parameters={"dataframe": df.to_pandas()})
+        (validation,) = run.run_results.values()
+        failures: dict[int, list[str]] = {}
+        counts: dict[str, int] = {}
+        for outcome in validation.results:
+            if outcome.success:
+                continue
+            label = expectation_label(outcome.expectation_config)
+            indexes = outcome.result.get("unexpected_index_list")
+            if indexes is None:  # a table-level expectation: every row is suspect
+                indexes = range(df.height)
+            counts[label] = len(indexes)
+            for index in indexes:
+                failures.setdefault(int(index), []).append(label)
+        result = validation.to_json_dict()
+        gate = GateResult(suite=suite_name, stage="", rows=df.height, failed_rows=len(failures),
+                          max_failed_share=0.0, failed_expectations=counts, result=result)
+        return gate, failures
+
+
+def split_failures(
+    df: pl.DataFrame, failures: dict[int, list[str]], *, stage: str, record_kind: str, excerpt_column: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(rows that passed, quarantine rows naming the expectations each failed row broke)."""
+    if not failures:
+        return df.drop(COMPUTED_COLUMNS, strict=False), quarantine_frame([])
+    failed_at = sorted(failures)
+    rows = []
+    for index in failed_at:
+        row = df.row(index, named=True)
+        where = ", ".join(f"{k}={row[k]}" for k in ("start_char", "end_char") if k in row)
+        rows.append(quarantine_row(
+            stage=stage, record_kind=record_kind, reason="failed_expectation",
+            detail="; ".join(failures[index]) + (f" [{where}]" if where else ""),
+            source_path=row.get("source_path"), source_id=row.get("source_id"),
+            record_index=row.get("record_index"), doc_id=row.get("doc_id"),
+            excerpt=row.get(excerpt_column),
+        ))
+    kept = df.with_row_index("_i").filter(~pl.col("_i").is_in(failed_at)).drop("_i")
+    return kept.drop(COMPUTED_COLUMNS, strict=False), quarantine_frame(rows)

@@ -1,0 +1,43 @@
+"""Shared fixtures: a real Prefect server for the session, and one real flow run over the seeds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+import polars as pl  # noqa: E402
+import pytest  # noqa: E402
+from prefect.testing.utilities import prefect_test_harness  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_000 = "000_b4d544e3e65197ec"
+SEED_002 = "002_5338102599ccf4b8"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_server():
+    """Every flow in the tests runs against a real, temporary Prefect server (SQLite)."""
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def read(output: Path, table: str) -> pl.DataFrame:
+    """A written table, read back as a dataset the way downstream users read it."""
+    return pl.scan_parquet(str(output / table / "**" / "*.parquet")).collect()
+
+
+@pytest.fixture(scope="session")
+def seeds_run(tmp_path_factory):
+    """(output dir, manifest) of the real flow over a copy of seeds/."""
+    from flows.news_pipeline import news_pipeline
+
+    inputs = tmp_path_factory.mktemp("inputs")
+    shutil.copytree(SEEDS, inputs / "seeds")
+    output = tmp_path_factory.mktemp("out")
+    manifest = news_pipeline(inputs=[str(inputs / "seeds")], output_dir=str(output))
+    return output, manifest

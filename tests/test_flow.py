@@ -1,0 +1,157 @@
+"""The real flow on the seeds and on bad input, read back with polars, pyarrow and DuckDB."""
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pyarrow.dataset as ds
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.sorting import TaskRunSort
+
+from conftest import SEED_000, SEED_002, SEEDS, read
+from flows.news_pipeline import news_pipeline
+from tasks.schemas import TABLES
+from tasks.validation import QualityGateError
+
+
+def doc(output, source_id):
+    return read(output, "documents").filter(source_id=source_id).row(0, named=True)
+
+
+def test_documents_have_date_header_parsed_and_dateline_captured(seeds_run):
+    output, _ = seeds_run
+    first, second = doc(output, SEED_000), doc(output, SEED_002)
+    assert str(first["published_date"]) == "2022-09-30"
+    assert not first["text"].lstrip().startswith("date")
+    assert first["text"].startswith("Russian President Vladimir Putin")
+    assert first["raw_text"] == (SEEDS / f"{SEED_000}.txt").read_text()
+    assert second["dateline"] == "MOSCOW, Russia"
+    assert "The The" not in second["text"] and "The US announced sanctions" in second["text"]
+
+
+def test_entities_are_real_ner_output_with_exact_offsets(seeds_run):
+    output, _ = seeds_run
+    entities = read(output, "entities")
+    texts = dict(read(output, "documents").select("doc_id", "text").iter_rows())
+    assert entities.height > 100
+    assert ("Vladimir Putin", "PERSON") in set(entities.select("text", "label").iter_rows())
+    for doc_id, start, end, text in entities.select("doc_id", "start_char", "end_char", "text").iter_rows():
+        assert texts[doc_id][start:end] == text
+    # Sentences come from the model's sentence splitter, not one sentence per document.
+    assert entities["sentence_index"].max() > 20
+
+
+def test_numbers_from_the_seeds(seeds_run):
+    output, _ = seeds_run
+    numbers = read(output, "numbers")
+    by_surface = {row["surface"]: row for row in numbers.iter_rows(named=True)}
+    troops = by_surface["300,000"]
+    assert (troops["value"], troops["object"], troops["kind"]) == (300000, "troops", "count")
+    share = by_surface["18%"]
+    assert (share["kind"], share["value"], share["unit"]) == ("percent", 18, "percent")
+    ranged = by_surface["between 87% and 99%"]
+    assert (ranged["value_low"], ranged["value_high"]) == (87, 99)
+    firms = by_surface["more than 1,000"]
+    assert (firms["qualifier"], firms["object"]) == (">", "people and firms")
+    assert by_surface["3 p.m."]["kind"] == "time"
+    assert by_surface["seven-month"]["kind"] == "duration"
+    assert by_surface["tens of thousands"]["qualifier"] == "~"
+    texts = dict(read(output, "documents").select("doc_id", "text").iter_rows())
+    for doc_id, start, end, surface in numbers.select("doc_id", "start_char", "end_char", "surface").iter_rows():
+        assert texts[doc_id][start:end] == surface
+
+
+def test_tables_read_as_datasets_with_declared_schemas(seeds_run):
+    output, manifest = seeds_run
+    for table, schema in TABLES.items():
+        dataset = ds.dataset(output / table, format="parquet")
+        assert dataset.schema.equals(schema), table
+        sql = f"select count(*) from read_parquet('{output}/{table}/**/*.parquet')"
+        assert duckdb.sql(sql).fetchall()[0][0] == manifest["rows_total"][table]
+    assert manifest["rows_total"]["documents"] == 2
+
+
+def test_manifest_accounts_for_every_row_and_keeps_validation_results(seeds_run):
+    output, manifest = seeds_run
+    assert manifest["status"] == "completed" and manifest["conserved"]
+    stages = {s["stage"]: s for s in manifest["stages"]}
+    assert stages["ingest"]["in"] == 2 and stages["clean"]["out"] == 2
+    assert [g["suite"] for g in manifest["gates"]] == ["ingested", "documents", "entities", "numbers", "quarantine"]
+    run_dir = Path(manifest["run_dir"])
+    assert json.loads((run_dir / "manifest.json").read_text())["run_id"] == manifest["run_id"]
+    for gate in manifest["gates"]:
+        result = json.loads((run_dir / "validation" / f"{gate['suite']}.json").read_text())
+        assert result["success"] is True and result["statistics"]["evaluated_expectations"] > 3
+    docs_index = Path(manifest["data_docs"])
+    assert docs_index.exists() and "entities" in docs_index.read_text()
+
+
+def test_flow_and_stage_tasks_are_recorded_by_the_prefect_server(seeds_run):
+    _, manifest = seeds_run
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(manifest["flow_run_id"])
+        tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run.id])),
+                                      sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=200)
+    assert run.state.is_completed() and run.name.startswith("news-pipeline/seeds/")
+    names = {t.name.rsplit("-", 1)[0] for t in tasks}
+    assert {"read-inputs", "ingest-documents", "clean-documents", "annotate-text", "extract-entities",
+            "extract-numbers", "validate-entities", "validate-numbers", "write-tables"} <= names
+    assert all(t.state.is_completed() for t in tasks)
+
+
+def test_second_run_adds_no_rows(seeds_run, tmp_path):
+    output, first = seeds_run
+    before = {table: read(output, table).sort(read(output, table).columns[:3]) for table in TABLES}
+    again = news_pipeline(inputs=[str(SEEDS)], output_dir=str(output))
+    assert again["rows_written"] == {"quarantine": 0, "entities": 0, "numbers": 0, "documents": 0}
+    stages = {s["stage"]: s for s in again["stages"]}
+    assert stages["clean"]["skipped"] == 2
+    for table in TABLES:
+        assert read(output, table).sort(before[table].columns[:3]).equals(before[table]), table
+
+
+@pytest.fixture
+def bad_inputs(tmp_path):
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "latin1.txt").write_bytes("Caf\xe9 owners in Kyiv said 12 people left.".encode("latin-1"))
+    (folder / "feed.jsonl").write_text(
+        json.dumps({"id": "wire-1", "text": "Officials in Kyiv said 40 people were evacuated.",
+                    "date": "2022-10-01"}) + "\n{broken json\n", encoding="utf-8")
+    (folder / "copy.txt").write_bytes((SEEDS / f"{SEED_002}.txt").read_bytes())
+    return folder
+
+
+def test_bad_input_is_quarantined_and_the_rest_is_written(bad_inputs, tmp_path):
+    manifest = news_pipeline(inputs=[str(bad_inputs)], output_dir=str(tmp_path / "out"))
+    output = tmp_path / "out"
+    quarantine = read(output, "quarantine")
+    reasons = {(row["source_path"].rsplit("/", 1)[-1], row["reason"]) for row in quarantine.iter_rows(named=True)}
+    assert {("empty.txt", "empty_file"), ("latin1.txt", "not_utf8"), ("feed.jsonl", "malformed_jsonl")} <= reasons
+    # copy.txt repeats a seed byte for byte: the first in input order is kept, the other quarantined.
+    assert {r for r in reasons if r[1] == "duplicate_document"} == {("copy.txt", "duplicate_document")}
+    assert sorted(read(output, "documents")["source_id"].to_list()) == sorted([SEED_002, SEED_000, "wire-1"])
+    wire = doc(output, "wire-1")
+    assert str(wire["published_date"]) == "2022-10-01" and wire["record_index"] == 1
+    assert manifest["conserved"] and manifest["quarantine_reasons"]["empty_file"] == 1
+
+
+def test_failing_quality_gate_fails_the_run_with_a_clear_message(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    records = [{"id": f"r{i}", "text": f"Story number {i} from Kyiv.", "date": "2022-10-01"} for i in range(3)]
+    records[0]["date"] = "1850-01-01"
+    (folder / "feed.jsonl").write_text("\n".join(map(json.dumps, records)), encoding="utf-8")
+    with pytest.raises(QualityGateError, match=r"'ingested'.*1 of 3 rows.*published_date"):
+        news_pipeline(inputs=[str(folder)], output_dir=str(tmp_path / "out"), max_failed_share=0.1)
+    assert not (tmp_path / "out" / "documents").exists()
+    quarantine = read(tmp_path / "out", "quarantine")
+    assert quarantine["source_id"].to_list() == ["r0"]
+    assert "published_date" in quarantine["detail"][0]
+    # Under a looser gate the same input passes and the bad row stays quarantined.
+    manifest = news_pipeline(inputs=[str(folder)], output_dir=str(tmp_path / "out"), max_failed_share=0.5)
+    assert manifest["rows_total"]["documents"] == 2 and manifest["rows_total"]["quarantine"] == 1

@@ -1,0 +1,114 @@
+import pytest
+import spacy
+from spacy.tokens import Doc
+
+from tasks.numbers import counted_object, extract_numbers, find_numbers, vague_range, words_value
+
+
+def one(text):
+    (mention,) = find_numbers(text)
+    return text[mention.start:mention.end], mention
+
+
+@pytest.mark.parametrize(
+    "text, surface, value, kind, unit, qualifier",
+    [
+        ("comprise 18% of Ukraine", "18%", 18, "percent", "percent", "="),
+        ("an additional 300,000 troops", "300,000", 300000, "count", "", "="),
+        ("for more than 1,000 people", "more than 1,000", 1000, "count", "", ">"),
+        ("about 60% of Donetsk", "about 60%", 60, "percent", "percent", "~"),
+        ("over 15 percent of it", "over 15 percent", 15, "percent", "percent", ">"),
+        ("his seven-month invasion", "seven-month", 7, "duration", "month", "="),
+        ("his 22-year rule", "22-year", 22, "duration", "year", "="),
+        ("at 3 p.m. local time", "3 p.m.", 15, "time", "", "="),
+        ("independence in 2014 after", "2014", 2014, "date", "", "="),
+        ("on February 24.", "February 24", 24, "date", "", "="),
+        ("at least one person", "at least one", 1, "count", "", ">="),
+        ("jumped to $1.13bn in", "$1.13bn", 1.13e9, "money", "USD", "="),
+        ("and £600m for", "£600m", 6e8, "money", "GBP", "="),
+        ("costs 5 euros", "5 euros", 5, "money", "EUR", "="),
+        ("two million people", "two million", 2e6, "count", "", "="),
+        ("a dozen eggs", "a dozen", 12, "count", "", "="),
+        ("12 km away", "12 km", 12, "measure", "kilometer", "="),
+        ("up 2.5 percentage points", "2.5 percentage points", 2.5, "percent", "percentage_point", "="),
+        ("1,000 or more", "1,000 or more", 1000, "count", "", ">="),
+        ("the G7 summit", "G7", 7, "other", "", "="),
+        ("under Section 427 rules", "Section 427", 427, "other", "", "="),
+        ("the 21st century", "21st", 21, "ordinal", "", "="),
+    ],
+)
+def test_number_shapes(text, surface, value, kind, unit, qualifier):
+    found, mention = one(text)
+    assert (found, mention.value, mention.kind, mention.unit, mention.qualifier) == \
+        (surface, pytest.approx(value), kind, unit, qualifier)
+
+
+def test_ranges():
+    found, m = one("resulted in between 87% and 99% support")
+    assert found == "between 87% and 99%" and (m.value_low, m.value_high, m.kind) == (87, 99, "percent")
+    found, m = one("for 5-10 days")
+    assert (found, m.value_low, m.value_high, m.kind, m.unit) == ("5-10 days", 5, 10, "duration", "day")
+    found, m = one("from 3 to 4 miles")
+    assert (m.value_low, m.value_high, m.unit) == (3, 4, "mile")
+
+
+def test_vague_amounts_are_approximate_ranges():
+    found, m = one("killed tens of thousands of people")
+    assert found == "tens of thousands"
+    assert (m.value_low, m.value_high, m.qualifier) == (20000, 90000, "~")
+    assert m.value_low <= m.value <= m.value_high
+    assert vague_range("thousands") == (2000, 9000)
+
+
+def test_identifiers_are_not_quantities():
+    kinds = {m.kind for m in find_numbers("COVID-19 and 5G hit the G7")}
+    assert kinds == {"other"}
+
+
+def test_words_value():
+    assert words_value("twenty-five") == 25
+    assert words_value("one hundred and five") == 105
+    assert words_value("zebra") is None
+
+
+def test_offsets_slice_the_surface():
+    text = "Russia controls about 60% of Donetsk and 300,000 troops; between 87% and 99% voted."
+    for m in find_numbers(text):
+        assert text[m.start:m.end].strip() == text[m.start:m.end]
+
+
+def parsed(words, heads, deps, pos):
+    return Doc(spacy.blank("en").vocab, words=words, heads=heads, deps=deps, pos=pos)
+
+
+def test_counted_object_follows_nummod_and_conjuncts():
+    # "sanctions for 1,000 people and firms"
+    doc = parsed(["sanctions", "for", "1,000", "people", "and", "firms"],
+                 [0, 0, 3, 1, 3, 3], ["ROOT", "prep", "nummod", "pobj", "cc", "conj"],
+                 ["NOUN", "ADP", "NUM", "NOUN", "CCONJ", "NOUN"])
+    start = doc[2].idx
+    assert counted_object(doc, start, start + len("1,000")) == "people and firms"
+
+
+def test_counted_object_keeps_compounds_and_reads_of_phrases():
+    doc = parsed(["27", "member", "states"], [2, 2, 2], ["nummod", "compound", "ROOT"], ["NUM", "NOUN", "NOUN"])
+    assert counted_object(doc, 0, 2) == "member states"
+    doc = parsed(["Thousands", "of", "people", "gathered"], [3, 0, 1, 3], ["nsubj", "prep", "pobj", "ROOT"],
+                 ["NOUN", "ADP", "NOUN", "VERB"])
+    assert counted_object(doc, 0, 9) == "people"
+
+
+def test_extract_numbers_parses_only_sentences_with_amounts():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = nlp("No numbers here. It sent 300,000 troops. In 2014 it began.")
+    seen = []
+
+    def parse(texts):
+        seen.extend(texts)
+        return [nlp.make_doc(t) for t in texts]
+
+    numbers = extract_numbers(["d1"], [doc], parse)
+    assert seen == ["It sent 300,000 troops. "]
+    assert numbers["surface"].to_list() == ["300,000", "2014"]
+    assert numbers["sentence_index"].to_list() == [1, 2]

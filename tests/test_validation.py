@@ -1,0 +1,38 @@
+import polars as pl
+
+from tasks.schemas import ENTITIES, frame
+from tasks.validation import Validator, split_failures, with_span_check
+
+
+def test_entities_suite_quarantines_failing_rows_with_the_expectation(tmp_path):
+    documents = pl.DataFrame({"doc_id": ["d1"], "text": ["Putin met Biden in Kyiv."]})
+    rows = frame([
+        {"doc_id": "d1", "start_char": 0, "end_char": 5, "text": "Putin", "label": "PERSON", "sentence_index": 0},
+        {"doc_id": "d1", "start_char": 10, "end_char": 15, "text": "Biden", "label": "ALIEN", "sentence_index": 0},
+        {"doc_id": "d1", "start_char": 19, "end_char": 23, "text": "Kiev", "label": "GPE", "sentence_index": 0},
+    ], ENTITIES)
+    validator = Validator(docs_dir=tmp_path / "docs")
+    checked = with_span_check(rows, documents, "text")
+    assert checked["span_matches_document"].to_list() == [True, True, False]
+    gate, failures = validator.validate("entities", checked)
+    assert sorted(failures) == [1, 2]
+    assert gate.failed_rows == 2 and gate.rows == 3
+    gate.max_failed_share = 0.5
+    assert not gate.passed and "entities" in gate.message() and "label" in gate.message()
+    kept, quarantine = split_failures(checked, failures, stage="entities", record_kind="entity",
+                                      excerpt_column="text")
+    assert kept["text"].to_list() == ["Putin"]
+    assert "span_matches_document" not in kept.columns
+    assert quarantine["reason"].to_list() == ["failed_expectation"] * 2
+    assert "expect_column_values_to_be_in_set(label)" in quarantine["detail"][0]
+    assert "span_matches_document" in quarantine["detail"][1]
+    assert (tmp_path / "docs" / "index.html").exists()
+    assert gate.result["success"] is False
+
+
+def test_clean_rows_pass(tmp_path):
+    documents = pl.DataFrame({"doc_id": ["d1"], "text": ["Kyiv"]})
+    rows = frame([{"doc_id": "d1", "start_char": 0, "end_char": 4, "text": "Kyiv", "label": "GPE",
+                   "sentence_index": 0}], ENTITIES)
+    gate, failures = Validator().validate("entities", with_span_check(rows, documents, "text"))
+    assert failures == {} and gate.passed
