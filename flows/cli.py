@@ -70,10 +70,12 @@ def format_summary(manifest: dict) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from flows.news_pipeline import news_pipeline
-    from tasks.nlp import ModelNotFoundError
+    from tasks.nlp import ModelNotFoundError, load_model
     from tasks.validation import QualityGateError
 
     try:
+        # Fail before any flow run exists when the model is missing; the flow reuses this load.
+        load_model(args.model)
         manifest = news_pipeline(inputs=args.inputs or DEFAULT_INPUTS, output_dir=args.output,
                                  model=args.model, max_failed_share=args.max_failed_share)
     except (FileNotFoundError, ModelNotFoundError) as exc:

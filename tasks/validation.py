@@ -98,7 +98,8 @@ class Validator:
             self.context.add_data_docs_site(site_name=DOCS_SITE, site_config={
                 "class_name": "SiteBuilder",
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                                  "base_directory": str(Path(docs_dir).resolve())},
             })
 
     def _checkpoint(self, suite_name: str) -> gx.Checkpoint:

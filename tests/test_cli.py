@@ -5,8 +5,8 @@ import sys
 from conftest import ROOT, read
 
 
-def run_cli(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "flows", *args], cwd=ROOT, capture_output=True, text=True,
+def run_cli(*args, cwd=ROOT, **kwargs):
+    return subprocess.run([sys.executable, "-m", "flows", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=600, env={**os.environ, **kwargs.pop("env", {})}, **kwargs)
 
 
@@ -18,12 +18,15 @@ def test_help_explains_every_option():
 
 
 def test_cli_runs_the_flow_and_prints_a_summary(tmp_path):
-    out = run_cli("run", "seeds", "--output", str(tmp_path))
+    # A relative output directory, as `make run` passes it.
+    out = run_cli("run", str(ROOT / "seeds"), "--output", "out", cwd=tmp_path)
     assert out.returncode == 0, out.stderr[-3000:]
+    tmp_path = tmp_path / "out"
     assert "completed" in out.stdout
     assert "documents         2 / 2" in out.stdout
     assert "quality gates:" in out.stdout and "FAILED" not in out.stdout
     assert read(tmp_path, "entities").height > 100
+    assert next((tmp_path / "_runs").glob("*/data_docs/index.html")).exists()
 
 
 def test_missing_model_is_a_clear_error(tmp_path):
