@@ -9,7 +9,7 @@ import ftfy
 import polars as pl
 
 from tasks.quarantine import quarantine_frame, quarantine_row
-from tasks.schemas import DOCUMENTS, polars_schema
+from tasks.schemas import ARTICLE_FIELDS, DOCUMENTS, polars_schema
 
 # ftfy repairs mojibake, NFC-normalises and drops control characters; curly quotes are the
 # publisher's text, not damage, so they stay.
@@ -87,8 +87,8 @@ def clean_documents(
         known_text_hashes[digest] = row["doc_id"]
         seen_ids.add(row["doc_id"])
         rows.append({
-            **{name: row[name] for name in ("doc_id", "source_id", "source_path", "record_index", "title",
-                                            "published_date", "dateline", "source", "url", "raw_text")},
+            **{field.name: row[field.name] for field in ARTICLE_FIELDS},
+            "raw_text": row["raw_text"],
             "text": text,
             "text_hash": digest,
             "char_count": len(text),

@@ -283,8 +283,10 @@ def counted_object(sentence: Doc, start: int, end: int) -> str:
         if child.i == left - 1 and child.dep_ in ("compound", "amod") and child.i >= span.end:
             left = child.i
     right = noun.i
-    for conj in noun.conjuncts:
-        if conj.i > right and conj.pos_ in NOUNS:
+    for conj in sorted(noun.conjuncts, key=lambda t: t.i):
+        # `people and firms`, but not a comma-separated list running on through the sentence.
+        between = sentence[right + 1:conj.i]
+        if conj.i > right and conj.pos_ in NOUNS and len(between) <= 2 and not any(t.is_punct for t in between):
             right = conj.i
     return sentence[left:right + 1].text
 

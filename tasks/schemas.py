@@ -5,34 +5,28 @@ from __future__ import annotations
 import pyarrow as pa
 import polars as pl
 
-#: What ingestion hands to cleaning (not written as its own table).
+# Where an article came from and what its publisher said about it; shared by ingestion and documents.
+ARTICLE_FIELDS = [
+    pa.field("doc_id", pa.string(), nullable=False),
+    pa.field("source_id", pa.string(), nullable=False),
+    pa.field("source_path", pa.string(), nullable=False),
+    pa.field("record_index", pa.int32()),
+    pa.field("title", pa.string()),
+    pa.field("published_date", pa.date32()),
+    pa.field("dateline", pa.string()),
+    pa.field("source", pa.string()),
+    pa.field("url", pa.string()),
+]
+
+#: What ingestion hands to cleaning (not written as its own table): `body` is the text without header.
 INGESTED = pa.schema(
-    [
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("source_id", pa.string(), nullable=False),
-        pa.field("source_path", pa.string(), nullable=False),
-        pa.field("record_index", pa.int32()),
-        pa.field("title", pa.string()),
-        pa.field("published_date", pa.date32()),
-        pa.field("dateline", pa.string()),
-        pa.field("source", pa.string()),
-        pa.field("url", pa.string()),
-        pa.field("raw_text", pa.string(), nullable=False),
-        pa.field("body", pa.string(), nullable=False),
-    ]
+    ARTICLE_FIELDS
+    + [pa.field("raw_text", pa.string(), nullable=False), pa.field("body", pa.string(), nullable=False)]
 )
 
 DOCUMENTS = pa.schema(
-    [
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("source_id", pa.string(), nullable=False),
-        pa.field("source_path", pa.string(), nullable=False),
-        pa.field("record_index", pa.int32()),
-        pa.field("title", pa.string()),
-        pa.field("published_date", pa.date32()),
-        pa.field("dateline", pa.string()),
-        pa.field("source", pa.string()),
-        pa.field("url", pa.string()),
+    ARTICLE_FIELDS
+    + [
         pa.field("text", pa.string(), nullable=False),
         pa.field("raw_text", pa.string(), nullable=False),
         pa.field("text_hash", pa.string(), nullable=False),

@@ -11,7 +11,7 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.sorting import TaskRunSort
 
-from conftest import SEED_000, SEED_002, SEEDS, read
+from conftest import ROOT, SEED_000, SEED_002, SEEDS, read
 from flows.news_pipeline import news_pipeline
 from tasks.schemas import TABLES
 from tasks.validation import QualityGateError
@@ -138,6 +138,17 @@ def test_bad_input_is_quarantined_and_the_rest_is_written(bad_inputs, tmp_path):
     wire = doc(output, "wire-1")
     assert str(wire["published_date"]) == "2022-10-01" and wire["record_index"] == 1
     assert manifest["conserved"] and manifest["quarantine_reasons"]["empty_file"] == 1
+    again = news_pipeline(inputs=[str(bad_inputs)], output_dir=str(output))
+    assert set(again["rows_written"].values()) == {0}
+    assert again["rows_total"] == manifest["rows_total"]
+
+
+def test_flow_loads_from_its_deployment_entrypoint():
+    from prefect.flows import load_flow_from_entrypoint
+
+    loaded = load_flow_from_entrypoint(f"{ROOT}/flows/news_pipeline.py:news_pipeline")
+    assert loaded.name == "news-pipeline"
+    assert set(loaded.parameters.properties) == {"inputs", "output_dir", "model", "max_failed_share"}
 
 
 def test_failing_quality_gate_fails_the_run_with_a_clear_message(tmp_path):
