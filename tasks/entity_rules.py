@@ -1,0 +1,149 @@
+"""Label corrections after NER: known places are places, titled names are people.
+
+A spaCy pipeline component (`newsfacts_entity_rules`, added after `ner`): it first computes the
+corrected entity list from the doc (`correct_entities`, pure), then sets it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from tasks.gazetteer import find_place
+
+COMPONENT = "newsfacts_entity_rules"
+PLACE_LABELS = ("GPE", "LOC")
+# Words that stand right before a person's name in news copy (compared lower-cased, without dots).
+PERSON_TITLES = frozenset("""
+mr mrs ms miss dr sir lord lady dame president prime minister chancellor secretary general senator sen
+rep representative governor gov mayor king queen prince princess pope judge justice ceo chairman
+chairwoman chief spokesman spokeswoman gen col colonel captain capt commander premier ambassador deputy
+vice mp mep msp analyst speechwriter
+""".split())
+# Endings that make a name a state or region whatever NER thought: `Donetsk People's Republic`.
+STATE_WORDS = frozenset({"republic", "republics", "oblast", "oblasts", "province", "krai"})
+DEMONYM = re.compile(r"(?:ian|ean|ese|ish|ic|i|an)s?$")
+# `the West`, `Western leaders`: the geopolitical bloc and its adjective, not followed by a name.
+WEST = re.compile(r"(?:(?<=\bthe )West|Western)\b(?!\s+[A-Z])")
+# Two or three capitalised Cyrillic words: a name quoted in the original script (`Володимир Зеленський`).
+CYRILLIC_NAME = re.compile(r"\b[А-ЯЁЄІЇҐ][а-яёєіїґ'’]+(?:\s+[А-ЯЁЄІЇҐ][а-яёєіїґ'’]+){1,2}\b")
+
+
+def _is_title(token) -> bool:
+    return token.lower_.rstrip(".") in PERSON_TITLES
+
+
+def _strip_titles(span: Span) -> Span:
+    """`President Vladimir Putin` -> `Vladimir Putin`: titles are not part of a name."""
+    start = span.start
+    while start < span.end - 1 and _is_title(span.doc[start]):
+        start += 1
+    return span if start == span.start else Span(span.doc, start, span.end, span.label_)
+
+
+def _surnames(ents: list[Span]) -> set[str]:
+    """Last words of the multi-word PERSON names in a doc: `Jackson` after `Michael Jackson`."""
+    return {ent[-1].lower_ for ent in ents if ent.label_ == "PERSON" and len(ent) > 1}
+
+
+def _preceded_by_title(span: Span) -> bool:
+    return span.start > 0 and _is_title(span.doc[span.start - 1])
+
+
+def correct_entity(span: Span, surnames: set[str]) -> Span:
+    """The span with its label (and extent) corrected; the same span when nothing applies."""
+    label = span.label_
+    if label == "PERSON":
+        span = _strip_titles(span)
+        words = {token.lower_ for token in span}
+        if words & STATE_WORDS:
+            return Span(span.doc, span.start, span.end, "GPE")
+        if _preceded_by_title(span) or (len(span) == 1 and span[0].lower_ in surnames):
+            return span
+        # Exact spellings only: a fuzzy match would turn surnames into towns.
+        place = find_place(span.text, fuzzy=False)
+        if place is not None:
+            return Span(span.doc, span.start, span.end, place.label)
+        return span
+    if label in ("ORG", "NORP", "GPE", "LOC", "FAC") and _preceded_by_title(span):
+        if label not in PLACE_LABELS or find_place(span.text, fuzzy=False) is None:
+            return Span(span.doc, span.start, span.end, "PERSON")
+    if label in ("ORG", "FAC") and span[-1].lower_ in STATE_WORDS:
+        return Span(span.doc, span.start, span.end, "GPE")
+    return span
+
+
+def _trim(span: Span) -> Span:
+    """`the Bank of England` -> `Bank of England`, `Tony Blair's` -> `Tony Blair`, `Moazzam Begg -`
+    -> `Moazzam Begg`: articles, possessives and trailing punctuation are not part of a name."""
+    start, end = span.start, span.end
+    doc = span.doc
+    if end - start > 1 and doc[start].lower_ == "the":
+        start += 1
+    while end - start > 1 and (doc[end - 1].is_punct or doc[end - 1].lower_ in ("'s", "’s", "'", "’")
+                               or (span.label_ == "PERSON" and doc[end - 1].is_lower)):
+        end -= 1
+    return span if (start, end) == (span.start, span.end) else Span(doc, start, end, span.label_)
+
+
+def _is_demonym(span: Span) -> bool:
+    """`Ukrainian`, `Chinese`, `Israelis`: one capitalised word shaped like a nationality that is no place."""
+    word = span.text
+    return (len(span) == 1 and word[:1].isupper() and DEMONYM.search(word) is not None
+            and find_place(word, fuzzy=False) is None)
+
+
+def _majority_labels(ents: list[Span]) -> list[Span]:
+    """One label per name within a document: `Yukos` is ORG throughout if it mostly is."""
+    votes: dict[str, Counter] = {}
+    for ent in ents:
+        votes.setdefault(ent.text, Counter())[ent.label_] += 1
+    out = []
+    for ent in ents:
+        (label, count), *rest = votes[ent.text].most_common()
+        if label != ent.label_ and (not rest or count > rest[0][1]):
+            ent = Span(ent.doc, ent.start, ent.end, label)
+        out.append(ent)
+    return out
+
+
+def _missed_names(doc: Doc, taken: set[int]) -> list[Span]:
+    """Names NER left out: the geopolitical West, and names written in Cyrillic script."""
+    found = []
+    for match in WEST.finditer(doc.text):
+        span = doc.char_span(match.start(), match.end())
+        if span is not None:
+            found.append(Span(doc, span.start, span.end, "LOC" if match.group(0) == "West" else "NORP"))
+    for match in CYRILLIC_NAME.finditer(doc.text):
+        span = doc.char_span(match.start(), match.end())
+        if span is not None:
+            found.append(Span(doc, span.start, span.end, "PERSON"))
+    return [span for span in found if not taken & set(range(span.start, span.end))]
+
+
+def correct_entities(doc: Doc) -> list[Span]:
+    """The doc's entities with every correction applied (computed, not yet set)."""
+    ents = [_trim(ent) for ent in doc.ents]
+    surnames = _surnames(ents)
+    ents = [correct_entity(ent, surnames) for ent in ents]
+    ents = [Span(doc, e.start, e.end, "NORP") if e.label_ in ("GPE", "PERSON", "ORG") and _is_demonym(e) else e
+            for e in ents]
+    ents = _majority_labels(ents)
+    taken = {i for ent in ents for i in range(ent.start, ent.end)}
+    return sorted(ents + _missed_names(doc, taken), key=lambda span: span.start)
+
+
+@Language.component(COMPONENT)
+def entity_rules(doc: Doc) -> Doc:
+    doc.ents = correct_entities(doc)
+    return doc
+
+
+def add_entity_rules(nlp: Language) -> Language:
+    """`nlp` with the corrections right after its NER (once)."""
+    if COMPONENT not in nlp.component_names and "ner" in nlp.component_names:
+        nlp.add_pipe(COMPONENT, after="ner")
+    return nlp
