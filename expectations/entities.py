@@ -10,4 +10,6 @@ def expectations() -> list:
     return schema_expectations(ENTITIES) + span_expectations() + [
         gx.expectations.ExpectColumnValuesToBeInSet(column="label", value_set=list(ENTITY_LABELS)),
         gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["doc_id", "start_char", "end_char", "label"]),
+        gx.expectations.ExpectColumnValuesToMatchRegex(column="entity_id", regex=r"^[0-9a-f]{16}$"),
+        gx.expectations.ExpectColumnValueLengthsToBeBetween(column="canonical_name", min_value=1),
     ]

@@ -35,7 +35,50 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-failed-share", type=float, default=DEFAULT_MAX_FAILED_SHARE, metavar="SHARE",
                      help="fail the run when more than this share (0..1) of a stage's rows fail its "
                           f"quality gate; failing rows are quarantined either way (default: {DEFAULT_MAX_FAILED_SHARE})")
+    evaluate = commands.add_parser(
+        "eval", help="score extraction against hand-annotated gold",
+        description="Score the pipeline against gold annotations, beside the raw spaCy model.",
+    )
+    targets = evaluate.add_subparsers(dest="target", required=True, metavar="TARGET")
+    entities = targets.add_parser(
+        "entities", help="named entities: per-label precision, recall and F1 (exact span and label)",
+        description="Score PERSON/NORP/ORG/GPE/LOC mentions (exact span and label) of the raw spaCy model "
+                    "and of the pipeline (model + newsfacts corrections) against gold JSONL: "
+                    '{"id", "text", "entities": [[start, end, label], ...]}; records may give "source" and '
+                    '"sha256" instead of "text" (see --corpus).',
+    )
+    entities.add_argument("gold", nargs="+", metavar="GOLD", help="gold JSONL files")
+    entities.add_argument("--corpus", metavar="DIR", default=None,
+                          help="directory that gold records' 'source' paths are relative to "
+                               "(e.g. ../shared/corpus/bbc)")
+    entities.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
+                          help=f"installed spaCy pipeline to score (default: {DEFAULT_MODEL})")
     return parser
+
+
+def evaluate_entities(args) -> int:
+    from pathlib import Path
+
+    from tasks.entity_rules import COMPONENT
+    from tasks.evaluation import format_comparison, score_spans
+    from tasks.io import read_gold
+    from tasks.nlp import annotate_texts, components_for, load_model
+
+    try:
+        gold = read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None)
+    except ValueError as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return 2
+    nlp = load_model(args.model)
+    texts = [record["text"] for record in gold]
+    expected = [[tuple(e[:3]) for e in record["entities"]] for record in gold]
+    columns = {}
+    for name, components in (("spaCy", ["ner"]), ("newsfacts", ["ner", COMPONENT])):
+        docs = annotate_texts(nlp, texts, components_for(nlp, components))
+        columns[name] = score_spans(expected, [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs])
+    print(f"{len(gold)} documents, model {args.model}")
+    print(format_comparison(columns))
+    return 0
 
 
 def format_summary(manifest: dict) -> str:
@@ -51,14 +94,14 @@ def format_summary(manifest: dict) -> str:
         "  rows written this run / total:",
     ]
     for table, total in manifest["rows_total"].items():
-        lines.append(f"    {table:<11} {manifest['rows_written'].get(table, 0):>7} / {total}")
+        lines.append(f"    {table:<15} {manifest['rows_written'].get(table, 0):>7} / {total}")
     if manifest["quarantine_reasons"]:
         reasons = ", ".join(f"{reason} {count}" for reason, count in manifest["quarantine_reasons"].items())
         lines.append(f"  quarantined this run: {reasons}")
     lines.append("  quality gates:")
     for gate in manifest["gates"]:
         state = "passed" if gate["passed"] else "FAILED"
-        lines.append(f"    {gate['suite']:<11} {state:<7} {gate['failed_rows']} of {gate['rows']} rows failed")
+        lines.append(f"    {gate['suite']:<15} {state:<7} {gate['failed_rows']} of {gate['rows']} rows failed")
     lines += [
         f"  outputs:    {manifest['output_dir']}/<table>/*.parquet",
         f"  run record: {manifest['run_dir']}/manifest.json",
@@ -69,8 +112,18 @@ def format_summary(manifest: dict) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from tasks.nlp import ModelNotFoundError
+
+    try:
+        return evaluate_entities(args) if args.command == "eval" else run_pipeline(args)
+    except (FileNotFoundError, ModelNotFoundError) as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def run_pipeline(args) -> int:
     from flows.news_pipeline import news_pipeline
-    from tasks.nlp import ModelNotFoundError, load_model
+    from tasks.nlp import load_model
     from tasks.validation import QualityGateError
 
     try:
@@ -78,9 +131,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         load_model(args.model)
         manifest = news_pipeline(inputs=args.inputs or DEFAULT_INPUTS, output_dir=args.output,
                                  model=args.model, max_failed_share=args.max_failed_share)
-    except (FileNotFoundError, ModelNotFoundError) as exc:
-        print(f"newsfacts: error: {exc}", file=sys.stderr)
-        return 2
     except QualityGateError as exc:
         print(f"newsfacts: quality gate failed: {exc}", file=sys.stderr)
         return 1

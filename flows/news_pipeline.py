@@ -17,13 +17,17 @@ from prefect.runtime import flow_run
 from spacy.tokens import Doc
 
 from tasks import io
+from tasks.canonical import build_catalog, link_entities, with_alias_check, with_canonical_names
 from tasks.clean import clean_documents
 from tasks.entities import extract_entities
 from tasks.ingest import ingest_file, ingested_frame
+from tasks.entity_rules import COMPONENT as ENTITY_RULES
 from tasks.nlp import DEFAULT_MODEL, annotate_texts, components_for, load_model, sentence_component
 from tasks.numbers import extract_numbers
 from tasks.quarantine import quarantine_frame
+from tasks.schemas import REBUILT_TABLES
 from tasks.validation import GateResult, QualityGateError, Validator, split_failures, with_span_check
+from expectations.entity_catalog import MENTION_TOTAL
 
 DEFAULT_MAX_FAILED_SHARE = 0.05
 # Stage outputs are in-memory frames and spaCy docs: hashing them for a cache key costs time and
@@ -47,11 +51,23 @@ def read_known_documents(output_dir: Path) -> tuple[frozenset[str], dict[str, st
     return frozenset(known["doc_id"].to_list()), dict(zip(known["text_hash"], known["doc_id"], strict=True))
 
 
+@io_task(name="read-known-entities")
+def read_known_entities(output_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(entity catalog, mentions, document dates) written by earlier runs, for linking and the catalog."""
+    catalog = io.read_table(output_dir, "entity_catalog")
+    mentions = io.read_table(output_dir, "entities", ["doc_id", "start_char", "end_char", "text", "label",
+                                                      "entity_id", "external_id"])
+    return catalog, mentions, io.read_table(output_dir, "documents", ["doc_id", "published_date"])
+
+
 @io_task(name="write-tables")
 def write_tables(output_dir: Path, tables: dict[str, pl.DataFrame]) -> dict[str, int]:
     """Rows written per table; `documents` last, since its ids mark what a rerun may skip."""
     order = [name for name in tables if name != "documents"] + ["documents"]
-    return {name: io.write_table(output_dir, name, tables[name])[1] for name in order if name in tables}
+    return {
+        name: (io.replace_table if name in REBUILT_TABLES else io.write_table)(output_dir, name, tables[name])[1]
+        for name in order if name in tables
+    }
 
 
 @io_task(name="write-run-records")
@@ -82,13 +98,34 @@ def clean(ingested: pl.DataFrame, known: tuple[frozenset[str], dict[str, str]]):
 def annotate_text(texts: list[str], model: str) -> list[Doc]:
     """spaCy docs with entities and sentences, running only NER and the sentence splitter."""
     nlp = load_model(model)
-    return annotate_texts(nlp, texts, components_for(nlp, ["ner", sentence_component(nlp)]))
+    return annotate_texts(nlp, texts, components_for(nlp, ["ner", ENTITY_RULES, sentence_component(nlp)]))
 
 
 @stage_task(name="extract-entities")
-def entities_stage(doc_ids: list[str], docs: list[Doc]) -> pl.DataFrame:
-    return extract_entities(doc_ids, docs)
+def entities_stage(doc_ids: list[str], docs: list[Doc], known_catalog: pl.DataFrame) -> pl.DataFrame:
+    """Entity mentions with their entity ids (canonical names are set from the catalog later)."""
+    linked = link_entities(extract_entities(doc_ids, docs), set(known_catalog["entity_key"].to_list()))
+    return linked.with_columns(canonical_name=pl.coalesce("gazetteer_name", "text"))
 
+
+@stage_task(name="build-entity-catalog")
+def catalog_stage(
+    entities: pl.DataFrame, documents: pl.DataFrame, known: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
+) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """(entity catalog over earlier and new mentions, new mentions with canonical names, mentions counted)."""
+    known_catalog, known_mentions, known_dates = known
+    keys = known_catalog.select("entity_id", "entity_key",
+                                pl.when(pl.col("external_id").is_not_null()).then("canonical_name")
+                                .alias("gazetteer_name"))
+    columns = ["doc_id", "start_char", "end_char", "text", "label", "entity_id", "external_id",
+               "entity_key", "gazetteer_name"]
+    earlier = known_mentions.join(keys, on="entity_id", how="left").with_columns(
+        entity_key=pl.coalesce("entity_key", "entity_id"))
+    mentions = pl.concat([earlier.select(columns), entities.select(columns)], how="vertical_relaxed") \
+        .unique(["doc_id", "start_char", "end_char", "label"], keep="first", maintain_order=True)
+    dates = pl.concat([known_dates, documents.select("doc_id", "published_date")]).unique("doc_id")
+    catalog = build_catalog(mentions, dates)
+    return catalog, with_canonical_names(entities, catalog), mentions.height
 
 @stage_task(name="extract-numbers")
 def numbers_stage(doc_ids: list[str], docs: list[Doc], model: str) -> pl.DataFrame:
@@ -101,10 +138,10 @@ def numbers_stage(doc_ids: list[str], docs: list[Doc], model: str) -> pl.DataFra
 @stage_task(name="quality-gate")
 def quality_gate(
     validator: Validator, suite: str, stage: str, rows: pl.DataFrame, max_failed_share: float,
-    record_kind: str, excerpt_column: str,
+    record_kind: str, excerpt_column: str, parameters: dict | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, GateResult]:
     """(rows that passed, quarantine of rows that failed, the gate's result) for one suite."""
-    gate, failures = validator.validate(suite, rows)
+    gate, failures = validator.validate(suite, rows, parameters)
     gate.stage, gate.max_failed_share = stage, max_failed_share
     kept, quarantined = split_failures(rows, failures, stage=stage, record_kind=record_kind,
                                        excerpt_column=excerpt_column)
@@ -173,9 +210,10 @@ def news_pipeline(
     gates: list[GateResult] = []
     quarantined: list[pl.DataFrame] = []
 
-    def gate(suite: str, stage: str, rows: pl.DataFrame, record_kind: str, excerpt: str, unit: str):
-        kept, bad, result = quality_gate.with_options(name=f"validate-{suite}")(
-            validator, suite, stage, rows, max_failed_share, record_kind, excerpt)
+    def gate(suite: str, stage: str, rows: pl.DataFrame, record_kind: str, excerpt: str, unit: str,
+             parameters: dict | None = None):
+        kept, bad, result = quality_gate.with_options(name=f"validate-{suite.replace('_', '-')}")(
+            validator, suite, stage, rows, max_failed_share, record_kind, excerpt, parameters)
         gates.append(result)
         quarantined.append(bad)
         counts.append(StageCount(f"validate-{suite}", rows.height, kept.height, bad.height, unit=unit))
@@ -197,16 +235,20 @@ def news_pipeline(
     if all(g.passed for g in gates):
         doc_ids, texts = documents["doc_id"].to_list(), documents["text"].to_list()
         docs = annotate_text(texts, model)
-        entities = entities_stage(doc_ids, docs)
+        known_entities = read_known_entities(output)
+        entities = entities_stage(doc_ids, docs, known_entities[0])
         counts.append(StageCount("entities", len(docs), entities.height, unit="mentions"))
         entities = gate("entities", "entities", with_span_check(entities, documents, "text"),
                         "entity", "text", "mentions")
+        catalog, entities, mention_total = catalog_stage(entities, documents, known_entities)
+        catalog = gate("entity_catalog", "entities", with_alias_check(catalog), "entity", "canonical_name",
+                       "entities", {MENTION_TOTAL: mention_total})
         numbers = numbers_stage(doc_ids, docs, model)
         counts.append(StageCount("numbers", len(docs), numbers.height, unit="mentions"))
         numbers = gate("numbers", "numbers", with_span_check(numbers, documents, "surface"),
                        "number", "surface", "mentions")
     else:
-        entities = numbers = None
+        entities = numbers = catalog = None
 
     quarantine = pl.concat(quarantined).unique("quarantine_id", keep="first", maintain_order=True)
     quarantine = gate("quarantine", "write", quarantine.with_columns(run_id=pl.lit(run_id)),
@@ -216,6 +258,8 @@ def news_pipeline(
     if not failed:
         tables |= {"entities": entities, "numbers": numbers,
                    "documents": documents.with_columns(run_id=pl.lit(run_id))}
+    if not failed and (entities.height or not io.table_exists(output, "entity_catalog")):
+        tables["entity_catalog"] = catalog  # rebuilt from every mention; unchanged when none is new
     written = write_tables(output, tables)
 
     manifest = {
@@ -230,8 +274,7 @@ def news_pipeline(
         "max_failed_share": max_failed_share,
         "stages": [c.as_dict() for c in counts],
         "rows_written": written,
-        "rows_total": {name: io.read_table(output, name, ["doc_id" if name != "quarantine" else "quarantine_id"]).height
-                       for name in io.TABLES},
+        "rows_total": {name: io.read_table(output, name, [io.PRIMARY_KEYS[name][0]]).height for name in io.TABLES},
         "quarantine_reasons": dict(sorted(
             quarantine.group_by("reason").len().iter_rows(), key=lambda kv: -kv[1])),
         "gates": [g.summary() for g in gates],

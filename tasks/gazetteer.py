@@ -24,7 +24,7 @@ REGIONS = {
     "donbas": "Donbas", "donbass": "Donbas", "crimea": "Crimea", "crimean peninsula": "Crimea", "middle east": "Middle East",
     "balkans": "Balkans", "caucasus": "Caucasus", "scandinavia": "Scandinavia", "sahel": "Sahel",
     "silicon valley": "Silicon Valley", "gulf coast": "Gulf Coast", "west bank": "West Bank",
-    "gaza strip": "Gaza Strip", "siberia": "Siberia", "kashmir": "Kashmir",
+    "gaza strip": "Gaza Strip", "siberia": "Siberia", "kashmir": "Kashmir", "west": "the West",
 }
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
 ADMIN_SUFFIXES = re.compile(r"\s+(?:oblast|oblasts|region|regions|province|state|krai|raion|rayon)$")

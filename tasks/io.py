@@ -21,6 +21,7 @@ from tasks.schemas import PRIMARY_KEYS, TABLES, conform
 
 RUNS_DIR = "_runs"
 EMPTY_PART = "part-empty.parquet"
+REBUILT_PART = "part-all.parquet"
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,40 @@ def write_table(output_dir: Path, table: str, rows: pl.DataFrame) -> tuple[Path 
     path = output_dir / table / f"part-{digest.hexdigest()[:20]}.parquet"
     _atomic_write(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
     return path, arrow.num_rows
+
+
+def replace_table(output_dir: Path, table: str, rows: pl.DataFrame) -> tuple[Path, int]:
+    """`table` rewritten as exactly `rows`, in one file renamed over the previous one."""
+    path = output_dir / table / REBUILT_PART
+    arrow = conform(rows, TABLES[table])
+    _atomic_write(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
+    for stale in (output_dir / table).rglob("*.parquet"):
+        if stale != path:
+            stale.unlink()
+    return path, arrow.num_rows
+
+
+def read_gold(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[dict]:
+    """Gold records (`id`, `text`, `entities`) from JSONL files. A record without `text` names its
+    article by `source` (relative to `corpus_dir`) and `sha256` of its clean text, so corpora that
+    must not be committed are annotated without copying them."""
+    from tasks.clean import clean_text
+
+    records = []
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            if "text" not in record:
+                if corpus_dir is None:
+                    raise ValueError(f"{path}: record {record['id']} has no text; pass the corpus directory")
+                record["text"] = clean_text((corpus_dir / record["source"]).read_text(encoding="utf-8"))
+                digest = hashlib.sha256(record["text"].encode("utf-8")).hexdigest()
+                if digest != record["sha256"]:
+                    raise ValueError(f"{path}: {record['id']} does not match its annotated text (sha256 differs)")
+            records.append(record)
+    return records
 
 
 def write_json(path: Path, payload: dict) -> Path:

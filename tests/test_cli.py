@@ -23,7 +23,7 @@ def test_cli_runs_the_flow_and_prints_a_summary(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     tmp_path = tmp_path / "out"
     assert "completed" in out.stdout
-    assert "documents         2 / 2" in out.stdout
+    assert "documents             2 / 2" in out.stdout
     assert "quality gates:" in out.stdout and "FAILED" not in out.stdout
     assert read(tmp_path, "entities").height > 100
     assert next((tmp_path / "_runs").glob("*/data_docs/index.html")).exists()

@@ -5,6 +5,7 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pyarrow.dataset as ds
 import pytest
 from prefect.client.orchestration import get_client
@@ -44,6 +45,39 @@ def test_entities_are_real_ner_output_with_exact_offsets(seeds_run):
     assert entities["sentence_index"].max() > 20
 
 
+PLACES_MISTAKEN_FOR_PEOPLE = ("Kherson", "Luhansk", "Kyiv", "Zaporizhzhia", "Zaporozhye", "Lyman", "Liman",
+                              "Mykolaiv", "Odessa", "Donbass", "Donetsk People’s Republics")
+
+
+def test_no_place_is_a_person_and_variants_share_one_entity(seeds_run):
+    output, _ = seeds_run
+    entities = read(output, "entities")
+    people = set(entities.filter(label="PERSON")["text"])
+    assert not people & set(PLACES_MISTAKEN_FOR_PEOPLE)
+    assert {"Vladimir Putin", "Andrii Yermak", "Jens Stoltenberg", "Denis Pushylin"} <= people
+    ids = dict(entities.select("text", "entity_id").iter_rows())
+    for variants in (("Zelensky", "Vladimir Zelensky", "Володимир Зеленський"),
+                     ("Zaporizhzhia", "Zaporozhye", "Zaporizhia Oblast"), ("Lyman", "Liman"),
+                     ("Putin", "Vladimir Putin")):
+        assert len({ids[v] for v in variants}) == 1, variants
+    assert ids["Putin"] != ids["Zelensky"]
+
+
+def test_entity_catalog_lists_every_entity_once(seeds_run):
+    output, _ = seeds_run
+    catalog, entities = read(output, "entity_catalog"), read(output, "entities")
+    assert catalog["entity_id"].is_unique().all()
+    assert set(entities["entity_id"]) == set(catalog["entity_id"])
+    assert catalog["mention_count"].sum() == entities.height
+    names = dict(catalog.select("entity_id", "canonical_name").iter_rows())
+    assert all(names[i] == n for i, n in entities.select("entity_id", "canonical_name").iter_rows())
+    zelensky = catalog.filter(pl.col("aliases").list.contains("Zelensky")).row(0, named=True)
+    assert zelensky["label"] == "PERSON" and zelensky["document_count"] == 2
+    assert str(zelensky["first_seen"]) == "2022-09-30"
+    lyman = catalog.filter(pl.col("aliases").list.contains("Liman")).row(0, named=True)
+    assert lyman["external_id"].startswith("geonames:") and "Lyman" in lyman["aliases"]
+
+
 def test_numbers_from_the_seeds(seeds_run):
     output, _ = seeds_run
     numbers = read(output, "numbers")
@@ -79,7 +113,8 @@ def test_manifest_accounts_for_every_row_and_keeps_validation_results(seeds_run)
     assert manifest["status"] == "completed" and manifest["conserved"]
     stages = {s["stage"]: s for s in manifest["stages"]}
     assert stages["ingest"]["in"] == 2 and stages["clean"]["out"] == 2
-    assert [g["suite"] for g in manifest["gates"]] == ["ingested", "documents", "entities", "numbers", "quarantine"]
+    assert [g["suite"] for g in manifest["gates"]] == ["ingested", "documents", "entities", "entity_catalog",
+                                                       "numbers", "quarantine"]
     run_dir = Path(manifest["run_dir"])
     assert json.loads((run_dir / "manifest.json").read_text())["run_id"] == manifest["run_id"]
     for gate in manifest["gates"]:
@@ -98,7 +133,8 @@ def test_flow_and_stage_tasks_are_recorded_by_the_prefect_server(seeds_run):
     assert run.state.is_completed() and run.name.startswith("news-pipeline/seeds/")
     names = {t.name.rsplit("-", 1)[0] for t in tasks}
     assert {"read-inputs", "ingest-documents", "clean-documents", "annotate-text", "extract-entities",
-            "extract-numbers", "validate-entities", "validate-numbers", "write-tables"} <= names
+            "build-entity-catalog", "validate-entity-catalog", "extract-numbers", "validate-entities",
+            "validate-numbers", "write-tables"} <= names
     assert all(t.state.is_completed() for t in tasks)
 
 
@@ -106,7 +142,7 @@ def test_second_run_adds_no_rows(seeds_run, tmp_path):
     output, first = seeds_run
     before = {table: read(output, table).sort(read(output, table).columns[:3]) for table in TABLES}
     again = news_pipeline(inputs=[str(SEEDS)], output_dir=str(output))
-    assert again["rows_written"] == {"quarantine": 0, "entities": 0, "numbers": 0, "documents": 0}
+    assert set(again["rows_written"].values()) == {0}
     stages = {s["stage"]: s for s in again["stages"]}
     assert stages["clean"]["skipped"] == 2
     for table in TABLES:

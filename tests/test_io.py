@@ -9,7 +9,8 @@ from tasks.schemas import ENTITIES, conform, frame
 
 def entity(doc_id, start, text="Kyiv"):
     return {"doc_id": doc_id, "start_char": start, "end_char": start + len(text), "text": text,
-            "label": "GPE", "sentence_index": 0}
+            "label": "GPE", "sentence_index": 0, "entity_id": "0123456789abcdef", "canonical_name": text,
+            "external_id": None}
 
 
 def test_write_table_is_zstd_typed_and_leaves_no_temporary_files(tmp_path):

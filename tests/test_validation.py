@@ -3,13 +3,15 @@ import polars as pl
 from tasks.schemas import ENTITIES, frame
 from tasks.validation import Validator, split_failures, with_span_check
 
+IDS = {"entity_id": "0123456789abcdef", "external_id": None}
+
 
 def test_entities_suite_quarantines_failing_rows_with_the_expectation(tmp_path):
     documents = pl.DataFrame({"doc_id": ["d1"], "text": ["Putin met Biden in Kyiv."]})
     rows = frame([
-        {"doc_id": "d1", "start_char": 0, "end_char": 5, "text": "Putin", "label": "PERSON", "sentence_index": 0},
-        {"doc_id": "d1", "start_char": 10, "end_char": 15, "text": "Biden", "label": "ALIEN", "sentence_index": 0},
-        {"doc_id": "d1", "start_char": 19, "end_char": 23, "text": "Kiev", "label": "GPE", "sentence_index": 0},
+        {"doc_id": "d1", "start_char": 0, "end_char": 5, "text": "Putin", "label": "PERSON", "sentence_index": 0, "canonical_name": "x", **IDS},
+        {"doc_id": "d1", "start_char": 10, "end_char": 15, "text": "Biden", "label": "ALIEN", "sentence_index": 0, "canonical_name": "x", **IDS},
+        {"doc_id": "d1", "start_char": 19, "end_char": 23, "text": "Kiev", "label": "GPE", "sentence_index": 0, "canonical_name": "x", **IDS},
     ], ENTITIES)
     validator = Validator(docs_dir=tmp_path / "docs")
     checked = with_span_check(rows, documents, "text")
@@ -33,6 +35,6 @@ def test_entities_suite_quarantines_failing_rows_with_the_expectation(tmp_path):
 def test_clean_rows_pass(tmp_path):
     documents = pl.DataFrame({"doc_id": ["d1"], "text": ["Kyiv"]})
     rows = frame([{"doc_id": "d1", "start_char": 0, "end_char": 4, "text": "Kyiv", "label": "GPE",
-                   "sentence_index": 0}], ENTITIES)
+                   "sentence_index": 0, "canonical_name": "Kyiv", **IDS}], ENTITIES)
     gate, failures = Validator().validate("entities", with_span_check(rows, documents, "text"))
     assert failures == {} and gate.passed

@@ -1,0 +1,67 @@
+import datetime as dt
+
+import polars as pl
+
+from tasks.canonical import build_catalog, identity_key, link_entities, resolve_surnames, surname_key, with_alias_check
+from tasks.gazetteer import find_place
+
+
+def test_spelling_and_script_variants_of_a_surname_fold_together():
+    assert {surname_key(s) for s in ("Zelensky", "Zelenskyy", "Zelenskiy", "Зеленський")} == {"zelensky"}
+    assert surname_key("Putin") != surname_key("Zelensky")
+
+
+def test_place_variants_share_their_gazetteer_id():
+    for variants in (("Zaporizhzhia", "Zaporozhye", "Zaporizhia", "Zaporizhia Oblast"), ("Lyman", "Liman"),
+                     ("Kyiv", "Kiev"), ("Odessa", "Odesa"), ("US", "United States", "America")):
+        assert len({identity_key(v, "GPE")[0] for v in variants}) == 1, variants
+    assert identity_key("Kyiv", "GPE")[1].startswith("geonames:")
+    assert identity_key("Ukraine", "GPE")[1] == "iso3166:UA"
+
+
+def test_surnames_are_never_fuzzy_matched_to_places_for_relabelling():
+    assert find_place("Zelensky", fuzzy=False) is None
+
+
+def test_surname_only_mentions_join_the_full_name():
+    keys = [identity_key(t, "PERSON")[0] for t in ("Vladimir Putin", "Putin", "Putin", "Blair")]
+    resolved = resolve_surnames(keys, ["d1", "d1", "d2", "d2"], {"PERSON|blair|t"})
+    assert resolved == ["PERSON|putin|v"] * 3 + ["PERSON|blair|t"]
+
+
+def test_in_document_full_name_wins_over_the_corpus():
+    keys = [identity_key(t, "PERSON")[0] for t in ("Ed Miliband", "Miliband", "David Miliband", "David Miliband",
+                                                   "Miliband")]
+    resolved = resolve_surnames(keys, ["a", "a", "b", "b", "c"], set())
+    assert resolved == ["PERSON|miliband|e", "PERSON|miliband|e", "PERSON|miliband|d", "PERSON|miliband|d",
+                        "PERSON|miliband|d"]
+
+
+def mentions(*rows):
+    return pl.DataFrame([{"doc_id": d, "start_char": i, "end_char": i + 1, "text": t, "label": label,
+                          "sentence_index": 0} for i, (d, t, label) in enumerate(rows)])
+
+
+def test_catalog_counts_aliases_dates_and_ids_are_stable():
+    linked = link_entities(mentions(("d1", "Vladimir Zelensky", "PERSON"), ("d1", "Zelensky", "PERSON"),
+                                    ("d2", "Володимир Зеленський", "PERSON"), ("d2", "Zaporozhye", "GPE"),
+                                    ("d1", "Zaporizhzhia", "GPE")))
+    dates = pl.DataFrame({"doc_id": ["d1", "d2"], "published_date": [dt.date(2022, 9, 30), None]})
+    catalog = build_catalog(linked, dates)
+    assert catalog.height == 2
+    person = catalog.filter(label="PERSON").row(0, named=True)
+    assert person["canonical_name"] == "Vladimir Zelensky"
+    assert person["aliases"] == ["Vladimir Zelensky", "Zelensky", "Володимир Зеленський"]
+    assert (person["mention_count"], person["document_count"]) == (3, 2)
+    assert person["first_seen"] == person["last_seen"] == dt.date(2022, 9, 30)
+    place = catalog.filter(label="GPE").row(0, named=True)
+    assert place["external_id"] == "geonames:687700"
+    assert link_entities(mentions(("x", "Zaporozhye", "GPE")))["entity_id"][0] == place["entity_id"]
+
+
+def test_an_alias_of_two_entities_names_neither():
+    linked = link_entities(mentions(("a", "Ed Miliband", "PERSON"), ("a", "Miliband", "PERSON"),
+                                    ("b", "David Miliband", "PERSON"), ("b", "Miliband", "PERSON")))
+    catalog = with_alias_check(build_catalog(linked, pl.DataFrame({"doc_id": ["a"], "published_date": [None]})))
+    assert sorted(catalog["aliases"].to_list()) == [["David Miliband"], ["Ed Miliband"]]
+    assert not catalog["alias_shared"].any()

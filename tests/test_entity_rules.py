@@ -1,0 +1,56 @@
+import spacy
+from spacy.tokens import Span
+
+from tasks.entity_rules import correct_entities
+
+
+def doc_with(text, ents):
+    """A blank-pipeline doc of `text` with entities given as (surface, label), in order."""
+    doc = spacy.blank("en")(text)
+    spans, cursor = [], 0
+    for surface, label in ents:
+        start = text.index(surface, cursor)
+        cursor = start + len(surface)
+        spans.append(doc.char_span(start, cursor, label=label))
+    doc.ents = spans
+    return doc
+
+
+def corrected(text, ents):
+    return [(span.text, span.label_) for span in correct_entities(doc_with(text, ents))]
+
+
+def test_known_places_tagged_as_people_become_places():
+    got = corrected("Leaders from Kherson and Zaporizhzhia met in Odessa near Donbass.",
+                    [("Kherson", "PERSON"), ("Zaporizhzhia", "PERSON"), ("Odessa", "PERSON"), ("Donbass", "PERSON")])
+    assert got == [("Kherson", "GPE"), ("Zaporizhzhia", "GPE"), ("Odessa", "GPE"), ("Donbass", "LOC")]
+
+
+def test_people_whose_names_are_places_stay_people():
+    got = corrected("Michael Jackson sang. Later Jackson danced. Mr Howard spoke.",
+                    [("Michael Jackson", "PERSON"), ("Jackson", "PERSON"), ("Howard", "PERSON")])
+    assert got == [("Michael Jackson", "PERSON"), ("Jackson", "PERSON"), ("Howard", "PERSON")]
+
+
+def test_states_and_titles():
+    got = corrected("the Luhansk and Donetsk People’s Republics agreed, President Zelensky said",
+                    [("Luhansk", "GPE"), ("Donetsk People’s Republics", "PERSON"), ("Zelensky", "ORG")])
+    assert got == [("Luhansk", "GPE"), ("Donetsk People’s Republics", "GPE"), ("Zelensky", "PERSON")]
+
+
+def test_span_edges_articles_possessives_and_demonyms():
+    got = corrected("the Bank of England and Tony Blair's team met Ukrainian officials",
+                    [("the Bank of England", "ORG"), ("Tony Blair's", "PERSON"), ("Ukrainian", "GPE")])
+    assert got == [("Bank of England", "ORG"), ("Tony Blair", "PERSON"), ("Ukrainian", "NORP")]
+
+
+def test_names_ner_misses_the_west_and_cyrillic_names():
+    got = corrected("Western leaders and the West listened to Володимир Зеленський today.", [])
+    assert got == [("Western", "NORP"), ("West", "LOC"), ("Володимир Зеленський", "PERSON")]
+    assert corrected("Western Union paid.", []) == []
+
+
+def test_one_label_per_name_in_a_document():
+    got = corrected("Yukos fell. Yukos shares rose. Yukos said.",
+                    [("Yukos", "ORG"), ("Yukos", "ORG"), ("Yukos", "PERSON")])
+    assert got == [("Yukos", "ORG")] * 3
