@@ -77,13 +77,14 @@ def correct_entity(span: Span, surnames: set[str]) -> Span:
 
 
 def _trim(span: Span) -> Span:
-    """`the Bank of England` -> `Bank of England`, `Tony Blair's` -> `Tony Blair`, `Moazzam Begg -`
-    -> `Moazzam Begg`: articles, possessives and trailing punctuation are not part of a name."""
+    """`the Bank of England` -> `Bank of England`, `Tony Blair's` -> `Tony Blair`, `- Blair` -> `Blair`,
+    `Labour\n` -> `Labour`: articles, possessives, line breaks and edge punctuation are not part of a name."""
     start, end = span.start, span.end
     doc = span.doc
-    if end - start > 1 and doc[start].lower_ == "the":
+    while end - start > 1 and (doc[start].is_punct or doc[start].is_space or doc[start].lower_ == "the"):
         start += 1
-    while end - start > 1 and (doc[end - 1].is_punct or doc[end - 1].lower_ in ("'s", "’s", "'", "’")
+    while end - start > 1 and (doc[end - 1].is_punct or doc[end - 1].is_space
+                               or doc[end - 1].lower_ in ("'s", "’s", "'", "’")
                                or (span.label_ == "PERSON" and doc[end - 1].is_lower)):
         end -= 1
     return span if (start, end) == (span.start, span.end) else Span(doc, start, end, span.label_)

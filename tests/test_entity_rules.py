@@ -42,6 +42,8 @@ def test_span_edges_articles_possessives_and_demonyms():
     got = corrected("the Bank of England and Tony Blair's team met Ukrainian officials",
                     [("the Bank of England", "ORG"), ("Tony Blair's", "PERSON"), ("Ukrainian", "GPE")])
     assert got == [("Bank of England", "ORG"), ("Tony Blair", "PERSON"), ("Ukrainian", "NORP")]
+    assert corrected("said - Blair and Labour\n\nNext", [("- Blair", "PERSON"), ("Labour\n\n", "ORG")]) == [
+        ("Blair", "PERSON"), ("Labour", "ORG")]
 
 
 def test_names_ner_misses_the_west_and_cyrillic_names():
