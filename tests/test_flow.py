@@ -202,3 +202,19 @@ def test_failing_quality_gate_fails_the_run_with_a_clear_message(tmp_path):
     # Under a looser gate the same input passes and the bad row stays quarantined.
     manifest = news_pipeline(inputs=[str(folder)], output_dir=str(tmp_path / "out"), max_failed_share=0.5)
     assert manifest["rows_total"]["documents"] == 2 and manifest["rows_total"]["quarantine"] == 1
+
+
+def test_incremental_runs_give_the_same_ids_and_catalog_as_one_full_run(tmp_path):
+    one_by_one, at_once = tmp_path / "incremental", tmp_path / "full"
+    for seed in (SEED_000, SEED_002):
+        news_pipeline(inputs=[str(SEEDS / f"{seed}.txt")], output_dir=str(one_by_one))
+    news_pipeline(inputs=[str(SEEDS)], output_dir=str(at_once))
+    mention_keys = ["doc_id", "start_char", "end_char", "label"]
+    for output in (one_by_one, at_once):
+        assert read(output, "entity_catalog")["mention_count"].sum() == read(output, "entities").height
+    incremental, full = (read(o, "entities").select(*mention_keys, "entity_id").sort(mention_keys)
+                         for o in (one_by_one, at_once))
+    assert incremental.equals(full)
+    columns = ["entity_id", "canonical_name", "label", "aliases", "mention_count", "document_count", "external_id"]
+    incremental, full = (read(o, "entity_catalog").select(columns).sort("entity_id") for o in (one_by_one, at_once))
+    assert incremental.equals(full)
