@@ -3,7 +3,7 @@
 import great_expectations as gx
 
 from expectations import schema_expectations, span_expectations
-from tasks.schemas import NUMBER_KINDS, NUMBERS, QUALIFIERS
+from tasks.schemas import CHANGES, COUNT_TYPES, NUMBER_KINDS, NUMBERS, QUALIFIERS
 
 # Beyond any amount news reports; also what rejects inf (NaN already fails the not-null check).
 MAX_ABS_VALUE = 1e18
@@ -19,5 +19,7 @@ def expectations() -> list:
             column_A="value_high", column_B="value_low", or_equal=True, ignore_row_if="either_value_is_missing"),
         gx.expectations.ExpectColumnValuesToBeInSet(column="kind", value_set=list(NUMBER_KINDS)),
         gx.expectations.ExpectColumnValuesToBeInSet(column="qualifier", value_set=list(QUALIFIERS)),
+        gx.expectations.ExpectColumnValuesToBeInSet(column="change", value_set=list(CHANGES)),
+        gx.expectations.ExpectColumnValuesToBeInSet(column="count_type", value_set=list(COUNT_TYPES)),
         gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["doc_id", "start_char", "end_char"]),
     ]

@@ -53,7 +53,76 @@ def build_parser() -> argparse.ArgumentParser:
                                "(e.g. ../shared/corpus/bbc)")
     entities.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
                           help=f"installed spaCy pipeline to score (default: {DEFAULT_MODEL})")
+    numbers = targets.add_parser(
+        "numbers", help="numbers: value, value+unit and value+object P/R/F1, beside quantulum3",
+        description="Score number mentions (a prediction matches a gold mention when the spans overlap and the "
+                    "values agree) against gold JSONL ({\"id\", \"text\" or \"source\"+\"sha256\", \"numbers\": "
+                    "[{\"start\", \"end\", \"value\", \"value_low\", \"value_high\", \"unit\", \"object\", ...}]}) "
+                    "and/or Microsoft Recognizers-Text's English specs, with quantulum3's scores beside.",
+    )
+    numbers.add_argument("gold", nargs="*", metavar="GOLD", help="gold JSONL files")
+    numbers.add_argument("--corpus", metavar="DIR", default=None,
+                         help="directory that gold records' 'source' paths are relative to")
+    numbers.add_argument("--recognizers", metavar="DIR", default=None,
+                         help="Recognizers-Text spec folder (e.g. ../shared/dev-eval/recognizers_text)")
+    numbers.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
+                         help=f"installed spaCy pipeline for sentences and parsing (default: {DEFAULT_MODEL})")
     return parser
+
+
+def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
+    """The pipeline's number rows for each text."""
+    from tasks.nlp import annotate_texts, components_for, load_model, sentence_component
+    from tasks.numbers import PARSE_BATCH_SIZE, PARSE_COMPONENTS, extract_numbers
+
+    nlp = load_model(model)
+    docs = annotate_texts(nlp, texts, [sentence_component(nlp)])
+    parser = components_for(nlp, PARSE_COMPONENTS)
+    rows = extract_numbers([str(i) for i in range(len(texts))], docs, lambda s: annotate_texts(nlp, s, parser, PARSE_BATCH_SIZE))
+    grouped: list[list[dict]] = [[] for _ in texts]
+    for row in rows.iter_rows(named=True):
+        grouped[int(row["doc_id"])].append({**row, "start": row["start_char"], "end": row["end_char"]})
+    return grouped
+
+
+def evaluate_numbers(args) -> int:
+    from pathlib import Path
+
+    from tasks.evaluation import score_numbers
+    from tasks.io import read_gold
+    from tasks.peers import quantulum_numbers, read_recognizers_specs
+
+    sets: dict[str, list[dict]] = {}
+    if args.gold:
+        try:
+            sets["gold"] = read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None)
+        except ValueError as exc:
+            print(f"newsfacts: error: {exc}", file=sys.stderr)
+            return 2
+    if args.recognizers:
+        sets |= {f"recognizers/{name}": records
+                 for name, records in read_recognizers_specs(Path(args.recognizers)).items()}
+    if not sets:
+        print("newsfacts: error: give GOLD files and/or --recognizers DIR", file=sys.stderr)
+        return 2
+    print(f"{'set':<32}{'docs':>5}{'gold':>6}   {'newsfacts F1: value  +unit  +object':>36}   "
+          f"{'quantulum3 F1: value  +unit':>28}")
+    for name, records in sets.items():
+        texts = [r["text"] for r in records]
+        gold = [r["numbers"] for r in records]
+        kinds = records[0].get("kinds")
+
+        def only_kinds(docs):
+            return [[n for n in doc if kinds is None or n["kind"] in kinds] for doc in docs]
+
+        ours = score_numbers(gold, only_kinds(predict_numbers(args.model, texts)))
+        theirs = score_numbers(gold, only_kinds([quantulum_numbers(t) for t in texts]), with_object=False)
+        has_objects = any(n.get("object") for doc in gold for n in doc)
+        with_object = f"{ours['value+object'].f1:>8.3f}" if has_objects else f"{'n/a':>8}"
+        print(f"{name:<32}{len(records):>5}{sum(map(len, gold)):>6}   {'':>14}"
+              f"{ours['value'].f1:>7.3f}{ours['value+unit'].f1:>7.3f}{with_object}   {'':>14}"
+              f"{theirs['value'].f1:>7.3f}{theirs['value+unit'].f1:>7.3f}")
+    return 0
 
 
 def evaluate_entities(args) -> int:
@@ -115,7 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tasks.nlp import ModelNotFoundError
 
     try:
-        return evaluate_entities(args) if args.command == "eval" else run_pipeline(args)
+        if args.command == "eval":
+            return evaluate_entities(args) if args.target == "entities" else evaluate_numbers(args)
+        return run_pipeline(args)
     except (FileNotFoundError, ModelNotFoundError) as exc:
         print(f"newsfacts: error: {exc}", file=sys.stderr)
         return 2

@@ -23,7 +23,7 @@ from tasks.entities import extract_entities
 from tasks.ingest import ingest_file, ingested_frame
 from tasks.entity_rules import COMPONENT as ENTITY_RULES
 from tasks.nlp import DEFAULT_MODEL, annotate_texts, components_for, load_model, sentence_component
-from tasks.numbers import extract_numbers
+from tasks.numbers import PARSE_BATCH_SIZE, PARSE_COMPONENTS, extract_numbers
 from tasks.quarantine import quarantine_frame
 from tasks.schemas import REBUILT_TABLES
 from tasks.validation import GateResult, QualityGateError, Validator, split_failures, with_span_check
@@ -131,8 +131,8 @@ def catalog_stage(
 def numbers_stage(doc_ids: list[str], docs: list[Doc], model: str) -> pl.DataFrame:
     """Number mentions; the parser runs only on sentences that hold an amount."""
     nlp = load_model(model)
-    parser = components_for(nlp, ["tagger", "attribute_ruler", "parser"])
-    return extract_numbers(doc_ids, docs, lambda texts: annotate_texts(nlp, texts, parser))
+    parser = components_for(nlp, PARSE_COMPONENTS)
+    return extract_numbers(doc_ids, docs, lambda texts: annotate_texts(nlp, texts, parser, PARSE_BATCH_SIZE))
 
 
 @stage_task(name="quality-gate")

@@ -67,3 +67,49 @@ def format_comparison(columns: dict[str, dict[str, Score]]) -> str:
                           for s in (columns[name][label] for name in names))
         lines.append(f"{label:<8}{support:>6}  {cells}")
     return "\n".join(lines)
+
+
+# --- numbers -------------------------------------------------------------------------------
+
+NUMBER_METRICS = ("value", "value+unit", "value+object")
+
+
+def _same_value(a: dict, b: dict) -> bool:
+    def close(x, y):
+        return x is not None and y is not None and abs(x - y) <= 1e-6 * max(1.0, abs(x), abs(y))
+
+    if a.get("value_low") is not None and a.get("value_high") is not None:
+        # A range is right when both ends are.
+        return close(a["value_low"], b.get("value_low")) and close(a["value_high"], b.get("value_high"))
+    return close(a["value"], b.get("value"))
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").lower().split())
+
+
+def score_numbers(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]] | None,
+                  with_object: bool = True) -> dict[str, Score]:
+    """Value, value+unit and value+object scores. A prediction matches a gold mention when their
+    spans overlap and their values agree (both ends for ranges); each gold mention matches once."""
+    counts = {metric: Counter() for metric in NUMBER_METRICS}
+    for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
+        unmatched = list(gold_doc)
+        hits = []
+        for p in predicted_doc:
+            match = next((g for g in unmatched if p["start"] < g["end"] and g["start"] < p["end"]
+                          and _same_value(g, p)), None)
+            if match is not None:
+                unmatched.remove(match)
+                hits.append((match, p))
+        for metric in NUMBER_METRICS:
+            if metric == "value":
+                good = len(hits)
+            elif metric == "value+unit":
+                good = sum(_norm(g["unit"]) == _norm(p.get("unit")) for g, p in hits)
+            else:
+                good = sum(_norm(g["object"]) == _norm(p.get("object")) for g, p in hits) if with_object else 0
+            counts[metric]["tp"] += good
+            counts[metric]["fp"] += len(predicted_doc) - good
+            counts[metric]["fn"] += len(gold_doc) - good
+    return {metric: Score(c["tp"], c["fp"], c["fn"]) for metric, c in counts.items()}

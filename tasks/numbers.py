@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+from decimal import Decimal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
@@ -29,15 +30,26 @@ MAGNITUDE_ABBR = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "tn": 1e12, "trn": 1
 VAGUE_BASE = {"dozens": 12, "tens": 10, "scores": 20, "hundreds": 100, "thousands": 1e3, "millions": 1e6, "billions": 1e9}
 VAGUE = r"(?:dozens|tens|scores|hundreds|thousands|millions|billions)(?:\s+of\s+(?:thousands|millions|billions))?"
 
-CURRENCY_SYMBOLS = {"US$": "USD", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₽": "RUB", "₴": "UAH", "₹": "INR"}
+FRACTIONS = {"half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 / 3, "a quarter": 0.25,
+             "one quarter": 0.25, "three quarters": 0.75}
+# `half` only where it is an amount (`half of the`, `half a million`), not `second half`.
+FRACTION = r"(?<!second\s)(?<!first\s)(?:half|a\s+third|one\s+third|two[-\s]thirds|a\s+quarter|one\s+quarter|three[-\s]quarters)(?=\s+(?:of|a|an)\b)"
+CURRENCY_SYMBOLS = {"US$": "USD", "C$": "CAD", "A$": "AUD", "HK$": "HKD", "NZ$": "NZD", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₽": "RUB", "₴": "UAH", "₹": "INR"}
 CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY", "RUB", "UAH", "CNY", "INR", "CHF")
 CURRENCY_WORDS = {"dollar": "USD", "euro": "EUR", "pound": "GBP", "yen": "JPY", "rouble": "RUB", "ruble": "RUB",
                   "hryvnia": "UAH", "yuan": "CNY", "rupee": "INR"}
 TIME_UNITS = ("year", "month", "week", "day", "hour", "minute", "second", "decade", "century")
 MEASURE_UNITS = (
-    r"square\s+(?:kilometres?|kilometers?|miles?|metres?|meters?|feet)|sq\s?km|km/h|km|kilometres?|kilometers?"
-    r"|miles?|metres?|meters?|cm|mm|feet|ft|inches|kg|kilograms?|grams?|tonnes?|tons?|litres?|liters?|barrels?"
-    r"|mph|acres?|hectares?|megawatts?|gigawatts?|MW|GW|kWh|degrees?"
+    r"(?:square|sq|cubic)\s+(?:kilometres?|kilometers?|miles?|metres?|meters?|feet|foot)|sq\s?km|km2|km/h|km"
+    r"|kilometres?|kilometers?|miles?|metres?|meters?|cm|mm|feet|foot|ft|inch(?:es)?|yards?|kg|kilograms?|grams?"
+    r"|lbs?|ounces?|oz|metric\s+tons?|tonnes?|tons?|litres?|liters?|ml|millilit(?:re|er)s?|gallons?|barrels?"
+    r"|mph|acres?|hectares?|megawatts?|gigawatts?|MW|GW|kWh|bits?|bytes?|megabytes?|gigabytes?|MB|GB|TB"
+    r"|degrees?\s+(?:celsius|fahrenheit|centigrade)|degrees?|°C|°F"
+)
+# Spellings pint reads differently from news: `metric tons`, `km2`, temperatures.
+UNIT_ALIASES = (
+    (r"metric tons?", "metric_ton"), (r"km2", "square_kilometer"),
+    (r"(?:degrees? )?(?:celsius|centigrade)|°c", "degree_Celsius"), (r"(?:degrees? )?fahrenheit|°f", "degree_Fahrenheit"),
 )
 MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
           r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)")
@@ -67,19 +79,20 @@ NUMBER_PATTERN = re.compile(
       | (?<![\w$£€¥.,])(?:1[89]|20)\d{{2}}s?\b(?![.,]\d|\s?%|\s?percent))
   | (?P<ident>\b(?:Section|Article|Chapter|Clause|Resolution|Flight|Route|Paragraph|No\.)\s+\d+[A-Za-z]?\b
       | \b[A-Za-z]+-?\d+[A-Za-z\d]*\b
-      | \b\d+(?!(?:st|nd|rd|th|s|bn|mn|m|k|tn|trn|km|kg|cm|mm|ft|mph|am|pm|MW|GW|kWh)\b)[A-Za-z]+\w*\b)
+      | \b\d+(?!(?:st|nd|rd|th|s|bn|mn|m|k|tn|trn|am|pm|{MEASURE_UNITS})\b)[A-Za-z]+\w*\b)
   | (?P<ordinal>\b\d+(?:st|nd|rd|th)\b|\b(?:{"|".join(ORDINAL_WORDS)})\b)
   | (?P<quantity>
-      (?P<cur_pre>US\$|\$|£|€|¥|₽|₴|₹|\b(?:{"|".join(CURRENCY_CODES)})\s?)?
-      (?:(?P<digits>(?<![\w.,]){DIGITS})
+      (?P<cur_pre>(?-i:\b(?:US|C|A|HK|NZ))?\$\s?|[£€¥₽₴₹]\s?|\b(?:{"|".join(CURRENCY_CODES)})\s?)?
+      (?:(?P<digits>(?:(?<=\s)-|(?<=^)-)?(?<![\w.,]){DIGITS})
            (?:\s?(?P<mag_word>thousand|million|billion|trillion)\b|(?P<mag_abbr>bn|mn|m|k|tn|trn)\b)?
+       | (?P<fraction>\b{FRACTION})\b(?:\s+(?:a|an)\s+(?P<frac_mag>dozen|hundred|thousand|million|billion)\b)?
        | (?P<vague>\b{VAGUE})\b
        | (?P<words>\b{WORD_NUMBER})\b)
       (?: (?P<pct>\s?%|\s(?:percent|per\s+cent)\b)(?P<pp>\s+points?\b)?
         | (?P<pp_only>\s+percentage\s+points?\b)
         | (?P<cur_post>\s(?:{"|".join(CURRENCY_WORDS)})s?\b)
         | (?P<duration>(?:-|\s)(?:{"|".join(TIME_UNITS)})s?\b(?:-old\b)?)
-        | (?P<measure>\s?(?:{MEASURE_UNITS})\b)
+        | (?P<measure>(?:-|\s?)(?:{MEASURE_UNITS})(?!\w))
       )?)
     """,
     re.VERBOSE | re.IGNORECASE,
@@ -89,6 +102,12 @@ BETWEEN_BEFORE = re.compile(r"(?:^|(?<=\W))(?P<word>between|from)\s+$", re.IGNOR
 AND_JOINER = re.compile(r"^\s+and\s+$", re.IGNORECASE)
 TO_JOINER = re.compile(r"^\s+to\s+$", re.IGNORECASE)
 AMOUNT_KINDS = ("count", "percent", "money", "measure")
+#: Pipeline components that parse the sentences holding an amount.
+# The parser alone: the tagger would add a third to the parse time for part-of-speech tags that
+# the dependency labels already imply (see `_is_noun`).
+PARSE_COMPONENTS = ("parser",)
+# The parsed windows are a dozen words long: big batches keep the parser busy.
+PARSE_BATCH_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -104,6 +123,8 @@ class NumberMention:
     value_low: float | None = None
     value_high: float | None = None
     object: str = ""
+    change: str = ""
+    count_type: str = ""
 
 
 @functools.lru_cache(maxsize=1)
@@ -118,6 +139,9 @@ def normalise_measure_unit(text: str) -> str:
     """A unit's canonical pint name (`km` -> `kilometer`, `miles` -> `mile`); the text if pint
     does not know it."""
     words = " ".join(text.lower().split())
+    for pattern, name in UNIT_ALIASES:
+        if re.fullmatch(pattern, words):
+            return name
     if words.startswith("square ") or words.startswith("sq"):
         return "square_" + normalise_measure_unit(words.split(None, 1)[-1].removeprefix("sq").strip() or "km")
     try:
@@ -151,11 +175,17 @@ def _quantity(match: re.Match) -> NumberMention | None:
     """A quantity atom's value, kind and unit."""
     low = high = None
     if match["digits"]:
-        value = float(match["digits"].replace(",", ""))
+        # Decimal keeps `16.4 million` at 16400000, not 16399999.999999998.
+        value = Decimal(match["digits"].replace(",", ""))
         if match["mag_word"]:
-            value *= MAGNITUDE_WORDS[match["mag_word"].lower()]
+            value *= Decimal(MAGNITUDE_WORDS[match["mag_word"].lower()])
         elif match["mag_abbr"]:
-            value *= MAGNITUDE_ABBR[match["mag_abbr"].lower()]
+            value *= Decimal(MAGNITUDE_ABBR[match["mag_abbr"].lower()])
+        value = float(value)
+    elif match["fraction"]:
+        value = FRACTIONS[" ".join(match["fraction"].lower().replace("-", " ").split())]
+        if match["frac_mag"]:
+            value *= 12 if match["frac_mag"].lower() == "dozen" else words_value(match["frac_mag"])
     elif match["vague"]:
         low, high = vague_range(match["vague"])
         value = (low + high) / 2
@@ -165,7 +195,8 @@ def _quantity(match: re.Match) -> NumberMention | None:
             return None
     kind, unit = "count", ""
     if match["cur_pre"]:
-        kind, unit = "money", CURRENCY_SYMBOLS.get(match["cur_pre"].strip().upper(), match["cur_pre"].strip().upper())
+        symbol = "".join(match["cur_pre"].split()).upper()
+        kind, unit = "money", CURRENCY_SYMBOLS.get(symbol, symbol)
     elif match["cur_post"]:
         kind, unit = "money", CURRENCY_WORDS[match["cur_post"].strip().lower().rstrip("s")]
     elif match["pct"] or match["pp_only"]:
@@ -174,7 +205,7 @@ def _quantity(match: re.Match) -> NumberMention | None:
         unit_word = re.sub(r"-old$", "", match["duration"].strip(" -").lower())
         kind, unit = "duration", unit_word.rstrip("s") if unit_word != "centuries" else "century"
     elif match["measure"]:
-        kind, unit = "measure", normalise_measure_unit(match["measure"].strip())
+        kind, unit = "measure", normalise_measure_unit(match["measure"].strip(" -"))
     return NumberMention(match.start(), match.end(), value, kind, unit,
                          "~" if low is not None else "=", low, high)
 
@@ -251,7 +282,8 @@ def find_numbers(text: str) -> list[NumberMention]:
     """Every number in `text`, in order, with value, range, kind, unit and qualifier."""
     atoms = [atom for match in NUMBER_PATTERN.finditer(text) if (atom := _atom(match)) is not None]
     mentions = _join_ranges(text, atoms)
-    return [_attach_qualifier(text, m) if m.kind in AMOUNT_KINDS else m for m in mentions]
+    mentions = [_attach_qualifier(text, m) if m.kind in AMOUNT_KINDS else m for m in mentions]
+    return [replace(m, change=change_of(text, m)) if m.kind in AMOUNT_KINDS else m for m in mentions]
 
 
 # --- what is counted -------------------------------------------------------------------------
@@ -259,25 +291,75 @@ def find_numbers(text: str) -> list[NumberMention]:
 NOUNS = ("NOUN", "PROPN")
 
 
-def counted_object(sentence: Doc, start: int, end: int) -> str:
-    """The noun phrase a number counts in a parsed sentence (`300,000 troops` -> `troops`,
-    `1,000 people and firms` -> `people and firms`); empty when the parse names none."""
+def _is_noun(token) -> bool:
+    """A noun by its tag when the pipeline tagged it, else a word that is neither number nor symbol."""
+    if token.pos_:
+        return token.pos_ in NOUNS
+    return token.is_alpha and not token.like_num and not token.is_stop
+
+
+# GDELT's event counts, by the words that govern a count (`killing 25 people`, `five were injured`).
+COUNT_TRIGGERS = {
+    "KILL": {"kill", "killed", "killing", "kills", "die", "died", "dies", "dying", "dead", "death", "deaths",
+             "murdered", "massacred", "toll", "fatalities", "lives"},
+    "WOUND": {"injure", "injured", "injuring", "injuries", "wound", "wounded", "wounding", "hurt"},
+    "ARREST": {"arrest", "arrested", "arresting", "arrests", "detain", "detained", "detaining", "detainees"},
+    "KIDNAP": {"kidnap", "kidnapped", "kidnapping", "abducted", "abducting", "hostages", "hostage"},
+    "AFFECT": {"affected", "affecting", "infected", "infecting", "sickened", "hospitalised", "hospitalized"},
+    "SEIZE": {"seize", "seized", "seizing", "confiscated"},
+    "PROTEST": {"protest", "protested", "protesting", "protesters", "protestors", "demonstrators", "marchers"},
+    "DISPLACE": {"displaced", "displacing", "fled", "fleeing", "refugees", "homeless"},
+    "EVACUATE": {"evacuate", "evacuated", "evacuating", "evacuees"},
+}
+COUNT_TYPES = {word: kind for kind, words in COUNT_TRIGGERS.items() for word in words}
+CHANGE_WORDS = {
+    "up": {"rose", "rise", "rises", "rising", "risen", "up", "jumped", "jump", "jumps", "increased", "increase",
+           "increases", "grew", "grow", "grows", "growth", "gained", "gain", "gains", "climbed", "climb", "soared",
+           "soar", "surged", "surge", "boosted", "boost", "raised", "raise", "higher", "doubled", "tripled"},
+    "down": {"fell", "fall", "falls", "falling", "fallen", "down", "dropped", "drop", "drops", "declined",
+             "decline", "declines", "decreased", "decrease", "slumped", "slump", "lost", "cut", "cuts", "shrank",
+             "shrink", "plunged", "plunge", "tumbled", "slid", "lower", "reduced", "reduce", "halved", "slashed"},
+}
+CHANGES = {word: direction for direction, words in CHANGE_WORDS.items() for word in words}
+CLAUSE_BREAK = re.compile(r"[,;:.!?()\u2014\u2013\n]|\band\b|\bbut\b|\bwhile\b")
+
+
+def change_of(text: str, mention: NumberMention) -> str:
+    """`up`/`down` when the words just before (`rose 5%`, `fell by 2%`, `cut to`) or after
+    (`a 76% jump`) say the amount is a rise or fall, within the clause; else empty."""
+    before = CLAUSE_BREAK.split(text[max(0, mention.start - 60):mention.start])[-1]
+    for word in reversed(re.findall(r"[a-z]+", before.lower())[-5:]):
+        if word in CHANGES:
+            return CHANGES[word]
+    after = re.match(r"\s+((?:[a-z]+\s+){0,1}[a-z]+)", text[mention.end:mention.end + 30].lower())
+    for word in (after.group(1).split() if after else []):
+        if word in CHANGES and word not in ("up", "down"):
+            return CHANGES[word]
+    return ""
+
+
+def counted_object(sentence: Doc, start: int, end: int) -> tuple[str, str]:
+    """(what a number counts, its GDELT count type) in a parsed sentence: `300,000 troops` ->
+    (`troops`, ''), `killing 25 people` -> (`people`, `KILL`), `injuring 50` -> ('', `WOUND`)."""
     span = sentence.char_span(start, end, alignment_mode="expand")
     if span is None or not len(span):
-        return ""
+        return "", ""
     token = span[-1]
     while token.head.i != token.i and span.start <= token.head.i < span.end:
         token = token.head
     head = token.head
-    if token.dep_ in ("nummod", "quantmod", "compound", "amod", "nmod", "npadvmod") and head.pos_ in NOUNS \
+    noun = None
+    if token.dep_ in ("nummod", "quantmod", "compound", "amod", "nmod", "npadvmod") and _is_noun(head) \
             and not span.start <= head.i < span.end:
         noun = head
     else:
         pobj = [grand for child in token.children if child.dep_ == "prep" and child.lower_ == "of"
                 for grand in child.children if grand.dep_ == "pobj"]
-        if not pobj or pobj[0].pos_ not in NOUNS:
-            return ""
-        noun = pobj[0]
+        if pobj and _is_noun(pobj[0]):
+            noun = pobj[0]
+    count_type = _count_type(noun if noun is not None else token)
+    if noun is None:
+        return "", count_type
     left = noun.i
     for child in sorted(noun.lefts, key=lambda t: -t.i):
         if child.i == left - 1 and child.dep_ in ("compound", "amod") and child.i >= span.end:
@@ -286,29 +368,67 @@ def counted_object(sentence: Doc, start: int, end: int) -> str:
     for conj in sorted(noun.conjuncts, key=lambda t: t.i):
         # `people and firms`, but not a comma-separated list running on through the sentence.
         between = sentence[right + 1:conj.i]
-        if conj.i > right and conj.pos_ in NOUNS and len(between) <= 2 and not any(t.is_punct for t in between):
+        if conj.i > right and _is_noun(conj) and len(between) <= 2 and not any(t.is_punct for t in between):
             right = conj.i
-    return sentence[left:right + 1].text
+    return sentence[left:right + 1].text, count_type
 
 
-def sentences_to_parse(mentions: Sequence[NumberMention], bounds: Sequence[tuple[int, int]]) -> list[int]:
-    """Indexes of the sentences that hold an amount (the only ones worth parsing)."""
-    return sorted({sentence_index([s for s, _ in bounds], m.start) for m in mentions if m.kind in AMOUNT_KINDS})
+def _count_type(token) -> str:
+    """The count type named by the token, its modifiers, or the words governing it (three levels up)."""
+    for candidate in [token, *token.children]:
+        if candidate.lower_ in COUNT_TYPES:
+            return COUNT_TYPES[candidate.lower_]
+    for _ in range(3):
+        # `injuring 50 in one strike`: a count inside a prepositional phrase is not what the verb counts.
+        if token.head.i == token.i or (token.dep_ == "pobj" and token.head.lower_ != "of"):
+            break
+        token = token.head
+        if token.lower_ in COUNT_TYPES:
+            return COUNT_TYPES[token.lower_]
+    return ""
+
+
+WORDS_BEFORE, WORDS_AFTER = 6, 5
+WORD = re.compile(r"\S+")
+
+
+def windows_to_parse(
+    text: str, mentions: Sequence[NumberMention], bounds: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Character windows worth parsing: a few words either side of each amount, inside its
+    sentence, overlapping windows merged. Parsing these instead of whole sentences keeps the
+    parser's cost near the number of amounts; the counting verb and noun are that close."""
+    starts = [s for s, _ in bounds]
+    windows: list[tuple[int, int]] = []
+    for mention in mentions:
+        if mention.kind not in AMOUNT_KINDS:
+            continue
+        sent_start, sent_end = bounds[sentence_index(starts, mention.start)]
+        before = [m.start() for m in WORD.finditer(text, sent_start, mention.start)]
+        after = [m.end() for m in WORD.finditer(text, mention.end, sent_end)]
+        start = before[-WORDS_BEFORE] if len(before) >= WORDS_BEFORE else sent_start
+        end = after[WORDS_AFTER - 1] if len(after) >= WORDS_AFTER else (after[-1] if after else mention.end)
+        if windows and start <= windows[-1][1] and sentence_index(starts, windows[-1][0]) == \
+                sentence_index(starts, start):
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((start, end))
+    return windows
 
 
 def attach_objects(
-    mentions: Sequence[NumberMention], bounds: Sequence[tuple[int, int]], parsed: dict[int, Doc]
+    mentions: Sequence[NumberMention], windows: Sequence[tuple[int, int]], parsed: Sequence[Doc]
 ) -> list[NumberMention]:
-    """Mentions with `object` set from the parsed sentences (sentence index -> parsed sentence)."""
-    starts = [s for s, _ in bounds]
+    """Mentions with `object` and `count_type` set from the parsed windows around them."""
     out = []
     for mention in mentions:
-        index = sentence_index(starts, mention.start)
-        if mention.kind not in AMOUNT_KINDS or index not in parsed:
+        index = next((i for i, (s, e) in enumerate(windows) if s <= mention.start and mention.end <= e), None)
+        if mention.kind not in AMOUNT_KINDS or index is None:
             out.append(mention)
             continue
-        offset = bounds[index][0]
-        out.append(replace(mention, object=counted_object(parsed[index], mention.start - offset, mention.end - offset)))
+        offset = windows[index][0]
+        counted, count_type = counted_object(parsed[index], mention.start - offset, mention.end - offset)
+        out.append(replace(mention, object=counted, count_type=count_type))
     return out
 
 
@@ -327,6 +447,8 @@ def number_rows(doc_id: str, text: str, mentions: Sequence[NumberMention], start
             "unit": m.unit,
             "object": m.object,
             "qualifier": m.qualifier,
+            "change": m.change,
+            "count_type": m.count_type,
             "sentence_index": sentence_index(starts, m.start),
         }
         for m in mentions
@@ -337,17 +459,17 @@ def extract_numbers(
     doc_ids: Sequence[str], docs: Sequence[Doc], parse: Callable[[list[str]], list[Doc]]
 ) -> pl.DataFrame:
     """Number mentions of all docs (whose sentences are already set); `parse` is called once with
-    every sentence that holds an amount, across all docs, and gives the counted objects."""
+    the text around every amount, across all docs, and gives the counted objects."""
     found = []
     for doc in docs:
         starts = sentence_starts(doc)
         bounds = list(zip(starts, starts[1:] + [len(doc.text)], strict=True))
         mentions = find_numbers(doc.text)
-        found.append((starts, bounds, mentions, sentences_to_parse(mentions, bounds)))
-    texts = [doc.text[slice(*bounds[i])] for doc, (_, bounds, _, wanted) in zip(docs, found) for i in wanted]
+        found.append((starts, mentions, windows_to_parse(doc.text, mentions, bounds)))
+    texts = [doc.text[s:e] for doc, (_, _, windows) in zip(docs, found) for s, e in windows]
     parsed_all = iter(parse(texts) if texts else [])
     rows = []
-    for doc_id, doc, (starts, bounds, mentions, wanted) in zip(doc_ids, docs, found, strict=True):
-        parsed = {i: next(parsed_all) for i in wanted}
-        rows.extend(number_rows(doc_id, doc.text, attach_objects(mentions, bounds, parsed), starts))
+    for doc_id, doc, (starts, mentions, windows) in zip(doc_ids, docs, found, strict=True):
+        parsed = [next(parsed_all) for _ in windows]
+        rows.extend(number_rows(doc_id, doc.text, attach_objects(mentions, windows, parsed), starts))
     return frame(rows, NUMBERS)

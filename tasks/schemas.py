@@ -78,6 +78,8 @@ NUMBERS = pa.schema(
         pa.field("unit", pa.string(), nullable=False),
         pa.field("object", pa.string(), nullable=False),
         pa.field("qualifier", pa.string(), nullable=False),
+        pa.field("change", pa.string(), nullable=False),
+        pa.field("count_type", pa.string(), nullable=False),
         pa.field("sentence_index", pa.int32(), nullable=False),
     ]
 )
@@ -120,6 +122,8 @@ REBUILT_TABLES = ("entity_catalog",)
 
 NUMBER_KINDS = ("count", "percent", "money", "measure", "duration", "ordinal", "date", "time", "other")
 QUALIFIERS = ("=", "~", ">", "<", ">=", "<=")
+CHANGES = ("", "up", "down")
+COUNT_TYPES = ("", "KILL", "WOUND", "ARREST", "KIDNAP", "AFFECT", "SEIZE", "PROTEST", "DISPLACE", "EVACUATE")
 # OntoNotes named-entity labels; the numeric ones (CARDINAL, DATE, ...) belong to the numbers table.
 ENTITY_LABELS = (
     "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",

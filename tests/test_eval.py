@@ -28,3 +28,25 @@ def test_eval_prints_both_systems_and_the_pipeline_beats_the_raw_model(capsys):
 def test_gold_without_text_needs_the_corpus(capsys):
     assert main(["eval", "entities", str(ROOT / "bench" / "gold" / "entities_bbc_tech.jsonl")]) == 2
     assert "corpus" in capsys.readouterr().err
+
+
+def test_eval_numbers_beats_quantulum3_on_the_seeds(capsys):
+    assert main(["eval", "numbers", str(ROOT / "bench" / "gold" / "numbers_seeds.jsonl")]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("gold"))
+    ours_value, ours_unit, ours_object, theirs_value, theirs_unit = map(float, line.split()[3:])
+    assert ours_value >= 0.9 and ours_value > theirs_value
+    assert ours_unit > theirs_unit and ours_object > 0.6
+
+
+def test_recognizers_specs_read_as_gold(tmp_path):
+    from tasks.peers import read_recognizers_specs
+
+    spec = tmp_path / "Specs" / "NumberWithUnit" / "English"
+    spec.mkdir(parents=True)
+    (spec / "CurrencyModel.json").write_text(
+        '[{"Input": "it cost $ 75 million .", "Results": [{"Text": "$ 75 million", "TypeName": "currency",'
+        ' "Resolution": {"value": "75000000", "unit": "Dollar"}, "Start": 8, "End": 19}]}]')
+    (record,) = read_recognizers_specs(tmp_path)["CurrencyModel"]
+    (number,) = record["numbers"]
+    assert record["text"][number["start"]:number["end"]] == "$ 75 million"
+    assert (number["value"], number["unit"]) == (75000000, "USD")

@@ -81,21 +81,28 @@ def test_entity_catalog_lists_every_entity_once(seeds_run):
 def test_numbers_from_the_seeds(seeds_run):
     output, _ = seeds_run
     numbers = read(output, "numbers")
-    by_surface = {row["surface"]: row for row in numbers.iter_rows(named=True)}
-    troops = by_surface["300,000"]
-    assert (troops["value"], troops["object"], troops["kind"]) == (300000, "troops", "count")
-    share = by_surface["18%"]
-    assert (share["kind"], share["value"], share["unit"]) == ("percent", 18, "percent")
-    ranged = by_surface["between 87% and 99%"]
-    assert (ranged["value_low"], ranged["value_high"]) == (87, 99)
-    firms = by_surface["more than 1,000"]
-    assert (firms["qualifier"], firms["object"]) == (">", "people and firms")
-    assert by_surface["3 p.m."]["kind"] == "time"
-    assert by_surface["seven-month"]["kind"] == "duration"
-    assert by_surface["tens of thousands"]["qualifier"] == "~"
     texts = dict(read(output, "documents").select("doc_id", "text").iter_rows())
     for doc_id, start, end, surface in numbers.select("doc_id", "start_char", "end_char", "surface").iter_rows():
         assert texts[doc_id][start:end] == surface
+    by_surface = {row["surface"]: row for row in numbers.iter_rows(named=True)}
+
+    def check(surface, **expected):
+        row = by_surface[surface]
+        assert {k: row[k] for k in expected} == expected, surface
+
+    check("25", value=25, kind="count", object="people", count_type="KILL")
+    check("50", value=50, count_type="WOUND")
+    check("300,000", value=300000, kind="count", object="troops")
+    check("more than 1,000", value=1000, qualifier=">", object="people and firms")
+    check("about 60%", value=60, kind="percent", unit="percent", qualifier="~")
+    check("18%", value=18, kind="percent", unit="percent")
+    check("between 87% and 99%", value_low=87, value_high=99, kind="percent", unit="percent")
+    check("tens of thousands", value_low=20000, value_high=90000, qualifier="~")
+    check("3 p.m.", kind="time", value=15)
+    check("2014", kind="date", value=2014)
+    check("27", value=27, object="member states")
+    check("seven-month", kind="duration", unit="month", value=7)
+    check("at least one", qualifier=">=", count_type="KILL")
 
 
 def test_tables_read_as_datasets_with_declared_schemas(seeds_run):

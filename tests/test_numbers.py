@@ -87,15 +87,15 @@ def test_counted_object_follows_nummod_and_conjuncts():
                  [0, 0, 3, 1, 3, 3], ["ROOT", "prep", "nummod", "pobj", "cc", "conj"],
                  ["NOUN", "ADP", "NUM", "NOUN", "CCONJ", "NOUN"])
     start = doc[2].idx
-    assert counted_object(doc, start, start + len("1,000")) == "people and firms"
+    assert counted_object(doc, start, start + len("1,000")) == ("people and firms", "")
 
 
 def test_counted_object_keeps_compounds_and_reads_of_phrases():
     doc = parsed(["27", "member", "states"], [2, 2, 2], ["nummod", "compound", "ROOT"], ["NUM", "NOUN", "NOUN"])
-    assert counted_object(doc, 0, 2) == "member states"
+    assert counted_object(doc, 0, 2) == ("member states", "")
     doc = parsed(["Thousands", "of", "people", "gathered"], [3, 0, 1, 3], ["nsubj", "prep", "pobj", "ROOT"],
                  ["NOUN", "ADP", "NOUN", "VERB"])
-    assert counted_object(doc, 0, 9) == "people"
+    assert counted_object(doc, 0, 9) == ("people", "")
 
 
 def test_extract_numbers_parses_only_sentences_with_amounts():
@@ -109,6 +109,45 @@ def test_extract_numbers_parses_only_sentences_with_amounts():
         return [nlp.make_doc(t) for t in texts]
 
     numbers = extract_numbers(["d1"], [doc], parse)
-    assert seen == ["It sent 300,000 troops. "]
+    assert seen == ["It sent 300,000 troops."]
     assert numbers["surface"].to_list() == ["300,000", "2014"]
     assert numbers["sentence_index"].to_list() == [1, 2]
+
+
+@pytest.mark.parametrize("text, change", [
+    ("profits jumped 76% to $1.13bn", ["up", "up"]),
+    ("sales fell by 2 percent", ["down"]),
+    ("the rate was cut to 3%", ["down"]),
+    ("a 76% jump in profit", ["up"]),
+    ("it has 27 member states", [""]),
+])
+def test_change_from_the_verb_or_noun(text, change):
+    assert [m.change for m in find_numbers(text)] == change
+
+
+def test_fractions_and_negative_values():
+    found, m = one("half a million people")
+    assert (found, m.value) == ("half a million", 500000)
+    assert one("two-thirds of voters")[1].value == pytest.approx(2 / 3)
+    assert [m.value for m in find_numbers("the second half of the year")] == [2]
+    assert one("fell to -1.5 overnight")[1].value == -1.5
+
+
+def test_currency_prefixes_and_units():
+    assert one("a $5bn deal")[1].unit == "USD"
+    assert one("raised C$16.4 million")[1].unit == "CAD"
+    assert one("raised $ 75 million")[1].value == 75000000
+    assert [(m.kind, m.unit) for m in find_numbers("a 3-inch nail, 16,000 metric tons, 190 km2")] == [
+        ("measure", "inch"), ("measure", "metric_ton"), ("measure", "square_kilometer")]
+
+
+def test_count_type_from_the_governing_verb():
+    # "killing 25 people and injuring 50 in one strike"
+    words = ["killing", "25", "people", "and", "injuring", "50", "in", "one", "strike"]
+    doc = parsed(words, [0, 2, 0, 0, 0, 4, 4, 8, 6],
+                 ["ROOT", "nummod", "dobj", "cc", "conj", "dobj", "prep", "nummod", "pobj"],
+                 ["VERB", "NUM", "NOUN", "CCONJ", "VERB", "NUM", "ADP", "NUM", "NOUN"])
+    at = {w: doc[i].idx for i, w in enumerate(words)}
+    assert counted_object(doc, at["25"], at["25"] + 2) == ("people", "KILL")
+    assert counted_object(doc, at["50"], at["50"] + 2) == ("", "WOUND")
+    assert counted_object(doc, at["one"], at["one"] + 3) == ("strike", "")

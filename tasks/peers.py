@@ -1,0 +1,104 @@
+"""Other systems' answers in our terms, to score them beside ours: quantulum3, and Microsoft
+Recognizers-Text's English test specs read as gold."""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+
+from tasks.numbers import normalise_measure_unit
+
+CURRENCY_NAMES = {
+    "dollar": "USD", "united states dollar": "USD", "us dollar": "USD", "euro": "EUR", "pound": "GBP",
+    "british pound": "GBP", "pound sterling": "GBP", "yen": "JPY", "japanese yen": "JPY", "yuan": "CNY",
+    "chinese yuan": "CNY", "rupee": "INR", "indian rupee": "INR", "swiss franc": "CHF", "ruble": "RUB",
+    "russian ruble": "RUB", "hryvnia": "UAH", "ukrainian hryvnia": "UAH",
+}
+RECOGNIZERS_SPECS = {
+    "Number/English/NumberModel.json": "number",
+    "Number/English/NumberRangeModel.json": "range",
+    "Number/English/OrdinalModel.json": "ordinal",
+    "Number/English/PercentModel.json": "percent",
+    "NumberWithUnit/English/CurrencyModel.json": "currency",
+    "NumberWithUnit/English/DimensionModel.json": "dimension",
+    "NumberWithUnit/English/AgeModel.json": "age",
+    "NumberWithUnit/English/TemperatureModel.json": "temperature",
+}
+#: Each spec annotates one kind of number only, so each system is scored on its answers of that kind.
+SPEC_KINDS = {
+    "number": None, "range": None, "ordinal": {"ordinal"}, "percent": {"percent"}, "currency": {"money"},
+    "dimension": {"measure"}, "age": {"duration"}, "temperature": {"measure"},
+}
+TEMPERATURE_UNITS = {"c": "degree_Celsius", "f": "degree_Fahrenheit", "k": "kelvin"}
+
+
+def currency_code(name: str) -> str:
+    return CURRENCY_NAMES.get(name.lower(), name.lower())
+
+
+def quantulum_numbers(text: str) -> list[dict]:
+    """quantulum3's quantities in `text` as number rows (no object: quantulum3 does not give one)."""
+    warnings.filterwarnings("ignore", module="quantulum3")
+    from quantulum3 import parser
+
+    rows = []
+    for q in parser.parse(text):
+        unit, entity = q.unit.name, q.unit.entity.name
+        if entity == "dimensionless":
+            unit = "percent" if unit == "percentage" else ""
+        elif entity == "currency":
+            unit = getattr(q.unit, "currency_code", None) or currency_code(unit)
+        else:
+            unit = normalise_measure_unit(unit)
+        start, end = q.span
+        kind = {"dimensionless": "percent" if unit == "percent" else "count", "currency": "money",
+                "time": "duration"}.get(entity, "measure")
+        rows.append({"start": start, "end": end, "value": float(q.value), "value_low": None,
+                     "value_high": None, "unit": unit, "object": "", "kind": kind})
+    return rows
+
+
+def _resolution(result: dict, kind: str) -> dict | None:
+    resolution = result.get("Resolution") or {}
+    value = str(resolution.get("value", ""))
+    row = {"start": result["Start"], "end": result["End"] + 1, "value_low": None, "value_high": None,
+           "unit": "", "object": ""}
+    if kind == "range":
+        bounds = re.findall(r"-?[\d.]+", value)
+        if len(bounds) != 2:
+            return None  # open ranges (`more than 20`) have one bound
+        row["value_low"], row["value_high"] = sorted(float(b) for b in bounds)
+        row["value"] = (row["value_low"] + row["value_high"]) / 2
+        return row
+    try:
+        row["value"] = float(value.rstrip("%").replace(",", ""))
+    except ValueError:
+        return None  # relative ordinals (`next`, `last`) have no number
+    unit = resolution.get("unit", "")
+    if kind == "percent":
+        row["unit"] = "percent"
+    elif kind == "currency":
+        row["unit"] = currency_code(unit)
+    elif kind == "temperature":
+        row["unit"] = TEMPERATURE_UNITS.get(unit.lower(), normalise_measure_unit(unit))
+    elif kind in ("dimension", "age"):
+        row["unit"] = normalise_measure_unit(unit)
+    return row
+
+
+def read_recognizers_specs(root: Path) -> dict[str, list[dict]]:
+    """Recognizers-Text English specs as gold records (`id`, `text`, `numbers`), by spec (End is inclusive there)."""
+    out = {}
+    for relative, kind in RECOGNIZERS_SPECS.items():
+        path = root / "Specs" / relative if (root / "Specs").exists() else root / relative
+        if not path.exists():
+            continue
+        records = []
+        for i, case in enumerate(json.loads(path.read_text(encoding="utf-8-sig"))):
+            numbers = [row for result in case.get("Results", []) if (row := _resolution(result, kind))]
+            records.append({"id": f"{path.stem}/{i}", "text": case["Input"], "numbers": numbers,
+                            "kinds": SPEC_KINDS[kind]})
+        out[path.stem] = records
+    return out
