@@ -77,6 +77,7 @@ NUMBER_PATTERN = re.compile(
       | \b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTHS}\b(?:,?\s+\d{{4}}\b)?
       | \b{MONTHS}\s+\d{{4}}\b
       | (?<![\w$£€¥.,])(?:1[89]|20)\d{{2}}s?\b(?![.,]\d|\s?%|\s?percent))
+  | (?P<phone>(?<![\w,.])(?:\+\d{{1,3}}[\s.-]?)?(?:\(?\d{{2,5}}\)?[\s.-]){{2,}}\d{{3,4}}\b(?![,.]\d))
   | (?P<ident>\b(?:Section|Article|Chapter|Clause|Resolution|Flight|Route|Paragraph|No\.)\s+\d+[A-Za-z]?\b
       | \b[A-Za-z]+-?\d+[A-Za-z\d]*\b
       | \b\d+(?!(?:st|nd|rd|th|s|bn|mn|m|k|tn|trn|am|pm|{MEASURE_UNITS})\b)[A-Za-z]+\w*\b)
@@ -228,6 +229,9 @@ def _atom(match: re.Match) -> NumberMention | None:
         digits = re.findall(r"\d+", surface)
         year = next((int(d) for d in digits if len(d) == 4), None)
         return NumberMention(match.start(), match.end(), float(year if year else digits[0]), "date")
+    if match["phone"]:
+        # A phone number is an identifier: kept, never a quantity; its value is the last group.
+        return NumberMention(match.start(), match.end(), float(re.findall(r"\d+", surface)[-1]), "other")
     if match["ident"]:
         return NumberMention(match.start(), match.end(), float(re.findall(r"\d+", surface)[-1]), "other")
     if match["ordinal"]:

@@ -35,6 +35,7 @@ def one(text):
         ("the G7 summit", "G7", 7, "other", "", "="),
         ("under Section 427 rules", "Section 427", 427, "other", "", "="),
         ("the 21st century", "21st", 21, "ordinal", "", "="),
+        ("call 0800 028 9276 now", "0800 028 9276", 9276, "other", "", "="),
     ],
 )
 def test_number_shapes(text, surface, value, kind, unit, qualifier):
