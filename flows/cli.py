@@ -35,6 +35,33 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-failed-share", type=float, default=DEFAULT_MAX_FAILED_SHARE, metavar="SHARE",
                      help="fail the run when more than this share (0..1) of a stage's rows fail its "
                           f"quality gate; failing rows are quarantined either way (default: {DEFAULT_MAX_FAILED_SHARE})")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="remove every table first and rebuild from the inputs (default: process only documents "
+                          "not written before and append them)")
+    server = commands.add_parser(
+        "server", help="start a Prefect server (API and UI) on this machine",
+        description="Start `prefect server start` with the project's settings: bound to 127.0.0.1, telemetry "
+                    "off, SQLite under PREFECT_HOME unless --database-url names another database.",
+    )
+    server.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    server.add_argument("--port", type=int, default=4200, help="port (default: 4200)")
+    server.add_argument("--database-url", metavar="URL", default=None,
+                        help="SQLAlchemy URL of the server's database, e.g. "
+                             "postgresql+asyncpg://user:password@127.0.0.1:5432/prefect (default: SQLite)")
+    serve = commands.add_parser(
+        "serve", help="serve the flow as a scheduled Prefect deployment",
+        description="Serve a deployment of the news-pipeline flow on a cron schedule (Prefect's `serve`); runs "
+                    "until stopped. Needs a Prefect server: start `newsfacts server` and set PREFECT_API_URL "
+                    "(e.g. http://127.0.0.1:4200/api). Every parameter can be edited per run in the UI.",
+    )
+    serve.add_argument("inputs", nargs="*", metavar="INPUT", default=None,
+                       help="files or directories to read on each run (default: seeds/)")
+    serve.add_argument("--cron", required=True, metavar="CRON", help='schedule, e.g. "*/15 * * * *"')
+    serve.add_argument("--name", default="news-pipeline", help="deployment name (default: news-pipeline)")
+    serve.add_argument("--output", "-o", default="data", metavar="DIR", help="output directory (default: data/)")
+    serve.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME", help="installed spaCy pipeline")
+    serve.add_argument("--max-failed-share", type=float, default=DEFAULT_MAX_FAILED_SHARE, metavar="SHARE",
+                       help="quality gate threshold (default: %(default)s)")
     evaluate = commands.add_parser(
         "eval", help="score extraction against hand-annotated gold",
         description="Score the pipeline against gold annotations, beside the raw spaCy model.",
@@ -150,35 +177,6 @@ def evaluate_entities(args) -> int:
     return 0
 
 
-def format_summary(manifest: dict) -> str:
-    """The end-of-run summary printed to the terminal."""
-    stages = {s["stage"]: s for s in manifest["stages"]}
-    ingest, clean = stages["ingest"], stages["clean"]
-    documents_quarantined = manifest["rows_written"].get("quarantine", 0)
-    lines = [
-        f"newsfacts run {manifest['run_id']}: {manifest['status']}",
-        f"  input:      {manifest['files']} files, {ingest['in']} records",
-        f"  documents:  {manifest['rows_written'].get('documents', 0)} written, "
-        f"{clean['skipped']} already written, {documents_quarantined} quarantine rows added",
-        "  rows written this run / total:",
-    ]
-    for table, total in manifest["rows_total"].items():
-        lines.append(f"    {table:<15} {manifest['rows_written'].get(table, 0):>7} / {total}")
-    if manifest["quarantine_reasons"]:
-        reasons = ", ".join(f"{reason} {count}" for reason, count in manifest["quarantine_reasons"].items())
-        lines.append(f"  quarantined this run: {reasons}")
-    lines.append("  quality gates:")
-    for gate in manifest["gates"]:
-        state = "passed" if gate["passed"] else "FAILED"
-        lines.append(f"    {gate['suite']:<15} {state:<7} {gate['failed_rows']} of {gate['rows']} rows failed")
-    lines += [
-        f"  outputs:    {manifest['output_dir']}/<table>/*.parquet",
-        f"  run record: {manifest['run_dir']}/manifest.json",
-        f"  data docs:  {manifest['data_docs']}",
-    ]
-    return "\n".join(lines)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from tasks.nlp import ModelNotFoundError
@@ -186,10 +184,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "eval":
             return evaluate_entities(args) if args.target == "entities" else evaluate_numbers(args)
-        return run_pipeline(args)
+        return {"server": start_server, "serve": serve_deployment, "run": run_pipeline}[args.command](args)
     except (FileNotFoundError, ModelNotFoundError) as exc:
         print(f"newsfacts: error: {exc}", file=sys.stderr)
         return 2
+
+
+def start_server(args) -> int:
+    import os
+
+    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    if args.database_url:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = args.database_url
+    url = f"http://{args.host}:{args.port}"
+    print(f"Prefect UI: {url}  (for runs to report here: export PREFECT_API_URL={url}/api)", flush=True)
+    command = [sys.executable, "-m", "prefect", "server", "start", "--host", args.host, "--port", str(args.port)]
+    os.execvpe(sys.executable, command, env)
+    return 0  # not reached: the server replaces this process
+
+
+def serve_deployment(args) -> int:
+    import os
+
+    from flows.news_pipeline import news_pipeline
+
+    if not os.environ.get("PREFECT_API_URL"):
+        print("newsfacts: error: serve needs a Prefect server; start `newsfacts server` and "
+              "export PREFECT_API_URL=http://127.0.0.1:4200/api", file=sys.stderr)
+        return 2
+    parameters = {"inputs": [os.path.abspath(p) for p in (args.inputs or DEFAULT_INPUTS)],
+                  "output_dir": os.path.abspath(args.output), "model": args.model,
+                  "max_failed_share": args.max_failed_share}
+    news_pipeline.serve(name=args.name, cron=args.cron, parameters=parameters,
+                        description="Scheduled newsfacts run over a folder that keeps receiving articles.")
+    return 0
 
 
 def run_pipeline(args) -> int:
@@ -201,9 +229,12 @@ def run_pipeline(args) -> int:
         # Fail before any flow run exists when the model is missing; the flow reuses this load.
         load_model(args.model)
         manifest = news_pipeline(inputs=args.inputs or DEFAULT_INPUTS, output_dir=args.output,
-                                 model=args.model, max_failed_share=args.max_failed_share)
+                                 model=args.model, max_failed_share=args.max_failed_share,
+                                 full_refresh=args.full_refresh)
     except QualityGateError as exc:
         print(f"newsfacts: quality gate failed: {exc}", file=sys.stderr)
         return 1
+    from flows.summary import format_summary
+
     print(format_summary(manifest))
     return 0

@@ -7,11 +7,20 @@ stage functions in `tasks/`; only the I/O tasks retry.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from spacy.tokens import Doc
@@ -28,6 +37,7 @@ from tasks.quarantine import quarantine_frame
 from tasks.schemas import REBUILT_TABLES
 from tasks.validation import GateResult, QualityGateError, Validator, split_failures, with_span_check
 from expectations.entity_catalog import MENTION_TOTAL
+from flows.summary import markdown_summary, stage_table
 
 DEFAULT_MAX_FAILED_SHARE = 0.05
 # Stage outputs are in-memory frames and spaCy docs: hashing them for a cache key costs time and
@@ -76,6 +86,29 @@ def write_run_records(directory: Path, manifest: dict, gates: list[GateResult]) 
     for gate in gates:
         io.write_json(directory / "validation" / f"{gate.suite}.json", gate.result)
     return io.write_json(directory / "manifest.json", manifest)
+
+
+@io_task(name="clear-tables")
+def clear_tables(output_dir: Path) -> list[str]:
+    """Every table removed (the per-run records in `_runs/` stay), for a full refresh."""
+    removed = []
+    for table in io.TABLES:
+        if (output_dir / table).exists():
+            shutil.rmtree(output_dir / table)
+            removed.append(table)
+    return removed
+
+
+@io_task(name="publish-artifacts")
+def publish_artifacts(manifest: dict) -> None:
+    """The run's summary, per-stage table and Data Docs link in the Prefect UI, under stable keys
+    so the UI shows each one's history across runs."""
+    create_markdown_artifact(markdown_summary(manifest), key="news-pipeline-summary",
+                             description="Documents, rows per table, quarantine reasons and quality gates")
+    create_table_artifact(stage_table(manifest), key="news-pipeline-stages",
+                          description="Rows in, out, quarantined and skipped per stage, with seconds")
+    create_link_artifact(Path(manifest["data_docs"]).resolve().as_uri(), link_text="Great Expectations Data Docs",
+                         key="news-pipeline-data-docs", description=f"Data Docs of run {manifest['run_id']}")
 
 
 # --- stage tasks -----------------------------------------------------------------------------
@@ -160,11 +193,25 @@ class StageCount:
     quarantined: int = 0
     skipped: int = 0
     unit: str = "documents"
+    seconds: float = 0.0
 
     def as_dict(self) -> dict:
         conserved = self.unit != "documents" or self.rows_in == self.rows_out + self.quarantined + self.skipped
         return {"stage": self.stage, "unit": self.unit, "in": self.rows_in, "out": self.rows_out,
-                "quarantined": self.quarantined, "skipped": self.skipped, "conserved": conserved}
+                "quarantined": self.quarantined, "skipped": self.skipped, "conserved": conserved,
+                "seconds": round(self.seconds, 3)}
+
+
+class Stopwatch:
+    """Seconds since the previous lap: each stage's own time, in flow order."""
+
+    def __init__(self):
+        self.last = time.perf_counter()
+
+    def lap(self) -> float:
+        now = time.perf_counter()
+        spent, self.last = now - self.last, now
+        return spent
 
 
 def _run_name() -> str:
@@ -186,6 +233,7 @@ def news_pipeline(
     output_dir: str = "data",
     model: str = DEFAULT_MODEL,
     max_failed_share: float = DEFAULT_MAX_FAILED_SHARE,
+    full_refresh: bool = False,
 ) -> dict:
     """Extract documents, entities and numbers from news articles into validated Parquet tables.
 
@@ -196,6 +244,8 @@ def news_pipeline(
         model: name of an installed spaCy pipeline.
         max_failed_share: a quality gate fails the run when more than this share of a stage's
             rows fail its expectations (failing rows are quarantined either way).
+        full_refresh: remove every table first and rebuild from the inputs; otherwise only
+            documents not written before (by content) are processed and appended.
 
     Returns the run manifest: counts per stage, rows written per table, gate results, paths.
     """
@@ -209,6 +259,12 @@ def news_pipeline(
     counts: list[StageCount] = []
     gates: list[GateResult] = []
     quarantined: list[pl.DataFrame] = []
+    clock = Stopwatch()
+    progress = create_progress_artifact(0.0, key="news-pipeline-progress",
+                                        description="Share of the run's stages done")
+
+    def done(share: float) -> None:
+        update_progress_artifact(progress, share * 100)
 
     def gate(suite: str, stage: str, rows: pl.DataFrame, record_kind: str, excerpt: str, unit: str,
              parameters: dict | None = None):
@@ -216,37 +272,46 @@ def news_pipeline(
             validator, suite, stage, rows, max_failed_share, record_kind, excerpt, parameters)
         gates.append(result)
         quarantined.append(bad)
-        counts.append(StageCount(f"validate-{suite}", rows.height, kept.height, bad.height, unit=unit))
+        counts.append(StageCount(f"validate-{suite}", rows.height, kept.height, bad.height, unit=unit,
+                                 seconds=clock.lap()))
         logger.info("gate %s: %d rows, %d failed (%s)", suite, result.rows, result.failed_rows,
                     "passed" if result.passed else "FAILED")
         return kept
 
+    if full_refresh:
+        logger.info("full refresh: removed tables %s", clear_tables(output))
     files = read_inputs(inputs)
     ingested, bad = ingest_documents(files)
     quarantined.append(bad)
-    counts.append(StageCount("ingest", ingested.height + bad.height, ingested.height, bad.height, unit="records"))
+    counts.append(StageCount("ingest", ingested.height + bad.height, ingested.height, bad.height, unit="records",
+                             seconds=clock.lap()))
     ingested = gate("ingested", "ingest", ingested, "record", "body", "documents")
+    done(0.1)
 
     documents, bad, already_written = clean(ingested, read_known_documents(output))
     quarantined.append(bad)
-    counts.append(StageCount("clean", ingested.height, documents.height, bad.height, already_written))
+    counts.append(StageCount("clean", ingested.height, documents.height, bad.height, already_written,
+                             seconds=clock.lap()))
     documents = gate("documents", "clean", documents, "document", "text", "documents")
+    done(0.2)
 
     if all(g.passed for g in gates):
         doc_ids, texts = documents["doc_id"].to_list(), documents["text"].to_list()
         docs = annotate_text(texts, model)
         known_entities = read_known_entities(output)
         entities = entities_stage(doc_ids, docs, known_entities[0])
-        counts.append(StageCount("entities", len(docs), entities.height, unit="mentions"))
+        counts.append(StageCount("entities", len(docs), entities.height, unit="mentions", seconds=clock.lap()))
         entities = gate("entities", "entities", with_span_check(entities, documents, "text"),
                         "entity", "text", "mentions")
         catalog, entities, mention_total = catalog_stage(entities, documents, known_entities)
         catalog = gate("entity_catalog", "entities", with_alias_check(catalog), "entity", "canonical_name",
                        "entities", {MENTION_TOTAL: mention_total})
+        done(0.7)
         numbers = numbers_stage(doc_ids, docs, model)
-        counts.append(StageCount("numbers", len(docs), numbers.height, unit="mentions"))
+        counts.append(StageCount("numbers", len(docs), numbers.height, unit="mentions", seconds=clock.lap()))
         numbers = gate("numbers", "numbers", with_span_check(numbers, documents, "surface"),
                        "number", "surface", "mentions")
+        done(0.85)
     else:
         entities = numbers = catalog = None
 
@@ -261,6 +326,9 @@ def news_pipeline(
     if not failed and (entities.height or not io.table_exists(output, "entity_catalog")):
         tables["entity_catalog"] = catalog  # rebuilt from every mention; unchanged when none is new
     written = write_tables(output, tables)
+    counts.append(StageCount("write", sum(t.height for t in tables.values()), sum(written.values()),
+                             skipped=sum(t.height for t in tables.values()) - sum(written.values()),
+                             unit="rows", seconds=clock.lap()))
 
     manifest = {
         "run_id": run_id,
@@ -272,6 +340,7 @@ def news_pipeline(
         "output_dir": str(output),
         "model": model,
         "max_failed_share": max_failed_share,
+        "full_refresh": full_refresh,
         "stages": [c.as_dict() for c in counts],
         "rows_written": written,
         "rows_total": {name: io.read_table(output, name, [io.PRIMARY_KEYS[name][0]]).height for name in io.TABLES},
@@ -284,6 +353,8 @@ def news_pipeline(
     }
     manifest["conserved"] = all(stage["conserved"] for stage in manifest["stages"])
     write_run_records(records, manifest, gates)
+    publish_artifacts(manifest)
+    done(1.0)
     if failed:
         raise QualityGateError("; ".join(g.message() for g in failed) + f" (details: {records})")
     if not manifest["conserved"]:

@@ -1,0 +1,70 @@
+"""What a finished run says about itself: the terminal summary and the Prefect UI artifacts' content."""
+
+from __future__ import annotations
+
+
+def format_summary(manifest: dict) -> str:
+    """The end-of-run summary printed to the terminal."""
+    stages = {s["stage"]: s for s in manifest["stages"]}
+    ingest, clean = stages["ingest"], stages["clean"]
+    documents_quarantined = manifest["rows_written"].get("quarantine", 0)
+    lines = [
+        f"newsfacts run {manifest['run_id']}: {manifest['status']}",
+        f"  input:      {manifest['files']} files, {ingest['in']} records",
+        f"  documents:  {manifest['rows_written'].get('documents', 0)} written, "
+        f"{clean['skipped']} already written, {documents_quarantined} quarantine rows added",
+        "  rows written this run / total:",
+    ]
+    for table, total in manifest["rows_total"].items():
+        lines.append(f"    {table:<15} {manifest['rows_written'].get(table, 0):>7} / {total}")
+    if manifest["quarantine_reasons"]:
+        reasons = ", ".join(f"{reason} {count}" for reason, count in manifest["quarantine_reasons"].items())
+        lines.append(f"  quarantined this run: {reasons}")
+    lines.append("  quality gates:")
+    for gate in manifest["gates"]:
+        state = "passed" if gate["passed"] else "FAILED"
+        lines.append(f"    {gate['suite']:<15} {state:<7} {gate['failed_rows']} of {gate['rows']} rows failed")
+    lines += [
+        f"  outputs:    {manifest['output_dir']}/<table>/*.parquet",
+        f"  run record: {manifest['run_dir']}/manifest.json",
+        f"  data docs:  {manifest['data_docs']}",
+    ]
+    return "\n".join(lines)
+
+
+def markdown_summary(manifest: dict) -> str:
+    """The run summary as markdown, for the Prefect UI."""
+    stages = {s["stage"]: s for s in manifest["stages"]}
+    written, totals = manifest["rows_written"], manifest["rows_total"]
+    lines = [
+        f"# news-pipeline run `{manifest['run_id']}`: {manifest['status']}",
+        "",
+        f"- **Input**: {manifest['files']} files, {stages['ingest']['in']} records from "
+        f"{', '.join(f'`{p}`' for p in manifest['inputs'])}",
+        f"- **Documents**: {written.get('documents', 0)} written, {stages['clean']['skipped']} already written, "
+        f"{sum(manifest['quarantine_reasons'].values())} records quarantined",
+        f"- **Model**: `{manifest['model']}`; output `{manifest['output_dir']}`",
+        "",
+        "| table | rows written | rows in total |",
+        "|---|---:|---:|",
+        *(f"| {table} | {written.get(table, 0)} | {total} |" for table, total in totals.items()),
+        "",
+        "## Quarantined this run",
+        "",
+        *([f"- {reason}: {count}" for reason, count in manifest["quarantine_reasons"].items()] or ["- nothing"]),
+        "",
+        "## Quality gates",
+        "",
+        "| suite | result | failed rows | rows | allowed share |",
+        "|---|---|---:|---:|---:|",
+        *(f"| {g['suite']} | {'passed' if g['passed'] else '**FAILED**'} | {g['failed_rows']} | {g['rows']} | "
+          f"{g['max_failed_share']:.1%} |" for g in manifest["gates"]),
+    ]
+    return "\n".join(lines)
+
+
+def stage_table(manifest: dict) -> list[dict]:
+    """One row per stage: rows in, out, quarantined, skipped and seconds spent."""
+    return [{"stage": s["stage"], "unit": s["unit"], "in": s["in"], "out": s["out"],
+             "quarantined": s["quarantined"], "skipped": s["skipped"], "seconds": s["seconds"]}
+            for s in manifest["stages"]]
