@@ -35,6 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--max-failed-share", type=float, default=DEFAULT_MAX_FAILED_SHARE, metavar="SHARE",
                      help="fail the run when more than this share (0..1) of a stage's rows fail its "
                           f"quality gate; failing rows are quarantined either way (default: {DEFAULT_MAX_FAILED_SHARE})")
+    run.add_argument("--workers", type=int, default=1, metavar="N",
+                     help="local processes extracting shards of documents in parallel (default: 1, in-process)")
+    run.add_argument("--shard-size", type=int, default=64, metavar="DOCS",
+                     help="documents per shard (default: 64); outputs do not depend on it")
+    run.add_argument("--dask-address", default=None, metavar="ADDRESS",
+                     help="run the shards on an existing Dask cluster, e.g. tcp://127.0.0.1:8786 (needs prefect-dask)")
     run.add_argument("--full-refresh", action="store_true",
                      help="remove every table first and rebuild from the inputs (default: process only documents "
                           "not written before and append them)")
@@ -230,7 +236,8 @@ def run_pipeline(args) -> int:
         load_model(args.model)
         manifest = news_pipeline(inputs=args.inputs or DEFAULT_INPUTS, output_dir=args.output,
                                  model=args.model, max_failed_share=args.max_failed_share,
-                                 full_refresh=args.full_refresh)
+                                 full_refresh=args.full_refresh, workers=args.workers,
+                                 shard_size=args.shard_size, dask_address=args.dask_address)
     except QualityGateError as exc:
         print(f"newsfacts: quality gate failed: {exc}", file=sys.stderr)
         return 1

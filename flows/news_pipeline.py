@@ -40,6 +40,7 @@ from expectations.entity_catalog import MENTION_TOTAL
 from flows.summary import markdown_summary, stage_table
 
 DEFAULT_MAX_FAILED_SHARE = 0.05
+DEFAULT_SHARD_SIZE = 64
 # Stage outputs are in-memory frames and spaCy docs: hashing them for a cache key costs time and
 # buys nothing, so no task caches.
 stage_task = task(cache_policy=NO_CACHE)
@@ -135,10 +136,38 @@ def annotate_text(texts: list[str], model: str) -> list[Doc]:
 
 
 @stage_task(name="extract-entities")
-def entities_stage(doc_ids: list[str], docs: list[Doc], known_catalog: pl.DataFrame) -> pl.DataFrame:
+def entities_stage(doc_ids: list[str], docs: list[Doc]) -> pl.DataFrame:
+    """Entity mentions of one shard, before linking."""
+    return extract_entities(doc_ids, docs)
+
+
+@stage_task(name="extract-shard")
+def extract_shard(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(entity mentions, number mentions) of one shard of documents: NER, then both extractions,
+    in whichever process runs the shard (the model is loaded once per process)."""
+    docs = annotate_text(texts, model)
+    return entities_stage(doc_ids, docs), numbers_stage(doc_ids, docs, model)
+
+
+@stage_task(name="link-entities")
+def link_stage(entities: pl.DataFrame, known_catalog: pl.DataFrame) -> pl.DataFrame:
     """Entity mentions with their entity ids (canonical names are set from the catalog later)."""
-    linked = link_entities(extract_entities(doc_ids, docs), set(known_catalog["entity_key"].to_list()))
+    linked = link_entities(entities, set(known_catalog["entity_key"].to_list()))
     return linked.with_columns(canonical_name=pl.coalesce("gazetteer_name", "text"))
+
+
+def shards_of(doc_ids: list[str], texts: list[str], size: int) -> list[tuple[list[str], list[str]]]:
+    """Documents in consecutive shards of `size`, in input order (so outputs never depend on workers)."""
+    return [(doc_ids[i:i + size], texts[i:i + size]) for i in range(0, len(doc_ids), size)]
+
+
+@flow(name="extract-shards", flow_run_name="extract-shards/{model}")
+def extract_shards(shards: list[tuple[list[str], list[str]]], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Every shard through `extract-shard` on this flow's task runner, results in shard order."""
+    futures = [extract_shard.submit(ids, texts, model) for ids, texts in shards]
+    results = [future.result() for future in futures]
+    return (pl.concat([r[0] for r in results]) if results else extract_entities([], []),
+            pl.concat([r[1] for r in results]) if results else extract_numbers([], [], lambda t: []))
 
 
 @stage_task(name="build-entity-catalog")
@@ -214,6 +243,17 @@ class Stopwatch:
         return spent
 
 
+def shard_runner(workers: int, dask_address: str | None):
+    """The task runner for shards: an existing Dask cluster, or `workers` local processes."""
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=dask_address)
+    from prefect.task_runners import ProcessPoolTaskRunner
+
+    return ProcessPoolTaskRunner(max_workers=workers)
+
+
 def _run_name() -> str:
     inputs = flow_run.parameters.get("inputs") or ["seeds"]
     label = Path(str(inputs[0])).name or "input"
@@ -234,6 +274,9 @@ def news_pipeline(
     model: str = DEFAULT_MODEL,
     max_failed_share: float = DEFAULT_MAX_FAILED_SHARE,
     full_refresh: bool = False,
+    workers: int = 1,
+    shard_size: int = DEFAULT_SHARD_SIZE,
+    dask_address: str | None = None,
 ) -> dict:
     """Extract documents, entities and numbers from news articles into validated Parquet tables.
 
@@ -246,6 +289,9 @@ def news_pipeline(
             rows fail its expectations (failing rows are quarantined either way).
         full_refresh: remove every table first and rebuild from the inputs; otherwise only
             documents not written before (by content) are processed and appended.
+        workers: local processes that extract shards in parallel (1: in this process).
+        shard_size: documents per shard; outputs are the same whatever the shard size or workers.
+        dask_address: a Dask scheduler (`tcp://host:8786`) to run the shards on instead.
 
     Returns the run manifest: counts per stage, rows written per table, gate results, paths.
     """
@@ -296,19 +342,27 @@ def news_pipeline(
     done(0.2)
 
     if all(g.passed for g in gates):
-        doc_ids, texts = documents["doc_id"].to_list(), documents["text"].to_list()
-        docs = annotate_text(texts, model)
+        shards = shards_of(documents["doc_id"].to_list(), documents["text"].to_list(), shard_size)
+        if dask_address or workers > 1:
+            entities, numbers = extract_shards.with_options(task_runner=shard_runner(workers, dask_address))(
+                shards, model)
+        else:
+            results = [extract_shard(ids, texts, model) for ids, texts in shards]
+            entities = pl.concat([r[0] for r in results]) if results else extract_entities([], [])
+            numbers = pl.concat([r[1] for r in results]) if results else extract_numbers([], [], lambda t: [])
+        counts.append(StageCount("extract", documents.height, entities.height + numbers.height, unit="mentions",
+                                 seconds=clock.lap()))
         known_entities = read_known_entities(output)
-        entities = entities_stage(doc_ids, docs, known_entities[0])
-        counts.append(StageCount("entities", len(docs), entities.height, unit="mentions", seconds=clock.lap()))
+        entities = link_stage(entities, known_entities[0])
+        counts.append(StageCount("entities", documents.height, entities.height, unit="mentions",
+                                 seconds=clock.lap()))
         entities = gate("entities", "entities", with_span_check(entities, documents, "text"),
                         "entity", "text", "mentions")
         catalog, entities, mention_total = catalog_stage(entities, documents, known_entities)
         catalog = gate("entity_catalog", "entities", with_alias_check(catalog), "entity", "canonical_name",
                        "entities", {MENTION_TOTAL: mention_total})
         done(0.7)
-        numbers = numbers_stage(doc_ids, docs, model)
-        counts.append(StageCount("numbers", len(docs), numbers.height, unit="mentions", seconds=clock.lap()))
+        counts.append(StageCount("numbers", documents.height, numbers.height, unit="mentions", seconds=clock.lap()))
         numbers = gate("numbers", "numbers", with_span_check(numbers, documents, "surface"),
                        "number", "surface", "mentions")
         done(0.85)
@@ -341,6 +395,9 @@ def news_pipeline(
         "model": model,
         "max_failed_share": max_failed_share,
         "full_refresh": full_refresh,
+        "workers": workers,
+        "shard_size": shard_size,
+        "dask_address": dask_address,
         "stages": [c.as_dict() for c in counts],
         "rows_written": written,
         "rows_total": {name: io.read_table(output, name, [io.PRIMARY_KEYS[name][0]]).height for name in io.TABLES},

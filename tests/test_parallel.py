@@ -1,0 +1,37 @@
+"""Shards in worker processes and on a Dask cluster write exactly what one process writes."""
+
+import polars as pl
+import pytest
+
+from conftest import SEEDS, read
+from flows.news_pipeline import news_pipeline
+from tasks.schemas import PRIMARY_KEYS, TABLES
+
+
+def tables(output) -> dict[str, pl.DataFrame]:
+    # run_id and source_path name the run and the input copy, not what was extracted.
+    return {name: read(output, name).drop("run_id", "source_path", strict=False).sort(list(PRIMARY_KEYS[name]))
+            for name in TABLES}
+
+
+def assert_same_tables(output, expected_output):
+    got, expected = tables(output), tables(expected_output)
+    for name in TABLES:
+        assert got[name].equals(expected[name]), name
+
+
+def test_two_worker_processes_write_what_one_process_writes(seeds_run, tmp_path):
+    expected_output, _ = seeds_run
+    manifest = news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), workers=2, shard_size=1)
+    assert manifest["workers"] == 2 and manifest["rows_total"]["documents"] == 2
+    assert_same_tables(tmp_path, expected_output)
+
+
+def test_a_dask_cluster_writes_what_one_process_writes(seeds_run, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    expected_output, _ = seeds_run
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), shard_size=1,
+                      dask_address=cluster.scheduler_address)
+    assert_same_tables(tmp_path, expected_output)
