@@ -33,7 +33,7 @@ from tasks.ingest import ingest_file, ingested_frame
 from tasks.entity_rules import COMPONENT as ENTITY_RULES
 from tasks.nlp import DEFAULT_MODEL, annotate_texts, components_for, load_model, sentence_component
 from tasks.numbers import PARSE_BATCH_SIZE, PARSE_COMPONENTS, extract_numbers
-from tasks.quarantine import quarantine_frame
+from tasks.quarantine import quarantine_frame, quarantine_row
 from tasks.schemas import REBUILT_TABLES
 from tasks.validation import GateResult, QualityGateError, Validator, split_failures, with_span_check
 from expectations.entity_catalog import MENTION_TOTAL
@@ -161,13 +161,43 @@ def shards_of(doc_ids: list[str], texts: list[str], size: int) -> list[tuple[lis
     return [(doc_ids[i:i + size], texts[i:i + size]) for i in range(0, len(doc_ids), size)]
 
 
+ShardOutcome = tuple[pl.DataFrame, pl.DataFrame] | str  # the shard's mentions, or why it failed
+
+
+def _progress(progress_id, share: float) -> None:
+    if progress_id is not None:
+        update_progress_artifact(progress_id, round(100 * share, 1))
+
+
+def extract_shards_here(shards: list[tuple[list[str], list[str]]], model: str, progress_id=None,
+                        share: tuple[float, float] = (0.0, 1.0)) -> list[ShardOutcome]:
+    """Every shard through `extract-shard` in this process, one after another; a failing shard
+    is reported, not raised, so the others still write."""
+    outcomes: list[ShardOutcome] = []
+    for done, (ids, texts) in enumerate(shards, start=1):
+        try:
+            outcomes.append(extract_shard(ids, texts, model))
+        except Exception as exc:  # one bad shard must not lose the rest of the run
+            outcomes.append(f"{type(exc).__name__}: {exc}"[:500])
+        _progress(progress_id, share[0] + (share[1] - share[0]) * done / len(shards))
+    return outcomes
+
+
 @flow(name="extract-shards", flow_run_name="extract-shards/{model}")
-def extract_shards(shards: list[tuple[list[str], list[str]]], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Every shard through `extract-shard` on this flow's task runner, results in shard order."""
+def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, progress_id=None,
+                   share: tuple[float, float] = (0.0, 1.0)) -> list[ShardOutcome]:
+    """Every shard through `extract-shard` on this flow's task runner (worker processes or Dask),
+    outcomes in shard order; a failing shard is reported, not raised."""
     futures = [extract_shard.submit(ids, texts, model) for ids, texts in shards]
-    results = [future.result() for future in futures]
-    return (pl.concat([r[0] for r in results]) if results else extract_entities([], []),
-            pl.concat([r[1] for r in results]) if results else extract_numbers([], [], lambda t: []))
+    outcomes: list[ShardOutcome] = []
+    for done, future in enumerate(futures, start=1):
+        future.wait()
+        if future.state.is_completed():
+            outcomes.append(future.result())
+        else:
+            outcomes.append(str(future.state.message or "shard failed")[:500])
+        _progress(progress_id, share[0] + (share[1] - share[0]) * done / len(futures))
+    return outcomes
 
 
 @stage_task(name="build-entity-catalog")
@@ -344,13 +374,23 @@ def news_pipeline(
     if all(g.passed for g in gates):
         shards = shards_of(documents["doc_id"].to_list(), documents["text"].to_list(), shard_size)
         if dask_address or workers > 1:
-            entities, numbers = extract_shards.with_options(task_runner=shard_runner(workers, dask_address))(
-                shards, model)
+            run_shards = extract_shards.with_options(task_runner=shard_runner(workers, dask_address))
         else:
-            results = [extract_shard(ids, texts, model) for ids, texts in shards]
-            entities = pl.concat([r[0] for r in results]) if results else extract_entities([], [])
-            numbers = pl.concat([r[1] for r in results]) if results else extract_numbers([], [], lambda t: [])
-        counts.append(StageCount("extract", documents.height, entities.height + numbers.height, unit="mentions",
+            run_shards = extract_shards_here
+        outcomes = run_shards(shards, model, progress, (0.2, 0.6))
+        failed_docs = [quarantine_row(stage="extract", record_kind="document", reason="shard_failed",
+                                      detail=outcome, doc_id=doc_id)
+                       for (ids, _), outcome in zip(shards, outcomes, strict=True) if isinstance(outcome, str)
+                       for doc_id in ids]
+        extracted = [outcome for outcome in outcomes if not isinstance(outcome, str)]
+        entities = pl.concat([e for e, _ in extracted]) if extracted else extract_entities([], [])
+        numbers = pl.concat([n for _, n in extracted]) if extracted else extract_numbers([], [], lambda t: [])
+        if failed_docs:
+            logger.error("%d of %d shards failed; their %d documents are quarantined", len(outcomes) - len(extracted),
+                         len(outcomes), len(failed_docs))
+            quarantined.append(quarantine_frame(failed_docs))
+            documents = documents.filter(~pl.col("doc_id").is_in([q["doc_id"] for q in failed_docs]))
+        counts.append(StageCount("extract", documents.height + len(failed_docs), documents.height, len(failed_docs),
                                  seconds=clock.lap()))
         known_entities = read_known_entities(output)
         entities = link_stage(entities, known_entities[0])

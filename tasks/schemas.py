@@ -128,7 +128,7 @@ COUNT_TYPES = ("", "KILL", "WOUND", "ARREST", "KIDNAP", "AFFECT", "SEIZE", "PROT
 ENTITY_LABELS = (
     "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
 )
-STAGES = ("ingest", "clean", "entities", "numbers", "write")
+STAGES = ("ingest", "clean", "extract", "entities", "numbers", "write")
 RECORD_KINDS = ("file", "record", "document", "entity", "number")
 
 

@@ -191,7 +191,8 @@ def test_flow_loads_from_its_deployment_entrypoint():
 
     loaded = load_flow_from_entrypoint(f"{ROOT}/flows/news_pipeline.py:news_pipeline")
     assert loaded.name == "news-pipeline"
-    assert set(loaded.parameters.properties) == {"inputs", "output_dir", "model", "max_failed_share", "full_refresh"}
+    assert set(loaded.parameters.properties) == {"inputs", "output_dir", "model", "max_failed_share", "full_refresh",
+                                                 "workers", "shard_size", "dask_address"}
 
 
 def test_failing_quality_gate_fails_the_run_with_a_clear_message(tmp_path):

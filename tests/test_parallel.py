@@ -35,3 +35,26 @@ def test_a_dask_cluster_writes_what_one_process_writes(seeds_run, tmp_path):
         news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), shard_size=1,
                       dask_address=cluster.scheduler_address)
     assert_same_tables(tmp_path, expected_output)
+
+
+def test_a_failing_shard_is_quarantined_and_the_others_still_write(tmp_path, monkeypatch):
+    import flows.news_pipeline as pipeline
+
+    real = pipeline.extract_numbers
+
+    def fails_on_seed_000(doc_ids, docs, parse):
+        if any(doc.text.startswith("Russian President Vladimir Putin signed treaties") for doc in docs):
+            raise RuntimeError("injected failure")
+        return real(doc_ids, docs, parse)
+
+    monkeypatch.setattr(pipeline, "extract_numbers", fails_on_seed_000)
+    manifest = news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), shard_size=1)
+    quarantine = read(tmp_path, "quarantine")
+    assert quarantine["reason"].to_list() == ["shard_failed"]
+    assert "injected failure" in quarantine["detail"][0]
+    documents = read(tmp_path, "documents")
+    assert documents.height == 1 and documents["dateline"][0] == "MOSCOW, Russia"
+    assert set(read(tmp_path, "entities")["doc_id"]) == set(documents["doc_id"])
+    assert manifest["conserved"]
+    extract = next(s for s in manifest["stages"] if s["stage"] == "extract")
+    assert (extract["in"], extract["out"], extract["quarantined"]) == (2, 1, 1)
