@@ -200,6 +200,8 @@ def start_server(args) -> int:
     import os
 
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    # Prefect's UI otherwise calls the API on the default port 4200, whatever --port says.
+    env.setdefault("PREFECT_UI_API_URL", f"http://{args.host}:{args.port}/api")
     if args.database_url:
         env["PREFECT_API_DATABASE_CONNECTION_URL"] = args.database_url
     url = f"http://{args.host}:{args.port}"

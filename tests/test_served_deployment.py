@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import httpx
@@ -102,6 +104,33 @@ def test_served_deployment_runs_and_publishes_artifacts(prefect_server, tmp_path
     assert "data_docs/index.html" in by_key["news-pipeline-data-docs"]["data"]
     assert by_key["news-pipeline-progress"]["data"] == 100
     assert read(output, "documents").height == 2
+    assert_ui_shows_run(url.removesuffix("/api"), str(run.id), run.name)
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--window-size=1440,900", "--virtual-time-budget=20000"]
+
+
+def assert_ui_shows_run(ui: str, run_id: str, run_name: str):
+    """The Prefect UI's page of the run, rendered by headless Chromium: a screenshot is kept and the
+    rendered page names the run."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+    page = f"{ui}/runs/flow-run/{run_id}"
+    shots = ROOT / "build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    screenshot = shots / "flow-run.png"
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={screenshot}", page],
+                       capture_output=True, timeout=120, check=False)
+    with tempfile.TemporaryDirectory() as profile:
+        dom = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page],
+                             capture_output=True, text=True, timeout=120, check=False).stdout
+    print(f"Prefect UI screenshot of {page}: {screenshot}")
+    assert screenshot.exists() and screenshot.stat().st_size > 10_000
+    assert run_name in dom, dom[-2000:]
 
 
 def test_prefect_yaml_declares_the_flow_and_its_parameters():
