@@ -7,6 +7,7 @@ stage functions in `tasks/`; only the I/O tasks retry.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import shutil
 import time
 from dataclasses import dataclass
@@ -41,6 +42,8 @@ from flows.summary import markdown_summary, stage_table
 
 DEFAULT_MAX_FAILED_SHARE = 0.05
 DEFAULT_SHARD_SIZE = 64
+# Bump when extraction changes, so checkpoints left by a failed run of older code are not reused.
+CHECKPOINT_VERSION = "1"
 # Stage outputs are in-memory frames and spaCy docs: hashing them for a cache key costs time and
 # buys nothing, so no task caches.
 stage_task = task(cache_policy=NO_CACHE)
@@ -142,11 +145,27 @@ def entities_stage(doc_ids: list[str], docs: list[Doc]) -> pl.DataFrame:
 
 
 @stage_task(name="extract-shard")
-def extract_shard(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def extract_shard(
+    doc_ids: list[str], texts: list[str], model: str, checkpoints: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(entity mentions, number mentions) of one shard of documents: NER, then both extractions,
-    in whichever process runs the shard (the model is loaded once per process)."""
+    in whichever process runs the shard (the model is loaded once per process). With a
+    `checkpoints` folder, a shard finished by an earlier, failed run is read back, not redone."""
+    checkpoint = io.checkpoint_dir(Path(checkpoints), shard_key(doc_ids, model)) if checkpoints else None
+    if checkpoint is not None and (saved := io.read_checkpoint(checkpoint)) is not None:
+        get_run_logger().info("shard of %d documents reused from its checkpoint", len(doc_ids))
+        return saved["entities"], saved["numbers"]
     docs = annotate_text(texts, model)
-    return entities_stage(doc_ids, docs), numbers_stage(doc_ids, docs, model)
+    entities, numbers = entities_stage(doc_ids, docs), numbers_stage(doc_ids, docs, model)
+    if checkpoint is not None:
+        io.write_checkpoint(checkpoint, {"entities": entities, "numbers": numbers})
+    return entities, numbers
+
+
+def shard_key(doc_ids: list[str], model: str) -> str:
+    """A shard's checkpoint name: its documents, the model, and the code version that extracted them."""
+    text = "\n".join([CHECKPOINT_VERSION, model, *doc_ids])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
 
 @stage_task(name="link-entities")
@@ -169,14 +188,14 @@ def _progress(progress_id, share: float) -> None:
         update_progress_artifact(progress_id, round(100 * share, 1))
 
 
-def extract_shards_here(shards: list[tuple[list[str], list[str]]], model: str, progress_id=None,
-                        share: tuple[float, float] = (0.0, 1.0)) -> list[ShardOutcome]:
+def extract_shards_here(shards: list[tuple[list[str], list[str]]], model: str, checkpoints: str | None = None,
+                        progress_id=None, share: tuple[float, float] = (0.0, 1.0)) -> list[ShardOutcome]:
     """Every shard through `extract-shard` in this process, one after another; a failing shard
     is reported, not raised, so the others still write."""
     outcomes: list[ShardOutcome] = []
     for done, (ids, texts) in enumerate(shards, start=1):
         try:
-            outcomes.append(extract_shard(ids, texts, model))
+            outcomes.append(extract_shard(ids, texts, model, checkpoints))
         except Exception as exc:  # one bad shard must not lose the rest of the run
             outcomes.append(f"{type(exc).__name__}: {exc}"[:500])
         _progress(progress_id, share[0] + (share[1] - share[0]) * done / len(shards))
@@ -184,11 +203,11 @@ def extract_shards_here(shards: list[tuple[list[str], list[str]]], model: str, p
 
 
 @flow(name="extract-shards", flow_run_name="extract-shards/{model}")
-def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, progress_id=None,
-                   share: tuple[float, float] = (0.0, 1.0)) -> list[ShardOutcome]:
+def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, checkpoints: str | None = None,
+                   progress_id=None, share: tuple[float, float] = (0.0, 1.0)) -> list[ShardOutcome]:
     """Every shard through `extract-shard` on this flow's task runner (worker processes or Dask),
     outcomes in shard order; a failing shard is reported, not raised."""
-    futures = [extract_shard.submit(ids, texts, model) for ids, texts in shards]
+    futures = [extract_shard.submit(ids, texts, model, checkpoints) for ids, texts in shards]
     outcomes: list[ShardOutcome] = []
     for done, future in enumerate(futures, start=1):
         future.wait()
@@ -356,6 +375,7 @@ def news_pipeline(
 
     if full_refresh:
         logger.info("full refresh: removed tables %s", clear_tables(output))
+        io.clear_checkpoints(output)
     files = read_inputs(inputs)
     ingested, bad = ingest_documents(files)
     quarantined.append(bad)
@@ -377,7 +397,7 @@ def news_pipeline(
             run_shards = extract_shards.with_options(task_runner=shard_runner(workers, dask_address))
         else:
             run_shards = extract_shards_here
-        outcomes = run_shards(shards, model, progress, (0.2, 0.6))
+        outcomes = run_shards(shards, model, str(output.resolve()), progress, (0.2, 0.6))
         failed_docs = [quarantine_row(stage="extract", record_kind="document", reason="shard_failed",
                                       detail=outcome, doc_id=doc_id)
                        for (ids, _), outcome in zip(shards, outcomes, strict=True) if isinstance(outcome, str)
@@ -450,6 +470,8 @@ def news_pipeline(
     }
     manifest["conserved"] = all(stage["conserved"] for stage in manifest["stages"])
     write_run_records(records, manifest, gates)
+    if not failed:
+        io.clear_checkpoints(output)  # every shard's mentions are in the tables now
     publish_artifacts(manifest)
     done(1.0)
     if failed:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ import pyarrow.parquet as pq
 from tasks.schemas import PRIMARY_KEYS, TABLES, conform
 
 RUNS_DIR = "_runs"
+CHECKPOINTS_DIR = "_checkpoints"
 EMPTY_PART = "part-empty.parquet"
 REBUILT_PART = "part-all.parquet"
 
@@ -165,6 +167,30 @@ def read_gold(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[dic
                     raise ValueError(f"{path}: {record['id']} does not match its annotated text (sha256 differs)")
             records.append(record)
     return records
+
+
+def checkpoint_dir(output_dir: Path, key: str) -> Path:
+    """Where a shard's extracted mentions wait until its run has written them."""
+    return output_dir / CHECKPOINTS_DIR / key
+
+
+def read_checkpoint(directory: Path) -> dict[str, pl.DataFrame] | None:
+    """A finished shard's frames by name, or None when the shard has no complete checkpoint."""
+    if not (directory / "_COMPLETE").exists():
+        return None
+    return {path.stem: pl.read_parquet(path) for path in sorted(directory.glob("*.parquet"))}
+
+
+def write_checkpoint(directory: Path, frames: dict[str, pl.DataFrame]) -> None:
+    """A shard's frames, each written atomically, then the marker that makes them count."""
+    for name, frame_ in frames.items():
+        _atomic_write(directory / f"{name}.parquet", lambda tmp, f=frame_: f.write_parquet(tmp, compression="zstd"))
+    _atomic_write(directory / "_COMPLETE", lambda tmp: Path(tmp).write_text("", encoding="utf-8"))
+
+
+def clear_checkpoints(output_dir: Path) -> None:
+    """Every shard checkpoint removed (their mentions are written, or a full refresh starts over)."""
+    shutil.rmtree(output_dir / CHECKPOINTS_DIR, ignore_errors=True)
 
 
 def write_json(path: Path, payload: dict) -> Path:

@@ -58,3 +58,25 @@ def test_a_failing_shard_is_quarantined_and_the_others_still_write(tmp_path, mon
     assert manifest["conserved"]
     extract = next(s for s in manifest["stages"] if s["stage"] == "extract")
     assert (extract["in"], extract["out"], extract["quarantined"]) == (2, 1, 1)
+
+
+def test_a_rerun_after_a_failed_run_reuses_the_shards_it_finished(tmp_path, monkeypatch):
+    import flows.news_pipeline as pipeline
+
+    def link_fails(*args, **kwargs):
+        raise RuntimeError("crash after extraction")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pipeline, "link_entities", link_fails)
+        with pytest.raises(RuntimeError, match="crash after extraction"):
+            news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), shard_size=1)
+    assert len(list((tmp_path / "_checkpoints").glob("*/_COMPLETE"))) == 2
+    assert not (tmp_path / "documents").exists()
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("a checkpointed shard was extracted again")
+
+    monkeypatch.setattr(pipeline, "annotate_text", must_not_run)
+    manifest = news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), shard_size=1)
+    assert manifest["rows_total"]["documents"] == 2 and manifest["rows_total"]["numbers"] > 20
+    assert not (tmp_path / "_checkpoints").exists()
