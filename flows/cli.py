@@ -9,6 +9,15 @@ from collections.abc import Sequence
 DEFAULT_INPUTS = ["seeds"]
 
 
+def add_gold_arguments(parser: argparse.ArgumentParser, nargs: str, default_model: str) -> None:
+    """The arguments every `eval` target takes: gold files, the corpus they point into, the model."""
+    parser.add_argument("gold", nargs=nargs, metavar="GOLD", help="gold JSONL files")
+    parser.add_argument("--corpus", metavar="DIR", default=None,
+                        help="directory that gold records' 'source' paths are relative to (e.g. ../shared/corpus/bbc)")
+    parser.add_argument("--model", default=default_model, metavar="NAME",
+                        help=f"installed spaCy pipeline to score (default: {default_model})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from flows.news_pipeline import DEFAULT_MAX_FAILED_SHARE
     from tasks.nlp import DEFAULT_MODEL
@@ -80,12 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                     '{"id", "text", "entities": [[start, end, label], ...]}; records may give "source" and '
                     '"sha256" instead of "text" (see --corpus).',
     )
-    entities.add_argument("gold", nargs="+", metavar="GOLD", help="gold JSONL files")
-    entities.add_argument("--corpus", metavar="DIR", default=None,
-                          help="directory that gold records' 'source' paths are relative to "
-                               "(e.g. ../shared/corpus/bbc)")
-    entities.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
-                          help=f"installed spaCy pipeline to score (default: {DEFAULT_MODEL})")
+    add_gold_arguments(entities, "+", DEFAULT_MODEL)
     numbers = targets.add_parser(
         "numbers", help="numbers: value, value+unit and value+object P/R/F1, beside quantulum3",
         description="Score number mentions (a prediction matches a gold mention when the spans overlap and the "
@@ -93,13 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "[{\"start\", \"end\", \"value\", \"value_low\", \"value_high\", \"unit\", \"object\", ...}]}) "
                     "and/or Microsoft Recognizers-Text's English specs, with quantulum3's scores beside.",
     )
-    numbers.add_argument("gold", nargs="*", metavar="GOLD", help="gold JSONL files")
-    numbers.add_argument("--corpus", metavar="DIR", default=None,
-                         help="directory that gold records' 'source' paths are relative to")
+    add_gold_arguments(numbers, "*", DEFAULT_MODEL)
     numbers.add_argument("--recognizers", metavar="DIR", default=None,
                          help="Recognizers-Text spec folder (e.g. ../shared/dev-eval/recognizers_text)")
-    numbers.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
-                         help=f"installed spaCy pipeline for sentences and parsing (default: {DEFAULT_MODEL})")
     return parser
 
 
