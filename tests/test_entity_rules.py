@@ -1,5 +1,4 @@
 import spacy
-from spacy.tokens import Span
 
 from tasks.entity_rules import correct_entities
 
