@@ -27,15 +27,14 @@ def main(argv=None) -> dict:
     parser.add_argument("--model", default=DEFAULT_MODEL)
     args = parser.parse_args(argv)
 
-    from tasks.nlp import annotate_texts, components_for, load_model, sentence_component
-    from tasks.numbers import PARSE_BATCH_SIZE, PARSE_COMPONENTS, extract_numbers
+    from tasks.nlp import annotate_texts, load_model, sentence_component, window_parser
+    from tasks.numbers import extract_numbers
 
     warnings.filterwarnings("ignore", module="quantulum3")
     from quantulum3 import parser as quantulum
 
     texts = load_texts(Path(args.corpus), args.limit)
     nlp = load_model(args.model)
-    parse_components = components_for(nlp, PARSE_COMPONENTS)
     annotate_texts(nlp, texts[:2], [sentence_component(nlp)])  # warm both libraries up
     quantulum.parse(texts[0])
 
@@ -43,8 +42,7 @@ def main(argv=None) -> dict:
     docs = annotate_texts(nlp, texts, [sentence_component(nlp)])
     sentences = time.perf_counter() - started
     started = time.perf_counter()
-    rows = extract_numbers([str(i) for i in range(len(docs))], docs,
-                           lambda batch: annotate_texts(nlp, batch, parse_components, PARSE_BATCH_SIZE))
+    rows = extract_numbers([str(i) for i in range(len(docs))], docs, window_parser(nlp))
     stage = time.perf_counter() - started
     ours = sentences + stage
 

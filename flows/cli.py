@@ -105,13 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
     """The pipeline's number rows for each text."""
-    from tasks.nlp import annotate_texts, components_for, load_model, sentence_component
-    from tasks.numbers import PARSE_BATCH_SIZE, PARSE_COMPONENTS, extract_numbers
+    from tasks.nlp import annotate_texts, load_model, sentence_component, window_parser
+    from tasks.numbers import extract_numbers
 
     nlp = load_model(model)
     docs = annotate_texts(nlp, texts, [sentence_component(nlp)])
-    parser = components_for(nlp, PARSE_COMPONENTS)
-    rows = extract_numbers([str(i) for i in range(len(texts))], docs, lambda s: annotate_texts(nlp, s, parser, PARSE_BATCH_SIZE))
+    rows = extract_numbers([str(i) for i in range(len(texts))], docs, window_parser(nlp))
     grouped: list[list[dict]] = [[] for _ in texts]
     for row in rows.iter_rows(named=True):
         grouped[int(row["doc_id"])].append({**row, "start": row["start_char"], "end": row["end_char"]})

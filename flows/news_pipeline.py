@@ -24,6 +24,7 @@ from prefect.artifacts import (
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from spacy.tokens import Doc
 
 from tasks import io
@@ -32,10 +33,10 @@ from tasks.clean import clean_documents
 from tasks.entities import extract_entities
 from tasks.ingest import ingest_file, ingested_frame
 from tasks.entity_rules import COMPONENT as ENTITY_RULES
-from tasks.nlp import DEFAULT_MODEL, annotate_texts, components_for, load_model, sentence_component
-from tasks.numbers import PARSE_BATCH_SIZE, PARSE_COMPONENTS, extract_numbers
+from tasks.nlp import DEFAULT_MODEL, annotate_texts, components_for, load_model, sentence_component, window_parser
+from tasks.numbers import extract_numbers
 from tasks.quarantine import quarantine_frame, quarantine_row
-from tasks.schemas import REBUILT_TABLES
+from tasks.schemas import ENTITIES, NUMBERS, REBUILT_TABLES, frame
 from tasks.validation import GateResult, QualityGateError, Validator, split_failures, with_span_check
 from expectations.entity_catalog import MENTION_TOTAL
 from flows.summary import markdown_summary, stage_table
@@ -188,25 +189,12 @@ def _progress(progress_id, share: float) -> None:
         update_progress_artifact(progress_id, round(100 * share, 1))
 
 
-def extract_shards_here(shards: list[tuple[list[str], list[str]]], model: str, checkpoints: str | None = None,
-                        progress_id=None, share: tuple[float, float] = (0.0, 1.0)) -> list[ShardOutcome]:
-    """Every shard through `extract-shard` in this process, one after another; a failing shard
-    is reported, not raised, so the others still write."""
-    outcomes: list[ShardOutcome] = []
-    for done, (ids, texts) in enumerate(shards, start=1):
-        try:
-            outcomes.append(extract_shard(ids, texts, model, checkpoints))
-        except Exception as exc:  # one bad shard must not lose the rest of the run
-            outcomes.append(f"{type(exc).__name__}: {exc}"[:500])
-        _progress(progress_id, share[0] + (share[1] - share[0]) * done / len(shards))
-    return outcomes
-
-
 @flow(name="extract-shards", flow_run_name="extract-shards/{model}")
 def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, checkpoints: str | None = None,
                    progress_id=None, share: tuple[float, float] = (0.0, 1.0)) -> list[ShardOutcome]:
-    """Every shard through `extract-shard` on this flow's task runner (worker processes or Dask),
-    outcomes in shard order; a failing shard is reported, not raised."""
+    """Every shard through `extract-shard` on this flow's task runner (one thread, worker processes
+    or Dask), outcomes in shard order; a failing shard is reported, not raised, so the others
+    still write."""
     futures = [extract_shard.submit(ids, texts, model, checkpoints) for ids, texts in shards]
     outcomes: list[ShardOutcome] = []
     for done, future in enumerate(futures, start=1):
@@ -242,8 +230,7 @@ def catalog_stage(
 def numbers_stage(doc_ids: list[str], docs: list[Doc], model: str) -> pl.DataFrame:
     """Number mentions; the parser runs only on sentences that hold an amount."""
     nlp = load_model(model)
-    parser = components_for(nlp, PARSE_COMPONENTS)
-    return extract_numbers(doc_ids, docs, lambda texts: annotate_texts(nlp, texts, parser, PARSE_BATCH_SIZE))
+    return extract_numbers(doc_ids, docs, window_parser(nlp))
 
 
 @stage_task(name="quality-gate")
@@ -293,14 +280,15 @@ class Stopwatch:
 
 
 def shard_runner(workers: int, dask_address: str | None):
-    """The task runner for shards: an existing Dask cluster, or `workers` local processes."""
+    """The task runner for shards: an existing Dask cluster, `workers` local processes, or for one
+    worker a single thread here (one spaCy pipeline must not run in two threads at once)."""
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
         return DaskTaskRunner(address=dask_address)
-    from prefect.task_runners import ProcessPoolTaskRunner
-
-    return ProcessPoolTaskRunner(max_workers=workers)
+    if workers > 1:
+        return ProcessPoolTaskRunner(max_workers=workers)
+    return ThreadPoolTaskRunner(max_workers=1)
 
 
 def _run_name() -> str:
@@ -359,7 +347,7 @@ def news_pipeline(
                                         description="Share of the run's stages done")
 
     def done(share: float) -> None:
-        update_progress_artifact(progress, share * 100)
+        _progress(progress, share)
 
     def gate(suite: str, stage: str, rows: pl.DataFrame, record_kind: str, excerpt: str, unit: str,
              parameters: dict | None = None):
@@ -393,18 +381,15 @@ def news_pipeline(
 
     if all(g.passed for g in gates):
         shards = shards_of(documents["doc_id"].to_list(), documents["text"].to_list(), shard_size)
-        if dask_address or workers > 1:
-            run_shards = extract_shards.with_options(task_runner=shard_runner(workers, dask_address))
-        else:
-            run_shards = extract_shards_here
-        outcomes = run_shards(shards, model, str(output.resolve()), progress, (0.2, 0.6))
+        outcomes = extract_shards.with_options(task_runner=shard_runner(workers, dask_address))(
+            shards, model, str(output.resolve()), progress, (0.2, 0.6))
         failed_docs = [quarantine_row(stage="extract", record_kind="document", reason="shard_failed",
                                       detail=outcome, doc_id=doc_id)
                        for (ids, _), outcome in zip(shards, outcomes, strict=True) if isinstance(outcome, str)
                        for doc_id in ids]
         extracted = [outcome for outcome in outcomes if not isinstance(outcome, str)]
-        entities = pl.concat([e for e, _ in extracted]) if extracted else extract_entities([], [])
-        numbers = pl.concat([n for _, n in extracted]) if extracted else extract_numbers([], [], lambda t: [])
+        entities = pl.concat([e for e, _ in extracted]) if extracted else frame([], ENTITIES)
+        numbers = pl.concat([n for _, n in extracted]) if extracted else frame([], NUMBERS)
         if failed_docs:
             logger.error("%d of %d shards failed; their %d documents are quarantined", len(outcomes) - len(extracted),
                          len(outcomes), len(failed_docs))

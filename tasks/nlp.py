@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import spacy
 from spacy.attrs import IDX, SENT_START
@@ -66,6 +66,19 @@ def annotate_texts(
             nlp.enable_pipe(name)
     with nlp.select_pipes(enable=list(components)):
         return list(nlp.pipe(texts, batch_size=batch_size))
+
+
+# The parser alone for the windows around numbers: the tagger would add a third to the parse time
+# for part-of-speech tags the dependency labels already imply (see `tasks.numbers._is_noun`).
+PARSE_COMPONENTS = ("parser",)
+# The parsed windows are a dozen words long: big batches keep the parser busy.
+PARSE_BATCH_SIZE = 256
+
+
+def window_parser(nlp: Language) -> Callable[[list[str]], list[Doc]]:
+    """The dependency parse `tasks.numbers.extract_numbers` asks for, on short windows of text."""
+    components = components_for(nlp, PARSE_COMPONENTS)
+    return lambda texts: annotate_texts(nlp, texts, components, PARSE_BATCH_SIZE)
 
 
 def sentence_starts(doc: Doc) -> list[int]:

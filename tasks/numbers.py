@@ -103,12 +103,6 @@ BETWEEN_BEFORE = re.compile(r"(?:^|(?<=\W))(?P<word>between|from)\s+$", re.IGNOR
 AND_JOINER = re.compile(r"^\s+and\s+$", re.IGNORECASE)
 TO_JOINER = re.compile(r"^\s+to\s+$", re.IGNORECASE)
 AMOUNT_KINDS = ("count", "percent", "money", "measure")
-#: Pipeline components that parse the sentences holding an amount.
-# The parser alone: the tagger would add a third to the parse time for part-of-speech tags that
-# the dependency labels already imply (see `_is_noun`).
-PARSE_COMPONENTS = ("parser",)
-# The parsed windows are a dozen words long: big batches keep the parser busy.
-PARSE_BATCH_SIZE = 256
 
 
 @dataclass(frozen=True)

@@ -41,3 +41,16 @@ def seeds_run(tmp_path_factory):
     output = tmp_path_factory.mktemp("out")
     manifest = news_pipeline(inputs=[str(inputs / "seeds")], output_dir=str(output))
     return output, manifest
+
+
+def task_names(client, flow_run_id) -> set[str]:
+    """Names (without their run suffix) of the task runs of a flow run and of its subflow runs."""
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, FlowRunFilterParentFlowRunId
+    from prefect.client.schemas.sorting import TaskRunSort
+
+    names = set()
+    for flow_runs in (FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])),
+                      FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id]))):
+        tasks = client.read_task_runs(flow_run_filter=flow_runs, sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=200)
+        names |= {t.name.rsplit("-", 1)[0] for t in tasks if t.state.is_completed()}
+    return names
