@@ -15,4 +15,7 @@ def expectations() -> list:
         gx.expectations.ExpectColumnValueLengthsToBeBetween(column="text", min_value=1),
         gx.expectations.ExpectColumnValuesToBeBetween(column="char_count", min_value=1),
         gx.expectations.ExpectColumnValuesToBeBetween(column="published_date", **DATE_RANGE),
+        gx.expectations.ExpectColumnValuesToMatchRegex(column="language", regex=r"^[a-z]{2,3}$"),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="language_score", min_value=0, max_value=1),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="near_duplicate_similarity", min_value=0, max_value=1),
     ]

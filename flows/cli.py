@@ -19,7 +19,8 @@ def add_gold_arguments(parser: argparse.ArgumentParser, nargs: str, default_mode
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from flows.news_pipeline import DEFAULT_MAX_FAILED_SHARE
+    from flows.news_pipeline import DEFAULT_LANGUAGES, DEFAULT_MAX_FAILED_SHARE, DEFAULT_NEAR_DUPLICATE_THRESHOLD
+    from tasks.ingest import DEFAULT_MAX_DOCUMENT_BYTES
     from tasks.nlp import DEFAULT_MODEL
 
     parser = argparse.ArgumentParser(
@@ -50,6 +51,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="documents per shard (default: 64); outputs do not depend on it")
     run.add_argument("--dask-address", default=None, metavar="ADDRESS",
                      help="run the shards on an existing Dask cluster, e.g. tcp://127.0.0.1:8786 (needs prefect-dask)")
+    run.add_argument("--max-document-bytes", type=int, default=DEFAULT_MAX_DOCUMENT_BYTES, metavar="BYTES",
+                     help="quarantine larger articles as too_large, unread (default: %(default)s)")
+    run.add_argument("--languages", default=",".join(DEFAULT_LANGUAGES), metavar="CODES",
+                     help="comma-separated ISO 639-1 codes the model reads; documents confidently in another "
+                          "language are written without entities or numbers (default: %(default)s)")
+    run.add_argument("--near-duplicate-threshold", type=float, default=DEFAULT_NEAR_DUPLICATE_THRESHOLD,
+                     metavar="JACCARD", help="word 3-gram similarity from which a document is recorded as a "
+                                             "near-duplicate of an earlier one (default: %(default)s)")
     run.add_argument("--full-refresh", action="store_true",
                      help="remove every table first and rebuild from the inputs (default: process only documents "
                           "not written before and append them)")
@@ -229,6 +238,7 @@ def serve_deployment(args) -> int:
 
 def run_pipeline(args) -> int:
     from flows.news_pipeline import news_pipeline
+    from tasks.io import OutputLockedError
     from tasks.nlp import load_model
     from tasks.validation import QualityGateError
 
@@ -238,10 +248,16 @@ def run_pipeline(args) -> int:
         manifest = news_pipeline(inputs=args.inputs or DEFAULT_INPUTS, output_dir=args.output,
                                  model=args.model, max_failed_share=args.max_failed_share,
                                  full_refresh=args.full_refresh, workers=args.workers,
-                                 shard_size=args.shard_size, dask_address=args.dask_address)
+                                 shard_size=args.shard_size, dask_address=args.dask_address,
+                                 max_document_bytes=args.max_document_bytes,
+                                 languages=[code.strip() for code in args.languages.split(",") if code.strip()],
+                                 near_duplicate_threshold=args.near_duplicate_threshold)
     except QualityGateError as exc:
         print(f"newsfacts: quality gate failed: {exc}", file=sys.stderr)
         return 1
+    except OutputLockedError as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return 3
     from flows.summary import format_summary
 
     print(format_summary(manifest))

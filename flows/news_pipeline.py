@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import polars as pl
@@ -31,20 +31,27 @@ from tasks import io
 from tasks.canonical import build_catalog, link_entities, with_alias_check, with_canonical_names
 from tasks.clean import clean_documents
 from tasks.entities import extract_entities
-from tasks.ingest import ingest_file, ingested_frame
+from tasks.ingest import DEFAULT_MAX_DOCUMENT_BYTES, ingest_file, ingested_frame, split_conflicting_ids
+from tasks.language import extractable, with_language
+from tasks.near_duplicates import with_near_duplicates
 from tasks.entity_rules import COMPONENT as ENTITY_RULES
 from tasks.nlp import DEFAULT_MODEL, annotate_texts, components_for, load_model, sentence_component, window_parser
 from tasks.numbers import extract_numbers
 from tasks.quarantine import quarantine_frame, quarantine_row
-from tasks.schemas import ENTITIES, NUMBERS, REBUILT_TABLES, frame
+from tasks.schemas import ENTITIES, NUMBERS, REBUILT_TABLES, STAGE_COUNTS, frame
 from tasks.validation import GateResult, QualityGateError, Validator, split_failures, with_span_check
 from expectations.entity_catalog import MENTION_TOTAL
 from flows.summary import markdown_summary, stage_table
 
 DEFAULT_MAX_FAILED_SHARE = 0.05
 DEFAULT_SHARD_SIZE = 64
+DEFAULT_LANGUAGES = ("en",)
+DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.7
+# A document is left unextracted only when its language is this certain: a short or mixed text
+# is better read by the English model than not at all.
+MIN_LANGUAGE_SCORE = 0.9
 # Bump when extraction changes, so checkpoints left by a failed run of older code are not reused.
-CHECKPOINT_VERSION = "1"
+CHECKPOINT_VERSION = "2"
 # Stage outputs are in-memory frames and spaCy docs: hashing them for a cache key costs time and
 # buys nothing, so no task caches.
 stage_task = task(cache_policy=NO_CACHE)
@@ -54,16 +61,21 @@ io_task = task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 4])
 # --- I/O tasks -------------------------------------------------------------------------------
 
 @io_task(name="read-inputs")
-def read_inputs(inputs: list[str]) -> list[io.InputFile]:
-    """The bytes of every input file under `inputs`."""
-    return io.read_inputs(io.discover_inputs(inputs))
+def read_inputs(inputs: list[str], max_document_bytes: int) -> list[io.InputFile]:
+    """The bytes of every input file under `inputs`, or why a file could not be read."""
+    return io.read_inputs(inputs, max_document_bytes)
 
 
 @io_task(name="read-known-documents")
-def read_known_documents(output_dir: Path) -> tuple[frozenset[str], dict[str, str]]:
-    """Ids and text hashes of documents already written, so a rerun adds nothing twice."""
-    known = io.read_table(output_dir, "documents", ["doc_id", "text_hash"])
-    return frozenset(known["doc_id"].to_list()), dict(zip(known["text_hash"], known["doc_id"], strict=True))
+def read_known_documents(output_dir: Path) -> pl.DataFrame:
+    """Ids, publisher ids and text hashes of documents already written, so a rerun adds nothing twice."""
+    return io.read_table(output_dir, "documents", ["doc_id", "text_hash", "source", "source_id", "record_index"])
+
+
+@io_task(name="read-known-texts")
+def read_known_texts(output_dir: Path) -> pl.DataFrame:
+    """Ids and texts of documents already written, in the order they were written, for near-duplicates."""
+    return io.read_table(output_dir, "documents", ["doc_id", "text"])
 
 
 @io_task(name="read-known-entities")
@@ -76,13 +88,19 @@ def read_known_entities(output_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame, p
 
 
 @io_task(name="write-tables")
-def write_tables(output_dir: Path, tables: dict[str, pl.DataFrame]) -> dict[str, int]:
-    """Rows written per table; `documents` last, since its ids mark what a rerun may skip."""
-    order = [name for name in tables if name != "documents"] + ["documents"]
-    return {
-        name: (io.replace_table if name in REBUILT_TABLES else io.write_table)(output_dir, name, tables[name])[1]
-        for name in order if name in tables
+def write_tables(output_dir: Path, run_id: str, tables: dict[str, pl.DataFrame]) -> dict[str, int]:
+    """Rows written per table. Every table's file is staged first and then all are published
+    together (documents last, since its ids mark what a rerun may skip), so a run that dies
+    leaves all of its rows in the tables or none."""
+    io.recover_staged(output_dir)  # a retry of this task starts from a clean staging folder
+    staging = io.staging_dir(output_dir, run_id)
+    written = {
+        name: (io.replace_table if name in REBUILT_TABLES else io.write_table)(output_dir, name, rows, staging)[1]
+        for name, rows in tables.items()
     }
+    if staging.exists():
+        io.publish_staged(output_dir, staging, REBUILT_TABLES)
+    return written
 
 
 @io_task(name="write-run-records")
@@ -119,17 +137,45 @@ def publish_artifacts(manifest: dict) -> None:
 # --- stage tasks -----------------------------------------------------------------------------
 
 @stage_task(name="ingest-documents")
-def ingest_documents(files: list[io.InputFile]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(one row per article, quarantine) from the input files' bytes."""
-    results = [ingest_file(f.path, f.data, f.error) for f in files]
-    return (ingested_frame([row for r in results for row in r.rows]),
-            quarantine_frame([row for r in results for row in r.quarantine]))
+def ingest_documents(
+    files: list[io.InputFile], known: pl.DataFrame, max_document_bytes: int
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, int]]:
+    """(one row per article, quarantine, files by outcome) from the input files' bytes; a record
+    reusing a publisher id with different text is quarantined (see `split_conflicting_ids`)."""
+    results = [ingest_file(f.path, f.data, f.error, f.reason, max_document_bytes) for f in files]
+    published = known.filter(pl.col("record_index").is_not_null())
+    checked = split_conflicting_ids(
+        [row for r in results for row in r.rows],
+        {(source or "", source_id): doc_id for doc_id, source, source_id in
+         published.select("doc_id", "source", "source_id").iter_rows()})
+    outcome = {"with_articles": sum(1 for r in results if r.rows),
+               "quarantined": sum(1 for r in results if r.quarantine and not r.rows),
+               "yielded_nothing": sum(1 for r in results if not r.rows and not r.quarantine)}
+    return (ingested_frame(checked.rows),
+            quarantine_frame([row for r in results for row in r.quarantine] + checked.quarantine), outcome)
 
 
 @stage_task(name="clean-documents")
-def clean(ingested: pl.DataFrame, known: tuple[frozenset[str], dict[str, str]]):
+def clean(ingested: pl.DataFrame, known: pl.DataFrame):
     """(clean new documents, quarantine, count already written)."""
-    return clean_documents(ingested, *known)
+    return clean_documents(ingested, frozenset(known["doc_id"].to_list()),
+                           dict(zip(known["text_hash"], known["doc_id"], strict=True)))
+
+
+@stage_task(name="detect-language")
+def language_stage(documents: pl.DataFrame, languages: list[str]) -> pl.DataFrame:
+    """Documents with their detected language; those confidently in another language than
+    `languages` are flagged `not_extracted_language`."""
+    documents = with_language(documents)
+    return documents.with_columns(
+        flags=pl.when(extractable(documents, languages, MIN_LANGUAGE_SCORE)).then(pl.col("flags"))
+        .otherwise(pl.col("flags").list.concat(pl.lit(["not_extracted_language"]))))
+
+
+@stage_task(name="find-near-duplicates")
+def near_duplicates_stage(documents: pl.DataFrame, earlier: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """Documents with `near_duplicate_of` set where one repeats an earlier one with small edits."""
+    return with_near_duplicates(documents, earlier, threshold)
 
 
 @stage_task(name="annotate-text")
@@ -145,22 +191,43 @@ def entities_stage(doc_ids: list[str], docs: list[Doc]) -> pl.DataFrame:
     return extract_entities(doc_ids, docs)
 
 
+FAILURES = {"doc_id": pl.String, "detail": pl.String}
+
+
 @stage_task(name="extract-shard")
 def extract_shard(
     doc_ids: list[str], texts: list[str], model: str, checkpoints: str | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(entity mentions, number mentions) of one shard of documents: NER, then both extractions,
-    in whichever process runs the shard (the model is loaded once per process). With a
-    `checkpoints` folder, a shard finished by an earlier, failed run is read back, not redone."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(entity mentions, number mentions, documents that failed with why) of one shard: NER, then
+    both extractions, in whichever process runs the shard (the model is loaded once per process).
+    When the shard fails, each document is retried alone, so one bad document costs only itself.
+    With a `checkpoints` folder, a shard finished by an earlier, failed run is read back, not redone."""
     checkpoint = io.checkpoint_dir(Path(checkpoints), shard_key(doc_ids, model)) if checkpoints else None
     if checkpoint is not None and (saved := io.read_checkpoint(checkpoint)) is not None:
         get_run_logger().info("shard of %d documents reused from its checkpoint", len(doc_ids))
-        return saved["entities"], saved["numbers"]
-    docs = annotate_text(texts, model)
-    entities, numbers = entities_stage(doc_ids, docs), numbers_stage(doc_ids, docs, model)
+        return saved["entities"], saved["numbers"], saved["failures"]
+    try:
+        entities, numbers = _extract(doc_ids, texts, model)
+        failures = pl.DataFrame(schema=FAILURES)
+    except Exception:
+        get_run_logger().warning("shard of %d documents failed; extracting them one by one", len(doc_ids))
+        parts, failed = [], []
+        for doc_id, text in zip(doc_ids, texts, strict=True):
+            try:
+                parts.append(_extract([doc_id], [text], model))
+            except Exception as exc:
+                failed.append({"doc_id": doc_id, "detail": f"{type(exc).__name__}: {exc}"[:500]})
+        entities = pl.concat([e for e, _ in parts]) if parts else frame([], ENTITIES)
+        numbers = pl.concat([n for _, n in parts]) if parts else frame([], NUMBERS)
+        failures = pl.DataFrame(failed, schema=FAILURES)
     if checkpoint is not None:
-        io.write_checkpoint(checkpoint, {"entities": entities, "numbers": numbers})
-    return entities, numbers
+        io.write_checkpoint(checkpoint, {"entities": entities, "numbers": numbers, "failures": failures})
+    return entities, numbers, failures
+
+
+def _extract(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    docs = annotate_text(texts, model)
+    return entities_stage(doc_ids, docs), numbers_stage(doc_ids, docs, model)
 
 
 def shard_key(doc_ids: list[str], model: str) -> str:
@@ -181,7 +248,7 @@ def shards_of(doc_ids: list[str], texts: list[str], size: int) -> list[tuple[lis
     return [(doc_ids[i:i + size], texts[i:i + size]) for i in range(0, len(doc_ids), size)]
 
 
-ShardOutcome = tuple[pl.DataFrame, pl.DataFrame] | str  # the shard's mentions, or why it failed
+ShardOutcome = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | str  # the shard's mentions and failures, or why it failed
 
 
 def _progress(progress_id, share: float) -> None:
@@ -260,11 +327,23 @@ class StageCount:
     unit: str = "documents"
     seconds: float = 0.0
 
+    @property
+    def accountable(self) -> bool:
+        """Whether this stage passes every unit on (files, records, documents), rather than turning
+        documents into mentions or rows, where in and out are different things."""
+        return self.unit in ACCOUNTED_UNITS
+
+    @property
+    def unaccounted(self) -> int:
+        return self.rows_in - self.rows_out - self.quarantined - self.skipped if self.accountable else 0
+
     def as_dict(self) -> dict:
-        conserved = self.unit != "documents" or self.rows_in == self.rows_out + self.quarantined + self.skipped
         return {"stage": self.stage, "unit": self.unit, "in": self.rows_in, "out": self.rows_out,
-                "quarantined": self.quarantined, "skipped": self.skipped, "conserved": conserved,
+                "quarantined": self.quarantined, "skipped": self.skipped, "conserved": self.unaccounted == 0,
                 "seconds": round(self.seconds, 3)}
+
+
+ACCOUNTED_UNITS = ("files", "records", "documents")
 
 
 class Stopwatch:
@@ -304,6 +383,23 @@ def _run_id() -> str:
     return f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}-{flow_run_id[:8]}"
 
 
+@dataclass
+class RunParameters:
+    """The flow's parameters, as one value the run passes around and records in its manifest."""
+
+    inputs: list[str]
+    output_dir: str
+    model: str
+    max_failed_share: float
+    full_refresh: bool
+    workers: int
+    shard_size: int
+    dask_address: str | None
+    max_document_bytes: int
+    languages: list[str]
+    near_duplicate_threshold: float
+
+
 @flow(name="news-pipeline", flow_run_name=_run_name, log_prints=False)
 def news_pipeline(
     inputs: list[str] | None = None,
@@ -314,13 +410,16 @@ def news_pipeline(
     workers: int = 1,
     shard_size: int = DEFAULT_SHARD_SIZE,
     dask_address: str | None = None,
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+    languages: list[str] | None = None,
+    near_duplicate_threshold: float = DEFAULT_NEAR_DUPLICATE_THRESHOLD,
 ) -> dict:
     """Extract documents, entities and numbers from news articles into validated Parquet tables.
 
     Args:
         inputs: files or directories (walked recursively) of `.txt` articles and `.jsonl` records.
         output_dir: where the tables (`documents/`, `entities/`, `numbers/`, `quarantine/`) and
-            per-run records (`_runs/<run_id>/`) are written.
+            per-run records (`_runs/<run_id>/`) are written. One run at a time may write there.
         model: name of an installed spaCy pipeline.
         max_failed_share: a quality gate fails the run when more than this share of a stage's
             rows fail its expectations (failing rows are quarantined either way).
@@ -329,13 +428,30 @@ def news_pipeline(
         workers: local processes that extract shards in parallel (1: in this process).
         shard_size: documents per shard; outputs are the same whatever the shard size or workers.
         dask_address: a Dask scheduler (`tcp://host:8786`) to run the shards on instead.
+        max_document_bytes: larger articles are quarantined as `too_large`, unread.
+        languages: ISO 639-1 codes of the languages the model reads (default `["en"]`); documents
+            detected with confidence as another language are written, flagged
+            `not_extracted_language`, and get no entities or numbers.
+        near_duplicate_threshold: estimated Jaccard similarity of word 3-grams from which a
+            document is recorded as a near-duplicate (`near_duplicate_of`) of an earlier one.
 
     Returns the run manifest: counts per stage, rows written per table, gate results, paths.
+    Raises OutputLockedError when another run is writing to `output_dir`.
     """
-    logger = get_run_logger()
-    inputs = inputs or ["seeds"]
-    output = Path(output_dir)
+    params = RunParameters(
+        inputs=[str(p) for p in inputs or ["seeds"]], output_dir=output_dir, model=model,
+        max_failed_share=max_failed_share, full_refresh=full_refresh, workers=workers, shard_size=shard_size,
+        dask_address=dask_address, max_document_bytes=max_document_bytes,
+        languages=list(languages or DEFAULT_LANGUAGES), near_duplicate_threshold=near_duplicate_threshold)
     run_id = _run_id()
+    with io.output_lock(Path(output_dir), run_id):
+        return _run_pipeline(params, run_id)
+
+
+def _run_pipeline(p: RunParameters, run_id: str) -> dict:
+    """The flow's body, run while holding the output directory's lock."""
+    logger = get_run_logger()
+    output = Path(p.output_dir)
     records = io.run_dir(output, run_id)
     validator = Validator(docs_dir=records / "data_docs")
     started = dt.datetime.now(dt.UTC)
@@ -352,7 +468,7 @@ def news_pipeline(
     def gate(suite: str, stage: str, rows: pl.DataFrame, record_kind: str, excerpt: str, unit: str,
              parameters: dict | None = None):
         kept, bad, result = quality_gate.with_options(name=f"validate-{suite.replace('_', '-')}")(
-            validator, suite, stage, rows, max_failed_share, record_kind, excerpt, parameters)
+            validator, suite, stage, rows, p.max_failed_share, record_kind, excerpt, parameters)
         gates.append(result)
         quarantined.append(bad)
         counts.append(StageCount(f"validate-{suite}", rows.height, kept.height, bad.height, unit=unit,
@@ -361,41 +477,55 @@ def news_pipeline(
                     "passed" if result.passed else "FAILED")
         return kept
 
-    if full_refresh:
+    if p.full_refresh:
         logger.info("full refresh: removed tables %s", clear_tables(output))
         io.clear_checkpoints(output)
-    files = read_inputs(inputs)
-    ingested, bad = ingest_documents(files)
+    files = read_inputs(p.inputs, p.max_document_bytes)
+    known = read_known_documents(output)
+    read_seconds = clock.lap()
+    ingested, bad, file_outcomes = ingest_documents(files, known, p.max_document_bytes)
     quarantined.append(bad)
+    counts.append(StageCount("read", len(files), file_outcomes["with_articles"], file_outcomes["quarantined"],
+                             unit="files", seconds=read_seconds))
     counts.append(StageCount("ingest", ingested.height + bad.height, ingested.height, bad.height, unit="records",
                              seconds=clock.lap()))
+    records_in = ingested.height + bad.height
     ingested = gate("ingested", "ingest", ingested, "record", "body", "documents")
     done(0.1)
 
-    documents, bad, already_written = clean(ingested, read_known_documents(output))
+    documents, bad, already_written = clean(ingested, known)
     quarantined.append(bad)
     counts.append(StageCount("clean", ingested.height, documents.height, bad.height, already_written,
                              seconds=clock.lap()))
+    io.crash_point("after:clean")
+    documents = language_stage(documents, p.languages)
+    earlier = read_known_texts(output) if documents.height and known.height else known.select("doc_id", text=pl.lit(""))
+    documents = near_duplicates_stage(documents, earlier, p.near_duplicate_threshold)
     documents = gate("documents", "clean", documents, "document", "text", "documents")
     done(0.2)
 
     if all(g.passed for g in gates):
-        shards = shards_of(documents["doc_id"].to_list(), documents["text"].to_list(), shard_size)
-        outcomes = extract_shards.with_options(task_runner=shard_runner(workers, dask_address))(
-            shards, model, str(output.resolve()), progress, (0.2, 0.6))
+        unread = pl.col("flags").list.contains("not_extracted_language")
+        to_extract = documents.filter(~unread)
+        shards = shards_of(to_extract["doc_id"].to_list(), to_extract["text"].to_list(), p.shard_size)
+        outcomes = extract_shards.with_options(task_runner=shard_runner(p.workers, p.dask_address))(
+            shards, p.model, str(output.resolve()), progress, (0.2, 0.6))
         failed_docs = [quarantine_row(stage="extract", record_kind="document", reason="shard_failed",
                                       detail=outcome, doc_id=doc_id)
                        for (ids, _), outcome in zip(shards, outcomes, strict=True) if isinstance(outcome, str)
                        for doc_id in ids]
         extracted = [outcome for outcome in outcomes if not isinstance(outcome, str)]
-        entities = pl.concat([e for e, _ in extracted]) if extracted else frame([], ENTITIES)
-        numbers = pl.concat([n for _, n in extracted]) if extracted else frame([], NUMBERS)
+        failed_docs += [quarantine_row(stage="extract", record_kind="document", reason="extraction_error",
+                                       detail=detail, doc_id=doc_id)
+                        for _, _, failures in extracted for doc_id, detail in failures.iter_rows()]
+        entities = pl.concat([e for e, _, _ in extracted]) if extracted else frame([], ENTITIES)
+        numbers = pl.concat([n for _, n, _ in extracted]) if extracted else frame([], NUMBERS)
         if failed_docs:
-            logger.error("%d of %d shards failed; their %d documents are quarantined", len(outcomes) - len(extracted),
-                         len(outcomes), len(failed_docs))
+            logger.error("%d documents failed extraction and are quarantined", len(failed_docs))
             quarantined.append(quarantine_frame(failed_docs))
             documents = documents.filter(~pl.col("doc_id").is_in([q["doc_id"] for q in failed_docs]))
-        counts.append(StageCount("extract", documents.height + len(failed_docs), documents.height, len(failed_docs),
+        counts.append(StageCount("extract", documents.height + len(failed_docs), to_extract.height - len(failed_docs),
+                                 len(failed_docs), documents.height + len(failed_docs) - to_extract.height,
                                  seconds=clock.lap()))
         known_entities = read_known_entities(output)
         entities = link_stage(entities, known_entities[0])
@@ -417,6 +547,14 @@ def news_pipeline(
     quarantine = pl.concat(quarantined).unique("quarantine_id", keep="first", maintain_order=True)
     quarantine = gate("quarantine", "write", quarantine.with_columns(run_id=pl.lit(run_id)),
                       "record", "excerpt", "rows")
+    held_back = documents.height if any(not g.passed for g in gates) else 0
+    overall = StageCount("overall", records_in, documents.height - held_back,
+                         quarantine.filter(pl.col("record_kind").is_in(["file", "record", "document"])).height,
+                         already_written + held_back, unit="records")
+    accounting = accounting_frame([*counts, overall])
+    _, _, accounting_gate = quality_gate.with_options(name="validate-run-manifest")(
+        validator, "run_manifest", "write", accounting, 0.0, "record", "stage")
+    gates.append(accounting_gate)
     failed = [g for g in gates if not g.passed]
     tables = {"quarantine": quarantine}
     if not failed:
@@ -424,7 +562,7 @@ def news_pipeline(
                    "documents": documents.with_columns(run_id=pl.lit(run_id))}
     if not failed and (entities.height or not io.table_exists(output, "entity_catalog")):
         tables["entity_catalog"] = catalog  # rebuilt from every mention; unchanged when none is new
-    written = write_tables(output, tables)
+    written = write_tables(output, run_id, tables)
     counts.append(StageCount("write", sum(t.height for t in tables.values()), sum(written.values()),
                              skipped=sum(t.height for t in tables.values()) - sum(written.values()),
                              unit="rows", seconds=clock.lap()))
@@ -434,26 +572,22 @@ def news_pipeline(
         "flow_run_id": str(flow_run.id) if flow_run.id else None,
         "started_at": started.isoformat(),
         "finished_at": dt.datetime.now(dt.UTC).isoformat(),
-        "inputs": [str(p) for p in inputs],
+        **asdict(p),
         "files": len(files),
-        "output_dir": str(output),
-        "model": model,
-        "max_failed_share": max_failed_share,
-        "full_refresh": full_refresh,
-        "workers": workers,
-        "shard_size": shard_size,
-        "dask_address": dask_address,
         "stages": [c.as_dict() for c in counts],
+        "accounting": overall.as_dict() | {"held_back": held_back, "already_written": already_written},
         "rows_written": written,
         "rows_total": {name: io.read_table(output, name, [io.PRIMARY_KEYS[name][0]]).height for name in io.TABLES},
         "quarantine_reasons": dict(sorted(
             quarantine.group_by("reason").len().iter_rows(), key=lambda kv: -kv[1])),
+        "flags": dict(sorted(documents.select(pl.col("flags").explode().drop_nulls()).to_series()
+                             .value_counts().iter_rows(), key=lambda kv: -kv[1])) if documents.height else {},
         "gates": [g.summary() for g in gates],
         "data_docs": str(records / "data_docs" / "index.html"),
         "run_dir": str(records),
         "status": "failed" if failed else "completed",
     }
-    manifest["conserved"] = all(stage["conserved"] for stage in manifest["stages"])
+    manifest["conserved"] = accounting_gate.passed
     write_run_records(records, manifest, gates)
     if not failed:
         io.clear_checkpoints(output)  # every shard's mentions are in the tables now
@@ -461,6 +595,11 @@ def news_pipeline(
     done(1.0)
     if failed:
         raise QualityGateError("; ".join(g.message() for g in failed) + f" (details: {records})")
-    if not manifest["conserved"]:
-        raise RuntimeError(f"rows went missing between stages: {manifest['stages']}")
     return manifest
+
+
+def accounting_frame(counts: list[StageCount]) -> pl.DataFrame:
+    """The stages that pass files, records or documents on, as rows of the `run_manifest` suite."""
+    return frame([{"stage": c.stage, "unit": c.unit, "in": c.rows_in, "out": c.rows_out,
+                   "quarantined": c.quarantined, "skipped": c.skipped, "unaccounted": c.unaccounted}
+                  for c in counts if c.accountable], STAGE_COUNTS)

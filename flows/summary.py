@@ -20,6 +20,13 @@ def format_summary(manifest: dict) -> str:
     if manifest["quarantine_reasons"]:
         reasons = ", ".join(f"{reason} {count}" for reason, count in manifest["quarantine_reasons"].items())
         lines.append(f"  quarantined this run: {reasons}")
+    if manifest.get("flags"):
+        flags = ", ".join(f"{flag} {count}" for flag, count in manifest["flags"].items())
+        lines.append(f"  documents flagged: {flags}")
+    account = manifest["accounting"]
+    lines.append(f"  accounted:  {account['in']} records in = {account['out']} written + {account['quarantined']} "
+                 f"quarantined + {account['skipped']} already written or held back"
+                 + ("" if account["conserved"] else "  (DOES NOT ADD UP)"))
     lines.append("  quality gates:")
     for gate in manifest["gates"]:
         state = "passed" if gate["passed"] else "FAILED"
@@ -52,6 +59,14 @@ def markdown_summary(manifest: dict) -> str:
         "## Quarantined this run",
         "",
         *([f"- {reason}: {count}" for reason, count in manifest["quarantine_reasons"].items()] or ["- nothing"]),
+        "",
+        "## Documents written with flags",
+        "",
+        *([f"- {flag}: {count}" for flag, count in manifest.get("flags", {}).items()] or ["- none"]),
+        "",
+        f"**Accounted**: {manifest['accounting']['in']} records in = {manifest['accounting']['out']} written + "
+        f"{manifest['accounting']['quarantined']} quarantined + {manifest['accounting']['skipped']} already written "
+        f"or held back: {'adds up' if manifest['accounting']['conserved'] else '**does not add up**'}",
         "",
         "## Quality gates",
         "",

@@ -7,6 +7,7 @@ import re
 
 import ftfy
 import polars as pl
+from ftfy.badness import is_bad
 
 from tasks.quarantine import quarantine_frame, quarantine_row
 from tasks.schemas import ARTICLE_FIELDS, DOCUMENTS, polars_schema
@@ -29,6 +30,8 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 FORMAT_CHARS = re.compile(r"[\u00ad\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")
 MANY_NEWLINES = re.compile(r"\n{3,}")
+# Control characters worth a flag: line breaks, tabs and form feeds are ordinary layout.
+STRAY_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def _repair_doubled(match: re.Match) -> str:
@@ -45,6 +48,18 @@ def clean_text(text: str) -> str:
     text = "\n".join(line.strip() for line in text.split("\n"))
     text = MANY_NEWLINES.sub("\n\n", text).strip()
     return DOUBLED.sub(_repair_doubled, text)
+
+
+def cleaning_flags(body: str) -> list[str]:
+    """Flags for what cleaning repairs in `body`: mojibake and stray control characters."""
+    flags = []
+    # ftfy's badness heuristic also fires on U+FFFD and odd symbols; only a text its encoding
+    # repair changes held mojibake.
+    if is_bad(body) and ftfy.fix_encoding(body) != body:
+        flags.append("mojibake_repaired")
+    if STRAY_CONTROL_CHARS.search(body):
+        flags.append("control_chars_removed")
+    return flags
 
 
 def text_hash(text: str) -> str:
@@ -70,10 +85,15 @@ def clean_documents(
         if row["doc_id"] in known_doc_ids:
             already_written += 1
             continue
-        text = clean_text(row["body"])
-        digest = text_hash(text)
         where = {"source_path": row["source_path"], "source_id": row["source_id"],
                  "record_index": row["record_index"], "doc_id": row["doc_id"]}
+        try:
+            text = clean_text(row["body"])
+        except Exception as exc:  # a bug must cost one document, not the run
+            quarantine.append(quarantine_row(stage="clean", record_kind="document", reason="clean_error",
+                                             detail=f"{type(exc).__name__}: {exc}"[:500], **where))
+            continue
+        digest = text_hash(text)
         if not text:
             quarantine.append(quarantine_row(stage="clean", record_kind="document", reason="empty_text",
                                              detail="no text left after cleaning", **where))
@@ -88,10 +108,16 @@ def clean_documents(
         seen_ids.add(row["doc_id"])
         rows.append({
             **{field.name: row[field.name] for field in ARTICLE_FIELDS},
+            "flags": [*row["flags"], *cleaning_flags(row["body"])],
             "raw_text": row["raw_text"],
             "text": text,
             "text_hash": digest,
             "char_count": len(text),
+            # Set by the language and near-duplicate tasks that follow.
+            "language": "und",
+            "language_score": 0.0,
+            "near_duplicate_of": None,
+            "near_duplicate_similarity": None,
             "run_id": "",
         })
     documents = pl.DataFrame(rows, schema=polars_schema(DOCUMENTS))

@@ -14,12 +14,16 @@ from pathlib import PurePath
 
 import polars as pl
 
+from tasks.decode import Undecodable, decode_bytes
 from tasks.quarantine import quarantine_row
 from tasks.schemas import INGESTED, frame
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 INPUT_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES
+# Articles above this size are quarantined as `too_large`: spaCy's parser and NER need about 1 GB
+# per 100,000 characters, and no real news article comes near 1 MB. A flow parameter overrides it.
+DEFAULT_MAX_DOCUMENT_BYTES = 1_000_000
 
 # ` date 2022-09-30 Russian President ...`: the scraper's inline header, before the body.
 DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4})-(\d{1,2})-(\d{1,2})(?=\s|\Z)\s*", re.IGNORECASE)
@@ -87,6 +91,8 @@ def article_row(
     source_id: str,
     record_index: int | None,
     raw_text: str,
+    encoding: str,
+    flags: list[str] | None = None,
     title: str | None = None,
     date: dt.date | None = None,
     source: str | None = None,
@@ -94,6 +100,9 @@ def article_row(
 ) -> dict:
     """The ingested row for one article's decoded text and metadata."""
     header_date, body = split_date_header(raw_text)
+    flags = list(flags or [])
+    if header_date is None and DATE_HEADER.match(raw_text) and "invalid_date" not in flags:
+        flags.append("invalid_date")
     return {
         "doc_id": doc_id_for(body),
         "source_id": source_id,
@@ -104,35 +113,43 @@ def article_row(
         "dateline": find_dateline(body.lstrip()),
         "source": source,
         "url": url,
+        "encoding": encoding,
+        "flags": flags,
         "raw_text": raw_text,
         "body": body,
     }
 
 
-def decode_utf8(data: bytes) -> str:
-    """Bytes as UTF-8 text (a leading BOM dropped); raises UnicodeDecodeError otherwise."""
-    return data.decode("utf-8-sig")
+def encoding_flags(encoding: str, text: str) -> list[str]:
+    """Flags for how the bytes became text: a legacy code page, or UTF-8 with damaged bytes."""
+    if encoding not in ("utf-8", "utf-16", "utf-32"):
+        return ["legacy_encoding"]
+    return ["invalid_utf8_replaced"] if "\ufffd" in text else []
 
 
-def ingest_text_file(source_path: str, data: bytes) -> Ingested:
+def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> Ingested:
     """One `.txt` article: the whole file is the article, its stem the source id."""
     out = Ingested()
     where = {"source_path": source_path, "source_id": PurePath(source_path).stem}
-    try:
-        text = decode_utf8(data)
-    except UnicodeDecodeError as exc:
-        out.quarantine.append(
-            quarantine_row(stage="ingest", record_kind="file", reason="not_utf8",
-                           detail=f"not valid UTF-8: {exc.reason} at byte {exc.start}", **where)
-        )
+    if len(data) > max_document_bytes:
+        out.quarantine.append(quarantine_row(stage="ingest", record_kind="file", reason="too_large",
+                                             detail=too_large(len(data), max_document_bytes), **where))
         return out
+    try:
+        decoded = decode_bytes(data)
+    except Undecodable as exc:
+        out.quarantine.append(
+            quarantine_row(stage="ingest", record_kind="file", reason=exc.reason, detail=exc.detail, **where))
+        return out
+    text = decoded.text
     if not text.strip():
         out.quarantine.append(
             quarantine_row(stage="ingest", record_kind="file", reason="empty_file",
                            detail=f"{len(data)} bytes, no text", **where)
         )
         return out
-    row = article_row(record_index=None, raw_text=text, **where)
+    row = article_row(record_index=None, raw_text=text, encoding=decoded.encoding,
+                      flags=encoding_flags(decoded.encoding, text), **where)
     if not row["body"].strip():
         out.quarantine.append(
             quarantine_row(stage="ingest", record_kind="file", reason="empty_text",
@@ -143,18 +160,20 @@ def ingest_text_file(source_path: str, data: bytes) -> Ingested:
     return out
 
 
-def ingest_jsonl_file(source_path: str, data: bytes) -> Ingested:
+def too_large(size: int, limit: int) -> str:
+    return f"{size:,} bytes, more than max_document_bytes={limit:,}"
+
+
+def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> Ingested:
     """A JSONL file: one article object per line (`id`, `text`; `title`, `date`, `source`, `url` optional)."""
     out = Ingested()
     try:
-        content = decode_utf8(data)
-    except UnicodeDecodeError as exc:
-        out.quarantine.append(
-            quarantine_row(stage="ingest", record_kind="file", reason="not_utf8",
-                           detail=f"not valid UTF-8: {exc.reason} at byte {exc.start}",
-                           source_path=source_path)
-        )
+        decoded = decode_bytes(data)
+    except Undecodable as exc:
+        out.quarantine.append(quarantine_row(stage="ingest", record_kind="file", reason=exc.reason,
+                                             detail=exc.detail, source_path=source_path))
         return out
+    content = decoded.text
     if not content.strip():
         out.quarantine.append(
             quarantine_row(stage="ingest", record_kind="file", reason="empty_file",
@@ -184,11 +203,24 @@ def ingest_jsonl_file(source_path: str, data: bytes) -> Ingested:
                                excerpt=line, **where)
             )
             continue
+        size = len(record["text"].encode("utf-8", "surrogatepass"))
+        if size > max_document_bytes:
+            out.quarantine.append(
+                quarantine_row(stage="ingest", record_kind="record", reason="too_large",
+                               detail=f"line {line_number}: {too_large(size, max_document_bytes)}",
+                               source_id=str(record["id"]), **where))
+            continue
+        date = parse_date_field(record.get("date"))
+        flags = encoding_flags(decoded.encoding, record["text"])
+        if date is None and record.get("date"):
+            flags.append("invalid_date")
         row = article_row(
             source_id=str(record["id"]),
             raw_text=record["text"],
+            encoding=decoded.encoding,
+            flags=flags,
             title=record.get("title"),
-            date=parse_date_field(record.get("date")),
+            date=date,
             source=record.get("source"),
             url=record.get("url"),
             **where,
@@ -215,19 +247,59 @@ def _record_problem(record: object) -> str | None:
     return None
 
 
-def ingest_file(source_path: str, data: bytes | None, read_error: str | None = None) -> Ingested:
-    """Rows and quarantine for one input file, by its suffix; never raises on bad content."""
+def ingest_file(
+    source_path: str,
+    data: bytes | None,
+    read_error: str | None = None,
+    read_reason: str = "unreadable_file",
+    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+) -> Ingested:
+    """Rows and quarantine for one input file, by its suffix; never raises on bad content.
+
+    `read_error` (with its quarantine reason `read_reason`) says why the file could not be read.
+    """
     if read_error is not None:
-        return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason="unreadable_file",
+        return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason=read_reason,
                                                    detail=read_error, source_path=source_path)])
     suffix = PurePath(source_path).suffix.lower()
-    if suffix in JSONL_SUFFIXES:
-        return ingest_jsonl_file(source_path, data or b"")
-    if suffix in TEXT_SUFFIXES:
-        return ingest_text_file(source_path, data or b"")
+    try:
+        if suffix in JSONL_SUFFIXES:
+            return ingest_jsonl_file(source_path, data or b"", max_document_bytes)
+        if suffix in TEXT_SUFFIXES:
+            return ingest_text_file(source_path, data or b"", max_document_bytes)
+    except Exception as exc:  # a bug must cost one file, not the run
+        return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason="ingest_error",
+                                                   detail=f"{type(exc).__name__}: {exc}"[:500],
+                                                   source_path=source_path)])
     return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason="unsupported_file_type",
                                                detail=f"suffix {suffix or '(none)'!r} is not one of {INPUT_SUFFIXES}",
                                                source_path=source_path)])
+
+
+def split_conflicting_ids(rows: list[dict], known: dict[tuple[str, str], str] | None = None) -> Ingested:
+    """Records whose (source, id) an earlier record already used with different text, quarantined
+    as `conflicting_id`; the first in input order (or the one written before, in `known`:
+    (source, source_id) -> doc_id) is kept. Only JSONL records carry publisher ids; a `.txt`
+    file's id is its name. The same id with the same text is an exact duplicate, left to cleaning.
+    """
+    first = dict(known or {})
+    out = Ingested()
+    for row in rows:
+        if row["record_index"] is None:
+            out.rows.append(row)
+            continue
+        key = (row["source"] or "", row["source_id"])
+        seen = first.setdefault(key, row["doc_id"])
+        if seen == row["doc_id"]:
+            out.rows.append(row)
+            continue
+        # The detail names the kept document only, so a rerun quarantines the record under the same id.
+        out.quarantine.append(quarantine_row(
+            stage="ingest", record_kind="record", reason="conflicting_id",
+            detail=f"id {row['source_id']!r} already used by document {seen} with different text",
+            source_path=row["source_path"], source_id=row["source_id"], record_index=row["record_index"],
+            doc_id=row["doc_id"], excerpt=row["body"]))
+    return out
 
 
 def ingested_frame(rows: list[dict]) -> pl.DataFrame:

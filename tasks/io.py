@@ -1,17 +1,25 @@
 """All file-system I/O: finding and reading inputs, reading what was written, writing Parquet and JSON.
 
 Writes are atomic: a file is written under a temporary name that no reader's glob matches
-(`*.parquet.tmp`), flushed, then renamed into place.
+(`.<name>.<random>.tmp`), flushed, then renamed into place. One run at a time holds an output
+directory's lock; the operating system drops it when the process dies, however it dies.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import errno
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import signal
+import socket
+import stat
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,47 +30,169 @@ from tasks.schemas import PRIMARY_KEYS, TABLES, conform
 
 RUNS_DIR = "_runs"
 CHECKPOINTS_DIR = "_checkpoints"
+# Where a run writes its table files before moving them all into the tables.
+STAGING_DIR = "_staging"
+COMMIT_MARKER = "_COMMIT"
 EMPTY_PART = "part-empty.parquet"
 REBUILT_PART = "part-all.parquet"
 
 
+LOCK_FILE = ".newsfacts.lock"
+#: Set to a crash point's name (`write:numbers`, `checkpoint:2`, `after:clean`) to SIGKILL the
+#: process there: how the crash-safety tests stop a run at an exact point. Unset in real runs.
+CRASH_AT_ENV = "NEWSFACTS_CRASH_AT"
+
+
+class OutputLockedError(RuntimeError):
+    """Another run is writing to the same output directory."""
+
+
+class UnsafePathError(ValueError):
+    """A path built from run data would leave the output directory."""
+
+
 @dataclass(frozen=True)
 class InputFile:
-    """One input file's bytes, or why it could not be read."""
+    """One input file's bytes, or why it could not be read (`error`, quarantined as `reason`)."""
 
     path: str
     data: bytes | None
     error: str | None = None
+    reason: str = "unreadable_file"
 
 
-def discover_inputs(paths: Sequence[str | os.PathLike]) -> list[Path]:
-    """Input files under `paths` (directories walked recursively, hidden entries skipped), sorted.
+def display_path(path: Path) -> str:
+    """`path` as storable text: bytes that are not UTF-8 in a file name become `\\xNN` escapes."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
 
-    Files of other types inside a directory are returned too, so ingestion can quarantine them
-    rather than lose them silently. Raises FileNotFoundError for a path that does not exist.
+
+def discover_inputs(paths: Sequence[str | os.PathLike]) -> tuple[list[Path], list[InputFile]]:
+    """(input files under `paths`, sorted; entries that cannot be walked, with their reason).
+
+    Directories are walked recursively, following symbolic links; hidden entries are skipped.
+    A link back to a directory already being walked is reported as `symlink_loop`, and an
+    unreadable directory as `unreadable_directory`, rather than skipped silently. Files of
+    other types are returned too, so ingestion quarantines them rather than losing them.
+    Raises FileNotFoundError for a path that does not exist.
     """
     found: list[Path] = []
+    problems: list[InputFile] = []
     for path in map(Path, paths):
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            visited: set[tuple[int, int]] = set()
+
+            def unreadable(exc: OSError) -> None:
+                problems.append(InputFile(display_path(Path(exc.filename)), None,
+                                          f"{type(exc).__name__}: {exc.strerror}", "unreadable_directory"))
+
+            for root, dirs, files in os.walk(path, followlinks=True, onerror=unreadable):
+                here = os.stat(root)
+                visited.add((here.st_dev, here.st_ino))
+                keep = []
+                # Real directories before links, so a link to a directory read anyway is the one left out.
+                for name in sorted((d for d in dirs if not d.startswith(".")),
+                                   key=lambda d: (os.path.islink(Path(root, d)), d)):
+                    try:
+                        target = os.stat(Path(root, name))
+                    except OSError as exc:
+                        problems.append(InputFile(display_path(Path(root, name)), None,
+                                                  f"{type(exc).__name__}: {exc.strerror}", "unreadable_directory"))
+                        continue
+                    if (target.st_dev, target.st_ino) in visited:
+                        problems.append(InputFile(
+                            display_path(Path(root, name)), None,
+                            f"symbolic link to {display_path(Path(os.path.realpath(Path(root, name))))}, "
+                            "a directory this run already reads", "symlink_loop"))
+                        continue
+                    visited.add((target.st_dev, target.st_ino))
+                    keep.append(name)
+                dirs[:] = sorted(keep)
                 found.extend(Path(root, name) for name in sorted(files) if not name.startswith("."))
-        elif path.exists():
+        elif path.exists() or path.is_symlink():
             found.append(path)
         else:
             raise FileNotFoundError(f"input path does not exist: {path}")
-    return sorted(dict.fromkeys(found))
+    return sorted(dict.fromkeys(found)), problems
 
 
-def read_inputs(paths: Iterable[Path]) -> list[InputFile]:
-    """The bytes of each input file; an unreadable file is returned with its error, not raised."""
-    out = []
-    for path in paths:
+def read_input(path: Path, max_bytes: int | None = None) -> InputFile:
+    """One input file's bytes; a file that is not a regular file, larger than `max_bytes` (for
+    `.txt` articles; a JSONL file's records are checked one by one) or unreadable comes back with
+    its reason instead of its bytes."""
+    name = display_path(path)
+    try:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            return InputFile(name, None, "not a regular file (a FIFO, socket or device)", "not_a_regular_file")
+        if max_bytes is not None and path.suffix.lower() == ".txt" and info.st_size > max_bytes:
+            return InputFile(name, None, f"{info.st_size:,} bytes, more than max_document_bytes={max_bytes:,}",
+                             "too_large")
+        return InputFile(name, path.read_bytes())
+    except OSError as exc:
+        reason = "symlink_loop" if exc.errno == errno.ELOOP else "unreadable_file"
+        return InputFile(name, None, f"{type(exc).__name__}: {exc.strerror or exc}", reason)
+
+
+def read_inputs(paths: Sequence[str | os.PathLike], max_bytes: int | None = None) -> list[InputFile]:
+    """Every input file under `paths`, read (see `read_input`), and every entry that could not be walked."""
+    files, problems = discover_inputs(paths)
+    return [read_input(path, max_bytes) for path in files] + problems
+
+
+def safe_join(root: Path, *parts: str) -> Path:
+    """`root / parts`, refused when the result would lie outside `root` (`..`, absolute parts)."""
+    path = Path(root, *parts)
+    base = os.path.realpath(root)
+    if os.path.commonpath([base, os.path.realpath(path)]) != base:
+        raise UnsafePathError(f"{path} is outside the output directory {root}")
+    return path
+
+
+_crash_counts: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    """SIGKILL this process if `NEWSFACTS_CRASH_AT` names this point (`checkpoint` points count:
+    `checkpoint:2` is the second one reached)."""
+    wanted = os.environ.get(CRASH_AT_ENV)
+    if not wanted:
+        return
+    _crash_counts[name] = _crash_counts.get(name, 0) + 1
+    if wanted in (name, f"{name}:{_crash_counts[name]}"):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def output_lock(output_dir: Path, run_id: str) -> Iterator[Path]:
+    """Hold `output_dir`'s lock for one run, and clear what crashed runs left behind (temporary
+    files, never read); raises OutputLockedError naming the holder when another run has it."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    path = output_dir / LOCK_FILE
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
         try:
-            out.append(InputFile(str(path), path.read_bytes()))
-        except OSError as exc:
-            out.append(InputFile(str(path), None, f"{type(exc).__name__}: {exc.strerror or exc}"))
-    return out
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "unknown"
+            raise OutputLockedError(
+                f"output directory {output_dir} is in use by another newsfacts run ({holder}); "
+                "wait for it to finish or write to another output directory") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, (f"run {run_id}, pid {os.getpid()} on {socket.gethostname()}, "
+                       f"since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC").encode(), 0)
+        remove_temporary_files(output_dir)
+        recover_staged(output_dir)
+        yield path
+    finally:
+        os.close(fd)  # closing drops the lock
+
+
+def remove_temporary_files(output_dir: Path) -> list[Path]:
+    """Temporary files of writes a crash interrupted (only called while holding the lock)."""
+    stale = [p for p in output_dir.rglob(".*.tmp") if p.is_file()]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
 
 
 def table_glob(output_dir: Path, table: str) -> str:
@@ -94,7 +224,8 @@ def existing_keys(output_dir: Path, table: str, doc_ids: Sequence[str] | None = 
     return scan.collect()
 
 
-def _atomic_write(path: Path, write) -> None:
+def _atomic_write(path: Path, write, crash_label: str | None = None) -> None:
+    """`write(tmp)` to a temporary file beside `path`, flushed, then renamed to `path`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -102,27 +233,31 @@ def _atomic_write(path: Path, write) -> None:
         write(tmp)
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
+        if crash_label:
+            crash_point(crash_label)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_table(output_dir: Path, table: str, rows: pl.DataFrame) -> tuple[Path | None, int]:
+def write_table(output_dir: Path, table: str, rows: pl.DataFrame, into: Path | None = None) -> tuple[Path | None, int]:
     """Append `rows` to `table` as one new zstd Parquet file, minus rows whose key is already
-    written; returns (file written or None, rows written).
+    written; returns (file written or None, rows written). With `into` (a run's staging folder,
+    see `staging_dir`) the file waits there until `publish_staged` moves it into the table.
 
     The file name is a hash of the rows' keys, so writing the same rows twice replaces the file
     rather than adding a second one.
     """
     keys = list(PRIMARY_KEYS[table])
+    root = into or output_dir
     if rows.height:
         doc_ids = rows["doc_id"].unique().to_list() if "doc_id" in keys else None
         rows = rows.join(existing_keys(output_dir, table, doc_ids), on=keys, how="anti")
     if not rows.height:
         if not table_exists(output_dir, table):
             # An empty file keeps `read_parquet('<table>/**/*.parquet')` working before any row exists.
-            _atomic_write(output_dir / table / EMPTY_PART,
+            _atomic_write(safe_join(root, table, EMPTY_PART),
                           lambda tmp: pq.write_table(TABLES[table].empty_table(), tmp, compression="zstd"))
         return None, 0
     rows = rows.sort(keys)
@@ -130,20 +265,75 @@ def write_table(output_dir: Path, table: str, rows: pl.DataFrame) -> tuple[Path 
     digest = hashlib.sha256()
     for values in rows.select(keys).cast(pl.String).iter_rows():
         digest.update("\x1f".join(map(str, values)).encode() + b"\x1e")
-    path = output_dir / table / f"part-{digest.hexdigest()[:20]}.parquet"
-    _atomic_write(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
+    path = safe_join(root, table, f"part-{digest.hexdigest()[:20]}.parquet")
+    _atomic_write(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"), f"write:{table}")
     return path, arrow.num_rows
 
 
-def replace_table(output_dir: Path, table: str, rows: pl.DataFrame) -> tuple[Path, int]:
-    """`table` rewritten as exactly `rows`, in one file renamed over the previous one."""
-    path = output_dir / table / REBUILT_PART
+def replace_table(output_dir: Path, table: str, rows: pl.DataFrame, into: Path | None = None) -> tuple[Path, int]:
+    """`table` rewritten as exactly `rows`, in one file that replaces every earlier one (at once,
+    or when `publish_staged` publishes `into`)."""
+    path = safe_join(into or output_dir, table, REBUILT_PART)
     arrow = conform(rows, TABLES[table])
-    _atomic_write(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"))
-    for stale in (output_dir / table).rglob("*.parquet"):
-        if stale != path:
-            stale.unlink()
+    _atomic_write(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"), f"write:{table}")
+    if into is None:
+        _drop_all_but(output_dir / table, path)
     return path, arrow.num_rows
+
+
+def _drop_all_but(folder: Path, keep: Path) -> None:
+    for stale in folder.rglob("*.parquet"):
+        if stale != keep:
+            stale.unlink()
+
+
+def staging_dir(output_dir: Path, run_id: str) -> Path:
+    """Where a run writes its table files before publishing them all at once."""
+    return safe_join(output_dir, STAGING_DIR, run_id)
+
+
+def publish_staged(output_dir: Path, staging: Path, rebuilt: Sequence[str]) -> list[Path]:
+    """Move a run's staged table files into their tables, `documents` last, and return them.
+
+    First a `_COMMIT` marker is written: from then on the run's files are published even if this
+    process dies halfway, because the next run finishes the moves (`recover_staged`) before it
+    reads anything. Without the marker a dead run's files are deleted instead: either all of a
+    run's rows reach the tables or none do. Tables in `rebuilt` are replaced, not appended to.
+    """
+    tables = sorted((p.name for p in staging.iterdir() if p.is_dir()), key=lambda t: (t == "documents", t))
+    _atomic_write(staging / COMMIT_MARKER, lambda tmp: Path(tmp).write_text(
+        json.dumps({"tables": tables, "rebuilt": [t for t in tables if t in rebuilt]}), encoding="utf-8"))
+    return _finish_publish(output_dir, staging)
+
+
+def _finish_publish(output_dir: Path, staging: Path) -> list[Path]:
+    plan = json.loads((staging / COMMIT_MARKER).read_text(encoding="utf-8"))
+    published = []
+    for table in plan["tables"]:
+        for source in sorted((staging / table).glob("*.parquet")):
+            target = safe_join(output_dir, table, source.name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+            published.append(target)
+        if table in plan["rebuilt"]:
+            _drop_all_but(output_dir / table, output_dir / table / REBUILT_PART)
+        crash_point(f"publish:{table}")
+    shutil.rmtree(staging)
+    return published
+
+
+def recover_staged(output_dir: Path) -> dict[str, str]:
+    """What runs that died while writing left in the staging folder, settled: files of a run that
+    had committed are published, any other run's are deleted. Returns run id -> what was done."""
+    settled = {}
+    for staging in sorted((output_dir / STAGING_DIR).glob("*")):
+        if (staging / COMMIT_MARKER).exists():
+            _finish_publish(output_dir, staging)
+            settled[staging.name] = "published"
+        else:
+            shutil.rmtree(staging)
+            settled[staging.name] = "discarded"
+    return settled
 
 
 def read_gold(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[dict]:
@@ -171,7 +361,7 @@ def read_gold(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[dic
 
 def checkpoint_dir(output_dir: Path, key: str) -> Path:
     """Where a shard's extracted mentions wait until its run has written them."""
-    return output_dir / CHECKPOINTS_DIR / key
+    return safe_join(output_dir, CHECKPOINTS_DIR, key)
 
 
 def read_checkpoint(directory: Path) -> dict[str, pl.DataFrame] | None:
@@ -186,6 +376,7 @@ def write_checkpoint(directory: Path, frames: dict[str, pl.DataFrame]) -> None:
     for name, frame_ in frames.items():
         _atomic_write(directory / f"{name}.parquet", lambda tmp, f=frame_: f.write_parquet(tmp, compression="zstd"))
     _atomic_write(directory / "_COMPLETE", lambda tmp: Path(tmp).write_text("", encoding="utf-8"))
+    crash_point("checkpoint")
 
 
 def clear_checkpoints(output_dir: Path) -> None:
@@ -202,4 +393,4 @@ def write_json(path: Path, payload: dict) -> Path:
 
 def run_dir(output_dir: Path, run_id: str) -> Path:
     """Where one run's manifest, validation results and Data Docs go."""
-    return output_dir / RUNS_DIR / run_id
+    return safe_join(output_dir, RUNS_DIR, run_id)

@@ -16,6 +16,10 @@ ARTICLE_FIELDS = [
     pa.field("dateline", pa.string()),
     pa.field("source", pa.string()),
     pa.field("url", pa.string()),
+    # The codec the bytes were decoded with (`utf-8`, `utf-16`, `cp1252`, ...).
+    pa.field("encoding", pa.string(), nullable=False),
+    # What was repaired or noticed on the way in; values from FLAGS.
+    pa.field("flags", pa.list_(pa.string()), nullable=False),
 ]
 
 #: What ingestion hands to cleaning (not written as its own table): `body` is the text without header.
@@ -31,6 +35,12 @@ DOCUMENTS = pa.schema(
         pa.field("raw_text", pa.string(), nullable=False),
         pa.field("text_hash", pa.string(), nullable=False),
         pa.field("char_count", pa.int32(), nullable=False),
+        # ISO 639-1 code detected from the text (`und`: too little text to tell).
+        pa.field("language", pa.string(), nullable=False),
+        pa.field("language_score", pa.float32(), nullable=False),
+        # The earlier document this one repeats with small edits, and their estimated similarity.
+        pa.field("near_duplicate_of", pa.string()),
+        pa.field("near_duplicate_similarity", pa.float32()),
         pa.field("run_id", pa.string(), nullable=False),
     ]
 )
@@ -100,6 +110,21 @@ QUARANTINE = pa.schema(
     ]
 )
 
+#: A run's accounting, checked by the `run_manifest` suite before anything is written: per stage
+#: (and `overall`, records read against documents written, already written, quarantined and held
+#: back), what came in and where it went. Kept in the manifest, not written as a table.
+STAGE_COUNTS = pa.schema(
+    [
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("unit", pa.string(), nullable=False),
+        pa.field("in", pa.int64(), nullable=False),
+        pa.field("out", pa.int64(), nullable=False),
+        pa.field("quarantined", pa.int64(), nullable=False),
+        pa.field("skipped", pa.int64(), nullable=False),
+        pa.field("unaccounted", pa.int64(), nullable=False),
+    ]
+)
+
 #: Tables written under the output directory, by folder name.
 TABLES: dict[str, pa.Schema] = {
     "documents": DOCUMENTS,
@@ -120,6 +145,16 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
 #: Tables rewritten whole by every run (derived from all rows so far) rather than appended to.
 REBUILT_TABLES = ("entity_catalog",)
 
+#: Document flags: written, but repaired or noticed. Records that cannot be written are quarantined instead.
+FLAGS = (
+    "invalid_date",  # a date header or field that is not a real date (`2022-13-45`); published_date left empty
+    "legacy_encoding",  # not UTF-8; decoded with the detected `encoding`
+    "invalid_utf8_replaced",  # mostly UTF-8 with a few invalid bytes, replaced by U+FFFD
+    "mojibake_repaired",  # UTF-8 read as a legacy encoding and back (`â€™`), repaired by ftfy
+    "control_chars_removed",  # NUL or other control characters removed
+    "near_duplicate",  # repeats an earlier document with small edits: see near_duplicate_of
+    "not_extracted_language",  # a language other than the run's `languages`: no entities or numbers
+)
 NUMBER_KINDS = ("count", "percent", "money", "measure", "duration", "ordinal", "date", "time", "other")
 QUALIFIERS = ("=", "~", ">", "<", ">=", "<=")
 CHANGES = ("", "up", "down")
@@ -128,7 +163,7 @@ COUNT_TYPES = ("", "KILL", "WOUND", "ARREST", "KIDNAP", "AFFECT", "SEIZE", "PROT
 ENTITY_LABELS = (
     "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
 )
-STAGES = ("ingest", "clean", "extract", "entities", "numbers", "write")
+STAGES = ("read", "ingest", "clean", "extract", "entities", "numbers", "write")
 RECORD_KINDS = ("file", "record", "document", "entity", "number")
 
 

@@ -119,7 +119,10 @@ def test_manifest_accounts_for_every_row_and_keeps_validation_results(seeds_run)
     stages = {s["stage"]: s for s in manifest["stages"]}
     assert stages["ingest"]["in"] == 2 and stages["clean"]["out"] == 2
     assert [g["suite"] for g in manifest["gates"]] == ["ingested", "documents", "entities", "entity_catalog",
-                                                       "numbers", "quarantine"]
+                                                       "numbers", "quarantine", "run_manifest"]
+    assert manifest["accounting"] | {"seconds": 0} == {
+        "stage": "overall", "unit": "records", "in": 2, "out": 2, "quarantined": 0, "skipped": 0,
+        "conserved": True, "seconds": 0, "held_back": 0, "already_written": 0}
     run_dir = Path(manifest["run_dir"])
     assert json.loads((run_dir / "manifest.json").read_text())["run_id"] == manifest["run_id"]
     for gate in manifest["gates"]:
@@ -169,10 +172,13 @@ def test_bad_input_is_quarantined_and_the_rest_is_written(bad_inputs, tmp_path):
     output = tmp_path / "out"
     quarantine = read(output, "quarantine")
     reasons = {(row["source_path"].rsplit("/", 1)[-1], row["reason"]) for row in quarantine.iter_rows(named=True)}
-    assert {("empty.txt", "empty_file"), ("latin1.txt", "not_utf8"), ("feed.jsonl", "malformed_jsonl")} <= reasons
+    assert {("empty.txt", "empty_file"), ("feed.jsonl", "malformed_jsonl")} <= reasons
     # copy.txt repeats a seed byte for byte: the first in input order is kept, the other quarantined.
     assert {r for r in reasons if r[1] == "duplicate_document"} == {("copy.txt", "duplicate_document")}
-    assert sorted(read(output, "documents")["source_id"].to_list()) == sorted([SEED_002, SEED_000, "wire-1"])
+    assert sorted(read(output, "documents")["source_id"].to_list()) == sorted([SEED_002, SEED_000, "wire-1", "latin1"])
+    latin1 = doc(output, "latin1")
+    assert latin1["text"].startswith("Café owners") and latin1["encoding"] == "cp1252"
+    assert latin1["flags"] == ["legacy_encoding"]
     wire = doc(output, "wire-1")
     assert str(wire["published_date"]) == "2022-10-01" and wire["record_index"] == 1
     assert manifest["conserved"] and manifest["quarantine_reasons"]["empty_file"] == 1
@@ -187,7 +193,8 @@ def test_flow_loads_from_its_deployment_entrypoint():
     loaded = load_flow_from_entrypoint(f"{ROOT}/flows/news_pipeline.py:news_pipeline")
     assert loaded.name == "news-pipeline"
     assert set(loaded.parameters.properties) == {"inputs", "output_dir", "model", "max_failed_share", "full_refresh",
-                                                 "workers", "shard_size", "dask_address"}
+                                                 "workers", "shard_size", "dask_address", "max_document_bytes",
+                                                 "languages", "near_duplicate_threshold"}
 
 
 def test_failing_quality_gate_fails_the_run_with_a_clear_message(tmp_path):

@@ -1,7 +1,8 @@
 import datetime as dt
 import json
+import random
 
-from tasks.ingest import doc_id_for, find_dateline, ingest_file, split_date_header
+from tasks.ingest import doc_id_for, find_dateline, ingest_file, split_conflicting_ids, split_date_header
 
 
 def test_date_header_is_parsed_and_removed():
@@ -47,12 +48,50 @@ def test_doc_id_is_stable_and_content_derived():
     assert doc_id_for("same text") != doc_id_for("other text")
 
 
-def test_empty_and_non_utf8_files_are_quarantined_with_reasons():
+def test_empty_binary_and_undecodable_files_are_quarantined_with_reasons():
     empty = ingest_file("a.txt", b"  \n\t ")
-    latin1 = ingest_file("b.txt", "café".encode("latin-1"))
+    png = ingest_file("b.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    garbage = ingest_file("c.txt", random.Random(7).randbytes(3000))
     assert not empty.rows and empty.quarantine[0]["reason"] == "empty_file"
-    assert not latin1.rows and latin1.quarantine[0]["reason"] == "not_utf8"
-    assert "UTF-8" in latin1.quarantine[0]["detail"]
+    assert not png.rows and png.quarantine[0]["reason"] == "binary_file" and "PNG" in png.quarantine[0]["detail"]
+    assert not garbage.rows and garbage.quarantine[0]["reason"] == "undetectable_encoding"
+    assert "not UTF-8" in garbage.quarantine[0]["detail"]
+
+
+def test_legacy_encodings_are_decoded_and_flagged():
+    (row,) = ingest_file("b.txt", "Le café est très bon, à côté de la gare.".encode("latin-1")).rows
+    assert row["body"] == "Le café est très bon, à côté de la gare."
+    assert row["encoding"] == "cp1252" and row["flags"] == ["legacy_encoding"]
+    (utf16,) = ingest_file("u.txt", "Kyiv said “no”.".encode("utf-16")).rows
+    assert utf16["body"] == "Kyiv said “no”." and utf16["encoding"] == "utf-16" and utf16["flags"] == []
+
+
+def test_too_large_articles_are_quarantined_unread():
+    out = ingest_file("big.txt", b"word " * 300, max_document_bytes=1000)
+    assert not out.rows and out.quarantine[0]["reason"] == "too_large"
+    assert "max_document_bytes=1,000" in out.quarantine[0]["detail"]
+    record = json.dumps({"id": "1", "text": "word " * 300}).encode()
+    assert ingest_file("f.jsonl", record, max_document_bytes=1000).quarantine[0]["reason"] == "too_large"
+
+
+def test_invalid_date_header_is_flagged_not_dropped():
+    (row,) = ingest_file("a.txt", b" date 2022-13-45 Kyiv said.").rows
+    assert row["published_date"] is None and row["body"] == "Kyiv said." and row["flags"] == ["invalid_date"]
+    (record,) = ingest_file("f.jsonl", json.dumps({"id": 1, "text": "x y", "date": "2022-02-30"}).encode()).rows
+    assert record["published_date"] is None and record["flags"] == ["invalid_date"]
+
+
+def test_a_publisher_id_reused_with_different_text_is_quarantined():
+    lines = [{"id": "7", "text": "First version."}, {"id": "7", "text": "First version."},
+             {"id": "7", "text": "Other text."}, {"id": "7", "source": "wire", "text": "Other text."}]
+    rows = ingest_file("f.jsonl", "\n".join(json.dumps(line) for line in lines).encode()).rows
+    out = split_conflicting_ids(rows)
+    assert [r["record_index"] for r in out.rows] == [1, 2, 4]  # same text: left to cleaning; other source: fine
+    (conflict,) = out.quarantine
+    assert conflict["reason"] == "conflicting_id" and conflict["record_index"] == 3
+    assert rows[0]["doc_id"] in conflict["detail"]
+    earlier = split_conflicting_ids(rows[:1], {("", "7"): "0123456789abcdef"})
+    assert not earlier.rows and "document 0123456789abcdef" in earlier.quarantine[0]["detail"]
 
 
 def test_utf8_bom_is_dropped():

@@ -1,3 +1,5 @@
+import os
+from pathlib import Path
 import duckdb
 import polars as pl
 import pyarrow.parquet as pq
@@ -49,9 +51,60 @@ def test_discover_inputs_walks_directories_and_rejects_missing_paths(tmp_path):
     (tmp_path / "a" / "b" / "x.txt").write_text("x")
     (tmp_path / "a" / ".hidden.txt").write_text("x")
     (tmp_path / "a" / "y.jsonl").write_text("{}")
-    assert [p.name for p in io.discover_inputs([tmp_path / "a"])] == ["x.txt", "y.jsonl"]
+    files, problems = io.discover_inputs([tmp_path / "a"])
+    assert [p.name for p in files] == ["x.txt", "y.jsonl"] and problems == []
     with pytest.raises(FileNotFoundError, match="nope"):
         io.discover_inputs([tmp_path / "nope"])
+
+
+def test_hostile_input_folders_are_read_with_every_entry_accounted_for(tmp_path):
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "a.txt").write_text("a")
+    (root / "sub" / "loop").symlink_to(root)  # a directory link back up the tree
+    (root / "alias").symlink_to(root / "sub")  # the same directory twice
+    (root / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    (root / "self.txt").symlink_to(root / "self.txt")
+    os.mkfifo(root / "pipe.txt")  # reading it would block forever
+    odd = ["with space.txt", "ünïcödé – Київ.txt", "$(rm -rf ~); `x` 'q' \"d\" *?.txt", "new\nline.txt"]
+    for name in odd:
+        (root / name).write_text("text")
+    raw = os.fsencode(root) + b"/latin1-\xe9.txt"  # a file name that is not UTF-8
+    with open(raw, "wb") as handle:
+        handle.write(b"text")
+    read = {Path(f.path).name: f for f in io.read_inputs([root], max_bytes=100)}
+    reasons = {name: f.reason for name, f in read.items() if f.error}
+    assert reasons == {"loop": "symlink_loop", "alias": "symlink_loop", "dangling.txt": "unreadable_file",
+                       "self.txt": "symlink_loop", "pipe.txt": "not_a_regular_file"}
+    # `alias` leads to `sub`, which is read anyway: `a.txt` is read once.
+    assert [name for name, f in read.items() if f.data == b"a"] == ["a.txt"]
+    assert all(read[name].data == b"text" for name in odd)
+    assert read["latin1-\\xe9.txt"].data == b"text"
+    assert all(f.path.encode("utf-8") for f in read.values())  # every path is storable text
+
+
+def test_a_second_run_on_the_same_output_is_refused_while_the_first_holds_the_lock(tmp_path):
+    with io.output_lock(tmp_path, "run-1"):
+        with pytest.raises(io.OutputLockedError, match=r"in use by another newsfacts run \(run run-1, pid"):
+            with io.output_lock(tmp_path, "run-2"):
+                pass
+    with io.output_lock(tmp_path, "run-3"):  # released when the first run ends
+        pass
+
+
+def test_taking_the_lock_removes_what_a_crashed_write_left(tmp_path):
+    stale = tmp_path / "numbers" / ".part-1.parquet.abc.tmp"
+    stale.parent.mkdir()
+    stale.write_bytes(b"half a file")
+    with io.output_lock(tmp_path, "run"):
+        assert not stale.exists()
+
+
+def test_paths_from_data_cannot_leave_the_output_directory(tmp_path):
+    for bad in ("../../escape", "/etc", "a/../../../b"):
+        with pytest.raises(io.UnsafePathError):
+            io.safe_join(tmp_path, "_runs", bad)
+    assert io.safe_join(tmp_path, "_runs", "20260101T000000Z-abc") == tmp_path / "_runs" / "20260101T000000Z-abc"
 
 
 def test_a_table_with_no_rows_is_still_readable(tmp_path):

@@ -37,7 +37,7 @@ def test_a_dask_cluster_writes_what_one_process_writes(seeds_run, tmp_path):
     assert_same_tables(tmp_path, expected_output)
 
 
-def test_a_failing_shard_is_quarantined_and_the_others_still_write(tmp_path, monkeypatch):
+def test_a_document_that_breaks_extraction_is_quarantined_alone(tmp_path, monkeypatch):
     import flows.news_pipeline as pipeline
 
     real = pipeline.extract_numbers
@@ -48,9 +48,11 @@ def test_a_failing_shard_is_quarantined_and_the_others_still_write(tmp_path, mon
         return real(doc_ids, docs, parse)
 
     monkeypatch.setattr(pipeline, "extract_numbers", fails_on_seed_000)
-    manifest = news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), shard_size=1)
+    # Both seeds in one shard: the shard fails, is retried one document at a time, and only the
+    # document that fails again is quarantined.
+    manifest = news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), shard_size=2)
     quarantine = read(tmp_path, "quarantine")
-    assert quarantine["reason"].to_list() == ["shard_failed"]
+    assert quarantine["reason"].to_list() == ["extraction_error"]
     assert "injected failure" in quarantine["detail"][0]
     documents = read(tmp_path, "documents")
     assert documents.height == 1 and documents["dateline"][0] == "MOSCOW, Russia"

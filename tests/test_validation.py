@@ -38,3 +38,17 @@ def test_clean_rows_pass(tmp_path):
                    "sentence_index": 0, "canonical_name": "Kyiv", **IDS}], ENTITIES)
     gate, failures = Validator().validate("entities", with_span_check(rows, documents, "text"))
     assert failures == {} and gate.passed
+
+
+def test_run_manifest_suite_fails_when_a_stage_loses_a_record():
+    from flows.news_pipeline import StageCount, accounting_frame
+
+    counts = [StageCount("read", 5, 4, 1, unit="files"), StageCount("clean", 4, 3, 0, 0),
+              StageCount("entities", 3, 40, unit="mentions"), StageCount("overall", 6, 3, 2, 1, unit="records")]
+    frame_ = accounting_frame(counts)
+    assert frame_["stage"].to_list() == ["read", "clean", "overall"]  # mentions are not documents
+    gate, failures = Validator().validate("run_manifest", frame_)
+    assert list(failures) == [1] and gate.failed_expectations == {
+        "expect_column_values_to_be_between(unaccounted)": 1}
+    gate.max_failed_share = 0.0
+    assert not gate.passed
