@@ -197,7 +197,8 @@ def _quantity(match: re.Match) -> NumberMention | None:
     elif match["pct"] or match["pp_only"]:
         kind, unit = "percent", "percentage_point" if (match["pp"] or match["pp_only"]) else "percent"
     elif match["duration"]:
-        unit_word = re.sub(r"-old$", "", match["duration"].strip(" -").lower())
+        # Any whitespace, not just a space, may join number and unit (`5\nyears` in hard-wrapped text).
+        unit_word = re.sub(r"-old$", "", match["duration"].strip().strip("-").lower())
         kind, unit = "duration", unit_word.rstrip("s") if unit_word != "centuries" else "century"
     elif match["measure"]:
         kind, unit = "measure", normalise_measure_unit(match["measure"].strip(" -"))
