@@ -256,21 +256,26 @@ def _progress(progress_id, share: float) -> None:
         update_progress_artifact(progress_id, round(100 * share, 1))
 
 
-@flow(name="extract-shards", flow_run_name="extract-shards/{model}")
-def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, checkpoints: str | None = None,
+def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, runner, checkpoints: str | None = None,
                    progress_id=None, share: tuple[float, float] = (0.0, 1.0)) -> list[ShardOutcome]:
-    """Every shard through `extract-shard` on this flow's task runner (one thread, worker processes
-    or Dask), outcomes in shard order; a failing shard is reported, not raised, so the others
-    still write."""
-    futures = [extract_shard.submit(ids, texts, model, checkpoints) for ids, texts in shards]
-    outcomes: list[ShardOutcome] = []
-    for done, future in enumerate(futures, start=1):
-        future.wait()
-        if future.state.is_completed():
-            outcomes.append(future.result())
-        else:
-            outcomes.append(str(future.state.message or "shard failed")[:500])
-        _progress(progress_id, share[0] + (share[1] - share[0]) * done / len(futures))
+    """Every shard through `extract-shard` on `runner` (one thread, worker processes or Dask),
+    outcomes in shard order; a failing shard is reported, not raised, so the others still write.
+
+    The runner is entered here rather than given to a subflow: a subflow would send every
+    article's text to the Prefect API as its parameters (and the API refuses more than 512 KB).
+    """
+    with runner:
+        futures = [runner.submit(extract_shard, {"doc_ids": ids, "texts": texts, "model": model,
+                                                 "checkpoints": checkpoints})
+                   for ids, texts in shards]
+        outcomes: list[ShardOutcome] = []
+        for done, future in enumerate(futures, start=1):
+            future.wait()
+            if future.state.is_completed():
+                outcomes.append(future.result())
+            else:
+                outcomes.append(str(future.state.message or "shard failed")[:500])
+            _progress(progress_id, share[0] + (share[1] - share[0]) * done / len(futures))
     return outcomes
 
 
@@ -508,8 +513,8 @@ def _run_pipeline(p: RunParameters, run_id: str) -> dict:
         unread = pl.col("flags").list.contains("not_extracted_language")
         to_extract = documents.filter(~unread)
         shards = shards_of(to_extract["doc_id"].to_list(), to_extract["text"].to_list(), p.shard_size)
-        outcomes = extract_shards.with_options(task_runner=shard_runner(p.workers, p.dask_address))(
-            shards, p.model, str(output.resolve()), progress, (0.2, 0.6))
+        outcomes = extract_shards(shards, p.model, shard_runner(p.workers, p.dask_address), str(output.resolve()),
+                                  progress, (0.2, 0.6))
         failed_docs = [quarantine_row(stage="extract", record_kind="document", reason="shard_failed",
                                       detail=outcome, doc_id=doc_id)
                        for (ids, _), outcome in zip(shards, outcomes, strict=True) if isinstance(outcome, str)

@@ -27,7 +27,7 @@ HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Invisible format characters (soft hyphen, zero-width space, bidi marks, BOM) sit inside words;
 # the zero-width joiner stays because emoji sequences need it.
-FORMAT_CHARS = re.compile(r"[\u00ad\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+FORMAT_CHARS = re.compile(r"[\u00ad\u061c\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 LONE_SURROGATES = re.compile(r"[\ud800-\udfff]")
 MANY_NEWLINES = re.compile(r"\n{3,}")
 # Control characters worth a flag: line breaks, tabs and form feeds are ordinary layout.
@@ -40,14 +40,25 @@ def _repair_doubled(match: re.Match) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Text with mojibake repaired, NFC, no control characters, tidy whitespace, no doubled words."""
+    """Text with mojibake repaired, NFC, no control characters, tidy whitespace, no doubled words.
+
+    Idempotent: cleaning a clean text changes nothing (so reruns and checks agree).
+    """
     text = LONE_SURROGATES.sub("\ufffd", text)
-    text = ftfy.fix_text(text, FTFY_CONFIG)
+    # Invisible characters and odd spacing go before ftfy, so they cannot hide mojibake (`Ã\u200b©`)
+    # or a decomposed letter from its repair and normalisation; ftfy's output is checked again.
+    text = _tidy(text)
+    text = _tidy(ftfy.fix_text(text, FTFY_CONFIG))
+    while (repaired := DOUBLED.sub(_repair_doubled, text)) != text:  # `the the the` takes two passes
+        text = repaired
+    return text
+
+
+def _tidy(text: str) -> str:
     text = FORMAT_CHARS.sub("", CONTROL_CHARS.sub(" ", text))
     text = HORIZONTAL_SPACE.sub(" ", text)
     text = "\n".join(line.strip() for line in text.split("\n"))
-    text = MANY_NEWLINES.sub("\n\n", text).strip()
-    return DOUBLED.sub(_repair_doubled, text)
+    return MANY_NEWLINES.sub("\n\n", text).strip()
 
 
 def cleaning_flags(body: str) -> list[str]:

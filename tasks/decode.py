@@ -65,13 +65,15 @@ class Decoded:
 def binary_format(data: bytes, min_confidence: float = 0.0) -> str | None:
     """The binary format (`.pdf`, `.png`, ...) `data` starts with, or None for anything else.
     Short signatures are weak evidence (`BM` opens BMP images and articles about BMW), so a
-    caller sets `min_confidence` (puremagic's, from the length of the matched signature)."""
+    caller sets `min_confidence` (puremagic's, from the length of the matched signature); with it
+    only a signature at the very start counts (`text` at byte 73 is not an OpenDocument file)."""
     try:
         matches = puremagic.magic_string(data[:SAMPLE_BYTES])
     except (puremagic.PureError, ValueError):
         return None
     for match in matches:
-        if match.extension.lower() in BINARY_EXTENSIONS and match.confidence >= min_confidence:
+        if match.extension.lower() in BINARY_EXTENSIONS and match.confidence >= min_confidence \
+                and (match.offset == 0 or not min_confidence):
             return match.extension.lower()
     return None
 

@@ -180,18 +180,26 @@ def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = D
                            detail=f"{len(data)} bytes, no records", source_path=source_path)
         )
         return out
-    for line_number, line in enumerate(content.splitlines(), start=1):
+    # Records end at a line feed only: JSON strings may hold U+2028, U+2029 and U+0085 unescaped,
+    # which `str.splitlines` would break a record at.
+    for line_number, line in enumerate(content.split("\n"), start=1):
         if not line.strip():
             continue
         where = {"source_path": source_path, "record_index": line_number}
         try:
-            record = json.loads(line)
+            record = without_surrogates(json.loads(line))
         except json.JSONDecodeError as exc:
             out.quarantine.append(
                 quarantine_row(stage="ingest", record_kind="record", reason="malformed_jsonl",
                                detail=f"line {line_number}: {exc.msg} at column {exc.colno}",
                                excerpt=line, **where)
             )
+            continue
+        except (ValueError, RecursionError) as exc:  # a 5,000-digit number, `[[[[...` nested too deep
+            out.quarantine.append(
+                quarantine_row(stage="ingest", record_kind="record", reason="malformed_jsonl",
+                               detail=f"line {line_number}: {type(exc).__name__}: {str(exc)[:200]}",
+                               excerpt=line, **where))
             continue
         problem = _record_problem(record)
         if problem:
@@ -227,6 +235,21 @@ def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = D
         )
         out.rows.append(row)
     return out
+
+
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def without_surrogates(value: object) -> object:
+    """A parsed JSON value with lone surrogates (from `\\ud800` escapes) in its strings replaced by
+    U+FFFD: they are not text, and no Parquet string can hold them."""
+    if isinstance(value, str):
+        return LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_surrogates(v) for v in value]
+    return value
 
 
 def _record_problem(record: object) -> str | None:

@@ -12,7 +12,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+from prefect.client.schemas.sorting import FlowRunSort
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterParentFlowRunId,
+    LogFilter,
+    LogFilterFlowRunId,
+)
 
 from conftest import SEED_000, SEEDS, read
 from sample_articles import ARTICLES, GERMAN, near_copy
@@ -172,6 +178,13 @@ def test_nothing_is_written_outside_the_output_and_logs_hold_no_article_text(hos
     assert len(logs) > 20, "the run's logs were recorded"
     for message in (log.message for log in logs):
         assert LONG_MARKER not in message and ARTICLES["harvest"][:80] not in message
+    # Nor do flow-run parameters, which the UI shows (and the API caps at 512 KB).
+    with get_client(sync_client=True) as client:
+        runs = [client.read_flow_run(manifest["flow_run_id"]), *client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[manifest["flow_run_id"]])),
+            sort=FlowRunSort.EXPECTED_START_TIME_ASC, limit=50)]
+    for run in runs:
+        assert LONG_MARKER not in json.dumps(run.parameters, default=str)
 
 
 def test_a_rerun_over_the_same_hostile_folder_adds_nothing(hostile):

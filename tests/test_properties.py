@@ -1,0 +1,463 @@
+"""Property-based tests (hypothesis) of the pure stages on hostile input.
+
+- `clean_text`: never raises on any unicode (lone surrogates, controls, marks, mojibake, ...), leaves
+  no control or format characters or stray space, and is idempotent.
+- `ingest_file`: never raises on any bytes under any .txt/.jsonl name; every row and quarantine row
+  is well-formed and fits its table; valid UTF-8 articles and valid JSONL records come through whole.
+- numbers and entities: on text mixing arbitrary unicode with number-ish fragments, annotated by
+  the real model exactly as the flow does it, every offset lies inside the text and slices to the
+  mention, and every row fits its table.
+
+The minimal counterexamples these properties found (and that were fixed) are kept as plain tests
+or `@example`s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import os
+import re
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from tasks import schemas
+from tasks.clean import clean_text
+from tasks.entities import extract_entities
+from tasks.entity_rules import COMPONENT as ENTITY_RULES
+from tasks.ingest import doc_id_for, ingest_file, ingested_frame
+from tasks.nlp import DEFAULT_MODEL, annotate_texts, components_for, load_model, sentence_component, window_parser
+from tasks.numbers import CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, TIME_UNITS, extract_numbers
+from tasks.quarantine import EXCERPT_CHARS, quarantine_frame
+
+# More examples for a deeper local run: NEWSFACTS_PROPERTY_SCALE=20 pytest tests/test_properties.py
+SCALE = float(os.environ.get("NEWSFACTS_PROPERTY_SCALE", "1"))
+
+
+def examples(n: int) -> int:
+    return max(1, round(n * SCALE))
+
+
+# This module's profile (a parent settings object, so no other test module's settings change):
+# derandomized, so CI runs the same examples every time; no example database written to the repo.
+PROPERTIES = settings(
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+)
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """Overrides conftest's autouse Prefect server: these tests call pure functions only."""
+    yield
+
+
+# --- strategies ------------------------------------------------------------------------------
+
+# Every code point, lone surrogates included (hypothesis leaves category Cs out unless asked).
+ANY_CHAR = st.characters(exclude_categories=())
+# Every code point the documents table can hold: clean_text replaces lone surrogates, so the
+# text the NLP stages see never has one.
+TEXT_CHAR = st.characters(exclude_categories=("Cs",))
+SURROGATES = ["\ud800", "\udbff", "\udc80", "\udcff", "\udfff"]
+HOSTILE = [
+    # control characters, NUL, line and paragraph separators
+    "\x00", "\x07", "\x1b", "\x1c", "\x7f", "\x85", "\x9f", "\r\n", "\r", "\t", "\x0b", "\x0c", "\u2028",
+    "\u2029", "\n\n\n",
+    # combining marks, invisible format characters, RTL marks and isolates, BOM, replacement char
+    "\u0301", "\u0308", "\u0327", "e\u0301", "\u200b", "\u200c", "\u200d", "\u200e", "\u200f", "\u202a",
+    "\u202e", "\u2066", "\u2069", "\u00ad", "\u2060", "\ufeff", "\ufffd",
+    # emoji (with ZWJ and flags), CJK, Cyrillic, Arabic, Hebrew, full-width, ligatures
+    "😀", "🇺🇦", "👩\u200d👩\u200d👧", "漢字", "中文新闻", "Москва", "Володимир Зеленський", "مرحبا", "שלום",
+    "ｆｕｌｌ", "ﬁ",
+    # mojibake-ish: UTF-8 read as cp1252/latin-1, once or twice
+    "â€™", "â€œ", "â€\x9d", "Ã©", "CafÃ©", "ÃƒÂ©", "Ð¡Ð»Ð°Ð²Ð°", "Â ",
+    # words cleaning treats specially
+    "the the", "a a", "The", "the", " ", "  ", "\n",
+]
+
+
+def _mixed(chars: st.SearchStrategy[str], pieces: list[str], max_pieces: int = 12) -> st.SearchStrategy[str]:
+    return st.lists(st.one_of(st.text(chars, max_size=8), st.sampled_from(pieces)), max_size=max_pieces).map("".join)
+
+
+ANY_TEXT = _mixed(ANY_CHAR, HOSTILE + SURROGATES)
+
+
+# --- clean_text ------------------------------------------------------------------------------
+
+C0_C1_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+INVISIBLE_FORMAT = re.compile(r"[\u00ad\u200b\u200c\u200e\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+@settings(PROPERTIES, max_examples=examples(500))
+@given(ANY_TEXT)
+@example("\ud800")
+@example("\x00\u0301")
+@example("â€™ \u202eabc\u202c 🇺🇦")
+def test_clean_text_never_raises_and_leaves_no_control_format_or_stray_space(text):
+    out = clean_text(text)
+    assert isinstance(out, str)
+    out.encode("utf-8")  # no lone surrogates: the text goes into Parquet
+    assert not C0_C1_BUT_NEWLINE.search(out)
+    assert not INVISIBLE_FORMAT.search(out)
+    assert out == out.strip() and "  " not in out and "\n\n\n" not in out
+    assert all(line == line.strip() for line in out.split("\n"))
+
+
+# Inputs on which clean_text once needed a second pass (doubled words repaired one pair per pass;
+# format characters, control characters and odd spaces removed only after ftfy's repair and NFC).
+FORMER_SECOND_PASSES = {
+    "doubled word three times": "a a a",
+    "format char between letter and accent": "e\u200b\u0301",
+    "format char inside mojibake": "\u00c3\u200b\u00a9",
+    "tab after mojibake": "\u00c2\tx",
+}
+
+
+@pytest.mark.parametrize("text", FORMER_SECOND_PASSES.values(), ids=FORMER_SECOND_PASSES.keys())
+def test_clean_text_needs_one_pass_where_it_once_needed_two(text):
+    once = clean_text(text)
+    assert clean_text(once) == once
+
+
+def test_bidi_isolates_are_removed_like_the_other_bidi_marks():
+    # Social-media copy wraps names in isolates (`\u2066@Putin\u2069`).
+    assert clean_text("a\u2066Putin\u2069 \u061cb") == "aPutin b"
+
+
+@settings(PROPERTIES, max_examples=examples(500))
+@given(ANY_TEXT)
+def test_clean_text_is_idempotent(text):
+    once = clean_text(text)
+    assert clean_text(once) == once
+
+
+# --- ingest_file -----------------------------------------------------------------------------
+
+def file_names(suffixes: list[str]) -> st.SearchStrategy[str]:
+    """Paths with any unicode in the name (lone surrogates too: see check_ingested) and one of `suffixes`."""
+    return st.builds(lambda folder, name, suffix: f"{folder}{name}{suffix}",
+                     st.sampled_from(["", "in/", "/data/feeds/", "./x/", "dir.jsonl/", "dir.txt/"]),
+                     st.text(ANY_CHAR, max_size=8), st.sampled_from(suffixes))
+
+
+TXT_NAMES = file_names([".txt", ".TXT", ".Txt"])
+JSONL_NAMES = file_names([".jsonl", ".ndjson", ".JSONL"])
+ENCODINGS = ["utf-8", "utf-8-sig", "utf-16", "utf-16-be", "utf-32", "cp1252", "latin-1", "koi8-r"]
+
+
+def _encode(text: str, encoding: str) -> bytes:
+    return text.encode(encoding, "surrogatepass" if encoding.startswith("utf") else "replace")
+
+
+TEXT_PREFIXES = ["", " date 2022-09-30 ", "date 2022-13-45\n", "DATE 2022-1-2", "MOSCOW, Russia — ", "KYIV (AP) — "]
+TEXT_FILE_BYTES = st.one_of(
+    st.binary(max_size=300),
+    st.builds(lambda prefix, body, encoding: _encode(prefix + body, encoding),
+              st.sampled_from(TEXT_PREFIXES), ANY_TEXT, st.sampled_from(ENCODINGS)),
+)
+JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(ANY_CHAR, max_size=8))
+RECORDS = st.fixed_dictionaries({}, optional={
+    "id": st.one_of(st.text(ANY_CHAR, max_size=6), st.integers(), JSON_SCALARS, st.lists(JSON_SCALARS, max_size=2)),
+    "text": st.one_of(st.builds(str.__add__, st.sampled_from(TEXT_PREFIXES), ANY_TEXT), JSON_SCALARS),
+    "title": JSON_SCALARS,
+    "date": st.one_of(st.dates().map(str), st.datetimes().map(str), JSON_SCALARS),
+    "source": JSON_SCALARS,
+    "url": JSON_SCALARS,
+    "extra": st.dictionaries(st.text(max_size=3), JSON_SCALARS, max_size=2),
+})
+JSONL_LINES = st.one_of(
+    st.builds(lambda record, ascii_only: json.dumps(record, ensure_ascii=ascii_only), RECORDS, st.booleans()),
+    st.text(ANY_CHAR, max_size=20),
+    st.sampled_from(["", "   ", "[", "{", '{"id": 1}', '{"text": "x"}', "NaN", "[1, 2]", '"text"', "null", "{}"]),
+)
+JSONL_FILE_BYTES = st.one_of(
+    st.binary(max_size=300),
+    st.builds(lambda lines, newline, encoding: _encode(newline.join(lines), encoding),
+              st.lists(JSONL_LINES, max_size=6), st.sampled_from(["\n", "\r\n", "\r"]), st.sampled_from(ENCODINGS)),
+)
+HEX = re.compile(r"[0-9a-f]+")
+INGEST_FLAGS = getattr(schemas, "FLAGS", None)
+
+
+def _is_text(value) -> bool:
+    """A str Parquet can hold: no lone surrogates."""
+    return isinstance(value, str) and not re.search("[\ud800-\udfff]", value)
+
+
+STRING_FIELDS = ("doc_id", "source_id", "source_path", "raw_text", "body", "title", "dateline", "source", "url",
+                 "encoding")
+# Fields that hold a JSON string of the record as it was (or, dateline, a piece of one).
+FROM_JSON = ("source_id", "raw_text", "body", "title", "dateline", "source", "url")
+
+
+def check_ingested(source_path: str, out) -> None:
+    """Every row and quarantine row of one ingest_file result is well-formed, and a table of each builds."""
+    # A lone surrogate in the rows cannot go into a frame. From the file name it is the caller's to
+    # prevent (os.walk gives undecodable names as surrogate escapes; tasks.io.display_path turns
+    # them into `\xNN`), and then the frames are skipped; from the content it is never allowed.
+    path_gap = not _is_text(source_path)
+    for row in out.rows:
+        assert set(row) == set(schemas.INGESTED.names)
+        assert row["source_path"] == source_path
+        for field in schemas.INGESTED:
+            if not field.nullable:
+                assert row[field.name] is not None, field.name
+        for name in STRING_FIELDS:
+            if row.get(name) is not None:
+                assert isinstance(row[name], str), name
+                if not _is_text(row[name]):
+                    assert path_gap and name in ("source_path", "source_id"), (name, row[name])
+        assert row["doc_id"] == doc_id_for(row["body"]) and len(row["doc_id"]) == 16 and HEX.fullmatch(row["doc_id"])
+        assert row["raw_text"].endswith(row["body"])
+        # A .txt body is never blank (empty_text); a JSONL text that is only a date header may be.
+        assert row["body"].strip() or row["record_index"] is not None
+        assert row["record_index"] is None or (isinstance(row["record_index"], int) and row["record_index"] >= 1)
+        assert row["published_date"] is None or isinstance(row["published_date"], dt.date)
+        if row["dateline"] is not None:
+            assert row["body"].lstrip().startswith(row["dateline"])
+        if "flags" in row:
+            assert isinstance(row["flags"], list) and all(isinstance(f, str) for f in row["flags"])
+            if INGEST_FLAGS is not None:
+                assert set(row["flags"]) <= set(INGEST_FLAGS)
+    for q in out.quarantine:
+        assert set(q) == set(schemas.QUARANTINE.names)
+        assert q["stage"] == "ingest" and q["record_kind"] in schemas.RECORD_KINDS
+        # `ingest_error` is ingest_file's catch-all for its own bugs: no input may reach it.
+        assert q["reason"] and q["reason"] != "ingest_error", q["detail"]
+        assert isinstance(q["detail"], str) and q["detail"]
+        assert len(q["quarantine_id"]) == 24 and HEX.fullmatch(q["quarantine_id"])
+        assert q["source_path"] == source_path
+        assert q["record_index"] is None or q["record_index"] >= 1
+        assert q["excerpt"] is None or 0 < len(q["excerpt"]) <= EXCERPT_CHARS
+        for name in ("detail", "source_id", "excerpt"):
+            if q[name] is not None and not _is_text(q[name]):
+                assert path_gap and name == "source_id" and q["record_kind"] == "file", (name, q)
+    # One file: either a single file-level quarantine row, or one outcome per record.
+    if any(q["record_kind"] == "file" for q in out.quarantine):
+        assert len(out.quarantine) == 1 and not out.rows
+    indexes = [r["record_index"] for r in out.rows] + [q["record_index"] for q in out.quarantine
+                                                       if q["record_kind"] == "record"]
+    assert len(indexes) == len(set(indexes))
+    if not path_gap:
+        schemas.conform(ingested_frame(out.rows), schemas.INGESTED)
+        schemas.conform(quarantine_frame(out.quarantine), schemas.QUARANTINE)
+
+
+@settings(PROPERTIES, max_examples=examples(300))
+@given(TXT_NAMES, TEXT_FILE_BYTES)
+@example("a.txt", b"\xff\xfe\x00")
+@example("a.txt", " date 2022-02-30 ".encode())
+@example("\u202e.txt", "\ufeffMOSCOW — 1".encode())
+@example("caf\udce9.txt", b"Hello.")  # os.walk's name for a Latin-1 `caf\xe9.txt`
+def test_ingest_text_files_never_raise_and_rows_are_well_formed(source_path, data):
+    check_ingested(source_path, ingest_file(source_path, data))
+
+
+@settings(PROPERTIES, max_examples=examples(300))
+@given(JSONL_NAMES, JSONL_FILE_BYTES)
+@example("feed.jsonl", b'{"id": "1", "text": "x"}\n{"id": "1", "text": "x"}\n\n[')
+@example("feed.jsonl", b'{"id": 1.5, "text": "x"}\n{"id": true, "text": "x"}\n{"id": 7, "text": " date 2022-01-01"}')
+@example("feed.jsonl", b'{"id": "\\udc80", "text": "\\ud800"}\n{"id": [], "text": "x \\udfff"}')
+def test_ingest_jsonl_files_never_raise_and_rows_are_well_formed(source_path, data):
+    check_ingested(source_path, ingest_file(source_path, data))
+
+
+# Every character a decoded article can hold, but NUL: a text with NUL bytes may be called binary.
+ARTICLE_CHAR = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+ARTICLE_TEXT = _mixed(ARTICLE_CHAR, [h for h in HOSTILE if "\x00" not in h] + ["BMW ", "MZ ", "ID3 ", "GIF"])
+
+
+def _sniffed_as_odt(data: bytes, out) -> bool:
+    # Known gap (tasks/decode.py, not fixed here): `text` at byte 73 reads as an OpenDocument
+    # signature and the file is called binary: see SNIFFED_AS_BINARY.
+    return data[73:77] == b"text" and [q["reason"] for q in out.quarantine] == ["binary_file"]
+
+
+@settings(PROPERTIES, max_examples=examples(200))
+@given(ARTICLE_TEXT, st.booleans())
+@example("\ufeffHello.", False)
+def test_ingest_text_file_keeps_any_utf8_article_whole(text, bom):
+    expected = text if bom else text.removeprefix("\ufeff")  # one leading BOM is the encoding's, not the text's
+    if not expected.strip() or expected.lstrip().lower().startswith("date"):
+        return
+    data = ("\ufeff" if bom else "").encode() + text.encode()
+    out = ingest_file("a.txt", data)
+    if _sniffed_as_odt(data, out):
+        return
+    assert [row["raw_text"] for row in out.rows] == [expected], out.quarantine
+
+
+OPTIONAL_FIELDS = st.one_of(st.none(), st.text(ARTICLE_CHAR, max_size=8))
+VALID_RECORDS = st.fixed_dictionaries(
+    {"id": st.one_of(st.text(ARTICLE_CHAR, min_size=1, max_size=6), st.integers(-10**30, 10**30)),
+     "text": ARTICLE_TEXT.filter(str.strip)},
+    optional={"title": OPTIONAL_FIELDS, "source": OPTIONAL_FIELDS, "url": OPTIONAL_FIELDS,
+              "date": st.one_of(st.none(), st.dates().map(str))},
+)
+# Known gap (tasks/ingest.py, not fixed here): str.splitlines also splits on these, which JSON
+# writes unescaped inside strings (json.dumps(..., ensure_ascii=False)); the record is lost as
+# two malformed lines.
+SPLITLINES_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
+
+
+@settings(PROPERTIES, max_examples=examples(200))
+@given(st.lists(VALID_RECORDS, min_size=1, max_size=5), st.booleans(), st.sampled_from(["\n", "\r\n"]))
+@example([{"id": 0, "text": "x"}], False, "\n")
+def test_ingest_jsonl_keeps_every_valid_record(records, ascii_only, newline):
+    lines = [json.dumps(record, ensure_ascii=ascii_only) for record in records]
+    if any(SPLITLINES_ONLY_BREAKS.search(line) for line in lines):
+        return
+    data = newline.join(lines).encode()
+    out = ingest_file("feed.jsonl", data)
+    if _sniffed_as_odt(data, out):
+        return
+    assert out.quarantine == []
+    assert [(r["record_index"], r["source_id"], r["raw_text"], r["title"], r["source"], r["url"]) for r in out.rows] \
+        == [(i, str(rec["id"]), rec["text"], rec.get("title"), rec.get("source"), rec.get("url"))
+            for i, rec in enumerate(records, start=1)]
+
+
+# Minimal counterexamples the properties above found in ingestion, kept as plain tests.
+
+
+def test_a_json_surrogate_escape_becomes_a_replacement_character():
+    out = ingest_file("a.jsonl", b'{"id": "1", "text": "x \\ud800"}')
+    assert ingested_frame(out.rows)["raw_text"].to_list() == ["x \ufffd"]
+    assert out.rows[0]["flags"] == ["invalid_utf8_replaced"]
+
+
+GOOD_LINE = b'{"id": "1", "text": "ok"}\n'
+
+
+@pytest.mark.parametrize("bad_line", [b"1" * 4301, b"[" * 100_000], ids=["4301-digit number", "deep nesting"])
+def test_one_bad_jsonl_line_costs_only_itself(bad_line):
+    # int() refuses more than 4300 digits (ValueError); deep nesting raises RecursionError.
+    out = ingest_file("a.jsonl", GOOD_LINE + bad_line)
+    assert [row["raw_text"] for row in out.rows] == ["ok"]
+
+
+def test_an_unescaped_line_separator_stays_inside_its_jsonl_record():
+    # Valid JSON (json.dumps(..., ensure_ascii=False) writes U+2028 raw), read as two malformed lines.
+    out = ingest_file("a.jsonl", '{"id": "1", "text": "o\u2028k"}'.encode())
+    assert [row["raw_text"] for row in out.rows] == ["o\u2028k"]
+
+
+# A two-record feed whose second `"text"` key falls on byte 73, and an article with `text` there.
+SNIFFED_AS_BINARY = {
+    "feed with 'text' at byte 73 (ODT)": ("feed.jsonl", '{"id": "1", "text": "Troops advanced on the city at dawn."}\n'
+                                                        '{"id": "2", "text": "x"}'),
+    "article with 'text' at byte 73 (ODT)": ("a.txt", "Negotiators in Geneva said late on Monday that they had "
+                                                      "agreed the final text of the accord."),
+}
+
+
+@pytest.mark.parametrize("path, text", SNIFFED_AS_BINARY.values(), ids=SNIFFED_AS_BINARY.keys())
+def test_plain_text_is_not_sniffed_as_binary(path, text):
+    # puremagic matches `text` at byte 73 as an OpenDocument signature; only signatures at byte 0 count.
+    out = ingest_file(path, text.encode())
+    assert out.rows and not out.quarantine, out.quarantine
+
+
+# --- numbers and entities on the real model --------------------------------------------------
+
+NUMBERISH = [
+    "1,000", "3 p.m.", "87%", "between 87% and 99%", "tens of thousands", "$5bn", "seven-month", "½", "٣",
+    "１２", "1e9", "-0.5", "from 3 to 4 miles", "5-10 days", "more than 1,000", "1,000 or more", "about 60%",
+    "2.5 percentage points", "£600m", "US$1.13bn", "12 km", "40°C", "21st", "G7", "Section 427", "0800 028 9276",
+    "February 24", "24th of March, 2022", "2014", "1990s", "10:30", "half of the", "a dozen", "twenty-five",
+    "two million", "two-thirds of", "5 euros", "+", "-plus", "per cent", "%", "$", "€", "1.", ".5", "1,00",
+    "1,000,000.5", "007", "1 000", "３ p.m.", "٣%", "½%", "99.9.9", "10-", "-10", "—", "–", "to", "and", "or", "of",
+]
+WORDISH = [
+    "killed", "people", "injured", "troops", "rose", "fell", "were", "the", "at least", "up to", "nearly",
+    "President Vladimir Putin", "the West", "Western leaders", "Mr. Smith", "Donetsk People's Republic",
+    "Ukrainian", "Володимир Зеленський", "the Bank of England", "Tony Blair's", "New York", "Ukraine", "NATO",
+    "Sen.", "Dr", "Kyiv", "Moscow", "Apple", "Chinese", "(AP)", "MOSCOW, Russia —", "\"", "'s", "’",
+]
+SEPARATORS = [" ", " ", " ", "", ", ", ". ", "\n", "\n\n", "-", " - ", "\t", "  "]
+NLP_PIECE = st.one_of(
+    st.sampled_from(NUMBERISH + WORDISH + [h for h in HOSTILE]),
+    st.text(TEXT_CHAR, max_size=6),
+)
+NLP_TEXT = st.lists(st.tuples(NLP_PIECE, st.sampled_from(SEPARATORS)), min_size=1, max_size=14).map(
+    lambda pieces: "".join(piece + sep for piece, sep in pieces))
+# Some documents as the flow sees them (after clean_text), some raw: the extractors owe their
+# offsets to any text without lone surrogates.
+NLP_DOCS = st.lists(st.one_of(NLP_TEXT, NLP_TEXT.map(clean_text)), min_size=1, max_size=3)
+
+
+@functools.lru_cache(maxsize=1)
+def model():
+    """The flow's default pipeline, loaded once for the module (examples carry no deadline)."""
+    return load_model(DEFAULT_MODEL)
+
+
+def annotate(texts: list[str]):
+    """Docs as flows.news_pipeline.annotate_text makes them: NER, entity rules and sentences only."""
+    nlp = model()
+    return annotate_texts(nlp, texts, components_for(nlp, ["ner", ENTITY_RULES, sentence_component(nlp)]))
+
+
+MONEY_UNITS = {*CURRENCY_SYMBOLS.values(), *CURRENCY_CODES, *CURRENCY_WORDS.values()}
+
+
+def _sentence_count(doc) -> int:
+    return max(1, sum(1 for _ in doc.sents)) if doc.has_annotation("SENT_START") else 1
+
+
+@settings(PROPERTIES, max_examples=examples(200))
+@given(NLP_DOCS)
+@example(["resulted in between 87% and 99% support; tens of thousands fled at 3 p.m., $5bn, seven-month"])
+@example(["½ ٣ １２ 1e9 -0.5 ٣% 1,000 or more than 5", "killed 1,000 people"])
+@example(["one\nsecond"])  # was unit '\nsecond' (fixed in tasks/numbers.py)
+def test_number_rows_slice_to_their_surface_and_are_well_formed(texts):
+    docs = annotate(texts)
+    doc_ids = [f"d{i}" for i in range(len(texts))]
+    numbers = extract_numbers(doc_ids, docs, window_parser(model()))  # as flows.news_pipeline.numbers_stage
+    schemas.conform(numbers, schemas.NUMBERS)
+    by_id = dict(zip(doc_ids, docs, strict=True))
+    for row in numbers.iter_rows(named=True):
+        text = by_id[row["doc_id"]].text
+        assert 0 <= row["start_char"] < row["end_char"] <= len(text), row
+        assert text[row["start_char"]:row["end_char"]] == row["surface"], row
+        assert row["kind"] in schemas.NUMBER_KINDS and row["qualifier"] in schemas.QUALIFIERS
+        assert row["change"] in schemas.CHANGES and row["count_type"] in schemas.COUNT_TYPES
+        assert row["object"] in text
+        # Units are normalised names: `5\nyears` (hard-wrapped text) is a duration in `year`, not `\nyear`.
+        assert row["unit"] == row["unit"].strip() and not re.search(r"[^\S ]", row["unit"]), row
+        if row["kind"] == "duration":
+            assert row["unit"] in TIME_UNITS, row
+        if row["kind"] == "money":
+            assert row["unit"] in MONEY_UNITS, row
+        if row["value_low"] is not None and row["value_high"] is not None:
+            assert row["value_low"] <= row["value_high"], row
+        assert 0 <= row["sentence_index"] < _sentence_count(by_id[row["doc_id"]])
+    keys = numbers.select(schemas.PRIMARY_KEYS["numbers"])
+    assert keys.n_unique() == keys.height, "two number rows share a primary key: the writer would drop one"
+
+
+@settings(PROPERTIES, max_examples=examples(200))
+@given(NLP_DOCS)
+@example(["President Vladimir Putin met Володимир Зеленський and the West in Kyiv.\n\nTony Blair's NATO"])
+def test_entity_rows_slice_to_their_text_and_are_well_formed(texts):
+    docs = annotate(texts)
+    doc_ids = [f"d{i}" for i in range(len(texts))]
+    entities = extract_entities(doc_ids, docs)  # as flows.news_pipeline.entities_stage
+    by_id = dict(zip(doc_ids, docs, strict=True))
+    for row in entities.iter_rows(named=True):
+        text = by_id[row["doc_id"]].text
+        assert 0 <= row["start_char"] < row["end_char"] <= len(text), row
+        assert text[row["start_char"]:row["end_char"]] == row["text"], row
+        assert row["label"] in schemas.ENTITY_LABELS, row
+        assert row["text"] and row["text"] == row["text"].strip(), row  # no edge space or line break
+        assert 0 <= row["sentence_index"] < _sentence_count(by_id[row["doc_id"]])
+    keys = entities.select(schemas.PRIMARY_KEYS["entities"])
+    assert keys.n_unique() == keys.height
