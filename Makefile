@@ -7,14 +7,14 @@ STAMP := $(VENV)/.installed
 export GX_ANALYTICS_ENABLED := False
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test clean
+.PHONY: setup run test bench clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,eval]'
+	$(BIN)/python -m pip install --quiet -e '.[test,eval,bench]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -22,6 +22,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Throughput and memory against the NER model alone (../shared/corpus/bbc if present, else the seeds repeated).
+bench: $(STAMP)
+	$(BIN)/python -m bench $(CORPUS)
 
 clean:
 	rm -rf $(VENV) data/documents data/entities data/numbers data/quarantine data/_runs

@@ -1,0 +1,240 @@
+"""Throughput and memory of the whole pipeline against the NER model alone, in one command.
+
+    python -m bench [CORPUS_DIR] [--workers N] [--copies 4] [--model NAME] [--limit DOCS] [--out DIR]
+
+1. Baseline: the model's `nlp.pipe` with only NER enabled over the corpus texts, in this process
+   and with `n_process=N`.
+2. The full flow (`news_pipeline`, as `newsfacts run` calls it) over the same files with 1 and N
+   workers, each into a fresh output folder, after a warm-up run on the seeds (Prefect's local
+   server start and the model load are not counted).
+3. Words/s and documents/s of each, the pipeline/baseline ratio at the same process count, the
+   flow's per-stage seconds, and the peak RSS (this process and its children) of each phase.
+4. Memory growth: the flow in a fresh process over the corpus and over the corpus 4 times (each
+   copy's texts made unique), peak RSS of each.
+
+Results go to `<out>/throughput.json` and `<out>/throughput.md` (default `build/bench/`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "bbc"
+# Without the shared corpus: the seeds, repeated (each copy made unique) to this many documents.
+SEED_REPEATS = 100
+
+
+class PeakRSS:
+    """The largest resident set size of this process plus its children while the block runs."""
+
+    def __init__(self, interval: float = 0.05):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+
+    def _sample(self) -> None:
+        me = psutil.Process()
+        while not self._stop.is_set():
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                try:
+                    total += proc.memory_info().rss
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def mib(self) -> float:
+        return round(self.peak / 2**20, 1)
+
+
+@contextmanager
+def timed(results: dict, name: str):
+    with PeakRSS() as rss:
+        started = time.perf_counter()
+        yield
+        results[name] = {"seconds": round(time.perf_counter() - started, 2)}
+    results[name]["peak_rss_mib"] = rss.mib
+
+
+def corpus_files(corpus: Path, limit: int | None) -> list[Path]:
+    return sorted(p for p in corpus.rglob("*") if p.is_file() and p.suffix.lower() in (".txt", ".jsonl")
+                  and p.name.upper() != "README.TXT")[:limit]
+
+
+def write_copies(files: list[Path], folder: Path, copies: int) -> Path:
+    """`files` written `copies` times under `folder`; each copy's texts end with a line naming the
+    copy, so no copy is an exact duplicate the pipeline would skip."""
+    for copy in range(copies):
+        for i, path in enumerate(files):
+            target = folder / f"copy{copy}" / f"{i:05d}_{path.name}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text = path.read_text(encoding="utf-8", errors="replace")
+            target.write_text(text if copy == 0 and copies == 1 else f"{text}\n\nCopy {copy}.", encoding="utf-8")
+    return folder
+
+
+def baseline(texts: list[str], model: str, n_process: int) -> None:
+    """The NER model alone: `nlp.pipe` with only `ner` (and what it listens to) enabled."""
+    import spacy
+
+    from tasks.nlp import components_for
+
+    nlp = spacy.load(model)
+    with nlp.select_pipes(enable=components_for(nlp, ["ner"])):
+        for _ in nlp.pipe(texts, batch_size=32, n_process=n_process):
+            pass
+
+
+def run_flow(inputs: Path, output: Path, model: str, workers: int) -> dict:
+    from flows.news_pipeline import news_pipeline
+
+    shutil.rmtree(output, ignore_errors=True)
+    return news_pipeline(inputs=[str(inputs)], output_dir=str(output), model=model, workers=workers)
+
+
+def memory_run(inputs: Path, output: Path, model: str) -> dict:
+    """The flow over `inputs` in a fresh process: its peak RSS (with children) and seconds."""
+    command = [sys.executable, "-m", "bench.throughput", "--memory-probe", str(inputs), str(output), model]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise RuntimeError(f"memory probe failed: {done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _memory_probe(inputs: str, output: str, model: str) -> None:
+    results: dict = {}
+    with timed(results, "run"):
+        manifest = run_flow(Path(inputs), Path(output), model, 1)
+    print(json.dumps(results["run"] | {"documents": manifest["rows_total"]["documents"]}))
+
+
+def overheads(manifest: dict, wall: float) -> dict:
+    """Seconds of the flow spent in Great Expectations (the validate-* stages), Parquet (writing),
+    and Prefect (the flow's wall time outside any stage: engine, artifacts, run records)."""
+    stages = {s["stage"]: s["seconds"] for s in manifest["stages"]}
+    gx = sum(seconds for name, seconds in stages.items() if name.startswith("validate-"))
+    parquet = stages.get("write", 0.0)
+    prefect = max(wall - sum(stages.values()), 0.0)
+    return {"great_expectations": round(gx, 2), "parquet": round(parquet, 2), "prefect": round(prefect, 2),
+            "share_of_wall": round((gx + parquet + prefect) / wall, 3)}
+
+
+def format_table(report: dict) -> str:
+    words, docs = report["corpus"]["words"], report["corpus"]["documents"]
+    lines = [f"corpus {report['corpus']['path']}: {docs} documents, {words:,} words; model {report['model']}; "
+             f"{report['machine']}", "",
+             "| run | processes | seconds | words/s | docs/s | vs NER alone | peak RSS MiB |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, row in report["runs"].items():
+        ratio = f"{row['ratio']:.2f}" if "ratio" in row else ""
+        lines.append(f"| {name} | {row['processes']} | {row['seconds']:.1f} | {words / row['seconds']:,.0f} | "
+                     f"{docs / row['seconds']:.1f} | {ratio} | {row['peak_rss_mib']:.0f} |")
+    lines += ["", "Stage seconds (pipeline, 1 worker): " + ", ".join(
+        f"{name} {seconds}" for name, seconds in report["stages"].items())]
+    o = report["overhead"]
+    lines.append(f"Overhead (1 worker): Great Expectations {o['great_expectations']} s, Parquet {o['parquet']} s, "
+                 f"Prefect {o['prefect']} s: {o['share_of_wall']:.1%} of the wall time")
+    m = report["memory"]
+    lines.append(f"Memory: peak RSS {m['x1']['peak_rss_mib']:.0f} MiB for the corpus, "
+                 f"{m[f'x{m['copies']}']['peak_rss_mib']:.0f} MiB for it {m['copies']} times: "
+                 f"{m['growth']:.2f}x")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> dict:
+    from tasks.nlp import DEFAULT_MODEL
+
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("corpus", nargs="?", default=None,
+                        help=f"folder of articles (default: {DEFAULT_CORPUS} if present, else the seeds repeated)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="N for the parallel runs")
+    parser.add_argument("--copies", type=int, default=4, help="corpus copies for the memory-growth run")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
+    parser.add_argument("--limit", type=int, default=None, help="only the first DOCS files")
+    parser.add_argument("--out", default=str(ROOT / "build" / "bench"))
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    scratch = Path(tempfile.mkdtemp(prefix="newsfacts-bench-"))
+    try:
+        if args.corpus:
+            corpus = Path(args.corpus)
+        elif DEFAULT_CORPUS.exists():
+            corpus = DEFAULT_CORPUS
+        else:
+            corpus = write_copies(corpus_files(ROOT / "seeds", None), scratch / "seeds", SEED_REPEATS // 2)
+        files = corpus_files(corpus, args.limit)
+        inputs = write_copies(files, scratch / "x1", 1)
+        texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(inputs.rglob("*.txt"))]
+        words = sum(len(t.split()) for t in texts)
+        results: dict = {}
+        run_flow(ROOT / "seeds", scratch / "warm-up", args.model, 1)  # Prefect server up, model loaded
+        baseline(texts[:8], args.model, 1)
+        with timed(results, "ner_1"):
+            baseline(texts, args.model, 1)
+        with timed(results, "pipeline_1"):
+            manifest = run_flow(inputs, scratch / "out1", args.model, 1)
+        with timed(results, f"ner_{args.workers}"):
+            baseline(texts, args.model, args.workers)
+        with timed(results, f"pipeline_{args.workers}"):
+            run_flow(inputs, scratch / "outN", args.model, args.workers)
+        runs = {}
+        for processes in (1, args.workers):
+            ner, pipe = results[f"ner_{processes}"], results[f"pipeline_{processes}"]
+            runs[f"NER alone (nlp.pipe, n_process={processes})"] = ner | {"processes": processes}
+            runs[f"newsfacts flow, workers={processes}"] = pipe | {
+                "processes": processes, "ratio": round(ner["seconds"] / pipe["seconds"], 3)}
+        bigger = write_copies(files, scratch / f"x{args.copies}", args.copies)
+        memory = {"copies": args.copies, "x1": memory_run(inputs, scratch / "mem1", args.model),
+                  f"x{args.copies}": memory_run(bigger, scratch / "memN", args.model)}
+        memory["growth"] = round(memory[f"x{args.copies}"]["peak_rss_mib"] / memory["x1"]["peak_rss_mib"], 3)
+        report = {
+            "corpus": {"path": str(corpus), "documents": len(texts), "words": words},
+            "model": args.model,
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
+                       f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}",
+            "runs": runs,
+            "stages": {s["stage"]: s["seconds"] for s in manifest["stages"]},
+            "overhead": overheads(manifest, results["pipeline_1"]["seconds"]),
+            "memory": memory,
+        }
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "throughput.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    table = format_table(report)
+    (out / "throughput.md").write_text(table + "\n", encoding="utf-8")
+    print(table)
+    return report
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--memory-probe"]:
+        _memory_probe(*sys.argv[2:5])
+    else:
+        main()
