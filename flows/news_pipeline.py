@@ -104,8 +104,9 @@ def write_tables(output_dir: Path, run_id: str, tables: dict[str, pl.DataFrame])
 
 
 @io_task(name="write-run-records")
-def write_run_records(directory: Path, manifest: dict, gates: list[GateResult]) -> Path:
-    """The run's manifest and each gate's Great Expectations result, as JSON."""
+def write_run_records(directory: Path, manifest: dict, gates: list[GateResult], validator: Validator) -> Path:
+    """The run's manifest, each gate's Great Expectations result as JSON, and the Data Docs."""
+    validator.build_docs()
     for gate in gates:
         io.write_json(directory / "validation" / f"{gate.suite}.json", gate.result)
     return io.write_json(directory / "manifest.json", manifest)
@@ -504,8 +505,10 @@ def _run_pipeline(p: RunParameters, run_id: str) -> dict:
                              seconds=clock.lap()))
     io.crash_point("after:clean")
     documents = language_stage(documents, p.languages)
+    counts.append(StageCount("language", documents.height, documents.height, seconds=clock.lap()))
     earlier = read_known_texts(output) if documents.height and known.height else known.select("doc_id", text=pl.lit(""))
     documents = near_duplicates_stage(documents, earlier, p.near_duplicate_threshold)
+    counts.append(StageCount("near-duplicates", documents.height, documents.height, seconds=clock.lap()))
     documents = gate("documents", "clean", documents, "document", "text", "documents")
     done(0.2)
 
@@ -539,6 +542,7 @@ def _run_pipeline(p: RunParameters, run_id: str) -> dict:
         entities = gate("entities", "entities", with_span_check(entities, documents, "text"),
                         "entity", "text", "mentions")
         catalog, entities, mention_total = catalog_stage(entities, documents, known_entities)
+        counts.append(StageCount("entity-catalog", mention_total, catalog.height, unit="entities", seconds=clock.lap()))
         catalog = gate("entity_catalog", "entities", with_alias_check(catalog), "entity", "canonical_name",
                        "entities", {MENTION_TOTAL: mention_total})
         done(0.7)
@@ -560,6 +564,8 @@ def _run_pipeline(p: RunParameters, run_id: str) -> dict:
     _, _, accounting_gate = quality_gate.with_options(name="validate-run-manifest")(
         validator, "run_manifest", "write", accounting, 0.0, "record", "stage")
     gates.append(accounting_gate)
+    counts.append(StageCount("validate-run_manifest", accounting.height, accounting.height, unit="rows",
+                             seconds=clock.lap()))
     failed = [g for g in gates if not g.passed]
     tables = {"quarantine": quarantine}
     if not failed:
@@ -593,7 +599,7 @@ def _run_pipeline(p: RunParameters, run_id: str) -> dict:
         "status": "failed" if failed else "completed",
     }
     manifest["conserved"] = accounting_gate.passed
-    write_run_records(records, manifest, gates)
+    write_run_records(records, manifest, gates, validator)
     if not failed:
         io.clear_checkpoints(output)  # every shard's mentions are in the tables now
     publish_artifacts(manifest)

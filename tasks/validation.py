@@ -111,12 +111,19 @@ class Validator:
             batch = self.source.add_dataframe_asset(name=suite_name).add_batch_definition_whole_dataframe("run")
             definition = self.context.validation_definitions.add(
                 gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))
-            actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=[DOCS_SITE])] \
-                if self.docs_dir is not None else []
+            # No per-run Data Docs action: rebuilding the site after every gate cost 0.4 s a gate;
+            # `build_docs` renders every gate's result once, at the end of the run.
             self.checkpoints[suite_name] = self.context.checkpoints.add(gx.Checkpoint(
-                name=suite_name, validation_definitions=[definition], actions=actions,
+                name=suite_name, validation_definitions=[definition], actions=[],
                 result_format={"result_format": "COMPLETE"}))
         return self.checkpoints[suite_name]
+
+    def build_docs(self) -> Path | None:
+        """The run's Data Docs (every gate validated so far), or None without a docs folder."""
+        if self.docs_dir is None:
+            return None
+        self.context.build_data_docs(site_names=[DOCS_SITE])
+        return Path(self.docs_dir) / "index.html"
 
     def validate(
         self, suite_name: str, df: pl.DataFrame, parameters: dict | None = None

@@ -28,7 +28,8 @@ def test_entities_suite_quarantines_failing_rows_with_the_expectation(tmp_path):
     assert quarantine["reason"].to_list() == ["failed_expectation"] * 2
     assert "expect_column_values_to_be_in_set(label)" in quarantine["detail"][0]
     assert "span_matches_document" in quarantine["detail"][1]
-    assert (tmp_path / "docs" / "index.html").exists()
+    assert validator.build_docs() == tmp_path / "docs" / "index.html"
+    assert "entities" in (tmp_path / "docs" / "index.html").read_text()
     assert gate.result["success"] is False
 
 
