@@ -150,8 +150,7 @@ def ingest_documents(
         {(source or "", source_id): doc_id for doc_id, source, source_id in
          published.select("doc_id", "source", "source_id").iter_rows()})
     outcome = {"with_articles": sum(1 for r in results if r.rows),
-               "quarantined": sum(1 for r in results if r.quarantine and not r.rows),
-               "yielded_nothing": sum(1 for r in results if not r.rows and not r.quarantine)}
+               "quarantined": sum(1 for r in results if r.quarantine and not r.rows)}
     return (ingested_frame(checked.rows),
             quarantine_frame([row for r in results for row in r.quarantine] + checked.quarantine), outcome)
 
@@ -169,7 +168,7 @@ def language_stage(documents: pl.DataFrame, languages: list[str]) -> pl.DataFram
     `languages` are flagged `not_extracted_language`."""
     documents = with_language(documents)
     return documents.with_columns(
-        flags=pl.when(extractable(documents, languages, MIN_LANGUAGE_SCORE)).then(pl.col("flags"))
+        flags=pl.when(extractable(languages, MIN_LANGUAGE_SCORE)).then(pl.col("flags"))
         .otherwise(pl.col("flags").list.concat(pl.lit(["not_extracted_language"]))))
 
 
@@ -506,7 +505,9 @@ def _run_pipeline(p: RunParameters, run_id: str) -> dict:
     io.crash_point("after:clean")
     documents = language_stage(documents, p.languages)
     counts.append(StageCount("language", documents.height, documents.height, seconds=clock.lap()))
-    earlier = read_known_texts(output) if documents.height and known.height else known.select("doc_id", text=pl.lit(""))
+    # Only new documents are compared with earlier ones: with none, nothing is read or hashed.
+    earlier = read_known_texts(output) if documents.height and known.height else \
+        pl.DataFrame(schema={"doc_id": pl.String, "text": pl.String})
     documents = near_duplicates_stage(documents, earlier, p.near_duplicate_threshold)
     counts.append(StageCount("near-duplicates", documents.height, documents.height, seconds=clock.lap()))
     documents = gate("documents", "clean", documents, "document", "text", "documents")

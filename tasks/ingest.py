@@ -14,6 +14,7 @@ from pathlib import PurePath
 
 import polars as pl
 
+from tasks.clean import LONE_SURROGATES
 from tasks.decode import Undecodable, decode_bytes
 from tasks.quarantine import quarantine_row
 from tasks.schemas import INGESTED, frame
@@ -188,18 +189,12 @@ def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = D
         where = {"source_path": source_path, "record_index": line_number}
         try:
             record = without_surrogates(json.loads(line))
-        except json.JSONDecodeError as exc:
-            out.quarantine.append(
-                quarantine_row(stage="ingest", record_kind="record", reason="malformed_jsonl",
-                               detail=f"line {line_number}: {exc.msg} at column {exc.colno}",
-                               excerpt=line, **where)
-            )
-            continue
-        except (ValueError, RecursionError) as exc:  # a 5,000-digit number, `[[[[...` nested too deep
-            out.quarantine.append(
-                quarantine_row(stage="ingest", record_kind="record", reason="malformed_jsonl",
-                               detail=f"line {line_number}: {type(exc).__name__}: {str(exc)[:200]}",
-                               excerpt=line, **where))
+        # Besides bad syntax: a 5,000-digit number (ValueError), `[[[[...` nested too deep.
+        except (ValueError, RecursionError) as exc:
+            why = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) \
+                else f"{type(exc).__name__}: {str(exc)[:200]}"
+            out.quarantine.append(quarantine_row(stage="ingest", record_kind="record", reason="malformed_jsonl",
+                                                 detail=f"line {line_number}: {why}", excerpt=line, **where))
             continue
         problem = _record_problem(record)
         if problem:
@@ -237,14 +232,11 @@ def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = D
     return out
 
 
-LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
-
-
 def without_surrogates(value: object) -> object:
     """A parsed JSON value with lone surrogates (from `\\ud800` escapes) in its strings replaced by
     U+FFFD: they are not text, and no Parquet string can hold them."""
     if isinstance(value, str):
-        return LONE_SURROGATE.sub("\ufffd", value)
+        return LONE_SURROGATES.sub("\ufffd", value)
     if isinstance(value, dict):
         return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
     if isinstance(value, list):

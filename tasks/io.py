@@ -26,6 +26,7 @@ from pathlib import Path
 import polars as pl
 import pyarrow.parquet as pq
 
+from tasks.ingest import TEXT_SUFFIXES, too_large
 from tasks.schemas import PRIMARY_KEYS, TABLES, conform
 
 RUNS_DIR = "_runs"
@@ -124,9 +125,8 @@ def read_input(path: Path, max_bytes: int | None = None) -> InputFile:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
             return InputFile(name, None, "not a regular file (a FIFO, socket or device)", "not_a_regular_file")
-        if max_bytes is not None and path.suffix.lower() == ".txt" and info.st_size > max_bytes:
-            return InputFile(name, None, f"{info.st_size:,} bytes, more than max_document_bytes={max_bytes:,}",
-                             "too_large")
+        if max_bytes is not None and path.suffix.lower() in TEXT_SUFFIXES and info.st_size > max_bytes:
+            return InputFile(name, None, too_large(info.st_size, max_bytes), "too_large")
         return InputFile(name, path.read_bytes())
     except OSError as exc:
         reason = "symlink_loop" if exc.errno == errno.ELOOP else "unreadable_file"

@@ -38,7 +38,7 @@ def with_language(documents: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def extractable(documents: pl.DataFrame, languages: list[str], min_score: float) -> pl.Expr:
+def extractable(languages: list[str], min_score: float) -> pl.Expr:
     """Which documents extraction runs on: in one of `languages`, or not confidently in another
     (a short or mixed text stays in, since the English model is the best guess there is)."""
     return pl.col("language").is_in(languages) | (pl.col("language") == UNDETERMINED) | (

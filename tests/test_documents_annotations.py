@@ -17,8 +17,8 @@ def test_language_is_detected_and_short_texts_stay_undetermined():
 def test_only_confident_other_languages_are_left_unextracted():
     docs = with_language(pl.DataFrame({"text": [ARTICLES["rail"], GERMAN, "Kyiv 12"]}))
     assert docs["language"].to_list() == ["en", "de", UNDETERMINED]
-    assert docs.select(extractable(docs, ["en"], 0.9))["language"].to_list() == [True, False, True]
-    assert docs.select(extractable(docs, ["en", "de"], 0.9))["language"].to_list() == [True, True, True]
+    assert docs.select(extractable(["en"], 0.9))["language"].to_list() == [True, False, True]
+    assert docs.select(extractable(["en", "de"], 0.9))["language"].to_list() == [True, True, True]
 
 
 def test_near_duplicates_point_at_the_earliest_copy_and_unrelated_stories_do_not_match():
