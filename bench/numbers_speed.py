@@ -42,7 +42,7 @@ def main(argv=None) -> dict:
     docs = annotate_texts(nlp, texts, [sentence_component(nlp)])
     sentences = time.perf_counter() - started
     started = time.perf_counter()
-    rows = extract_numbers([str(i) for i in range(len(docs))], docs, window_parser(nlp))
+    rows = extract_numbers([str(i) for i in range(len(docs))], texts, docs, window_parser(nlp))
     stage = time.perf_counter() - started
     ours = sentences + stage
 

@@ -119,7 +119,7 @@ def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
 
     nlp = load_model(model)
     docs = annotate_texts(nlp, texts, [sentence_component(nlp)])
-    rows = extract_numbers([str(i) for i in range(len(texts))], docs, window_parser(nlp))
+    rows = extract_numbers([str(i) for i in range(len(texts))], texts, docs, window_parser(nlp))
     grouped: list[list[dict]] = [[] for _ in texts]
     for row in rows.iter_rows(named=True):
         grouped[int(row["doc_id"])].append({**row, "start": row["start_char"], "end": row["end_char"]})

@@ -6,8 +6,8 @@ stage functions in `tasks/`; only the I/O tasks retry.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import hashlib
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -20,27 +20,22 @@ from prefect.artifacts import (
     create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
-    update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
-from spacy.tokens import Doc
 
 from tasks import io
 from tasks.canonical import build_catalog, link_entities, with_alias_check, with_canonical_names
 from tasks.clean import clean_documents
-from tasks.entities import extract_entities
 from tasks.ingest import DEFAULT_MAX_DOCUMENT_BYTES, ingest_file, ingested_frame, split_conflicting_ids
 from tasks.language import extractable, with_language
 from tasks.near_duplicates import with_near_duplicates
-from tasks.entity_rules import COMPONENT as ENTITY_RULES
-from tasks.nlp import DEFAULT_MODEL, annotate_texts, components_for, load_model, sentence_component, window_parser
-from tasks.numbers import extract_numbers
+from tasks.nlp import DEFAULT_MODEL
 from tasks.quarantine import quarantine_frame, quarantine_row
 from tasks.schemas import ENTITIES, NUMBERS, REBUILT_TABLES, STAGE_COUNTS, frame
 from tasks.validation import GateResult, QualityGateError, Validator, split_failures, with_span_check
 from expectations.entity_catalog import MENTION_TOTAL
+from flows.shards import extract_shards, open_shard_runner, prepare_worker, report_progress, shards_of
 from flows.summary import markdown_summary, stage_table
 
 DEFAULT_MAX_FAILED_SHARE = 0.05
@@ -50,8 +45,6 @@ DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.7
 # A document is left unextracted only when its language is this certain: a short or mixed text
 # is better read by the English model than not at all.
 MIN_LANGUAGE_SCORE = 0.9
-# Bump when extraction changes, so checkpoints left by a failed run of older code are not reused.
-CHECKPOINT_VERSION = "2"
 # Stage outputs are in-memory frames and spaCy docs: hashing them for a cache key costs time and
 # buys nothing, so no task caches.
 stage_task = task(cache_policy=NO_CACHE)
@@ -178,105 +171,11 @@ def near_duplicates_stage(documents: pl.DataFrame, earlier: pl.DataFrame, thresh
     return with_near_duplicates(documents, earlier, threshold)
 
 
-@stage_task(name="annotate-text")
-def annotate_text(texts: list[str], model: str) -> list[Doc]:
-    """spaCy docs with entities and sentences, running only NER and the sentence splitter."""
-    nlp = load_model(model)
-    return annotate_texts(nlp, texts, components_for(nlp, ["ner", ENTITY_RULES, sentence_component(nlp)]))
-
-
-@stage_task(name="extract-entities")
-def entities_stage(doc_ids: list[str], docs: list[Doc]) -> pl.DataFrame:
-    """Entity mentions of one shard, before linking."""
-    return extract_entities(doc_ids, docs)
-
-
-FAILURES = {"doc_id": pl.String, "detail": pl.String}
-
-
-@stage_task(name="extract-shard")
-def extract_shard(
-    doc_ids: list[str], texts: list[str], model: str, checkpoints: str | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(entity mentions, number mentions, documents that failed with why) of one shard: NER, then
-    both extractions, in whichever process runs the shard (the model is loaded once per process).
-    When the shard fails, each document is retried alone, so one bad document costs only itself.
-    With a `checkpoints` folder, a shard finished by an earlier, failed run is read back, not redone."""
-    checkpoint = io.checkpoint_dir(Path(checkpoints), shard_key(doc_ids, model)) if checkpoints else None
-    if checkpoint is not None and (saved := io.read_checkpoint(checkpoint)) is not None:
-        get_run_logger().info("shard of %d documents reused from its checkpoint", len(doc_ids))
-        return saved["entities"], saved["numbers"], saved["failures"]
-    try:
-        entities, numbers = _extract(doc_ids, texts, model)
-        failures = pl.DataFrame(schema=FAILURES)
-    except Exception:
-        get_run_logger().warning("shard of %d documents failed; extracting them one by one", len(doc_ids))
-        parts, failed = [], []
-        for doc_id, text in zip(doc_ids, texts, strict=True):
-            try:
-                parts.append(_extract([doc_id], [text], model))
-            except Exception as exc:
-                failed.append({"doc_id": doc_id, "detail": f"{type(exc).__name__}: {exc}"[:500]})
-        entities = pl.concat([e for e, _ in parts]) if parts else frame([], ENTITIES)
-        numbers = pl.concat([n for _, n in parts]) if parts else frame([], NUMBERS)
-        failures = pl.DataFrame(failed, schema=FAILURES)
-    if checkpoint is not None:
-        io.write_checkpoint(checkpoint, {"entities": entities, "numbers": numbers, "failures": failures})
-    return entities, numbers, failures
-
-
-def _extract(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    docs = annotate_text(texts, model)
-    return entities_stage(doc_ids, docs), numbers_stage(doc_ids, docs, model)
-
-
-def shard_key(doc_ids: list[str], model: str) -> str:
-    """A shard's checkpoint name: its documents, the model, and the code version that extracted them."""
-    text = "\n".join([CHECKPOINT_VERSION, model, *doc_ids])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
-
-
 @stage_task(name="link-entities")
 def link_stage(entities: pl.DataFrame, known_catalog: pl.DataFrame) -> pl.DataFrame:
     """Entity mentions with their entity ids (canonical names are set from the catalog later)."""
     linked = link_entities(entities, set(known_catalog["entity_key"].to_list()))
     return linked.with_columns(canonical_name=pl.coalesce("gazetteer_name", "text"))
-
-
-def shards_of(doc_ids: list[str], texts: list[str], size: int) -> list[tuple[list[str], list[str]]]:
-    """Documents in consecutive shards of `size`, in input order (so outputs never depend on workers)."""
-    return [(doc_ids[i:i + size], texts[i:i + size]) for i in range(0, len(doc_ids), size)]
-
-
-ShardOutcome = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | str  # the shard's mentions and failures, or why it failed
-
-
-def _progress(progress_id, share: float) -> None:
-    if progress_id is not None:
-        update_progress_artifact(progress_id, round(100 * share, 1))
-
-
-def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, runner, checkpoints: str | None = None,
-                   progress_id=None, share: tuple[float, float] = (0.0, 1.0)) -> list[ShardOutcome]:
-    """Every shard through `extract-shard` on `runner` (one thread, worker processes or Dask),
-    outcomes in shard order; a failing shard is reported, not raised, so the others still write.
-
-    The runner is entered here rather than given to a subflow: a subflow would send every
-    article's text to the Prefect API as its parameters (and the API refuses more than 512 KB).
-    """
-    with runner:
-        futures = [runner.submit(extract_shard, {"doc_ids": ids, "texts": texts, "model": model,
-                                                 "checkpoints": checkpoints})
-                   for ids, texts in shards]
-        outcomes: list[ShardOutcome] = []
-        for done, future in enumerate(futures, start=1):
-            future.wait()
-            if future.state.is_completed():
-                outcomes.append(future.result())
-            else:
-                outcomes.append(str(future.state.message or "shard failed")[:500])
-            _progress(progress_id, share[0] + (share[1] - share[0]) * done / len(futures))
-    return outcomes
 
 
 @stage_task(name="build-entity-catalog")
@@ -297,13 +196,6 @@ def catalog_stage(
     dates = pl.concat([known_dates, documents.select("doc_id", "published_date")]).unique("doc_id")
     catalog = build_catalog(mentions, dates)
     return catalog, with_canonical_names(entities, catalog), mentions.height
-
-@stage_task(name="extract-numbers")
-def numbers_stage(doc_ids: list[str], docs: list[Doc], model: str) -> pl.DataFrame:
-    """Number mentions; the parser runs only on sentences that hold an amount."""
-    nlp = load_model(model)
-    return extract_numbers(doc_ids, docs, window_parser(nlp))
-
 
 @stage_task(name="quality-gate")
 def quality_gate(
@@ -361,18 +253,6 @@ class Stopwatch:
         now = time.perf_counter()
         spent, self.last = now - self.last, now
         return spent
-
-
-def shard_runner(workers: int, dask_address: str | None):
-    """The task runner for shards: an existing Dask cluster, `workers` local processes, or for one
-    worker a single thread here (one spaCy pipeline must not run in two threads at once)."""
-    if dask_address:
-        from prefect_dask import DaskTaskRunner
-
-        return DaskTaskRunner(address=dask_address)
-    if workers > 1:
-        return ProcessPoolTaskRunner(max_workers=workers)
-    return ThreadPoolTaskRunner(max_workers=1)
 
 
 def _run_name() -> str:
@@ -455,6 +335,12 @@ def news_pipeline(
 
 def _run_pipeline(p: RunParameters, run_id: str) -> dict:
     """The flow's body, run while holding the output directory's lock."""
+    with contextlib.ExitStack() as stack:
+        return _run_stages(p, run_id, stack)
+
+
+def _run_stages(p: RunParameters, run_id: str, stack: contextlib.ExitStack) -> dict:
+    """The stages, with the shard runner entered on `stack` (left when the run ends)."""
     logger = get_run_logger()
     output = Path(p.output_dir)
     records = io.run_dir(output, run_id)
@@ -468,7 +354,7 @@ def _run_pipeline(p: RunParameters, run_id: str) -> dict:
                                         description="Share of the run's stages done")
 
     def done(share: float) -> None:
-        _progress(progress, share)
+        report_progress(progress, share)
 
     def gate(suite: str, stage: str, rows: pl.DataFrame, record_kind: str, excerpt: str, unit: str,
              parameters: dict | None = None):
@@ -482,6 +368,12 @@ def _run_pipeline(p: RunParameters, run_id: str) -> dict:
                     "passed" if result.passed else "FAILED")
         return kept
 
+    # The shard runner is entered now: worker processes start and load the model while this
+    # process ingests and cleans (the first shard no longer waits for them).
+    # Left right after extraction, so worker processes do not hold their models for the rest.
+    runner_scope = stack.enter_context(contextlib.ExitStack())
+    runner = runner_scope.enter_context(open_shard_runner(p.workers, p.dask_address, p.model))
+    warm_ups = []
     if p.full_refresh:
         logger.info("full refresh: removed tables %s", clear_tables(output))
         io.clear_checkpoints(output)
@@ -496,6 +388,9 @@ def _run_pipeline(p: RunParameters, run_id: str) -> dict:
                              seconds=clock.lap()))
     records_in = ingested.height + bad.height
     ingested = gate("ingested", "ingest", ingested, "record", "body", "documents")
+    if (p.workers > 1 or p.dask_address) and not ingested["doc_id"].is_in(known["doc_id"]).all():
+        # One per worker: each submit starts a process of the pool.
+        warm_ups = [runner.submit(prepare_worker, {"model": p.model}) for _ in range(p.workers)]
     done(0.1)
 
     documents, bad, already_written = clean(ingested, known)
@@ -517,8 +412,11 @@ def _run_pipeline(p: RunParameters, run_id: str) -> dict:
         unread = pl.col("flags").list.contains("not_extracted_language")
         to_extract = documents.filter(~unread)
         shards = shards_of(to_extract["doc_id"].to_list(), to_extract["text"].to_list(), p.shard_size)
-        outcomes = extract_shards(shards, p.model, shard_runner(p.workers, p.dask_address), str(output.resolve()),
+        outcomes = extract_shards(shards, p.model, runner, str(output.resolve()),
                                   progress, (0.2, 0.6))
+        for warm_up in warm_ups:  # finished long ago; a worker that failed to start fails its shards
+            warm_up.wait()
+        runner_scope.close()
         failed_docs = [quarantine_row(stage="extract", record_kind="document", reason="shard_failed",
                                       detail=outcome, doc_id=doc_id)
                        for (ids, _), outcome in zip(shards, outcomes, strict=True) if isinstance(outcome, str)

@@ -117,23 +117,27 @@ def build_catalog(mentions: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFra
     An alias used by two entities of one label (`Brown` for two people) names neither in the catalog.
     """
     dated = mentions.join(documents.select("doc_id", "published_date"), on="doc_id", how="left")
+    # Counts, dates and ids aggregate in polars; only the choice of label and name is Python, per entity.
+    groups = dated.group_by("entity_id", maintain_order=True).agg(
+        labels=pl.col("label"),
+        texts=pl.col("text"),
+        mention_count=pl.len(),
+        document_count=pl.col("doc_id").n_unique(),
+        first_seen=pl.col("published_date").min(),
+        last_seen=pl.col("published_date").max(),
+        external_id=pl.col("external_id").drop_nulls().first(),
+        entity_key=pl.col("entity_key").first(),
+        gazetteer_name=pl.col("gazetteer_name").drop_nulls().first(),
+    )
     rows = []
-    for (entity_id,), group in dated.group_by(["entity_id"], maintain_order=True):
-        labels = Counter(group["label"].to_list())
+    for group in groups.iter_rows(named=True):
+        labels = Counter(group.pop("labels"))
         label = min(labels.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        aliases = Counter(group["text"].to_list())
-        dates = group["published_date"].drop_nulls()
-        rows.append({
-            "entity_id": entity_id,
-            "canonical_name": _canonical_name(aliases, label, group["gazetteer_name"].drop_nulls().first()),
+        aliases = Counter(group.pop("texts"))
+        rows.append(group | {
+            "canonical_name": _canonical_name(aliases, label, group.pop("gazetteer_name")),
             "label": label,
             "aliases": sorted(aliases),
-            "mention_count": group.height,
-            "document_count": group["doc_id"].n_unique(),
-            "first_seen": dates.min() if len(dates) else None,
-            "last_seen": dates.max() if len(dates) else None,
-            "external_id": group["external_id"].drop_nulls().first(),
-            "entity_key": group["entity_key"][0],
         })
     owners: dict[tuple[str, str], set[str]] = defaultdict(set)
     for row in rows:

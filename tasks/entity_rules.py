@@ -114,11 +114,12 @@ def _majority_labels(ents: list[Span]) -> list[Span]:
 def _missed_names(doc: Doc, taken: set[int]) -> list[Span]:
     """Names NER left out: the geopolitical West, and names written in Cyrillic script."""
     found = []
-    for match in WEST.finditer(doc.text):
+    text = doc.text  # joined from the tokens on every access
+    for match in WEST.finditer(text):
         span = doc.char_span(match.start(), match.end())
         if span is not None:
             found.append(Span(doc, span.start, span.end, "LOC" if match.group(0) == "West" else "NORP"))
-    for match in CYRILLIC_NAME.finditer(doc.text):
+    for match in CYRILLIC_NAME.finditer(text):
         span = doc.char_span(match.start(), match.end())
         if span is not None:
             found.append(Span(doc, span.start, span.end, "PERSON"))

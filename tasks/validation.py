@@ -105,9 +105,10 @@ class Validator:
     def _checkpoint(self, suite_name: str) -> gx.Checkpoint:
         if suite_name not in self.checkpoints:
             module = importlib.import_module(f"expectations.{suite_name}")
-            suite = self.context.suites.add(gx.ExpectationSuite(name=suite_name))
-            for expectation in module.expectations():
-                suite.add_expectation(expectation)
+            # Built whole, then added: adding expectations one by one to a stored suite saves it
+            # again each time (1.1 s for the seven suites, against 0.06 s).
+            suite = self.context.suites.add(
+                gx.ExpectationSuite(name=suite_name, expectations=list(module.expectations())))
             batch = self.source.add_dataframe_asset(name=suite_name).add_batch_definition_whole_dataframe("run")
             definition = self.context.validation_definitions.add(
                 gx.ValidationDefinition(name=suite_name, data=batch, suite=suite))

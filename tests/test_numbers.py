@@ -109,7 +109,7 @@ def test_extract_numbers_parses_only_sentences_with_amounts():
         seen.extend(texts)
         return [nlp.make_doc(t) for t in texts]
 
-    numbers = extract_numbers(["d1"], [doc], parse)
+    numbers = extract_numbers(["d1"], [doc.text], [doc], parse)
     assert seen == ["It sent 300,000 troops."]
     assert numbers["surface"].to_list() == ["300,000", "2014"]
     assert numbers["sentence_index"].to_list() == [1, 2]

@@ -38,16 +38,16 @@ def test_a_dask_cluster_writes_what_one_process_writes(seeds_run, tmp_path):
 
 
 def test_a_document_that_breaks_extraction_is_quarantined_alone(tmp_path, monkeypatch):
-    import flows.news_pipeline as pipeline
+    import flows.shards as shards
 
-    real = pipeline.extract_numbers
+    real = shards.extract_numbers
 
-    def fails_on_seed_000(doc_ids, docs, parse):
-        if any(doc.text.startswith("Russian President Vladimir Putin signed treaties") for doc in docs):
+    def fails_on_seed_000(doc_ids, texts, docs, parse):
+        if any(text.startswith("Russian President Vladimir Putin signed treaties") for text in texts):
             raise RuntimeError("injected failure")
-        return real(doc_ids, docs, parse)
+        return real(doc_ids, texts, docs, parse)
 
-    monkeypatch.setattr(pipeline, "extract_numbers", fails_on_seed_000)
+    monkeypatch.setattr(shards, "extract_numbers", fails_on_seed_000)
     # Both seeds in one shard: the shard fails, is retried one document at a time, and only the
     # document that fails again is quarantined.
     manifest = news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), shard_size=2)
@@ -64,6 +64,7 @@ def test_a_document_that_breaks_extraction_is_quarantined_alone(tmp_path, monkey
 
 def test_a_rerun_after_a_failed_run_reuses_the_shards_it_finished(tmp_path, monkeypatch):
     import flows.news_pipeline as pipeline
+    import flows.shards as shards
 
     def link_fails(*args, **kwargs):
         raise RuntimeError("crash after extraction")
@@ -78,7 +79,72 @@ def test_a_rerun_after_a_failed_run_reuses_the_shards_it_finished(tmp_path, monk
     def must_not_run(*args, **kwargs):
         raise AssertionError("a checkpointed shard was extracted again")
 
-    monkeypatch.setattr(pipeline, "annotate_text", must_not_run)
+    monkeypatch.setattr(shards, "annotate_text", must_not_run)
     manifest = news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), shard_size=1)
     assert manifest["rows_total"]["documents"] == 2 and manifest["rows_total"]["numbers"] > 20
     assert not (tmp_path / "_checkpoints").exists()
+
+
+def test_worker_processes_import_no_great_expectations():
+    # Worker processes import the shard tasks' module; Great Expectations alone took them 4.7 s.
+    import subprocess
+    import sys
+
+    code = "import sys, flows.shards; print('great_expectations' in sys.modules, 'flows.news_pipeline' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "False"]
+
+
+WORKERS_WITHOUT_A_SERVER = """
+import json, sys, threading
+import psutil
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.sorting import TaskRunSort
+from flows.news_pipeline import news_pipeline
+
+servers, done = set(), threading.Event()
+
+
+def watch():  # every Prefect API server process started under this one, while the flow runs
+    while not done.wait(0.1):
+        for child in psutil.Process().children(recursive=True):
+            try:
+                if "uvicorn" in " ".join(child.cmdline()):
+                    servers.add(child.pid)
+            except psutil.Error:
+                pass
+
+
+if __name__ == "__main__":
+    threading.Thread(target=watch, daemon=True).start()
+    manifest = news_pipeline(inputs=[sys.argv[1]], output_dir=sys.argv[2], workers=2, shard_size=1)
+    done.set()
+    client = get_client(sync_client=True)  # the temporary server this process started
+    runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[manifest["flow_run_id"]])),
+                                 sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=200)
+    print(json.dumps({"servers": len(servers),
+                      "tasks": sorted(run.name.rsplit("-", 1)[0] for run in runs if run.state.is_completed())}))
+"""
+
+
+def test_worker_processes_report_to_the_temporary_server_of_the_flow(tmp_path):
+    # Without PREFECT_API_URL, Prefect runs the flow on a temporary local server; each worker
+    # process used to start a server of its own (6 s a worker) instead of reporting to the flow's.
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "run.py"
+    script.write_text(WORKERS_WITHOUT_A_SERVER, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {
+        "PREFECT_HOME": str(tmp_path / "prefect-home"), "PYTHONPATH": str(SEEDS.parent)}
+    done = subprocess.run([sys.executable, str(script), str(SEEDS), str(tmp_path / "out")], env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["servers"] == 1
+    names = seen["tasks"]
+    assert names.count("extract-shard") == 2 and names.count("prepare-worker") == 2
+    assert names.count("annotate-text") == 2 and "validate-documents" in names

@@ -30,7 +30,9 @@ from tasks.entities import extract_entities
 from tasks.entity_rules import COMPONENT as ENTITY_RULES
 from tasks.ingest import doc_id_for, ingest_file, ingested_frame
 from tasks.nlp import DEFAULT_MODEL, annotate_texts, components_for, load_model, sentence_component, window_parser
-from tasks.numbers import CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, TIME_UNITS, extract_numbers
+from tasks.numbers import (
+    CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, NUMBER_PATTERN, TIME_UNITS, extract_numbers, number_matches,
+)
 from tasks.quarantine import EXCERPT_CHARS, quarantine_frame
 
 # More examples for a deeper local run: NEWSFACTS_PROPERTY_SCALE=20 pytest tests/test_properties.py
@@ -394,6 +396,17 @@ NLP_TEXT = st.lists(st.tuples(NLP_PIECE, st.sampled_from(SEPARATORS)), min_size=
 NLP_DOCS = st.lists(st.one_of(NLP_TEXT, NLP_TEXT.map(clean_text)), min_size=1, max_size=3)
 
 
+@settings(PROPERTIES, max_examples=examples(500))
+@given(st.one_of(NLP_TEXT, NLP_TEXT.map(clean_text)))
+@example("Supercalifragilisticexpialidociousness-2000 and Resolution  1441 rose 5 percentage  points")
+@example("twenty one thousand  and  five hundred, in 5 square kilometres, tens of  thousands")
+@example("a" * 30 + "7 " + "x" * 60 + " 8")
+def test_number_scan_of_stretches_finds_what_a_whole_scan_finds(text):
+    # `number_matches` scans only around digits and number words, for speed; never for other results.
+    whole = [(m.span(), m.lastgroup, m.groupdict()) for m in NUMBER_PATTERN.finditer(text)]
+    assert [(m.span(), m.lastgroup, m.groupdict()) for m in number_matches(text)] == whole
+
+
 @functools.lru_cache(maxsize=1)
 def model():
     """The flow's default pipeline, loaded once for the module (examples carry no deadline)."""
@@ -401,7 +414,7 @@ def model():
 
 
 def annotate(texts: list[str]):
-    """Docs as flows.news_pipeline.annotate_text makes them: NER, entity rules and sentences only."""
+    """Docs as flows.shards.annotate_text makes them: NER, entity rules and sentences only."""
     nlp = model()
     return annotate_texts(nlp, texts, components_for(nlp, ["ner", ENTITY_RULES, sentence_component(nlp)]))
 
@@ -421,7 +434,7 @@ def _sentence_count(doc) -> int:
 def test_number_rows_slice_to_their_surface_and_are_well_formed(texts):
     docs = annotate(texts)
     doc_ids = [f"d{i}" for i in range(len(texts))]
-    numbers = extract_numbers(doc_ids, docs, window_parser(model()))  # as flows.news_pipeline.numbers_stage
+    numbers = extract_numbers(doc_ids, texts, docs, window_parser(model()))  # as flows.shards.numbers_stage
     schemas.conform(numbers, schemas.NUMBERS)
     by_id = dict(zip(doc_ids, docs, strict=True))
     for row in numbers.iter_rows(named=True):
@@ -450,7 +463,7 @@ def test_number_rows_slice_to_their_surface_and_are_well_formed(texts):
 def test_entity_rows_slice_to_their_text_and_are_well_formed(texts):
     docs = annotate(texts)
     doc_ids = [f"d{i}" for i in range(len(texts))]
-    entities = extract_entities(doc_ids, docs)  # as flows.news_pipeline.entities_stage
+    entities = extract_entities(doc_ids, docs)  # as flows.shards.entities_stage
     by_id = dict(zip(doc_ids, docs, strict=True))
     for row in entities.iter_rows(named=True):
         text = by_id[row["doc_id"]].text

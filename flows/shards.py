@@ -1,0 +1,173 @@
+"""Extraction in shards: NER, entity and number mentions for a slice of documents, as Prefect tasks.
+
+This module is what every worker process imports (the tasks are pickled by reference), so it
+imports only what extraction needs: not Great Expectations, the flow or its artifacts, which
+would cost each worker seconds before its first document.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import polars as pl
+from prefect import get_run_logger, task
+from prefect.artifacts import update_progress_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.client.orchestration import get_client
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from spacy.tokens import Doc
+
+from tasks import io
+from tasks.entities import extract_entities
+from tasks.entity_rules import COMPONENT as ENTITY_RULES
+from tasks.gazetteer import place_index
+from tasks.nlp import annotate_texts, components_for, load_model, sentence_component, window_parser
+from tasks.numbers import extract_numbers
+from tasks.schemas import ENTITIES, NUMBERS, frame
+
+# Bump when extraction changes, so checkpoints left by a failed run of older code are not reused.
+CHECKPOINT_VERSION = "3"
+# Stage outputs are spaCy docs and frames: hashing them for a cache key costs time and buys nothing.
+stage_task = task(cache_policy=NO_CACHE)
+FAILURES = {"doc_id": pl.String, "detail": pl.String}
+
+ShardOutcome = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | str  # the shard's mentions and failures, or why it failed
+
+
+def load_resources(model: str) -> None:
+    """Load what extraction reads (the model, the gazetteer) in this process, once."""
+    load_model(model)
+    place_index()
+
+
+@stage_task(name="prepare-worker")
+def prepare_worker(model: str) -> None:
+    """A worker process started with the model loaded: submitted once per worker while the flow
+    still ingests and cleans, so starting processes and loading the model overlap that work
+    instead of delaying the first shard."""
+    load_resources(model)
+
+
+@stage_task(name="annotate-text")
+def annotate_text(texts: list[str], model: str) -> list[Doc]:
+    """spaCy docs with entities and sentences, running only NER and the sentence splitter."""
+    nlp = load_model(model)
+    return annotate_texts(nlp, texts, components_for(nlp, ["ner", ENTITY_RULES, sentence_component(nlp)]))
+
+
+@stage_task(name="extract-entities")
+def entities_stage(doc_ids: list[str], docs: list[Doc]) -> pl.DataFrame:
+    """Entity mentions of one shard, before linking."""
+    return extract_entities(doc_ids, docs)
+
+
+@stage_task(name="extract-numbers")
+def numbers_stage(doc_ids: list[str], texts: list[str], docs: list[Doc], model: str) -> pl.DataFrame:
+    """Number mentions; the parser runs only on a few words around each amount."""
+    return extract_numbers(doc_ids, texts, docs, window_parser(load_model(model)))
+
+
+@stage_task(name="extract-shard")
+def extract_shard(
+    doc_ids: list[str], texts: list[str], model: str, checkpoints: str | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(entity mentions, number mentions, documents that failed with why) of one shard: NER, then
+    both extractions, in whichever process runs the shard (the model is loaded once per process).
+    When the shard fails, each document is retried alone, so one bad document costs only itself.
+    With a `checkpoints` folder, a shard finished by an earlier, failed run is read back, not redone."""
+    checkpoint = io.checkpoint_dir(Path(checkpoints), shard_key(doc_ids, model)) if checkpoints else None
+    if checkpoint is not None and (saved := io.read_checkpoint(checkpoint)) is not None:
+        get_run_logger().info("shard of %d documents reused from its checkpoint", len(doc_ids))
+        return saved["entities"], saved["numbers"], saved["failures"]
+    try:
+        entities, numbers = _extract(doc_ids, texts, model)
+        failures = pl.DataFrame(schema=FAILURES)
+    except Exception:
+        get_run_logger().warning("shard of %d documents failed; extracting them one by one", len(doc_ids))
+        parts, failed = [], []
+        for doc_id, text in zip(doc_ids, texts, strict=True):
+            try:
+                parts.append(_extract([doc_id], [text], model))
+            except Exception as exc:
+                failed.append({"doc_id": doc_id, "detail": f"{type(exc).__name__}: {exc}"[:500]})
+        entities = pl.concat([e for e, _ in parts]) if parts else frame([], ENTITIES)
+        numbers = pl.concat([n for _, n in parts]) if parts else frame([], NUMBERS)
+        failures = pl.DataFrame(failed, schema=FAILURES)
+    if checkpoint is not None:
+        io.write_checkpoint(checkpoint, {"entities": entities, "numbers": numbers, "failures": failures})
+    return entities, numbers, failures
+
+
+def _extract(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    docs = annotate_text(texts, model)
+    return entities_stage(doc_ids, docs), numbers_stage(doc_ids, texts, docs, model)
+
+
+def shard_key(doc_ids: list[str], model: str) -> str:
+    """A shard's checkpoint name: its documents, the model, and the code version that extracted them."""
+    text = "\n".join([CHECKPOINT_VERSION, model, *doc_ids])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+def shards_of(doc_ids: list[str], texts: list[str], size: int) -> list[tuple[list[str], list[str]]]:
+    """Documents in consecutive shards of `size`, in input order (so outputs never depend on workers)."""
+    return [(doc_ids[i:i + size], texts[i:i + size]) for i in range(0, len(doc_ids), size)]
+
+
+def report_progress(progress_id, share: float) -> None:
+    """The run's progress artifact set to `share` (0..1), when the run has one."""
+    if progress_id is not None:
+        update_progress_artifact(progress_id, round(100 * share, 1))
+
+
+def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, runner, checkpoints: str | None = None,
+                   progress_id=None, share: tuple[float, float] = (0.0, 1.0)) -> list[ShardOutcome]:
+    """Every shard through `extract-shard` on `runner` (one thread, worker processes or Dask,
+    already entered), outcomes in shard order; a failing shard is reported, not raised, so the
+    others still write.
+
+    The runner is entered by the flow rather than given to a subflow: a subflow would send every
+    article's text to the Prefect API as its parameters (and the API refuses more than 512 KB).
+    """
+    futures = [runner.submit(extract_shard, {"doc_ids": ids, "texts": texts, "model": model,
+                                             "checkpoints": checkpoints})
+               for ids, texts in shards]
+    outcomes: list[ShardOutcome] = []
+    for done, future in enumerate(futures, start=1):
+        future.wait()
+        if future.state.is_completed():
+            outcomes.append(future.result())
+        else:
+            outcomes.append(str(future.state.message or "shard failed")[:500])
+        report_progress(progress_id, share[0] + (share[1] - share[0]) * done / len(futures))
+    return outcomes
+
+
+@contextlib.contextmanager
+def open_shard_runner(workers: int, dask_address: str | None, model: str) -> Iterator:
+    """`shard_runner`, entered. Local worker processes report to this flow's Prefect API even
+    when it is the temporary server Prefect starts without PREFECT_API_URL: left to themselves,
+    they each started a temporary server of their own (6 s a worker) and recorded their task
+    runs there, out of the flow run's sight."""
+    with contextlib.ExitStack() as stack:
+        if workers > 1 and not dask_address and not PREFECT_API_URL.value():
+            api_url = str(get_client(sync_client=True).api_url)
+            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))
+        yield stack.enter_context(shard_runner(workers, dask_address, model))
+
+
+def shard_runner(workers: int, dask_address: str | None, model: str):
+    """The task runner for shards: an existing Dask cluster, `workers` local processes (each
+    loading the model as it starts), or for one worker a single thread here (one spaCy pipeline
+    must not run in two threads at once)."""
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=dask_address)
+    if workers > 1:
+        return ProcessPoolTaskRunner(max_workers=workers, initializer=load_resources, initargs=(model,))
+    return ThreadPoolTaskRunner(max_workers=1)
