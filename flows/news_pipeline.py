@@ -35,7 +35,7 @@ from tasks.quarantine import quarantine_frame, quarantine_row
 from tasks.schemas import ENTITIES, NUMBERS, REBUILT_TABLES, STAGE_COUNTS, frame
 from tasks.validation import GateResult, QualityGateError, Validator, split_failures, with_span_check
 from expectations.entity_catalog import MENTION_TOTAL
-from flows.shards import extract_shards, open_shard_runner, prepare_worker, report_progress, shards_of
+from flows.shards import extract_shards, open_shard_runner, prepare_worker, report_progress, shards_of, stage_task
 from flows.summary import markdown_summary, stage_table
 
 DEFAULT_MAX_FAILED_SHARE = 0.05
@@ -45,9 +45,7 @@ DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.7
 # A document is left unextracted only when its language is this certain: a short or mixed text
 # is better read by the English model than not at all.
 MIN_LANGUAGE_SCORE = 0.9
-# Stage outputs are in-memory frames and spaCy docs: hashing them for a cache key costs time and
-# buys nothing, so no task caches.
-stage_task = task(cache_policy=NO_CACHE)
+# No task caches (see `flows.shards.stage_task`); only I/O tasks retry.
 io_task = task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 4])
 
 

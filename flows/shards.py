@@ -31,7 +31,8 @@ from tasks.schemas import ENTITIES, NUMBERS, frame
 
 # Bump when extraction changes, so checkpoints left by a failed run of older code are not reused.
 CHECKPOINT_VERSION = "3"
-# Stage outputs are spaCy docs and frames: hashing them for a cache key costs time and buys nothing.
+# Stage outputs are in-memory frames and spaCy docs: hashing them for a cache key costs time and
+# buys nothing, so no task caches.
 stage_task = task(cache_policy=NO_CACHE)
 FAILURES = {"doc_id": pl.String, "detail": pl.String}
 
