@@ -449,7 +449,7 @@ def _count_type(token) -> str:
     return ""
 
 
-WORDS_BEFORE, WORDS_AFTER = 4, 4
+WORDS_BEFORE, WORDS_AFTER = 4, 5
 WORD = re.compile(r"\S+")
 
 
