@@ -366,9 +366,9 @@ def _run_stages(p: RunParameters, run_id: str, stack: contextlib.ExitStack) -> d
                     "passed" if result.passed else "FAILED")
         return kept
 
-    # The shard runner is entered now: worker processes start and load the model while this
-    # process ingests and cleans (the first shard no longer waits for them).
-    # Left right after extraction, so worker processes do not hold their models for the rest.
+    # The shard runner is entered first, so worker processes start and load the model while this
+    # process ingests and cleans, and left right after extraction, so they do not hold their
+    # models through the rest of the run.
     runner_scope = stack.enter_context(contextlib.ExitStack())
     runner = runner_scope.enter_context(open_shard_runner(p.workers, p.dask_address, p.model))
     warm_ups = []
