@@ -333,12 +333,13 @@ def news_pipeline(
 
 def _run_pipeline(p: RunParameters, run_id: str) -> dict:
     """The flow's body, run while holding the output directory's lock."""
-    with contextlib.ExitStack() as stack:
-        return _run_stages(p, run_id, stack)
+    with contextlib.ExitStack() as runner_scope:
+        return _run_stages(p, run_id, runner_scope)
 
 
-def _run_stages(p: RunParameters, run_id: str, stack: contextlib.ExitStack) -> dict:
-    """The stages, with the shard runner entered on `stack` (left when the run ends)."""
+def _run_stages(p: RunParameters, run_id: str, runner_scope: contextlib.ExitStack) -> dict:
+    """The stages, with the shard runner entered on `runner_scope` (closed after extraction, or
+    when the run ends, whichever comes first)."""
     logger = get_run_logger()
     output = Path(p.output_dir)
     records = io.run_dir(output, run_id)
@@ -369,7 +370,6 @@ def _run_stages(p: RunParameters, run_id: str, stack: contextlib.ExitStack) -> d
     # The shard runner is entered first, so worker processes start and load the model while this
     # process ingests and cleans, and left right after extraction, so they do not hold their
     # models through the rest of the run.
-    runner_scope = stack.enter_context(contextlib.ExitStack())
     runner = runner_scope.enter_context(open_shard_runner(p.workers, p.dask_address, p.model))
     warm_ups = []
     if p.full_refresh:
