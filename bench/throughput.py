@@ -38,25 +38,36 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "bbc"
 SEED_REPEATS = 100
 
 
-class PeakRSS:
-    """The largest resident set size of this process plus its children while the block runs."""
+class ProcessMeter:
+    """While the block runs: the largest resident set size of this process plus its children, and
+    the CPU seconds they use. On a machine with C cores a block using S CPU seconds cannot finish in
+    less than S / C seconds, which bounds the throughput any overlap of its stages could reach."""
 
     def __init__(self, interval: float = 0.05):
         self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self._cpu: dict[int, list[float]] = {}  # pid -> [CPU seconds when first seen, latest]
+
+    def _read(self, first: bool) -> None:
+        me = psutil.Process()
+        total = 0
+        for proc in [me, *me.children(recursive=True)]:
+            try:
+                with proc.oneshot():
+                    total += proc.memory_info().rss
+                    times = proc.cpu_times()
+            except psutil.Error:
+                continue
+            used = times.user + times.system
+            # Processes started inside the block count from zero; those already running, from now.
+            self._cpu.setdefault(proc.pid, [used if first else 0.0, used])[1] = used
+        self.peak = max(self.peak, total)
 
     def _sample(self) -> None:
-        me = psutil.Process()
-        while not self._stop.is_set():
-            total = 0
-            for proc in [me, *me.children(recursive=True)]:
-                try:
-                    total += proc.memory_info().rss
-                except psutil.Error:
-                    pass
-            self.peak = max(self.peak, total)
-            self._stop.wait(self.interval)
+        while not self._stop.wait(self.interval):
+            self._read(first=False)
 
     def __enter__(self):
+        self._read(first=True)
         self._thread = threading.Thread(target=self._sample, daemon=True)
         self._thread.start()
         return self
@@ -64,19 +75,24 @@ class PeakRSS:
     def __exit__(self, *exc):
         self._stop.set()
         self._thread.join()
+        self._read(first=False)
 
     @property
     def mib(self) -> float:
         return round(self.peak / 2**20, 1)
 
+    @property
+    def cpu_seconds(self) -> float:
+        return round(sum(latest - start for start, latest in self._cpu.values()), 1)
+
 
 @contextmanager
 def timed(results: dict, name: str):
-    with PeakRSS() as rss:
+    with ProcessMeter() as meter:
         started = time.perf_counter()
         yield
         results[name] = {"seconds": round(time.perf_counter() - started, 2)}
-    results[name]["peak_rss_mib"] = rss.mib
+    results[name] |= {"peak_rss_mib": meter.mib, "cpu_seconds": meter.cpu_seconds}
 
 
 def corpus_files(corpus: Path, limit: int | None) -> list[Path]:
@@ -143,12 +159,17 @@ def format_table(report: dict) -> str:
     words, docs = report["corpus"]["words"], report["corpus"]["documents"]
     lines = [f"corpus {report['corpus']['path']}: {docs} documents, {words:,} words; model {report['model']}; "
              f"{report['machine']}", "",
-             "| run | processes | seconds | words/s | docs/s | vs NER alone | peak RSS MiB |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "| run | processes | seconds | words/s | docs/s | vs NER alone | CPU s | peak RSS MiB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for name, row in report["runs"].items():
         ratio = f"{row['ratio']:.2f}" if "ratio" in row else ""
         lines.append(f"| {name} | {row['processes']} | {row['seconds']:.1f} | {words / row['seconds']:,.0f} | "
-                     f"{docs / row['seconds']:.1f} | {ratio} | {row['peak_rss_mib']:.0f} |")
+                     f"{docs / row['seconds']:.1f} | {ratio} | {row['cpu_seconds']:.0f} | {row['peak_rss_mib']:.0f} |")
+    cores = report.get("cores") or 1
+    lines += ["", f"CPU-bound ceiling on {cores} cores (NER alone's wall / the flow's CPU seconds spread over "
+              "the flow's processes): " + ", ".join(
+                  f"workers={row['processes']}: {row['ceiling']:.2f}"
+                  for name, row in report["runs"].items() if row.get("ceiling"))]
     lines += ["", "Stage seconds (pipeline, 1 worker): " + ", ".join(
         f"{name} {seconds}" for name, seconds in report["stages"].items())]
     for key, stages in report.items():
@@ -225,14 +246,19 @@ def main(argv=None) -> dict:
             results[f"ner_{processes}"] = {
                 "seconds": round((before["seconds"] + after["seconds"]) / 2, 2),
                 "seconds_before_and_after": [before["seconds"], after["seconds"]],
+                "cpu_seconds": round((before["cpu_seconds"] + after["cpu_seconds"]) / 2, 1),
                 "peak_rss_mib": max(before["peak_rss_mib"], after["peak_rss_mib"])}
         manifest = manifests[1]
         runs = {}
         for processes in sorted({1, args.workers}):
             ner, pipe = results[f"ner_{processes}"], results[f"pipeline_{processes}"]
             runs[f"NER alone (nlp.pipe, n_process={processes})"] = ner | {"processes": processes}
+            # Even with every stage overlapped, the flow needs its CPU seconds spread over at most
+            # min(processes, cores) cores: the best ratio it could reach at this process count.
+            floor = pipe["cpu_seconds"] / min(processes, os.cpu_count() or 1)
             runs[f"newsfacts flow, workers={processes}"] = pipe | {
-                "processes": processes, "ratio": round(ner["seconds"] / pipe["seconds"], 3)}
+                "processes": processes, "ratio": round(ner["seconds"] / pipe["seconds"], 3),
+                "ceiling": round(ner["seconds"] / floor, 3) if floor else None}
         bigger = write_copies(files, scratch / f"x{args.copies}", args.copies)
         memory = {"copies": args.copies, "x1": memory_run(inputs, scratch / "mem1", args.model),
                   f"x{args.copies}": memory_run(bigger, scratch / "memN", args.model)}
@@ -242,6 +268,7 @@ def main(argv=None) -> dict:
             "model": args.model,
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, "
                        f"{psutil.virtual_memory().total / 2**30:.0f} GiB, Python {platform.python_version()}",
+            "cores": os.cpu_count(),
             "runs": runs,
             "stages": {s["stage"]: s["seconds"] for s in manifest["stages"]},
             f"stages_{args.workers}_workers": {s["stage"]: s["seconds"] for s in manifests[args.workers]["stages"]},
