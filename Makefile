@@ -28,4 +28,5 @@ bench: $(STAMP)
 	$(BIN)/python -m bench $(CORPUS)
 
 clean:
-	rm -rf $(VENV) data/documents data/entities data/numbers data/quarantine data/_runs
+	rm -rf $(VENV) data/documents data/entities data/numbers data/quarantine data/entity_catalog \
+		data/_runs data/_staging data/_checkpoints data/_contract.json

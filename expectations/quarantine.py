@@ -3,7 +3,7 @@
 import great_expectations as gx
 
 from expectations import schema_expectations
-from tasks.schemas import QUARANTINE, RECORD_KINDS, STAGES
+from tasks.schemas import QUARANTINE, QUARANTINE_REASONS, RECORD_KINDS, STAGES
 
 
 def expectations() -> list:
@@ -11,5 +11,5 @@ def expectations() -> list:
         gx.expectations.ExpectColumnValuesToBeUnique(column="quarantine_id"),
         gx.expectations.ExpectColumnValuesToBeInSet(column="stage", value_set=list(STAGES)),
         gx.expectations.ExpectColumnValuesToBeInSet(column="record_kind", value_set=list(RECORD_KINDS)),
-        gx.expectations.ExpectColumnValueLengthsToBeBetween(column="reason", min_value=1),
+        gx.expectations.ExpectColumnValuesToBeInSet(column="reason", value_set=list(QUARANTINE_REASONS)),
     ]

@@ -86,6 +86,40 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME", help="installed spaCy pipeline")
     serve.add_argument("--max-failed-share", type=float, default=DEFAULT_MAX_FAILED_SHARE, metavar="SHARE",
                        help="quality gate threshold (default: %(default)s)")
+    schema = commands.add_parser(
+        "schema", help="print the data contract: tables, columns, types, keys, meanings",
+        description="Print the data contract of the tables newsfacts writes (the text of docs/data-contract.md), "
+                    "or with --json the contract stored with a dataset in _contract.json.",
+    )
+    schema.add_argument("--json", action="store_true", help="the machine-readable contract (versions, columns, types)")
+    query = commands.add_parser(
+        "query", help="run DuckDB SQL over the tables",
+        description="Run one DuckDB SQL statement over the tables of an output directory, each registered as a "
+                    "view named after it (documents, entities, numbers, quarantine, entity_catalog; the "
+                    "published_month partition column included), and print the result.",
+    )
+    query.add_argument("sql", metavar="SQL", help='e.g. "SELECT label, count(*) FROM entities GROUP BY ALL"')
+    query.add_argument("--output", "-o", default="data", metavar="DIR", help="output directory (default: data/)")
+    query.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                       help="table (default, for people), csv or json (one object per row, for tools)")
+    query.add_argument("--max-rows", type=int, default=100, metavar="N",
+                       help="rows shown in table format (default: 100; csv and json print all)")
+    compact = commands.add_parser(
+        "compact", help="merge each partition's small files into few large ones",
+        description="Rewrite every partition holding more than one file (many small runs leave many small "
+                    "files) as files of at most --target-rows rows, sorted, with the same rows; the new files "
+                    "replace the old ones all at once. Takes the output directory's lock like a run.",
+    )
+    compact.add_argument("--output", "-o", default="data", metavar="DIR", help="output directory (default: data/)")
+    compact.add_argument("--target-rows", type=int, default=None, metavar="ROWS",
+                         help="largest file, in rows (default: 1,000,000)")
+    migrate = commands.add_parser(
+        "migrate", help="rewrite a dataset written under an older schema to the current one",
+        description="Rewrite every table file of a dataset to this newsfacts's contract (schema version, "
+                    "partitioning, columns, metadata), atomically, and store the new contract. Runs refuse a "
+                    "dataset of another major schema version until it is migrated.",
+    )
+    migrate.add_argument("--output", "-o", default="data", metavar="DIR", help="output directory (default: data/)")
     evaluate = commands.add_parser(
         "eval", help="score extraction against hand-annotated gold",
         description="Score the pipeline against gold annotations, beside the raw spaCy model.",
@@ -198,10 +232,101 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "eval":
             return evaluate_entities(args) if args.target == "entities" else evaluate_numbers(args)
-        return {"server": start_server, "serve": serve_deployment, "run": run_pipeline}[args.command](args)
+        return {"server": start_server, "serve": serve_deployment, "run": run_pipeline, "schema": print_schema,
+                "query": run_query, "compact": compact_tables, "migrate": migrate_tables}[args.command](args)
     except (FileNotFoundError, ModelNotFoundError) as exc:
         print(f"newsfacts: error: {exc}", file=sys.stderr)
         return 2
+
+
+def print_schema(args) -> int:
+    import json
+
+    from tasks import contract
+
+    print(json.dumps(contract.current(), indent=2) if args.json else contract.render_markdown(), end="\n" if args.json else "")
+    return 0
+
+
+def run_query(args) -> int:
+    from pathlib import Path
+
+    import duckdb
+
+    from tasks.io import TABLES, open_duckdb, table_exists
+
+    output = Path(args.output)
+    if not any(table_exists(output, t) for t in TABLES):
+        print(f"newsfacts: error: no tables in {output} (run `newsfacts run --output {output}` first)", file=sys.stderr)
+        return 2
+    connection = open_duckdb(output)
+    try:
+        relation = connection.sql(args.sql)
+    except duckdb.Error as exc:
+        print(f"newsfacts: query failed: {exc}", file=sys.stderr)
+        return 1
+    if relation is None:  # a statement without a result (SET, CREATE ...)
+        return 0
+    result = relation.pl()
+    if args.format == "csv":
+        sys.stdout.write(result.write_csv())
+    elif args.format == "json":
+        sys.stdout.write(result.write_ndjson())
+    else:
+        import polars as pl
+
+        with pl.Config(tbl_rows=args.max_rows, tbl_cols=-1, fmt_str_lengths=60, tbl_width_chars=160,
+                       tbl_hide_dataframe_shape=True, tbl_hide_column_data_types=False):
+            print(result)
+        if result.height > args.max_rows:
+            print(f"({result.height} rows, {args.max_rows} shown: --max-rows N for more)")
+    return 0
+
+
+def _with_lock(output: str, operation: str, work) -> int:
+    import datetime as dt
+    from pathlib import Path
+
+    from tasks.io import OutputLockedError, SchemaVersionError, output_lock
+
+    run_id = f"{operation}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
+    try:
+        with output_lock(Path(output), run_id):
+            return work(Path(output), run_id)
+    except OutputLockedError as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return 3
+    except SchemaVersionError as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def compact_tables(args) -> int:
+    from tasks.io import TARGET_FILE_ROWS, compact
+
+    def work(output, run_id):
+        changed = compact(output, args.target_rows or TARGET_FILE_ROWS, run_id)
+        for table, (before, after) in changed.items():
+            print(f"{table}: {before} files -> {after}")
+        if not changed:
+            print("nothing to compact: every partition has one file")
+        return 0
+
+    return _with_lock(args.output, "compact", work)
+
+
+def migrate_tables(args) -> int:
+    from tasks.contract import SCHEMA_VERSION
+    from tasks.io import migrate
+
+    def work(output, run_id):
+        rewritten = migrate(output, run_id)
+        for table, rows in rewritten.items():
+            print(f"{table}: {rows} rows rewritten")
+        print(f"{output}: schema {SCHEMA_VERSION}" + ("" if rewritten else " already, nothing to rewrite"))
+        return 0
+
+    return _with_lock(args.output, "migrate", work)
 
 
 def start_server(args) -> int:
@@ -238,12 +363,17 @@ def serve_deployment(args) -> int:
 
 def run_pipeline(args) -> int:
     from flows.news_pipeline import news_pipeline
-    from tasks.io import OutputLockedError
+    from pathlib import Path
+
+    from tasks.io import OutputLockedError, SchemaVersionError, check_contract
     from tasks.nlp import load_model
     from tasks.validation import QualityGateError
 
     try:
-        # Fail before any flow run exists when the model is missing; the flow reuses this load.
+        # Fail before any flow run exists when the model is missing or the output directory was
+        # written under another schema (the flow checks again, for runs started elsewhere).
+        if not args.full_refresh:
+            check_contract(Path(args.output))
         load_model(args.model)
         manifest = news_pipeline(inputs=args.inputs or DEFAULT_INPUTS, output_dir=args.output,
                                  model=args.model, max_failed_share=args.max_failed_share,
@@ -258,6 +388,9 @@ def run_pipeline(args) -> int:
     except OutputLockedError as exc:
         print(f"newsfacts: error: {exc}", file=sys.stderr)
         return 3
+    except SchemaVersionError as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return 2
     from flows.summary import format_summary
 
     print(format_summary(manifest))

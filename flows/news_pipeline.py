@@ -32,7 +32,8 @@ from tasks.language import extractable, with_language
 from tasks.near_duplicates import with_near_duplicates
 from tasks.nlp import DEFAULT_MODEL
 from tasks.quarantine import quarantine_frame, quarantine_row
-from tasks.schemas import ENTITIES, NUMBERS, REBUILT_TABLES, STAGE_COUNTS, frame
+from tasks.schemas import (ENTITIES, NUMBERS, PARTITIONED_TABLES, REBUILT_TABLES, STAGE_COUNTS, frame,
+                           with_published_month)
 from tasks.validation import GateResult, QualityGateError, Validator, split_failures, with_span_check
 from expectations.entity_catalog import MENTION_TOTAL
 from flows.shards import extract_shards, open_shard_runner, prepare_worker, report_progress, shards_of, stage_task
@@ -85,11 +86,17 @@ def write_tables(output_dir: Path, run_id: str, tables: dict[str, pl.DataFrame])
     leaves all of its rows in the tables or none."""
     io.recover_staged(output_dir)  # a retry of this task starts from a clean staging folder
     staging = io.staging_dir(output_dir, run_id)
-    written = {
-        name: (io.replace_table if name in REBUILT_TABLES else io.write_table)(output_dir, name, rows, staging)[1]
-        for name, rows in tables.items()
-    }
+    documents = tables.get("documents", pl.DataFrame(schema={"doc_id": pl.String, "published_date": pl.Date}))
+    written = {}
+    for name, rows in tables.items():
+        if name in PARTITIONED_TABLES:
+            rows = with_published_month(rows, documents)
+        write = io.replace_table if name in REBUILT_TABLES else io.write_table
+        written[name] = write(output_dir, name, rows, staging, run_id=run_id)[1]
     if staging.exists():
+        # Stored before any file is published: a run that dies mid-publish leaves tables whose
+        # contract is known, and `check_contract` has already found the dataset compatible with it.
+        io.write_contract(output_dir)
         io.publish_staged(output_dir, staging, REBUILT_TABLES)
     return written
 
@@ -319,7 +326,8 @@ def news_pipeline(
             document is recorded as a near-duplicate (`near_duplicate_of`) of an earlier one.
 
     Returns the run manifest: counts per stage, rows written per table, gate results, paths.
-    Raises OutputLockedError when another run is writing to `output_dir`.
+    Raises OutputLockedError when another run is writing to `output_dir`, SchemaVersionError when
+    its tables were written under a schema this pipeline cannot append to (`newsfacts migrate`).
     """
     params = RunParameters(
         inputs=[str(p) for p in inputs or ["seeds"]], output_dir=output_dir, model=model,
@@ -328,6 +336,8 @@ def news_pipeline(
         languages=list(languages or DEFAULT_LANGUAGES), near_duplicate_threshold=near_duplicate_threshold)
     run_id = _run_id()
     with io.output_lock(Path(output_dir), run_id):
+        if not params.full_refresh:  # a full refresh rebuilds the tables under the current contract
+            io.check_contract(Path(output_dir))
         return _run_pipeline(params, run_id)
 
 

@@ -32,7 +32,7 @@ def format_summary(manifest: dict) -> str:
         state = "passed" if gate["passed"] else "FAILED"
         lines.append(f"    {gate['suite']:<15} {state:<7} {gate['failed_rows']} of {gate['rows']} rows failed")
     lines += [
-        f"  outputs:    {manifest['output_dir']}/<table>/*.parquet",
+        f"  outputs:    {manifest['output_dir']}/<table>/**/*.parquet  (contract: newsfacts schema)",
         f"  run record: {manifest['run_dir']}/manifest.json",
         f"  data docs:  {manifest['data_docs']}",
     ]

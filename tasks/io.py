@@ -24,10 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from tasks import contract
 from tasks.ingest import TEXT_SUFFIXES, too_large
-from tasks.schemas import PRIMARY_KEYS, TABLES, conform
+from tasks.schemas import (PARTITION_COLUMN, PARTITIONED_TABLES, PRIMARY_KEYS, REBUILT_TABLES, TABLES, conform,
+                           polars_schema, published_month, sort_keys)
 
 RUNS_DIR = "_runs"
 CHECKPOINTS_DIR = "_checkpoints"
@@ -36,6 +40,14 @@ STAGING_DIR = "_staging"
 COMMIT_MARKER = "_COMMIT"
 EMPTY_PART = "part-empty.parquet"
 REBUILT_PART = "part-all.parquet"
+CONTRACT_FILE = "_contract.json"
+#: Hive's name for the partition of rows whose partition value is null (readers turn it into null).
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+#: Rows per row group: small enough that min/max statistics skip most of a file for a `doc_id` or
+#: offset filter, large enough that DuckDB and polars read a group in one go.
+ROW_GROUP_ROWS = 128 * 1024
+#: `newsfacts compact` writes files of at most this many rows.
+TARGET_FILE_ROWS = 1_000_000
 
 
 LOCK_FILE = ".newsfacts.lock"
@@ -50,6 +62,10 @@ class OutputLockedError(RuntimeError):
 
 class UnsafePathError(ValueError):
     """A path built from run data would leave the output directory."""
+
+
+class SchemaVersionError(RuntimeError):
+    """The dataset was written with a schema this pipeline cannot append to until it is migrated."""
 
 
 @dataclass(frozen=True)
@@ -199,17 +215,28 @@ def table_glob(output_dir: Path, table: str) -> str:
     return str(output_dir / table / "**" / "*.parquet")
 
 
+def table_files(output_dir: Path, table: str) -> list[Path]:
+    """Every Parquet file of `table`, in every partition (temporary files excluded)."""
+    return sorted(p for p in (output_dir / table).rglob("*.parquet") if not p.name.startswith("."))
+
+
 def table_exists(output_dir: Path, table: str) -> bool:
     return any((output_dir / table).rglob("*.parquet"))
 
 
+def _scan(output_dir: Path, table: str) -> pl.LazyFrame:
+    """`table` with the declared columns: files written before a column was added read it as
+    nulls; the partition column is left out (it is not part of the rows' schema)."""
+    return pl.scan_parquet(table_glob(output_dir, table), schema=polars_schema(TABLES[table]),
+                           hive_partitioning=False, missing_columns="insert")
+
+
 def read_table(output_dir: Path, table: str, columns: Sequence[str] | None = None) -> pl.DataFrame:
     """A written table (or the chosen columns), empty with the declared schema if none is written."""
-    schema = TABLES[table]
     if not table_exists(output_dir, table):
-        empty = pl.from_arrow(schema.empty_table())
+        empty = pl.from_arrow(TABLES[table].empty_table())
         return empty.select(columns) if columns else empty
-    frame = pl.scan_parquet(table_glob(output_dir, table))
+    frame = _scan(output_dir, table)
     return (frame.select(columns) if columns else frame).collect()
 
 
@@ -218,7 +245,7 @@ def existing_keys(output_dir: Path, table: str, doc_ids: Sequence[str] | None = 
     keys = list(PRIMARY_KEYS[table])
     if not table_exists(output_dir, table):
         return pl.from_arrow(TABLES[table].empty_table()).select(keys)
-    scan = pl.scan_parquet(table_glob(output_dir, table)).select(keys)
+    scan = _scan(output_dir, table).select(keys)
     if doc_ids is not None and "doc_id" in keys:
         scan = scan.filter(pl.col("doc_id").is_in(list(doc_ids)))
     return scan.collect()
@@ -241,13 +268,59 @@ def _atomic_write(path: Path, write, crash_label: str | None = None) -> None:
         raise
 
 
-def write_table(output_dir: Path, table: str, rows: pl.DataFrame, into: Path | None = None) -> tuple[Path | None, int]:
-    """Append `rows` to `table` as one new zstd Parquet file, minus rows whose key is already
-    written; returns (file written or None, rows written). With `into` (a run's staging folder,
-    see `staging_dir`) the file waits there until `publish_staged` moves it into the table.
+def partition_dir(value: str | None) -> str:
+    """The Hive folder name of one published month (`published_month=2022-09`)."""
+    return f"{PARTITION_COLUMN}={NULL_PARTITION if value is None else value}"
 
-    The file name is a hash of the rows' keys, so writing the same rows twice replaces the file
-    rather than adding a second one.
+
+def _write_parquet(path: Path, arrow: pa.Table, table: str, run_id: str, crash_label: str | None = None,
+                   extra: dict[str, str] | None = None) -> None:
+    """`arrow` as zstd Parquet with statistics, row groups of ROW_GROUP_ROWS, its sort order and
+    the contract's metadata: column descriptions per field, table, versions and run id per file."""
+    schema = TABLES[table].with_metadata(contract.file_metadata(table, run_id) | (extra or {}))
+    order = [(name, "ascending") for name in sort_keys(table)]
+
+    def write(tmp):
+        pq.write_table(arrow.cast(schema), tmp, compression="zstd", row_group_size=ROW_GROUP_ROWS,
+                       write_statistics=True, write_page_index=True,
+                       sorting_columns=pq.SortingColumn.from_ordering(schema, order))
+
+    _atomic_write(path, write, crash_label)
+
+
+def _sorted(rows: pl.DataFrame, table: str) -> pl.DataFrame:
+    return rows.sort(sort_keys(table), nulls_last=True)
+
+
+def _file_name(rows: pl.DataFrame, table: str) -> str:
+    """`part-<hash of the rows' keys>.parquet`: writing the same rows again replaces the file."""
+    digest = hashlib.sha256()
+    for values in rows.select(list(PRIMARY_KEYS[table])).cast(pl.String).iter_rows():
+        digest.update("\x1f".join(map(str, values)).encode() + b"\x1e")
+    return f"part-{digest.hexdigest()[:20]}.parquet"
+
+
+def _partitions(rows: pl.DataFrame, table: str) -> list[tuple[str | None, pl.DataFrame]]:
+    """(published month, its rows) for a partitioned table, else [(None, rows)]. The rows of a
+    partitioned table carry PARTITION_COLUMN, which goes into the folder name, not the file."""
+    if table not in PARTITIONED_TABLES:
+        return [(None, rows)]
+    if PARTITION_COLUMN not in rows.columns:
+        raise ValueError(f"rows for {table} need a {PARTITION_COLUMN} column (see schemas.with_published_month)")
+    return [(month, part.drop(PARTITION_COLUMN))
+            for (month,), part in rows.partition_by(PARTITION_COLUMN, as_dict=True, maintain_order=True).items()]
+
+
+def _folder(root: Path, table: str, month: str | None) -> Path:
+    return safe_join(root, table, partition_dir(month)) if table in PARTITIONED_TABLES else safe_join(root, table)
+
+
+def write_table(output_dir: Path, table: str, rows: pl.DataFrame, into: Path | None = None,
+                run_id: str = "") -> tuple[list[Path], int]:
+    """Append `rows` to `table`, minus rows whose key is already written: one zstd Parquet file
+    per published month for a partitioned table (the rows carry PARTITION_COLUMN), else one file.
+    Returns (files written, rows written). With `into` (a run's staging folder, see
+    `staging_dir`) the files wait there until `publish_staged` moves them into the table.
     """
     keys = list(PRIMARY_KEYS[table])
     root = into or output_dir
@@ -257,25 +330,25 @@ def write_table(output_dir: Path, table: str, rows: pl.DataFrame, into: Path | N
     if not rows.height:
         if not table_exists(output_dir, table):
             # An empty file keeps `read_parquet('<table>/**/*.parquet')` working before any row exists.
-            _atomic_write(safe_join(root, table, EMPTY_PART),
-                          lambda tmp: pq.write_table(TABLES[table].empty_table(), tmp, compression="zstd"))
-        return None, 0
-    rows = rows.sort(keys)
-    arrow = conform(rows, TABLES[table])
-    digest = hashlib.sha256()
-    for values in rows.select(keys).cast(pl.String).iter_rows():
-        digest.update("\x1f".join(map(str, values)).encode() + b"\x1e")
-    path = safe_join(root, table, f"part-{digest.hexdigest()[:20]}.parquet")
-    _atomic_write(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"), f"write:{table}")
-    return path, arrow.num_rows
+            _write_parquet(_folder(root, table, None) / EMPTY_PART, TABLES[table].empty_table(), table, run_id)
+        return [], 0
+    paths, written = [], 0
+    for month, part in _partitions(rows, table):
+        part = _sorted(part, table)
+        path = _folder(root, table, month) / _file_name(part, table)
+        _write_parquet(path, conform(part, TABLES[table]), table, run_id, f"write:{table}")
+        paths.append(path)
+        written += part.height
+    return paths, written
 
 
-def replace_table(output_dir: Path, table: str, rows: pl.DataFrame, into: Path | None = None) -> tuple[Path, int]:
+def replace_table(output_dir: Path, table: str, rows: pl.DataFrame, into: Path | None = None,
+                  run_id: str = "") -> tuple[Path, int]:
     """`table` rewritten as exactly `rows`, in one file that replaces every earlier one (at once,
     or when `publish_staged` publishes `into`)."""
     path = safe_join(into or output_dir, table, REBUILT_PART)
-    arrow = conform(rows, TABLES[table])
-    _atomic_write(path, lambda tmp: pq.write_table(arrow, tmp, compression="zstd"), f"write:{table}")
+    arrow = conform(_sorted(rows, table), TABLES[table])
+    _write_parquet(path, arrow, table, run_id, f"write:{table}")
     if into is None:
         _drop_all_but(output_dir / table, path)
     return path, arrow.num_rows
@@ -292,8 +365,10 @@ def staging_dir(output_dir: Path, run_id: str) -> Path:
     return safe_join(output_dir, STAGING_DIR, run_id)
 
 
-def publish_staged(output_dir: Path, staging: Path, rebuilt: Sequence[str]) -> list[Path]:
-    """Move a run's staged table files into their tables, `documents` last, and return them.
+def publish_staged(output_dir: Path, staging: Path, rebuilt: Sequence[str],
+                   replaced: Sequence[Path] = ()) -> list[Path]:
+    """Move a run's staged table files into their tables, `documents` last, and return them;
+    then delete the `replaced` files (what `compact` and `migrate` rewrote).
 
     First a `_COMMIT` marker is written: from then on the run's files are published even if this
     process dies halfway, because the next run finishes the moves (`recover_staged`) before it
@@ -301,8 +376,9 @@ def publish_staged(output_dir: Path, staging: Path, rebuilt: Sequence[str]) -> l
     run's rows reach the tables or none do. Tables in `rebuilt` are replaced, not appended to.
     """
     tables = sorted((p.name for p in staging.iterdir() if p.is_dir()), key=lambda t: (t == "documents", t))
-    _atomic_write(staging / COMMIT_MARKER, lambda tmp: Path(tmp).write_text(
-        json.dumps({"tables": tables, "rebuilt": [t for t in tables if t in rebuilt]}), encoding="utf-8"))
+    plan = {"tables": tables, "rebuilt": [t for t in tables if t in rebuilt],
+            "replaced": [str(p.relative_to(output_dir)) for p in replaced]}
+    _atomic_write(staging / COMMIT_MARKER, lambda tmp: Path(tmp).write_text(json.dumps(plan), encoding="utf-8"))
     return _finish_publish(output_dir, staging)
 
 
@@ -310,14 +386,23 @@ def _finish_publish(output_dir: Path, staging: Path) -> list[Path]:
     plan = json.loads((staging / COMMIT_MARKER).read_text(encoding="utf-8"))
     published = []
     for table in plan["tables"]:
-        for source in sorted((staging / table).glob("*.parquet")):
-            target = safe_join(output_dir, table, source.name)
+        for source in sorted((staging / table).rglob("*.parquet")):
+            target = safe_join(output_dir, str(source.relative_to(staging)))
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
             published.append(target)
         if table in plan["rebuilt"]:
             _drop_all_but(output_dir / table, output_dir / table / REBUILT_PART)
         crash_point(f"publish:{table}")
+    # A file rewritten under its own name was just replaced by the move above: it stays.
+    new = {str(p.relative_to(output_dir)) for p in published}
+    new |= {str(p.relative_to(staging)) for p in staging.rglob("*.parquet")}
+    for name in plan.get("replaced", []):
+        if name not in new:
+            safe_join(output_dir, name).unlink(missing_ok=True)
+    for folder in sorted({safe_join(output_dir, name).parent for name in plan.get("replaced", [])}, reverse=True):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # a partition folder left empty
     shutil.rmtree(staging)
     return published
 
@@ -334,6 +419,171 @@ def recover_staged(output_dir: Path) -> dict[str, str]:
             shutil.rmtree(staging)
             settled[staging.name] = "discarded"
     return settled
+
+
+# --- the contract: which schema a dataset was written with, compaction, migration ------------
+
+def read_contract(output_dir: Path) -> dict | None:
+    """The contract stored with a dataset (`_contract.json`), or None when there is none."""
+    path = output_dir / CONTRACT_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def write_contract(output_dir: Path) -> Path:
+    """This pipeline's contract stored with the dataset, once its files follow it."""
+    return write_json(output_dir / CONTRACT_FILE, contract.current())
+
+
+def check_contract(output_dir: Path) -> None:
+    """Raises SchemaVersionError when this pipeline must not append to the dataset in `output_dir`:
+    tables written before contracts existed, or under a contract it cannot extend (another major
+    version, a newer minor one, or columns changed other than by adding nullable ones)."""
+    if not any(table_exists(output_dir, t) for t in TABLES):
+        return
+    problem = contract.incompatibility(read_contract(output_dir), contract.current())
+    if problem:
+        raise SchemaVersionError(f"{output_dir}: {problem}")
+
+
+def _month_of_documents(output_dir: Path) -> pl.DataFrame:
+    """(doc_id, published_month) of every written document, read from its rows, whatever the layout."""
+    files = table_files(output_dir, "documents")
+    if not files:
+        return pl.DataFrame(schema={"doc_id": pl.String, PARTITION_COLUMN: pl.String})
+    documents = pl.from_arrow(ds.dataset([str(f) for f in files], format="parquet", partitioning=None)
+                              .to_table(columns=["doc_id", "published_date"]))
+    return documents.select("doc_id", published_month(pl.col("published_date")))
+
+
+def _read_files(table: str, files: Sequence[Path]) -> pl.DataFrame:
+    """Rows of `files` with the declared columns (a column a file predates reads as nulls)."""
+    schema = TABLES[table]
+    dataset = ds.dataset([str(f) for f in files], schema=pa.schema([f.remove_metadata() for f in schema]),
+                         format="parquet", partitioning=None)
+    return pl.from_arrow(dataset.to_table(), schema=polars_schema(schema))
+
+
+def _rewrite(output_dir: Path, table: str, files: list[Path], rows: pl.DataFrame, staging: Path,
+             operation: str, target_rows: int) -> int:
+    """`rows` (what `files` held, with PARTITION_COLUMN for a partitioned table) staged as files of
+    at most `target_rows` rows in the current layout; returns the files staged."""
+    staged = 0
+    if table in REBUILT_TABLES:
+        _write_parquet(safe_join(staging, table, REBUILT_PART), conform(_sorted(rows, table), TABLES[table]),
+                       table, operation)
+        return 1
+    sources = sorted({(p.metadata or {}).get(b"newsfacts.run_id", b"").decode() for p in
+                      (pq.read_schema(f) for f in files)} - {""})
+    for month, part in _partitions(rows, table):
+        part = _sorted(part, table)
+        for start in range(0, max(part.height, 1), target_rows):
+            chunk = part.slice(start, target_rows)
+            name = _file_name(chunk, table) if chunk.height else EMPTY_PART
+            _write_parquet(_folder(staging, table, month) / name, conform(chunk, TABLES[table]), table, operation,
+                           f"write:{table}", extra={"newsfacts.source_run_ids": json.dumps(sources)})
+            staged += 1
+    return staged
+
+
+def compact(output_dir: Path, target_rows: int = TARGET_FILE_ROWS, operation: str = "compact") -> dict[str, tuple[int, int]]:
+    """Every partition of every appended table holding more than one file rewritten as few files
+    of at most `target_rows` rows (sorted, same rows), published all at once like a run's files:
+    a crash leaves the old files or the new ones, never both (see `publish_staged`). Only call
+    while holding the output lock. Returns table -> (files before, files after) where changed."""
+    check_contract(output_dir)
+    staging = staging_dir(output_dir, operation)
+    replaced, changed = [], {}
+    for table in TABLES:
+        if table in REBUILT_TABLES:
+            continue
+        by_folder: dict[Path, list[Path]] = {}
+        for path in table_files(output_dir, table):
+            by_folder.setdefault(path.parent, []).append(path)
+        before = after = 0
+        for folder, files in by_folder.items():
+            if len(files) < 2:
+                continue
+            rows = _read_files(table, files)
+            if table in PARTITIONED_TABLES:
+                month = folder.name.split("=", 1)[1]
+                rows = rows.with_columns(pl.lit(None if month == NULL_PARTITION else month,
+                                                pl.String).alias(PARTITION_COLUMN))
+            before += len(files)
+            after += _rewrite(output_dir, table, files, rows, staging, operation, target_rows)
+            replaced += files
+        if before:
+            changed[table] = (before, after)
+    if replaced:
+        publish_staged(output_dir, staging, REBUILT_TABLES, replaced)
+    return changed
+
+
+def migrate(output_dir: Path, operation: str = "migrate") -> dict[str, int]:
+    """Every file of every table rewritten to this pipeline's contract: the current partitioning,
+    metadata and columns (`contract.MIGRATIONS` carries a major version's rows to the next; a
+    column added since is null), published all at once, then the new contract stored. Only call
+    while holding the output lock. Returns table -> rows rewritten (empty when nothing to do)."""
+    stored = read_contract(output_dir)
+    if not contract.needs_migration(stored, contract.current()):
+        return {}
+    steps = contract.migrations_from(stored)
+    months = _month_of_documents(output_dir)
+    staging = staging_dir(output_dir, operation)
+    replaced, rewritten = [], {}
+    for table in TABLES:
+        files = table_files(output_dir, table)
+        if not files:
+            continue
+        # Files written under different schemas: every column any of them has.
+        schema = pa.unify_schemas([pq.read_schema(f).remove_metadata() for f in files])
+        rows = pl.from_arrow(ds.dataset([str(f) for f in files], schema=schema, format="parquet",
+                                        partitioning=None).to_table())
+        for step in steps:
+            rows = step(table, rows)
+        rows = _with_declared_columns(rows, table)
+        if table in PARTITIONED_TABLES:
+            rows = rows.join(months, on="doc_id", how="left")
+        _rewrite(output_dir, table, files, rows, staging, operation, TARGET_FILE_ROWS)
+        replaced += files
+        rewritten[table] = rows.height
+    if replaced:
+        publish_staged(output_dir, staging, REBUILT_TABLES, replaced)
+    write_contract(output_dir)
+    return rewritten
+
+
+def _with_declared_columns(rows: pl.DataFrame, table: str) -> pl.DataFrame:
+    """`rows` with every declared column (a missing one, which must be nullable, as nulls) in order."""
+    schema = polars_schema(TABLES[table])
+    for field in TABLES[table]:
+        if field.name not in rows.columns:
+            if not field.nullable:
+                raise SchemaVersionError(f"{table}.{field.name} is required but the files do not have it; "
+                                         "a migration step must provide it")
+            rows = rows.with_columns(pl.lit(None, schema[field.name]).alias(field.name))
+    return rows.select(schema.names()).cast(dict(schema))
+
+
+def open_duckdb(output_dir: Path):
+    """An in-memory DuckDB connection with each written table as a view of the same name
+    (partition column included; a column some files predate reads as null in them)."""
+    import duckdb
+
+    connection = duckdb.connect()
+    for table in TABLES:
+        if not table_exists(output_dir, table):
+            continue
+        pattern = table_glob(output_dir, table).replace("'", "''")
+        source = (f"read_parquet('{pattern}', hive_partitioning = {str(table in PARTITIONED_TABLES).lower()}, "
+                  "union_by_name = true)")
+        found = {row[0] for row in connection.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        # A column no file has yet (every file predates it) still exists in the view, as nulls.
+        columns = [f'"{name}"' if name in found else f'NULL::{kind} AS "{name}"'
+                   for name, kind in contract.duckdb_types(TABLES[table]).items()]
+        if table in PARTITIONED_TABLES:
+            columns.append(PARTITION_COLUMN)
+        connection.execute(f"CREATE VIEW {table} AS SELECT {', '.join(columns)} FROM {source}")
+    return connection
 
 
 def read_gold(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[dict]:

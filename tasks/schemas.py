@@ -5,108 +5,157 @@ from __future__ import annotations
 import pyarrow as pa
 import polars as pl
 
+
+def column(name: str, type_: pa.DataType, meaning: str, *, required: bool = False, unit: str | None = None) -> pa.Field:
+    """A declared column: its meaning (and unit) travel as Arrow field metadata into every Parquet
+    file and into docs/data-contract.md."""
+    metadata = {"description": meaning} | ({"unit": unit} if unit else {})
+    return pa.field(name, type_, nullable=not required, metadata=metadata)
+
+
 # Where an article came from and what its publisher said about it; shared by ingestion and documents.
 ARTICLE_FIELDS = [
-    pa.field("doc_id", pa.string(), nullable=False),
-    pa.field("source_id", pa.string(), nullable=False),
-    pa.field("source_path", pa.string(), nullable=False),
-    pa.field("record_index", pa.int32()),
-    pa.field("title", pa.string()),
-    pa.field("published_date", pa.date32()),
-    pa.field("dateline", pa.string()),
-    pa.field("source", pa.string()),
-    pa.field("url", pa.string()),
-    # The codec the bytes were decoded with (`utf-8`, `utf-16`, `cp1252`, ...).
-    pa.field("encoding", pa.string(), nullable=False),
-    # What was repaired or noticed on the way in; values from FLAGS.
-    pa.field("flags", pa.list_(pa.string()), nullable=False),
+    column("doc_id", pa.string(), "Id of the article: the first 16 hex digits of the SHA-256 of its body as read "
+           "(the same text always gets the same id).", required=True),
+    column("source_id", pa.string(), "The publisher's id: a JSONL record's `id`, or a `.txt` file's name without "
+           "its extension.", required=True),
+    column("source_path", pa.string(), "The input file the article was read from, as given to the run "
+           "(bytes that are not UTF-8 escaped as `\\xNN`).", required=True),
+    column("record_index", pa.int32(), "Line number (from 0) of the record in a JSONL file; null for a `.txt` file."),
+    column("title", pa.string(), "Title given by a JSONL record; null when none was given."),
+    column("published_date", pa.date32(), "Publication date from the ` date YYYY-MM-DD` header or a JSONL `date`; "
+           "null when absent or impossible (then flagged `invalid_date`)."),
+    column("dateline", pa.string(), "The dateline that opened the text (`MOSCOW, Russia`), without the dash; "
+           "null when there was none."),
+    column("source", pa.string(), "Publisher or feed name given by a JSONL record's `source`; null otherwise."),
+    column("url", pa.string(), "URL given by a JSONL record; null otherwise."),
+    column("encoding", pa.string(), "The codec the bytes were decoded with (`utf-8`, `utf-16`, `cp1252`, ...).",
+           required=True),
+    column("flags", pa.list_(pa.string()), "What was repaired or noticed on the way in (see Document flags); "
+           "empty list when nothing.", required=True),
 ]
 
 #: What ingestion hands to cleaning (not written as its own table): `body` is the text without header.
 INGESTED = pa.schema(
     ARTICLE_FIELDS
-    + [pa.field("raw_text", pa.string(), nullable=False), pa.field("body", pa.string(), nullable=False)]
+    + [column("raw_text", pa.string(), "The decoded input text, header included.", required=True),
+       column("body", pa.string(), "The text without its header.", required=True)]
 )
 
 DOCUMENTS = pa.schema(
     ARTICLE_FIELDS
     + [
-        pa.field("text", pa.string(), nullable=False),
-        pa.field("raw_text", pa.string(), nullable=False),
-        pa.field("text_hash", pa.string(), nullable=False),
-        pa.field("char_count", pa.int32(), nullable=False),
-        # ISO 639-1 code detected from the text (`und`: too little text to tell).
-        pa.field("language", pa.string(), nullable=False),
-        pa.field("language_score", pa.float32(), nullable=False),
-        # The earlier document this one repeats with small edits, and their estimated similarity.
-        pa.field("near_duplicate_of", pa.string()),
-        pa.field("near_duplicate_similarity", pa.float32()),
-        pa.field("run_id", pa.string(), nullable=False),
+        column("text", pa.string(), "The clean text (mojibake repaired, quotes and spaces normalised, header "
+               "and dateline removed) that every `start_char`/`end_char` offset points into.", required=True),
+        column("raw_text", pa.string(), "The text as decoded from the input, before cleaning.", required=True),
+        column("text_hash", pa.string(), "SHA-256 (hex) of `text`: equal hashes are exact duplicates.", required=True),
+        column("char_count", pa.int32(), "Length of `text`.", required=True, unit="characters (code points)"),
+        column("language", pa.string(), "ISO 639-1 code detected from the text (`und`: too little text to tell).",
+               required=True),
+        column("language_score", pa.float32(), "Confidence of `language`, 0 to 1.", required=True,
+               unit="probability"),
+        column("near_duplicate_of", pa.string(), "`doc_id` of the earlier document this one repeats with small "
+               "edits; null when none."),
+        column("near_duplicate_similarity", pa.float32(), "Estimated Jaccard similarity of word 3-grams with "
+               "`near_duplicate_of`, 0 to 1; null when none.", unit="ratio"),
+        column("run_id", pa.string(), "The run that wrote the document (a folder under `_runs/`).", required=True),
     ]
 )
 
 ENTITIES = pa.schema(
     [
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("start_char", pa.int32(), nullable=False),
-        pa.field("end_char", pa.int32(), nullable=False),
-        pa.field("text", pa.string(), nullable=False),
-        pa.field("label", pa.string(), nullable=False),
-        pa.field("sentence_index", pa.int32(), nullable=False),
-        pa.field("entity_id", pa.string(), nullable=False),
-        pa.field("canonical_name", pa.string(), nullable=False),
-        pa.field("external_id", pa.string()),
+        column("doc_id", pa.string(), "The document mentioning the entity.", required=True),
+        column("start_char", pa.int32(), "Offset of the mention's first character in `documents.text`.",
+               required=True, unit="characters (code points)"),
+        column("end_char", pa.int32(), "Offset just past the mention's last character in `documents.text`.",
+               required=True, unit="characters (code points)"),
+        column("text", pa.string(), "The mention as written: `documents.text[start_char:end_char]`.", required=True),
+        column("label", pa.string(), "OntoNotes label: one of " + ", ".join(
+            ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"))
+            + ".", required=True),
+        column("sentence_index", pa.int32(), "Sentence of the document (from 0) the mention is in; numbers in "
+               "the same sentence share it.", required=True),
+        column("entity_id", pa.string(), "The real-world entity mentioned: same id for every spelling "
+               "(Zelensky, Zelenskyy, Зеленський); the key of `entity_catalog`.", required=True),
+        column("canonical_name", pa.string(), "The entity's preferred name (`entity_catalog.canonical_name` when "
+               "the mention was written).", required=True),
+        column("external_id", pa.string(), "Gazetteer id of a place: `geonames:703448` (GeoNames), `iso3166:UA` "
+               "(ISO 3166 country) or `region:crimea` (a region newsfacts names); null for other entities."),
     ]
 )
 
 #: One row per real-world entity over every mention written so far; rebuilt by each run.
 ENTITY_CATALOG = pa.schema(
     [
-        pa.field("entity_id", pa.string(), nullable=False),
-        pa.field("canonical_name", pa.string(), nullable=False),
-        pa.field("label", pa.string(), nullable=False),
-        pa.field("aliases", pa.list_(pa.string()), nullable=False),
-        pa.field("mention_count", pa.int64(), nullable=False),
-        pa.field("document_count", pa.int64(), nullable=False),
-        pa.field("first_seen", pa.date32()),
-        pa.field("last_seen", pa.date32()),
-        pa.field("external_id", pa.string()),
-        pa.field("entity_key", pa.string(), nullable=False),
+        column("entity_id", pa.string(), "Id of the entity: 16 hex digits of the SHA-256 of `entity_key`.",
+               required=True),
+        column("canonical_name", pa.string(), "Preferred name: the gazetteer's name of a place; for a person the most "
+               "used full name; else the most used spelling.", required=True),
+        column("label", pa.string(), "OntoNotes label of the entity (as in `entities.label`).", required=True),
+        column("aliases", pa.list_(pa.string()), "Every distinct spelling mentioned.", required=True),
+        column("mention_count", pa.int64(), "Mentions of the entity in all documents written.", required=True,
+               unit="mentions"),
+        column("document_count", pa.int64(), "Documents mentioning the entity.", required=True, unit="documents"),
+        column("first_seen", pa.date32(), "Earliest `published_date` of a document mentioning it; null when none "
+               "is dated."),
+        column("last_seen", pa.date32(), "Latest `published_date` of a document mentioning it; null when none "
+               "is dated."),
+        column("external_id", pa.string(), "Gazetteer id of a place (as in `entities.external_id`); null for other "
+               "entities."),
+        column("entity_key", pa.string(), "The identity `entity_id` hashes (`PERSON|zelensky|v`, "
+               "`PLACE|geonames:703448`, `ORG|nato`).", required=True),
     ]
 )
 
 NUMBERS = pa.schema(
     [
-        pa.field("doc_id", pa.string(), nullable=False),
-        pa.field("start_char", pa.int32(), nullable=False),
-        pa.field("end_char", pa.int32(), nullable=False),
-        pa.field("surface", pa.string(), nullable=False),
-        pa.field("value", pa.float64(), nullable=False),
-        pa.field("value_low", pa.float64()),
-        pa.field("value_high", pa.float64()),
-        pa.field("kind", pa.string(), nullable=False),
-        pa.field("unit", pa.string(), nullable=False),
-        pa.field("object", pa.string(), nullable=False),
-        pa.field("qualifier", pa.string(), nullable=False),
-        pa.field("change", pa.string(), nullable=False),
-        pa.field("count_type", pa.string(), nullable=False),
-        pa.field("sentence_index", pa.int32(), nullable=False),
+        column("doc_id", pa.string(), "The document the number is in.", required=True),
+        column("start_char", pa.int32(), "Offset of the number's first character in `documents.text`.",
+               required=True, unit="characters (code points)"),
+        column("end_char", pa.int32(), "Offset just past the number's last character in `documents.text`.",
+               required=True, unit="characters (code points)"),
+        column("surface", pa.string(), "The number as written: `documents.text[start_char:end_char]` "
+               "(`more than 1,000`, `tens of thousands`).", required=True),
+        column("value", pa.float64(), "The amount in `unit`; the midpoint of a range (`between 87% and 99%`: 93).",
+               required=True, unit="given by `unit`"),
+        column("value_low", pa.float64(), "Lower bound of a range or vague amount (`tens of thousands`: 20000); "
+               "null for an exact amount.", unit="given by `unit`"),
+        column("value_high", pa.float64(), "Upper bound of a range or vague amount; null for an exact amount.",
+               unit="given by `unit`"),
+        column("kind", pa.string(), "One of count, percent, money, measure, duration, ordinal, date, time, other.",
+               required=True),
+        column("unit", pa.string(), "`percent`, `percentage_point`, an ISO 4217 currency code, a pint unit name "
+               "(`kilometer`), a time unit (`month`), or empty for plain counts.", required=True),
+        column("object", pa.string(), "What is counted or measured (`troops`, `people and firms`); empty when "
+               "unknown.", required=True),
+        column("qualifier", pa.string(), "How `value` relates to the truth: `=`, `~` (about), `>`, `<`, `>=`, "
+               "`<=` (`more than 1,000`: `>`).", required=True),
+        column("change", pa.string(), "`up` or `down` when the number is a rise or fall (`rose 18%`); else empty.",
+               required=True),
+        column("count_type", pa.string(), "What happened to the counted people: KILL, WOUND, ARREST, KIDNAP, "
+               "AFFECT, SEIZE, PROTEST, DISPLACE, EVACUATE; empty otherwise.", required=True),
+        column("sentence_index", pa.int32(), "Sentence of the document (from 0): join with `entities` on "
+               "`doc_id` and `sentence_index` for the entities in the same sentence.", required=True),
     ]
 )
 
 QUARANTINE = pa.schema(
     [
-        pa.field("quarantine_id", pa.string(), nullable=False),
-        pa.field("run_id", pa.string(), nullable=False),
-        pa.field("stage", pa.string(), nullable=False),
-        pa.field("record_kind", pa.string(), nullable=False),
-        pa.field("reason", pa.string(), nullable=False),
-        pa.field("detail", pa.string(), nullable=False),
-        pa.field("source_path", pa.string()),
-        pa.field("source_id", pa.string()),
-        pa.field("record_index", pa.int32()),
-        pa.field("doc_id", pa.string()),
-        pa.field("excerpt", pa.string()),
+        column("quarantine_id", pa.string(), "Id of the quarantined record: 24 hex digits of a hash of its stage, "
+               "reason and location (the same failure gets the same id on a rerun).", required=True),
+        column("run_id", pa.string(), "The run that quarantined it (a folder under `_runs/`).", required=True),
+        column("stage", pa.string(), "Stage that could not pass it on: read, ingest, clean, extract, entities, "
+               "numbers or write.", required=True),
+        column("record_kind", pa.string(), "What was held back: file, record, document, entity or number.",
+               required=True),
+        column("reason", pa.string(), "Why, one word (see Quarantine reasons).", required=True),
+        column("detail", pa.string(), "Why, in a sentence a person can act on (the expectation and column of a "
+               "failed gate).", required=True),
+        column("source_path", pa.string(), "The input file; null when unknown."),
+        column("source_id", pa.string(), "The publisher's id of the record; null when unknown."),
+        column("record_index", pa.int32(), "Line (from 0) in a JSONL file; null otherwise."),
+        column("doc_id", pa.string(), "The document concerned, when it has an id (it may not be in `documents`)."),
+        column("excerpt", pa.string(), "The start of the offending text, for a look without opening the input."),
     ]
 )
 
@@ -115,13 +164,13 @@ QUARANTINE = pa.schema(
 #: back), what came in and where it went. Kept in the manifest, not written as a table.
 STAGE_COUNTS = pa.schema(
     [
-        pa.field("stage", pa.string(), nullable=False),
-        pa.field("unit", pa.string(), nullable=False),
-        pa.field("in", pa.int64(), nullable=False),
-        pa.field("out", pa.int64(), nullable=False),
-        pa.field("quarantined", pa.int64(), nullable=False),
-        pa.field("skipped", pa.int64(), nullable=False),
-        pa.field("unaccounted", pa.int64(), nullable=False),
+        column("stage", pa.string(), "Stage name, or `overall`.", required=True),
+        column("unit", pa.string(), "What is counted: files, records, documents, mentions, rows.", required=True),
+        column("in", pa.int64(), "Units that came in.", required=True),
+        column("out", pa.int64(), "Units passed on.", required=True),
+        column("quarantined", pa.int64(), "Units quarantined.", required=True),
+        column("skipped", pa.int64(), "Units left out on purpose (already written).", required=True),
+        column("unaccounted", pa.int64(), "in - out - quarantined - skipped: must be 0.", required=True),
     ]
 )
 
@@ -145,16 +194,79 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
 #: Tables rewritten whole by every run (derived from all rows so far) rather than appended to.
 REBUILT_TABLES = ("entity_catalog",)
 
+#: Version of the tables' layout and columns (major.minor). A new nullable column is a minor
+#: change: files written before it still read, with nulls. Anything else (a column removed,
+#: renamed, retyped or made required; a new partitioning) is a major change: runs refuse a dataset
+#: of another major version until `newsfacts migrate` rewrites it (see `tasks.contract`).
+SCHEMA_VERSION = "1.0"
+
+#: What one row of each table is.
+TABLE_DESCRIPTIONS: dict[str, str] = {
+    "documents": "One row per article written: its metadata, clean text and where it came from.",
+    "entities": "One row per named-entity mention (people, places, organisations, ...) in a document.",
+    "numbers": "One row per number mention in a document: its value, unit, what it counts and how.",
+    "quarantine": "One row per record a stage could not pass on (file, record, document, entity or number), "
+                  "with the reason. Every input record is in `documents` or here.",
+    "entity_catalog": "One row per real-world entity over every mention written so far; rebuilt by each run.",
+}
+
+#: (table, column) -> (table, column) it refers to. `quarantine.doc_id` is not one: a quarantined
+#: document is by definition not in `documents`.
+FOREIGN_KEYS: dict[tuple[str, str], tuple[str, str]] = {
+    ("entities", "doc_id"): ("documents", "doc_id"),
+    ("entities", "entity_id"): ("entity_catalog", "entity_id"),
+    ("numbers", "doc_id"): ("documents", "doc_id"),
+    ("documents", "near_duplicate_of"): ("documents", "doc_id"),
+}
+
+#: Hive partition column (`published_month=2022-09/`; `__HIVE_DEFAULT_PARTITION__` when the
+#: document has no date, read as null). It lives in the folder names, not inside the files.
+PARTITION_COLUMN = "published_month"
+#: Tables partitioned by their document's published month.
+PARTITIONED_TABLES = ("documents", "entities", "numbers")
+PARTITION_FIELD = column(PARTITION_COLUMN, pa.string(), "Month of the document's `published_date` (`YYYY-MM`); "
+                         "null when the document is undated. A Hive partition: in the folder names, not in the "
+                         "files (readers add it: DuckDB by default, polars with `hive_partitioning=True`).")
+
+
+def sort_keys(table: str) -> list[str]:
+    """The order of rows within each file: by `doc_id` first where the table has one."""
+    keys = list(PRIMARY_KEYS[table])
+    return keys if "doc_id" in keys or "doc_id" not in TABLES[table].names else ["doc_id", *keys]
+
 #: Document flags: written, but repaired or noticed. Records that cannot be written are quarantined instead.
-FLAGS = (
-    "invalid_date",  # a date header or field that is not a real date (`2022-13-45`); published_date left empty
-    "legacy_encoding",  # not UTF-8; decoded with the detected `encoding`
-    "invalid_utf8_replaced",  # mostly UTF-8 with a few invalid bytes, replaced by U+FFFD
-    "mojibake_repaired",  # UTF-8 read as a legacy encoding and back (`â€™`), repaired by ftfy
-    "control_chars_removed",  # NUL or other control characters removed
-    "near_duplicate",  # repeats an earlier document with small edits: see near_duplicate_of
-    "not_extracted_language",  # a language other than the run's `languages`: no entities or numbers
-)
+FLAG_MEANINGS = {
+    "invalid_date": "a date header or field that is not a real date (`2022-13-45`); published_date left empty",
+    "legacy_encoding": "not UTF-8; decoded with the detected `encoding`",
+    "invalid_utf8_replaced": "mostly UTF-8 with a few invalid bytes, replaced by U+FFFD",
+    "mojibake_repaired": "UTF-8 read as a legacy encoding and back (`â€™`), repaired by ftfy",
+    "control_chars_removed": "NUL or other control characters removed",
+    "near_duplicate": "repeats an earlier document with small edits: see near_duplicate_of",
+    "not_extracted_language": "a language other than the run's `languages`: no entities or numbers",
+}
+FLAGS = tuple(FLAG_MEANINGS)
+#: Why a record is in the quarantine table (`reason`); `detail` says more.
+QUARANTINE_REASONS = {
+    "empty_file": "the file (or JSONL file) holds no text, or only whitespace",
+    "binary_file": "the bytes are not text (an image, archive, executable, ... named .txt)",
+    "undetectable_encoding": "no text encoding decodes the bytes plausibly",
+    "too_large": "an article (file or JSONL record) larger than the run's `max_document_bytes`; not read",
+    "unsupported_file_type": "neither `.txt` nor `.jsonl`",
+    "unreadable_file": "the file could not be opened or read (permissions, I/O error)",
+    "unreadable_directory": "a directory under the inputs could not be listed",
+    "not_a_regular_file": "a FIFO, socket or device among the inputs",
+    "symlink_loop": "a symbolic link back to a directory the run already reads",
+    "malformed_jsonl": "a JSONL line that is not valid JSON",
+    "invalid_record": "a JSONL record without a usable `id` or `text`, or with fields of the wrong type",
+    "conflicting_id": "a publisher id already used by another document with different text",
+    "ingest_error": "ingestion failed on the record (the detail has the exception)",
+    "empty_text": "no text after the date header, or nothing left after cleaning",
+    "clean_error": "cleaning failed on the document (the detail has the exception)",
+    "duplicate_document": "the same clean text as a document already written or earlier in the run",
+    "extraction_error": "entity or number extraction failed on the document",
+    "shard_failed": "the worker extracting the document's shard died or failed",
+    "failed_expectation": "a row that failed a quality gate's expectation (the detail names it and the column)",
+}
 NUMBER_KINDS = ("count", "percent", "money", "measure", "duration", "ordinal", "date", "time", "other")
 QUALIFIERS = ("=", "~", ">", "<", ">=", "<=")
 CHANGES = ("", "up", "down")
@@ -190,3 +302,14 @@ def conform(df: pl.DataFrame, schema: pa.Schema) -> pa.Table:
         if not field.nullable and table.column(field.name).null_count:
             raise ValueError(f"column {field.name!r} is declared non-null but holds nulls")
     return table.cast(schema)
+
+
+def published_month(dates: pl.Expr) -> pl.Expr:
+    """PARTITION_COLUMN (`YYYY-MM`, null when undated) from a date expression."""
+    return dates.dt.strftime("%Y-%m").alias(PARTITION_COLUMN)
+
+
+def with_published_month(rows: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """`rows` (documents, or mentions of them) with their document's PARTITION_COLUMN."""
+    months = documents.select("doc_id", published_month(pl.col("published_date")))
+    return rows.drop(PARTITION_COLUMN, strict=False).join(months, on="doc_id", how="left", maintain_order="left")

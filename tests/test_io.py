@@ -15,22 +15,28 @@ def entity(doc_id, start, text="Kyiv"):
             "external_id": None}
 
 
+def entities(*rows, month="2022-09"):
+    """Entity rows as the flow writes them: with their document's published month."""
+    return frame(list(rows), ENTITIES).with_columns(published_month=pl.lit(month, pl.String))
+
+
 def test_write_table_is_zstd_typed_and_leaves_no_temporary_files(tmp_path):
-    path, written = io.write_table(tmp_path, "entities", frame([entity("a", 0), entity("b", 5)], ENTITIES))
+    (path,), written = io.write_table(tmp_path, "entities", entities(entity("a", 0), entity("b", 5)), run_id="r1")
     assert written == 2
-    assert [p.name for p in (tmp_path / "entities").iterdir()] == [path.name]
+    assert path.parent == tmp_path / "entities" / "published_month=2022-09"
+    assert [p.name for p in path.parent.iterdir()] == [path.name]
     meta = pq.ParquetFile(path).metadata
     assert meta.row_group(0).column(0).compression == "ZSTD"
-    assert pq.read_schema(path).equals(ENTITIES)
+    assert pq.read_schema(path).equals(ENTITIES)  # the partition column is in the folder name only
     got = duckdb.sql(f"select count(*) from read_parquet('{tmp_path}/entities/**/*.parquet')").fetchall()[0]
     assert got == (2,)
 
 
 def test_rewriting_rows_adds_nothing(tmp_path):
-    rows = frame([entity("a", 0), entity("b", 5)], ENTITIES)
+    rows = entities(entity("a", 0), entity("b", 5))
     io.write_table(tmp_path, "entities", rows)
-    assert io.write_table(tmp_path, "entities", rows) == (None, 0)
-    more = frame([entity("a", 0), entity("c", 1)], ENTITIES)
+    assert io.write_table(tmp_path, "entities", rows) == ([], 0)
+    more = entities(entity("a", 0), entity("c", 1), month=None)
     assert io.write_table(tmp_path, "entities", more)[1] == 1
     assert io.read_table(tmp_path, "entities").height == 3
 
@@ -108,7 +114,7 @@ def test_paths_from_data_cannot_leave_the_output_directory(tmp_path):
 
 
 def test_a_table_with_no_rows_is_still_readable(tmp_path):
-    assert io.write_table(tmp_path, "quarantine", io.read_table(tmp_path, "quarantine")) == (None, 0)
+    assert io.write_table(tmp_path, "quarantine", io.read_table(tmp_path, "quarantine")) == ([], 0)
     got = duckdb.sql(f"select count(*) from read_parquet('{tmp_path}/quarantine/**/*.parquet')").fetchall()
     assert got == [(0,)]
     assert pl.scan_parquet(str(tmp_path / "quarantine" / "**" / "*.parquet")).collect().columns[0] == "quarantine_id"

@@ -1,0 +1,360 @@
+"""The data contract: generated docs, metadata in the files, layout, schema evolution, and the
+README's query examples run exactly as written against the seeds' outputs."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import ROOT, read
+from tasks import contract, io
+from tasks.schemas import (FOREIGN_KEYS, PARTITION_COLUMN, PARTITIONED_TABLES, PRIMARY_KEYS, SCHEMA_VERSION, TABLES,
+                           sort_keys)
+
+
+def examples(path: Path) -> dict[str, tuple[str, str]]:
+    """name -> (language, code) of each fenced block preceded by `<!-- example: name -->`."""
+    pattern = re.compile(r"<!-- example: ([\w-]+) -->\n```(\w+)\n(.*?)```", re.S)
+    return {name: (language, code) for name, language, code in pattern.findall(path.read_text(encoding="utf-8"))}
+
+
+@pytest.fixture
+def in_project(seeds_run, tmp_path, monkeypatch):
+    """A working folder whose `data/` is the seeds' output, as after `make run`."""
+    (tmp_path / "data").symlink_to(seeds_run[0], target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+# --- the contract document ------------------------------------------------------------------
+
+def test_data_contract_doc_is_generated_from_the_schemas():
+    written = (ROOT / contract.DOC_PATH).read_text(encoding="utf-8")
+    assert written == contract.render_markdown(), (
+        f"{contract.DOC_PATH} is stale: regenerate it with `newsfacts schema > {contract.DOC_PATH}`")
+
+
+def test_every_column_has_a_meaning_and_the_doc_lists_it_with_keys():
+    doc = contract.render_markdown()
+    for table, schema in TABLES.items():
+        assert f"### {table}" in doc
+        for field in schema:
+            assert (field.metadata or {}).get(b"description"), f"{table}.{field.name} has no description"
+            assert f"| `{field.name}` | {field.type} |" in doc
+        assert ", ".join(f"`{c}`" for c in PRIMARY_KEYS[table]) in doc
+    for (table, column), (target, target_column) in FOREIGN_KEYS.items():
+        assert f"`{column}` -> `{target}.{target_column}`" in doc
+
+
+def test_foreign_keys_hold_in_the_seeds_output(seeds_run):
+    output, _ = seeds_run
+    for (table, column), (target, target_column) in FOREIGN_KEYS.items():
+        values = read(output, table)[column].drop_nulls()
+        # The seeds have no near-duplicates; every other key is set, or the check would prove nothing.
+        assert values.len() or column == "near_duplicate_of", f"{table}.{column} is never set in the seeds"
+        assert values.is_in(read(output, target)[target_column].implode()).all(), f"{table}.{column} dangles"
+
+
+def test_schema_command_prints_the_contract_and_its_json():
+    done = subprocess.run([sys.executable, "-m", "flows", "schema"], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == contract.render_markdown()
+    done = subprocess.run([sys.executable, "-m", "flows", "schema", "--json"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert json.loads(done.stdout) == contract.current()
+
+
+def test_the_contract_join_example_runs(in_project):
+    doc = (ROOT / contract.DOC_PATH).read_text(encoding="utf-8")
+    (sql,) = re.findall(r"```sql\n(.*?)```", doc, re.S)
+    rows = duckdb.sql(sql).pl()
+    assert rows.columns == ["canonical_name", "published_month", "mentions"]
+    assert rows["mentions"].sum() == read(Path("data"), "entities").height
+
+
+# --- metadata and layout --------------------------------------------------------------------
+
+def test_files_carry_column_descriptions_versions_and_run_id(seeds_run):
+    output, manifest = seeds_run
+    for table in TABLES:
+        for path in io.table_files(output, table):
+            schema = pq.read_schema(path)
+            meta = {k.decode(): v.decode() for k, v in schema.metadata.items()}
+            assert meta["newsfacts.table"] == table
+            assert meta["newsfacts.schema_version"] == SCHEMA_VERSION
+            assert meta["newsfacts.pipeline_version"] == contract.pipeline_version() != "unknown"
+            assert meta["newsfacts.run_id"] == manifest["run_id"]
+            for field in schema:
+                assert field.metadata[b"description"] == TABLES[table].field(field.name).metadata[b"description"]
+    kv = duckdb.sql(f"SELECT DISTINCT key::VARCHAR AS key, value::VARCHAR AS value FROM "
+                    f"parquet_kv_metadata('{output}/numbers/**/*.parquet') WHERE key = 'newsfacts.run_id'").fetchall()
+    assert kv == [("newsfacts.run_id", manifest["run_id"])]
+    stored = io.read_contract(output)
+    assert stored["schema_version"] == SCHEMA_VERSION and stored["tables"] == contract.current()["tables"]
+
+
+def test_tables_are_partitioned_by_published_month_and_sorted_by_doc_id(seeds_run):
+    output, _ = seeds_run
+    documents = read(output, "documents")
+    months = {f"published_month={d:%Y-%m}" if d else "published_month=__HIVE_DEFAULT_PARTITION__"
+              for d in documents["published_date"]}
+    assert len(months) == 2  # one dated seed, one undated
+    for table in PARTITIONED_TABLES:
+        assert {p.parent.name for p in io.table_files(output, table)} == months
+        for path in io.table_files(output, table):
+            assert PARTITION_COLUMN not in pq.read_schema(path).names
+            rows = pl.read_parquet(path)
+            assert rows.equals(rows.sort(sort_keys(table))), f"{path} is not sorted"
+            group = pq.ParquetFile(path).metadata.row_group(0)
+            assert group.sorting_columns[0].column_index == TABLES[table].get_field_index("doc_id")
+            stats = group.column(TABLES[table].get_field_index("doc_id")).statistics
+            assert stats.has_min_max and stats.min == rows["doc_id"].min() and stats.max == rows["doc_id"].max()
+    # Each mention is in its own document's month, read back the three ways users read it.
+    for table in ("entities", "numbers"):
+        duck = duckdb.sql(f"""SELECT count(*) FROM read_parquet('{output}/{table}/**/*.parquet') m
+            JOIN read_parquet('{output}/documents/**/*.parquet') d USING (doc_id)
+            WHERE m.published_month IS DISTINCT FROM d.published_month""").fetchall()[0][0]
+        assert duck == 0
+        scanned = pl.scan_parquet(f"{output}/{table}/**/*.parquet", hive_partitioning=True).collect()
+        assert scanned[PARTITION_COLUMN].null_count() and scanned[PARTITION_COLUMN].drop_nulls().unique().to_list() \
+            == ["2022-09"]
+        arrow = pq.read_table(output / table, partitioning=ds.partitioning(
+            pa.schema([(PARTITION_COLUMN, pa.string())]), flavor="hive"))
+        assert arrow.num_rows == scanned.height
+
+
+def test_a_month_filter_never_opens_other_months_files(seeds_run, tmp_path):
+    output = tmp_path / "out"
+    shutil.copytree(seeds_run[0], output)
+    undated = output / "numbers" / "published_month=__HIVE_DEFAULT_PARTITION__"
+    for path in undated.glob("*.parquet"):
+        path.write_bytes(b"not parquet")  # any read of this partition would fail
+    glob = f"{output}/numbers/**/*.parquet"
+    got = duckdb.sql(f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning = true) "
+                     "WHERE published_month = '2022-09'").fetchall()[0][0]
+    assert got == read(seeds_run[0], "numbers").filter(pl.col("doc_id").is_in(
+        read(seeds_run[0], "documents").filter(pl.col("published_date").is_not_null())["doc_id"].implode())).height
+    assert pl.scan_parquet(glob, hive_partitioning=True).filter(pl.col(PARTITION_COLUMN) == "2022-09") \
+        .select(pl.len()).collect().item() == got
+    with pytest.raises(duckdb.Error):
+        duckdb.sql(f"SELECT count(*) FROM read_parquet('{glob}', hive_partitioning = true)").fetchall()
+
+
+# --- compaction -----------------------------------------------------------------------------
+
+def _several_runs(output: Path, runs: int = 4) -> pl.DataFrame:
+    """`runs` small writes of entities into the same two months, as many small runs leave them."""
+    from test_io import entities, entity
+
+    for run in range(runs):
+        io.write_table(output, "entities", entities(entity(f"doc{run}", 0), entity(f"doc{run}", 10)), run_id=f"r{run}")
+        io.write_table(output, "entities", entities(entity(f"undated{run}", 3), month=None), run_id=f"r{run}")
+    io.write_contract(output)
+    return io.read_table(output, "entities")
+
+
+def test_compact_merges_small_files_into_one_per_partition_with_the_same_rows(tmp_path):
+    before = _several_runs(tmp_path)
+    assert len(io.table_files(tmp_path, "entities")) == 8
+    done = subprocess.run([sys.executable, "-m", "flows", "compact", "--output", str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "entities: 8 files -> 2" in done.stdout
+    files = io.table_files(tmp_path, "entities")
+    assert len(files) == 2 and {p.parent.name for p in files} == {
+        "published_month=2022-09", "published_month=__HIVE_DEFAULT_PARTITION__"}
+    assert io.read_table(tmp_path, "entities").sort(sort_keys("entities")).equals(before.sort(sort_keys("entities")))
+    meta = pq.read_schema(files[0]).metadata
+    assert json.loads(meta[b"newsfacts.source_run_ids"]) == ["r0", "r1", "r2", "r3"]
+    assert meta[b"newsfacts.run_id"].startswith(b"compact-")
+    assert not (tmp_path / io.STAGING_DIR).exists() or not any((tmp_path / io.STAGING_DIR).iterdir())
+    again = subprocess.run([sys.executable, "-m", "flows", "compact", "--output", str(tmp_path)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert "nothing to compact" in again.stdout
+
+
+def test_compact_splits_by_target_rows(tmp_path):
+    before = _several_runs(tmp_path)
+    io.compact(tmp_path, target_rows=3)
+    sizes: dict[str, list[int]] = {}
+    for path in io.table_files(tmp_path, "entities"):
+        sizes.setdefault(path.parent.name, []).append(pq.ParquetFile(path).metadata.num_rows)
+    assert {month: sorted(rows) for month, rows in sizes.items()} == {
+        "published_month=2022-09": [2, 3, 3], "published_month=__HIVE_DEFAULT_PARTITION__": [1, 3]}
+    assert io.read_table(tmp_path, "entities").height == before.height
+
+
+@pytest.mark.parametrize("crash_at", ["write:entities", "publish:entities"])
+def test_a_crash_during_compaction_leaves_the_old_files_or_the_new_never_both(tmp_path, crash_at):
+    before = _several_runs(tmp_path)
+    killed = subprocess.run([sys.executable, "-m", "flows", "compact", "--output", str(tmp_path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120, env={**_env(), io.CRASH_AT_ENV: crash_at})
+    assert killed.returncode == -9, killed.stderr
+    with io.output_lock(tmp_path, "next"):  # what the next run or compaction does first
+        pass
+    after = io.read_table(tmp_path, "entities")
+    assert after.sort(sort_keys("entities")).equals(before.sort(sort_keys("entities")))
+    assert len(io.table_files(tmp_path, "entities")) == (8 if crash_at.startswith("write") else 2)
+
+
+def _env() -> dict:
+    import os
+
+    return dict(os.environ)
+
+
+# --- schema evolution -----------------------------------------------------------------------
+
+def test_an_added_nullable_column_reads_as_null_in_old_files_and_runs_still_append(seeds_run, tmp_path):
+    """Files and a stored contract from before `external_id` existed stand in for a dataset written
+    by the previous minor version: it stays readable and appendable."""
+    output = tmp_path / "out"
+    shutil.copytree(seeds_run[0], output)
+    for path in io.table_files(output, "entities"):
+        old = pq.read_table(path)
+        pq.write_table(old.drop_columns(["external_id"]), path)
+    stored = io.read_contract(output)
+    stored["tables"]["entities"]["columns"] = [c for c in stored["tables"]["entities"]["columns"]
+                                               if c["name"] != "external_id"]
+    io.write_json(output / io.CONTRACT_FILE, stored)
+
+    assert contract.differences(stored, contract.current()) == (["entities.external_id added"], [])
+    io.check_contract(output)  # does not raise
+    assert io.read_table(output, "entities")["external_id"].null_count() == read(seeds_run[0], "entities").height
+    with io.open_duckdb(output) as connection:
+        assert connection.sql("SELECT count(*) FROM entities WHERE external_id IS NULL").fetchall()[0][0] \
+            == read(seeds_run[0], "entities").height
+    scanned = pl.scan_parquet(f"{output}/entities/**/*.parquet", schema=io.polars_schema(TABLES["entities"]),
+                              missing_columns="insert").collect()
+    assert scanned["external_id"].null_count() == scanned.height
+    # `migrate` rewrites the old files with the column, and the contract with it.
+    assert io.migrate(output)["entities"] == scanned.height
+    assert all("external_id" in pq.read_schema(p).names for p in io.table_files(output, "entities"))
+    assert io.read_contract(output)["tables"] == contract.current()["tables"]
+
+
+def test_a_breaking_change_is_refused_with_a_clear_message(seeds_run, tmp_path):
+    output = tmp_path / "out"
+    shutil.copytree(seeds_run[0], output)
+    stored = io.read_contract(output)
+    for column in stored["tables"]["entities"]["columns"]:
+        if column["name"] == "start_char":
+            column["type"] = "string"
+    io.write_json(output / io.CONTRACT_FILE, stored)
+    with pytest.raises(io.SchemaVersionError, match=r"entities.start_char changed type from string to int32.*"
+                                                   r"without a new major version.*newsfacts migrate"):
+        io.check_contract(output)
+    stored["schema_version"] = "0.9"
+    io.write_json(output / io.CONTRACT_FILE, stored)
+    with pytest.raises(io.SchemaVersionError, match=r"written with schema 0.9 .* writes 1.0, a breaking change"):
+        io.check_contract(output)
+    stored["schema_version"] = "2.0"
+    io.write_json(output / io.CONTRACT_FILE, stored)
+    with pytest.raises(io.SchemaVersionError, match="newer than the 1.0 this newsfacts writes: upgrade newsfacts"):
+        io.check_contract(output)
+
+
+def test_an_unversioned_dataset_is_refused_until_migrated(seeds_run, tmp_path):
+    """The layout before schema versions: flat files, no metadata, no `_contract.json`."""
+    output = tmp_path / "legacy"
+    before = {}
+    for table in TABLES:
+        rows = read(seeds_run[0], table)
+        before[table] = rows
+        (output / table).mkdir(parents=True)
+        pq.write_table(rows.to_arrow(), output / table / "part-0123456789abcdef0123.parquet")
+    command = [sys.executable, "-m", "flows", "run", str(ROOT / "seeds"), "--output", str(output)]
+    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2
+    assert "written before schema versions existed" in refused.stderr
+    assert "newsfacts migrate --output" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+    migrated = subprocess.run([sys.executable, "-m", "flows", "migrate", "--output", str(output)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+    assert migrated.returncode == 0, migrated.stderr
+    assert f"documents: {before['documents'].height} rows rewritten" in migrated.stdout
+    for table in TABLES:
+        assert read(output, table).sort(sort_keys(table)).equals(before[table].sort(sort_keys(table))), table
+        if table in PARTITIONED_TABLES:
+            assert {p.parent.name.split("=")[0] for p in io.table_files(output, table)} == {PARTITION_COLUMN}
+    assert io.read_contract(output)["schema_version"] == SCHEMA_VERSION
+    io.check_contract(output)
+    rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert read(output, "entities").height == before["entities"].height  # nothing new, nothing twice
+
+
+# --- the README's examples, exactly as written ----------------------------------------------
+
+def test_readme_sql_and_polars_examples_agree_on_the_seeds(in_project):
+    found = examples(ROOT / "README.md")
+    assert {"top-entities-sql", "entity-numbers-sql", "casualties-sql", "polars", "cli-query"} <= set(found)
+    sql = {name: duckdb.sql(code).pl() for name, (language, code) in found.items() if language == "sql"}
+    namespace: dict = {}
+    exec(compile(found["polars"][1], "README.md (polars example)", "exec"), namespace)
+
+    top = sql["top-entities-sql"]
+    assert top.columns == ["published_month", "canonical_name", "label", "mentions"]
+    assert top.height == 6 and top["published_month"].to_list()[:3] == ["2022-09"] * 3
+    assert top.select("canonical_name", "mentions").row(0) == ("Russia", _mentions("Russia", dated=True))
+    assert top.select("canonical_name", "mentions").row(3) == ("Russia", _mentions("Russia", dated=False))
+    assert top.equals(namespace["top_entities"].select(top.columns).with_columns(pl.col("mentions").cast(pl.Int64)))
+
+    numbers = sql["entity-numbers-sql"]
+    assert ("more than 1,000", "people and firms") in numbers.select("surface", "object").rows()
+    assert numbers.equals(namespace["entity_numbers"])
+
+    casualties = sql["casualties-sql"]
+    assert casualties.row(0)[:2] == ("Russia", "WOUND")
+    assert {"Odesa", "Mykolayiv", "Ukraine"} <= set(casualties["place"])
+    assert casualties.with_columns(pl.col("reports").cast(pl.UInt32)).equals(
+        namespace["casualties"].select(casualties.columns))
+
+
+def _mentions(name: str, dated: bool) -> int:
+    entities = read(Path("data"), "entities").join(read(Path("data"), "entity_catalog").select(
+        "entity_id", pl.col("canonical_name").alias("name")), on="entity_id")
+    documents = read(Path("data"), "documents").filter(pl.col("published_date").is_not_null() == dated)
+    return entities.filter(pl.col("name") == name, pl.col("doc_id").is_in(documents["doc_id"].implode())).height
+
+
+def test_readme_query_command_runs_as_written(in_project):
+    (_, command), = [v for k, v in examples(ROOT / "README.md").items() if k == "cli-query"]
+    argv = shlex.split(command.strip())
+    assert argv[:2] == [".venv/bin/newsfacts", "query"]
+    done = subprocess.run([sys.executable, "-m", "flows", *argv[1:]], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "GPE" in done.stdout and "PERSON" in done.stdout
+    as_csv = subprocess.run([sys.executable, "-m", "flows", *argv[1:], "--format", "csv"], capture_output=True,
+                            text=True, timeout=120)
+    counts = dict(line.split(",") for line in as_csv.stdout.splitlines()[1:])
+    expected = read(Path("data"), "entities").group_by("label").len()
+    assert {k: int(v) for k, v in counts.items()} == dict(expected.iter_rows())
+
+
+def test_query_reports_bad_sql_and_a_missing_dataset_clearly(in_project, tmp_path):
+    bad = subprocess.run([sys.executable, "-m", "flows", "query", "SELECT nope FROM entities"],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "query failed" in bad.stderr and "nope" in bad.stderr
+    missing = subprocess.run([sys.executable, "-m", "flows", "query", "SELECT 1", "--output", str(tmp_path / "x")],
+                             capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "no tables in" in missing.stderr
+    as_json = subprocess.run([sys.executable, "-m", "flows", "query", "--format", "json",
+                              "SELECT published_month, count(*) AS n FROM documents GROUP BY 1 ORDER BY 1"],
+                             capture_output=True, text=True, timeout=120)
+    assert [json.loads(line) for line in as_json.stdout.splitlines()] == [
+        {"published_month": "2022-09", "n": 1}, {"published_month": None, "n": 1}]
