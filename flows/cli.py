@@ -18,6 +18,11 @@ def add_gold_arguments(parser: argparse.ArgumentParser, nargs: str, default_mode
                         help=f"installed spaCy pipeline to score (default: {default_model})")
 
 
+def add_output_argument(parser: argparse.ArgumentParser) -> None:
+    """--output: the output directory whose tables a command reads or rewrites."""
+    parser.add_argument("--output", "-o", default="data", metavar="DIR", help="output directory (default: data/)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from flows.news_pipeline import DEFAULT_LANGUAGES, DEFAULT_MAX_FAILED_SHARE, DEFAULT_NEAR_DUPLICATE_THRESHOLD
     from tasks.ingest import DEFAULT_MAX_DOCUMENT_BYTES
@@ -99,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "published_month partition column included), and print the result.",
     )
     query.add_argument("sql", metavar="SQL", help='e.g. "SELECT label, count(*) FROM entities GROUP BY ALL"')
-    query.add_argument("--output", "-o", default="data", metavar="DIR", help="output directory (default: data/)")
+    add_output_argument(query)
     query.add_argument("--format", choices=("table", "csv", "json"), default="table",
                        help="table (default, for people), csv or json (one object per row, for tools)")
     query.add_argument("--max-rows", type=int, default=100, metavar="N",
@@ -110,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "files) as files of at most --target-rows rows, sorted, with the same rows; the new files "
                     "replace the old ones all at once. Takes the output directory's lock like a run.",
     )
-    compact.add_argument("--output", "-o", default="data", metavar="DIR", help="output directory (default: data/)")
+    add_output_argument(compact)
     compact.add_argument("--target-rows", type=int, default=None, metavar="ROWS",
                          help="largest file, in rows (default: 1,000,000)")
     migrate = commands.add_parser(
@@ -119,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "partitioning, columns, metadata), atomically, and store the new contract. Runs refuse a "
                     "dataset of another major schema version until it is migrated.",
     )
-    migrate.add_argument("--output", "-o", default="data", metavar="DIR", help="output directory (default: data/)")
+    add_output_argument(migrate)
     evaluate = commands.add_parser(
         "eval", help="score extraction against hand-annotated gold",
         description="Score the pipeline against gold annotations, beside the raw spaCy model.",
