@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--near-duplicate-threshold", type=float, default=DEFAULT_NEAR_DUPLICATE_THRESHOLD,
                      metavar="JACCARD", help="word 3-gram similarity from which a document is recorded as a "
                                              "near-duplicate of an earlier one (default: %(default)s)")
+    run.add_argument("--quiet", "-q", action="store_true",
+                     help="no progress bar and no quarantine lines while running (the bar shows only on a terminal)")
     run.add_argument("--full-refresh", action="store_true",
                      help="remove every table first and rebuild from the inputs (default: process only documents "
                           "not written before and append them)")
@@ -367,9 +369,10 @@ def serve_deployment(args) -> int:
 
 
 def run_pipeline(args) -> int:
-    from flows.news_pipeline import news_pipeline
     from pathlib import Path
 
+    from flows.news_pipeline import news_pipeline
+    from flows.progress import TerminalProgress
     from tasks.io import OutputLockedError, SchemaVersionError, check_contract
     from tasks.nlp import load_model
     from tasks.validation import QualityGateError
@@ -380,13 +383,14 @@ def run_pipeline(args) -> int:
         if not args.full_refresh:
             check_contract(Path(args.output))
         load_model(args.model)
-        manifest = news_pipeline(inputs=args.inputs or DEFAULT_INPUTS, output_dir=args.output,
-                                 model=args.model, max_failed_share=args.max_failed_share,
-                                 full_refresh=args.full_refresh, workers=args.workers,
-                                 shard_size=args.shard_size, dask_address=args.dask_address,
-                                 max_document_bytes=args.max_document_bytes,
-                                 languages=[code.strip() for code in args.languages.split(",") if code.strip()],
-                                 near_duplicate_threshold=args.near_duplicate_threshold)
+        with TerminalProgress(bar=sys.stderr.isatty(), quiet=args.quiet):
+            manifest = news_pipeline(inputs=args.inputs or DEFAULT_INPUTS, output_dir=args.output,
+                                     model=args.model, max_failed_share=args.max_failed_share,
+                                     full_refresh=args.full_refresh, workers=args.workers,
+                                     shard_size=args.shard_size, dask_address=args.dask_address,
+                                     max_document_bytes=args.max_document_bytes,
+                                     languages=[code.strip() for code in args.languages.split(",") if code.strip()],
+                                     near_duplicate_threshold=args.near_duplicate_threshold)
     except QualityGateError as exc:
         print(f"newsfacts: quality gate failed: {exc}", file=sys.stderr)
         return 1

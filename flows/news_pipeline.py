@@ -36,6 +36,7 @@ from tasks.schemas import (ENTITIES, NUMBERS, PARTITIONED_TABLES, REBUILT_TABLES
                            with_published_month)
 from tasks.validation import GateResult, QualityGateError, Validator, split_failures, with_span_check
 from expectations.entity_catalog import MENTION_TOTAL
+from flows.progress import emit
 from flows.shards import extract_shards, open_shard_runner, prepare_worker, report_progress, shards_of, stage_task
 from flows.summary import markdown_summary, stage_table
 
@@ -364,13 +365,20 @@ def _run_stages(p: RunParameters, run_id: str, runner_scope: contextlib.ExitStac
 
     def done(share: float) -> None:
         report_progress(progress, share)
+        emit("stage", share=share)
+
+    def hold(stage: str, bad: pl.DataFrame) -> None:
+        """Quarantined rows kept for the table, and reported as they happen."""
+        quarantined.append(bad)
+        if bad.height:
+            emit("quarantined", stage=stage, reasons=dict(bad.group_by("reason").len().sort("reason").iter_rows()))
 
     def gate(suite: str, stage: str, rows: pl.DataFrame, record_kind: str, excerpt: str, unit: str,
              parameters: dict | None = None):
         kept, bad, result = quality_gate.with_options(name=f"validate-{suite.replace('_', '-')}")(
             validator, suite, stage, rows, p.max_failed_share, record_kind, excerpt, parameters)
         gates.append(result)
-        quarantined.append(bad)
+        hold(f"validate-{suite}", bad)
         counts.append(StageCount(f"validate-{suite}", rows.height, kept.height, bad.height, unit=unit,
                                  seconds=clock.lap()))
         logger.info("gate %s: %d rows, %d failed (%s)", suite, result.rows, result.failed_rows,
@@ -389,7 +397,7 @@ def _run_stages(p: RunParameters, run_id: str, runner_scope: contextlib.ExitStac
     known = read_known_documents(output)
     read_seconds = clock.lap()
     ingested, bad, file_outcomes = ingest_documents(files, known, p.max_document_bytes)
-    quarantined.append(bad)
+    hold("ingest", bad)
     counts.append(StageCount("read", len(files), file_outcomes["with_articles"], file_outcomes["quarantined"],
                              unit="files", seconds=read_seconds))
     counts.append(StageCount("ingest", ingested.height + bad.height, ingested.height, bad.height, unit="records",
@@ -402,7 +410,7 @@ def _run_stages(p: RunParameters, run_id: str, runner_scope: contextlib.ExitStac
     done(0.1)
 
     documents, bad, already_written = clean(ingested, known)
-    quarantined.append(bad)
+    hold("clean", bad)
     counts.append(StageCount("clean", ingested.height, documents.height, bad.height, already_written,
                              seconds=clock.lap()))
     io.crash_point("after:clean")
@@ -437,7 +445,7 @@ def _run_stages(p: RunParameters, run_id: str, runner_scope: contextlib.ExitStac
         numbers = pl.concat([n for _, n, _ in extracted]) if extracted else frame([], NUMBERS)
         if failed_docs:
             logger.error("%d documents failed extraction and are quarantined", len(failed_docs))
-            quarantined.append(quarantine_frame(failed_docs))
+            hold("extract", quarantine_frame(failed_docs))
             documents = documents.filter(~pl.col("doc_id").is_in([q["doc_id"] for q in failed_docs]))
         counts.append(StageCount("extract", documents.height + len(failed_docs), to_extract.height - len(failed_docs),
                                  len(failed_docs), documents.height + len(failed_docs) - to_extract.height,

@@ -21,6 +21,7 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from spacy.tokens import Doc
 
+from flows.progress import emit
 from tasks import io
 from tasks.entities import extract_entities
 from tasks.entity_rules import COMPONENT as ENTITY_RULES
@@ -137,13 +138,15 @@ def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, runner
     futures = [runner.submit(extract_shard, {"doc_ids": ids, "texts": texts, "model": model,
                                              "checkpoints": checkpoints})
                for ids, texts in shards]
+    emit("extract", shards=len(shards), documents=sum(len(ids) for ids, _ in shards))
     outcomes: list[ShardOutcome] = []
-    for done, future in enumerate(futures, start=1):
+    for done, (future, (ids, _)) in enumerate(zip(futures, shards, strict=True), start=1):
         future.wait()
         if future.state.is_completed():
             outcomes.append(future.result())
         else:
             outcomes.append(str(future.state.message or "shard failed")[:500])
+        emit("shard", documents=len(ids), failed=outcomes[-1] if isinstance(outcomes[-1], str) else None)
         report_progress(progress_id, share[0] + (share[1] - share[0]) * done / len(futures))
     return outcomes
 
