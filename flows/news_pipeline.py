@@ -111,6 +111,24 @@ def write_run_records(directory: Path, manifest: dict, gates: list[GateResult], 
     return io.write_json(directory / "manifest.json", manifest)
 
 
+@io_task(name="write-run-report")
+def write_run_report(output_dir: Path, manifest: dict) -> Path:
+    """The run report (`_runs/<run_id>/report.html`), and a copy as `report.html` beside the tables
+    for whoever opens the output folder: the latest run's."""
+    from tasks.report import render_report
+
+    documents = io.read_table(output_dir, "documents", ["doc_id", "published_date", "text"])
+    mentions = io.read_table(output_dir, "entities", ["doc_id", "entity_id"])
+    catalog = io.read_table(output_dir, "entity_catalog", ["entity_id", "canonical_name", "label"])
+    numbers = io.read_table(output_dir, "numbers")
+    page = Path(manifest["report"])
+    io.write_text(page, render_report(manifest, documents, mentions, catalog, numbers, "data_docs/index.html"))
+    latest = render_report(manifest, documents, mentions, catalog, numbers,
+                           f"{io.RUNS_DIR}/{manifest['run_id']}/data_docs/index.html")
+    io.write_text(output_dir / "report.html", latest)
+    return page
+
+
 @io_task(name="clear-tables")
 def clear_tables(output_dir: Path) -> list[str]:
     """Every table removed (the per-run records in `_runs/` stay), for a full refresh."""
@@ -132,6 +150,10 @@ def publish_artifacts(manifest: dict) -> None:
                           description="Rows in, out, quarantined and skipped per stage, with seconds")
     create_link_artifact(Path(manifest["data_docs"]).resolve().as_uri(), link_text="Great Expectations Data Docs",
                          key="news-pipeline-data-docs", description=f"Data Docs of run {manifest['run_id']}")
+    if manifest.get("report_written"):
+        create_link_artifact(Path(manifest["report"]).resolve().as_uri(), link_text="Run report",
+                             key="news-pipeline-report",
+                             description=f"Run {manifest['run_id']}: counts, entities, numbers and charts")
 
 
 # --- stage tasks -----------------------------------------------------------------------------
@@ -510,10 +532,17 @@ def _run_stages(p: RunParameters, run_id: str, runner_scope: contextlib.ExitStac
                              .value_counts().iter_rows(), key=lambda kv: -kv[1])) if documents.height else {},
         "gates": [g.summary() for g in gates],
         "data_docs": str(records / "data_docs" / "index.html"),
+        "report": str(records / "report.html"),
         "run_dir": str(records),
         "status": "failed" if failed else "completed",
     }
     manifest["conserved"] = accounting_gate.passed
+    try:
+        write_run_report(output, manifest)
+        manifest["report_written"] = True
+    except Exception as exc:  # noqa: BLE001 - the tables are written; a chart must not fail the run
+        logger.error("the run report could not be written: %s", exc)
+        manifest["report_written"] = False
     write_run_records(records, manifest, gates, validator)
     if not failed:
         io.clear_checkpoints(output)  # every shard's mentions are in the tables now

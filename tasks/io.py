@@ -634,6 +634,12 @@ def clear_checkpoints(output_dir: Path) -> None:
     shutil.rmtree(output_dir / CHECKPOINTS_DIR, ignore_errors=True)
 
 
+def write_text(path: Path, text: str) -> Path:
+    """`text` as UTF-8 at `path`, atomically."""
+    _atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return path
+
+
 def write_json(path: Path, payload: dict) -> Path:
     """`payload` as indented JSON at `path`, atomically."""
     text = json.dumps(payload, indent=2, default=str, ensure_ascii=False)

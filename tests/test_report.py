@@ -1,0 +1,127 @@
+"""What a person sees: the run report in headless Chromium, and progress while a run goes."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEEDS, read
+from flows.progress import TerminalProgress, emit
+from tasks.report import sentence_around
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--window-size=1280,2400"]
+
+
+def test_report_is_one_self_contained_page_beside_the_outputs(seeds_run):
+    output, manifest = seeds_run
+    page = (output / "report.html").read_text(encoding="utf-8")
+    assert page == Path(manifest["report"]).read_text(encoding="utf-8").replace(
+        "data_docs/index.html", f"_runs/{manifest['run_id']}/data_docs/index.html")
+    assert "<script" not in page and not re.search(r"""(src|href)=["']https?:""", page), "it must open offline"
+    assert page.count("<svg") == 4
+    for href in set(re.findall(r'<a href="([^"]+)"', page)):
+        assert (output / href).exists(), href
+    for name, value in (("documents", 2), ("entity mentions", read(output, "entities").height),
+                        ("entities", read(output, "entity_catalog").height), ("numbers", 30)):
+        assert f'data-figure="{name}"><b>{value:,}</b>' in page
+    assert "Russia bombarded Ukrainian cities" in page  # the sentence of the largest KILL count
+
+
+def test_report_renders_in_headless_chromium_with_its_charts(seeds_run):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+    output, manifest = seeds_run
+    page = (output / "report.html").resolve().as_uri()
+    shots = ROOT / "build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    screenshot = shots / "run-report.png"
+    screenshot.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={screenshot}", page],
+                       capture_output=True, timeout=120, check=False)
+    with tempfile.TemporaryDirectory() as profile:
+        dom = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page],
+                             capture_output=True, text=True, timeout=120, check=False).stdout
+    print(f"run report screenshot: {screenshot}")
+    assert screenshot.exists() and screenshot.stat().st_size > 50_000
+    assert dom.count("<svg") == 4 and dom.count("<path") > 50  # bars, lines and markers were drawn
+    for title in ("Top entities per label", "Mentions of the top entities by published date",
+                  "Numbers by kind / unit", "Slowest stages"):
+        assert title in dom
+    assert manifest["run_id"] in dom and 'data-figure="numbers"><b>30</b>' in dom
+
+
+def test_the_prefect_link_artifact_points_to_the_report(seeds_run):
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    output, manifest = seeds_run
+    found = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", timeout=30, json={
+        "artifacts": {"key": {"any_": ["news-pipeline-report"]}}, "sort": "CREATED_DESC", "limit": 200, "offset": 0})
+    found.raise_for_status()
+    links = [a["data"] for a in found.json() if a["flow_run_id"] == manifest["flow_run_id"]]
+    assert links and Path(manifest["report"]).resolve().as_uri() in links[0]
+
+
+def test_sentence_around_finds_the_sentence_of_a_span():
+    text = "First one. Second has 25 people. “Third.” Fourth"
+    start = text.index("25")
+    assert sentence_around(text, start, start + 2) == "Second has 25 people."
+    assert sentence_around(text, text.index("Fourth"), len(text)) == "Fourth"
+
+
+def test_quarantine_lines_are_printed_as_they_happen_off_a_terminal(capsys):
+    with TerminalProgress(bar=False):
+        emit("quarantined", stage="ingest", reasons={"empty_file": 2, "binary_file": 1})
+        assert "quarantined at ingest: 3 (empty_file 2, binary_file 1)" in capsys.readouterr().err
+    with TerminalProgress(bar=False, quiet=True):
+        emit("quarantined", stage="ingest", reasons={"empty_file": 1})
+    emit("quarantined", stage="ingest", reasons={"empty_file": 1})  # nobody listening
+    assert capsys.readouterr().err == ""
+
+
+def _run_cli(args: list[str], tty: bool) -> str:
+    command = [sys.executable, "-m", "flows", "run", *args]
+    if not tty:
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stderr
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the command with a terminal as its output
+        os.chdir(ROOT)
+        os.execv(sys.executable, command)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_run_on_a_terminal_shows_a_live_bar_and_quarantine_as_it_happens(tmp_path):
+    inputs = tmp_path / "in"
+    shutil.copytree(SEEDS, inputs)
+    (inputs / "empty.txt").write_text("   ")
+    seen = _run_cli([str(inputs), "--output", str(tmp_path / "tty"), "--shard-size", "1"], tty=True)
+    assert "━" in seen and "docs/s" in seen and "ETA" in seen
+    assert re.search(r"documents\s.*2/2", seen) and re.search(r"shards\s.*2/2", seen)
+    assert "quarantined at ingest: 1 (empty_file 1)" in seen
+    assert seen.index("quarantined at ingest") < seen.index("newsfacts run ")  # before the summary
+    quiet = _run_cli([str(inputs), "--output", str(tmp_path / "quiet"), "--quiet"], tty=False)
+    assert "━" not in quiet and "quarantined at" not in quiet
