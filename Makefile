@@ -29,4 +29,4 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) data/documents data/entities data/numbers data/quarantine data/entity_catalog \
-		data/_runs data/_staging data/_checkpoints data/_contract.json
+		data/_runs data/_staging data/_checkpoints data/_contract.json data/report.html

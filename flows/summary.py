@@ -36,6 +36,8 @@ def format_summary(manifest: dict) -> str:
         f"  run record: {manifest['run_dir']}/manifest.json",
         f"  data docs:  {manifest['data_docs']}",
     ]
+    if manifest.get("report_written"):
+        lines.append(f"  report:     {manifest['report']}  (latest: {manifest['output_dir']}/report.html)")
     return "\n".join(lines)
 
 
