@@ -115,15 +115,19 @@ def write_run_records(directory: Path, manifest: dict, gates: list[GateResult], 
 def write_run_report(output_dir: Path, manifest: dict) -> Path:
     """The run report (`_runs/<run_id>/report.html`), and a copy as `report.html` beside the tables
     for whoever opens the output folder: the latest run's."""
-    from tasks.report import render_report
+    from tasks.report import largest_count_rows, render_report
 
-    documents = io.read_table(output_dir, "documents", ["doc_id", "published_date", "text"])
+    documents = io.read_table(output_dir, "documents", ["doc_id", "published_date"])
     mentions = io.read_table(output_dir, "entities", ["doc_id", "entity_id"])
     catalog = io.read_table(output_dir, "entity_catalog", ["entity_id", "canonical_name", "label"])
-    numbers = io.read_table(output_dir, "numbers")
+    numbers = io.read_table(output_dir, "numbers", ["doc_id", "start_char", "end_char", "surface", "value", "kind",
+                                                    "unit", "object", "count_type"])
+    # Texts only of the documents whose sentences the report quotes, not of the whole corpus.
+    texts = io.read_table(output_dir, "documents", ["doc_id", "text"],
+                          doc_ids=largest_count_rows(numbers)["doc_id"].unique().to_list())
     page = Path(manifest["report"])
-    io.write_text(page, render_report(manifest, documents, mentions, catalog, numbers, "data_docs/index.html"))
-    latest = render_report(manifest, documents, mentions, catalog, numbers,
+    io.write_text(page, render_report(manifest, documents, mentions, catalog, numbers, texts, "data_docs/index.html"))
+    latest = render_report(manifest, documents, mentions, catalog, numbers, texts,
                            f"{io.RUNS_DIR}/{manifest['run_id']}/data_docs/index.html")
     io.write_text(output_dir / "report.html", latest)
     return page

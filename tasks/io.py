@@ -231,12 +231,16 @@ def _scan(output_dir: Path, table: str) -> pl.LazyFrame:
                            hive_partitioning=False, missing_columns="insert")
 
 
-def read_table(output_dir: Path, table: str, columns: Sequence[str] | None = None) -> pl.DataFrame:
-    """A written table (or the chosen columns), empty with the declared schema if none is written."""
+def read_table(output_dir: Path, table: str, columns: Sequence[str] | None = None,
+               doc_ids: Sequence[str] | None = None) -> pl.DataFrame:
+    """A written table (or the chosen columns; only the rows of `doc_ids` when given, read with
+    the files' statistics), empty with the declared schema if none is written."""
     if not table_exists(output_dir, table):
         empty = pl.from_arrow(TABLES[table].empty_table())
         return empty.select(columns) if columns else empty
     frame = _scan(output_dir, table)
+    if doc_ids is not None:
+        frame = frame.filter(pl.col("doc_id").is_in(list(doc_ids)))
     return (frame.select(columns) if columns else frame).collect()
 
 

@@ -67,12 +67,18 @@ def sentence_around(text: str, start: int, end: int) -> str:
     return text[before[-1] if before else 0: after.start() if after else len(text)].strip()
 
 
-def largest_counts(numbers: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    """The largest counts of each count_type, with the sentence each was said in."""
-    counts = (numbers.filter(pl.col("count_type") != "")
-              .sort(["count_type", "value"], descending=[False, True])
-              .group_by("count_type", maintain_order=True).head(LARGEST_COUNTS)
-              .join(documents.select("doc_id", "text"), on="doc_id", how="left", maintain_order="left"))
+def largest_count_rows(numbers: pl.DataFrame) -> pl.DataFrame:
+    """The largest counts of each count_type (the documents whose text the report needs)."""
+    return (numbers.filter(pl.col("count_type") != "")
+            .sort(["count_type", "value", "doc_id", "start_char"], descending=[False, True, False, False])
+            .group_by("count_type", maintain_order=True).head(LARGEST_COUNTS))
+
+
+def largest_counts(numbers: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
+    """The largest counts of each count_type, with the sentence each was said in (`texts`:
+    doc_id and text of at least their documents)."""
+    counts = largest_count_rows(numbers).join(texts.select("doc_id", "text"), on="doc_id", how="left",
+                                              maintain_order="left")
     sentences = [sentence_around(text or "", start, end)
                  for text, start, end in counts.select("text", "start_char", "end_char").iter_rows()]
     return counts.select("count_type", "surface", "value", "object").with_columns(
@@ -162,9 +168,10 @@ table { border-collapse: collapse; margin: .5rem 0 1.5rem; } th, td { border-bot
 
 
 def render_report(manifest: dict, documents: pl.DataFrame, mentions: pl.DataFrame, catalog: pl.DataFrame,
-                  numbers: pl.DataFrame, data_docs_href: str) -> str:
-    """The run report page. `documents`, `mentions`, `catalog` and `numbers` are the tables as
-    written after the run; `data_docs_href` is the Data Docs' address relative to the page."""
+                  numbers: pl.DataFrame, texts: pl.DataFrame, data_docs_href: str) -> str:
+    """The run report page. `documents` (doc_id, published_date), `mentions`, `catalog` and
+    `numbers` are the tables as written after the run; `texts` the doc_id and text of the
+    documents of `largest_count_rows`; `data_docs_href` the Data Docs' address from the page."""
     totals = manifest["rows_total"]
     status = manifest["status"]
     figures = [("documents", totals["documents"]), ("entity mentions", totals["entities"]),
@@ -184,7 +191,7 @@ def render_report(manifest: dict, documents: pl.DataFrame, mentions: pl.DataFram
               if documents["published_date"].drop_nulls().len() and mentions.height else "",
               numbers_chart(numbers) if numbers.height else "",
               stages_chart(manifest["stages"])]
-    counts = largest_counts(numbers, documents) if numbers.height else pl.DataFrame()
+    counts = largest_counts(numbers, texts) if numbers.height else pl.DataFrame()
     undated = documents["published_date"].null_count()
     parts = [
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",

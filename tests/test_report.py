@@ -128,3 +128,19 @@ def test_a_run_on_a_terminal_shows_a_live_bar_and_quarantine_as_it_happens(tmp_p
     assert seen.index("quarantined at ingest") < seen.index("newsfacts run ")  # before the summary
     quiet = _run_cli([str(inputs), "--output", str(tmp_path / "quiet"), "--quiet"], tty=False)
     assert "━" not in quiet and "quarantined at" not in quiet
+
+
+def test_largest_counts_keep_the_biggest_of_each_type_with_their_sentence():
+    import polars as pl
+
+    from tasks.report import largest_counts
+
+    text = "Officials said 25 people were killed. Later 300 were arrested. Two more were killed."
+    rows = [("d", text.index(w), text.index(w) + len(w), w, v, t) for w, v, t in
+            (("25", 25.0, "KILL"), ("300", 300.0, "ARREST"), ("Two", 2.0, "KILL"))]
+    numbers = pl.DataFrame(rows, schema=["doc_id", "start_char", "end_char", "surface", "value", "count_type"],
+                           orient="row").with_columns(object=pl.lit("people"))
+    got = largest_counts(numbers, pl.DataFrame({"doc_id": ["d"], "text": [text]}))
+    assert got.select("count_type", "surface", "sentence").rows() == [
+        ("ARREST", "300", "Later 300 were arrested."), ("KILL", "25", "Officials said 25 people were killed."),
+        ("KILL", "Two", "Two more were killed.")]
