@@ -381,6 +381,7 @@ def publish_staged(output_dir: Path, staging: Path, rebuilt: Sequence[str],
     """
     tables = sorted((p.name for p in staging.iterdir() if p.is_dir()), key=lambda t: (t == "documents", t))
     plan = {"tables": tables, "rebuilt": [t for t in tables if t in rebuilt],
+            "files": sorted(str(p.relative_to(staging)) for p in staging.rglob("*.parquet")),
             "replaced": [str(p.relative_to(output_dir)) for p in replaced]}
     _atomic_write(staging / COMMIT_MARKER, lambda tmp: Path(tmp).write_text(json.dumps(plan), encoding="utf-8"))
     return _finish_publish(output_dir, staging)
@@ -398,9 +399,9 @@ def _finish_publish(output_dir: Path, staging: Path) -> list[Path]:
         if table in plan["rebuilt"]:
             _drop_all_but(output_dir / table, output_dir / table / REBUILT_PART)
         crash_point(f"publish:{table}")
-    # A file rewritten under its own name was just replaced by the move above: it stays.
-    new = {str(p.relative_to(output_dir)) for p in published}
-    new |= {str(p.relative_to(staging)) for p in staging.rglob("*.parquet")}
+    # A file rewritten under its own name was replaced by its move, in this call or in the one a
+    # crash interrupted: the plan, not what is left to move, says which files are new.
+    new = set(plan.get("files", []))
     for name in plan.get("replaced", []):
         if name not in new:
             safe_join(output_dir, name).unlink(missing_ok=True)
@@ -467,8 +468,8 @@ def _read_files(table: str, files: Sequence[Path]) -> pl.DataFrame:
     return pl.from_arrow(dataset.to_table(), schema=polars_schema(schema))
 
 
-def _rewrite(output_dir: Path, table: str, files: list[Path], rows: pl.DataFrame, staging: Path,
-             operation: str, target_rows: int) -> int:
+def _rewrite(table: str, files: list[Path], rows: pl.DataFrame, staging: Path, operation: str,
+             target_rows: int) -> int:
     """`rows` (what `files` held, with PARTITION_COLUMN for a partitioned table) staged as files of
     at most `target_rows` rows in the current layout; returns the files staged."""
     staged = 0
@@ -513,7 +514,7 @@ def compact(output_dir: Path, target_rows: int = TARGET_FILE_ROWS, operation: st
                 rows = rows.with_columns(pl.lit(None if month == NULL_PARTITION else month,
                                                 pl.String).alias(PARTITION_COLUMN))
             before += len(files)
-            after += _rewrite(output_dir, table, files, rows, staging, operation, target_rows)
+            after += _rewrite(table, files, rows, staging, operation, target_rows)
             replaced += files
         if before:
             changed[table] = (before, after)
@@ -547,7 +548,7 @@ def migrate(output_dir: Path, operation: str = "migrate") -> dict[str, int]:
         rows = _with_declared_columns(rows, table)
         if table in PARTITIONED_TABLES:
             rows = rows.join(months, on="doc_id", how="left")
-        _rewrite(output_dir, table, files, rows, staging, operation, TARGET_FILE_ROWS)
+        _rewrite(table, files, rows, staging, operation, TARGET_FILE_ROWS)
         replaced += files
         rewritten[table] = rows.height
     if replaced:

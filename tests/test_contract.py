@@ -210,6 +210,24 @@ def test_a_crash_during_compaction_leaves_the_old_files_or_the_new_never_both(tm
     assert len(io.table_files(tmp_path, "entities")) == (8 if crash_at.startswith("write") else 2)
 
 
+def test_a_crash_after_moving_a_file_that_keeps_its_name_loses_no_rows(tmp_path):
+    """An empty part beside one file: compacting them gives a file of the same name, which the
+    recovery of a killed compaction must keep rather than delete as replaced."""
+    from test_io import entities, entity
+
+    io.write_table(tmp_path, "entities", entities(month=None))  # the empty part, in the null partition
+    (written,), _ = io.write_table(tmp_path, "entities", entities(entity("a", 0), entity("a", 9), month=None))
+    io.write_contract(tmp_path)
+    killed = subprocess.run([sys.executable, "-m", "flows", "compact", "--output", str(tmp_path)], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120,
+                            env={**_env(), io.CRASH_AT_ENV: "publish:entities"})
+    assert killed.returncode == -9, killed.stderr
+    with io.output_lock(tmp_path, "next"):
+        pass
+    assert io.table_files(tmp_path, "entities") == [written]
+    assert io.read_table(tmp_path, "entities").height == 2
+
+
 def _env() -> dict:
     import os
 
