@@ -234,6 +234,7 @@ def evaluate_entities(args) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from tasks.io import OutputLockedError, SchemaVersionError
     from tasks.nlp import ModelNotFoundError
 
     try:
@@ -241,9 +242,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return evaluate_entities(args) if args.target == "entities" else evaluate_numbers(args)
         return {"server": start_server, "serve": serve_deployment, "run": run_pipeline, "schema": print_schema,
                 "query": run_query, "compact": compact_tables, "migrate": migrate_tables}[args.command](args)
-    except (FileNotFoundError, ModelNotFoundError) as exc:
+    except (FileNotFoundError, ModelNotFoundError, SchemaVersionError) as exc:
         print(f"newsfacts: error: {exc}", file=sys.stderr)
         return 2
+    except OutputLockedError as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return 3
 
 
 def print_schema(args) -> int:
@@ -294,18 +298,11 @@ def _with_lock(output: str, operation: str, work) -> int:
     import datetime as dt
     from pathlib import Path
 
-    from tasks.io import OutputLockedError, SchemaVersionError, output_lock
+    from tasks.io import output_lock
 
     run_id = f"{operation}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
-    try:
-        with output_lock(Path(output), run_id):
-            return work(Path(output), run_id)
-    except OutputLockedError as exc:
-        print(f"newsfacts: error: {exc}", file=sys.stderr)
-        return 3
-    except SchemaVersionError as exc:
-        print(f"newsfacts: error: {exc}", file=sys.stderr)
-        return 2
+    with output_lock(Path(output), run_id):
+        return work(Path(output), run_id)
 
 
 def compact_tables(args) -> int:
@@ -373,7 +370,7 @@ def run_pipeline(args) -> int:
 
     from flows.news_pipeline import news_pipeline
     from flows.progress import TerminalProgress
-    from tasks.io import OutputLockedError, SchemaVersionError, check_contract
+    from tasks.io import check_contract
     from tasks.nlp import load_model
     from tasks.validation import QualityGateError
 
@@ -394,12 +391,6 @@ def run_pipeline(args) -> int:
     except QualityGateError as exc:
         print(f"newsfacts: quality gate failed: {exc}", file=sys.stderr)
         return 1
-    except OutputLockedError as exc:
-        print(f"newsfacts: error: {exc}", file=sys.stderr)
-        return 3
-    except SchemaVersionError as exc:
-        print(f"newsfacts: error: {exc}", file=sys.stderr)
-        return 2
     from flows.summary import format_summary
 
     print(format_summary(manifest))

@@ -13,6 +13,11 @@ def column(name: str, type_: pa.DataType, meaning: str, *, required: bool = Fals
     return pa.field(name, type_, nullable=not required, metadata=metadata)
 
 
+# OntoNotes named-entity labels; the numeric ones (CARDINAL, DATE, ...) belong to the numbers table.
+ENTITY_LABELS = (
+    "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
+)
+
 # Where an article came from and what its publisher said about it; shared by ingestion and documents.
 ARTICLE_FIELDS = [
     column("doc_id", pa.string(), "Id of the article: the first 16 hex digits of the SHA-256 of its body as read "
@@ -70,9 +75,7 @@ ENTITIES = pa.schema(
         column("end_char", pa.int32(), "Offset just past the mention's last character in `documents.text`.",
                required=True, unit="characters (code points)"),
         column("text", pa.string(), "The mention as written: `documents.text[start_char:end_char]`.", required=True),
-        column("label", pa.string(), "OntoNotes label: one of " + ", ".join(
-            ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE"))
-            + ".", required=True),
+        column("label", pa.string(), f"OntoNotes label: one of {', '.join(ENTITY_LABELS)}.", required=True),
         column("sentence_index", pa.int32(), "Sentence of the document (from 0) the mention is in; numbers in "
                "the same sentence share it.", required=True),
         column("entity_id", pa.string(), "The real-world entity mentioned: same id for every spelling "
@@ -271,10 +274,6 @@ NUMBER_KINDS = ("count", "percent", "money", "measure", "duration", "ordinal", "
 QUALIFIERS = ("=", "~", ">", "<", ">=", "<=")
 CHANGES = ("", "up", "down")
 COUNT_TYPES = ("", "KILL", "WOUND", "ARREST", "KIDNAP", "AFFECT", "SEIZE", "PROTEST", "DISPLACE", "EVACUATE")
-# OntoNotes named-entity labels; the numeric ones (CARDINAL, DATE, ...) belong to the numbers table.
-ENTITY_LABELS = (
-    "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
-)
 STAGES = ("read", "ingest", "clean", "extract", "entities", "numbers", "write")
 RECORD_KINDS = ("file", "record", "document", "entity", "number")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
@@ -54,3 +56,25 @@ def task_names(client, flow_run_id) -> set[str]:
         tasks = client.read_task_runs(flow_run_filter=flow_runs, sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=200)
         names |= {t.name.rsplit("-", 1)[0] for t in tasks if t.state.is_completed()}
     return names
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--virtual-time-budget=20000"]
+
+
+def render_in_chromium(page: str, screenshot: Path, window: str = "1440,900") -> str:
+    """`page` rendered by headless Chromium: a screenshot saved to `screenshot`, and the DOM after
+    its scripts ran. Skips the test when Chromium is not installed (.ci/run installs it)."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
+    screenshot.parent.mkdir(parents=True, exist_ok=True)
+    screenshot.unlink(missing_ok=True)
+    flags = [*CHROMIUM_FLAGS, f"--window-size={window}"]
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([chromium, *flags, f"--user-data-dir={profile}", f"--screenshot={screenshot}", page],
+                       capture_output=True, timeout=120, check=False)
+    with tempfile.TemporaryDirectory() as profile:
+        return subprocess.run([chromium, *flags, f"--user-data-dir={profile}", "--dump-dom", page],
+                              capture_output=True, text=True, timeout=120, check=False).stdout

@@ -8,18 +8,13 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEEDS, read
+from conftest import ROOT, SEEDS, read, render_in_chromium
 from flows.progress import TerminalProgress, emit
 from tasks.report import sentence_around
-
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--window-size=1280,2400"]
-
 
 def test_report_is_one_self_contained_page_beside_the_outputs(seeds_run):
     output, manifest = seeds_run
@@ -40,21 +35,9 @@ def test_report_is_one_self_contained_page_beside_the_outputs(seeds_run):
 
 
 def test_report_renders_in_headless_chromium_with_its_charts(seeds_run):
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
     output, manifest = seeds_run
-    page = Path(manifest["report"]).resolve().as_uri()
-    shots = ROOT / "build" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    screenshot = shots / "run-report.png"
-    screenshot.unlink(missing_ok=True)
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={screenshot}", page],
-                       capture_output=True, timeout=120, check=False)
-    with tempfile.TemporaryDirectory() as profile:
-        dom = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page],
-                             capture_output=True, text=True, timeout=120, check=False).stdout
+    screenshot = ROOT / "build" / "screenshots" / "run-report.png"
+    dom = render_in_chromium(Path(manifest["report"]).resolve().as_uri(), screenshot, window="1280,2400")
     print(f"run report screenshot: {screenshot}")
     assert screenshot.exists() and screenshot.stat().st_size > 50_000
     assert dom.count("<svg") == 4 and dom.count("<path") > 50  # bars, lines and markers were drawn

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 import httpx
@@ -19,7 +17,7 @@ from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from conftest import ROOT, SEEDS, read, task_names
+from conftest import ROOT, SEEDS, read, render_in_chromium, task_names
 
 STARTUP_SECONDS = 180
 
@@ -103,27 +101,12 @@ def test_served_deployment_runs_and_publishes_artifacts(prefect_server, tmp_path
     assert_ui_shows_run(url.removesuffix("/api"), str(run.id), run.name)
 
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--window-size=1440,900", "--virtual-time-budget=20000"]
-
-
 def assert_ui_shows_run(ui: str, run_id: str, run_name: str):
     """The Prefect UI's page of the run, rendered by headless Chromium: a screenshot is kept and the
     rendered page names the run."""
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if chromium is None:
-        pytest.skip("chromium is not installed (.ci/run installs Debian's chromium)")
     page = f"{ui}/runs/flow-run/{run_id}"
-    shots = ROOT / "build" / "screenshots"
-    shots.mkdir(parents=True, exist_ok=True)
-    screenshot = shots / "flow-run.png"
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--screenshot={screenshot}", page],
-                       capture_output=True, timeout=120, check=False)
-    with tempfile.TemporaryDirectory() as profile:
-        dom = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom", page],
-                             capture_output=True, text=True, timeout=120, check=False).stdout
+    screenshot = ROOT / "build" / "screenshots" / "flow-run.png"
+    dom = render_in_chromium(page, screenshot)
     print(f"Prefect UI screenshot of {page}: {screenshot}")
     assert screenshot.exists() and screenshot.stat().st_size > 10_000
     assert run_name in dom, dom[-2000:]
