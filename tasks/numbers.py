@@ -410,8 +410,10 @@ def counted_object(sentence: Doc, start: int, end: int) -> tuple[str, str]:
         token = token.head
     head = token.head
     noun = None
+    # What is counted follows the amount; a head before it is a verb the untagged parse took for a
+    # noun (`profits rose 8%` -> `rose`).
     if token.dep_ in ("nummod", "quantmod", "compound", "amod", "nmod", "npadvmod") and _is_noun(head) \
-            and not span.start <= head.i < span.end:
+            and head.i >= span.end:
         noun = head
     else:
         pobj = [grand for child in token.children if child.dep_ == "prep" and child.lower_ == "of"
@@ -477,14 +479,51 @@ def windows_to_parse(
     return windows
 
 
+# Words that, right after an amount, show nothing is counted by it (`rose 8% in January`, `fell
+# 9% to $2bn`): the counted noun follows the amount directly (`300,000 troops`, `£1bn ($1.9bn)
+# investment deal`, `a 12-nation bloc`) or after `of`. Windows whose every amount is followed by
+# one of these or by punctuation, and that hold no count-type word, are not parsed (see
+# `needs_parse` for what that skips and changes on the BBC corpus).
+NOTHING_COUNTED_AFTER = frozenset(
+    "in to a an the from on for by at but this that these those per during after before against "
+    "will would was is were are be been has have had as over out since while each than into "
+    "until when which who its their his her our your last next".split())
+QUOTES = "\"'\u2018\u2019\u201c\u201d"
+NEXT_TOKEN = re.compile(rf"[-\s{QUOTES}]*(?:\([^()]{{0,40}}\)[\s{QUOTES}]*)?(?P<token>\S+)?")
+
+
+def _counts_something(text: str, mention: NumberMention, window_end: int) -> bool:
+    """Whether the word after `mention` may be what it counts (so the window needs its parse)."""
+    token = NEXT_TOKEN.match(text, mention.end, window_end)["token"]
+    if not token or not token[0].isalnum():
+        return False  # the window or the clause ends
+    word = re.match(r"[^\W\d_]*", token).group(0)
+    # `a-year job`, `A320 aircraft`: a word joined to more is not the function word it starts with.
+    return word.lower() not in NOTHING_COUNTED_AFTER or not token.rstrip(",.;:!?)").isalpha()
+
+
+def needs_parse(text: str, window: tuple[int, int], mentions: Sequence[NumberMention]) -> bool:
+    """Whether parsing `window` can give any of its amounts an object or a count type.
+
+    On the BBC corpus, 2,208 of 7,315 windows (28% of the parsed words) need no parse; skipping
+    them changes the object of 26 of 15,155 mentions, 23 of which the parse had wrong (`a
+    predicted extra £250m. Turnover for the quarter` gave the object `Turnover`)."""
+    start, end = window
+    inside = [m for m in mentions if m.kind in AMOUNT_KINDS and start <= m.start and m.end <= end]
+    if any(_counts_something(text, m, end) for m in inside):
+        return True
+    return any(word in COUNT_TYPES for word in re.findall(r"[a-z]+", text[start:end].lower()))
+
+
 def attach_objects(
-    mentions: Sequence[NumberMention], windows: Sequence[tuple[int, int]], parsed: Sequence[Doc]
+    mentions: Sequence[NumberMention], windows: Sequence[tuple[int, int]], parsed: Sequence[Doc | None]
 ) -> list[NumberMention]:
-    """Mentions with `object` and `count_type` set from the parsed windows around them."""
+    """Mentions with `object` and `count_type` set from the parsed windows around them (None: a
+    window left unparsed, see `needs_parse`)."""
     out = []
     for mention in mentions:
         index = next((i for i, (s, e) in enumerate(windows) if s <= mention.start and mention.end <= e), None)
-        if mention.kind not in AMOUNT_KINDS or index is None:
+        if mention.kind not in AMOUNT_KINDS or index is None or parsed[index] is None:
             out.append(mention)
             continue
         offset = windows[index][0]
@@ -527,11 +566,13 @@ def extract_numbers(
         starts = sentence_starts(doc)
         bounds = list(zip(starts, starts[1:] + [len(text)], strict=True))
         mentions = find_numbers(text)
-        found.append((starts, mentions, windows_to_parse(text, mentions, bounds)))
-    window_texts = [text[s:e] for text, (_, _, windows) in zip(texts, found) for s, e in windows]
+        windows = windows_to_parse(text, mentions, bounds)
+        found.append((starts, mentions, windows, [needs_parse(text, w, mentions) for w in windows]))
+    window_texts = [text[s:e] for text, (_, _, windows, wanted) in zip(texts, found)
+                    for (s, e), keep in zip(windows, wanted) if keep]
     parsed_all = iter(parse(window_texts) if window_texts else [])
     rows = []
-    for doc_id, text, (starts, mentions, windows) in zip(doc_ids, texts, found, strict=True):
-        parsed = [next(parsed_all) for _ in windows]
+    for doc_id, text, (starts, mentions, windows, wanted) in zip(doc_ids, texts, found, strict=True):
+        parsed = [next(parsed_all) if keep else None for keep in wanted]
         rows.extend(number_rows(doc_id, text, attach_objects(mentions, windows, parsed), starts))
     return frame(rows, NUMBERS)

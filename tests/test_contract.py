@@ -333,12 +333,17 @@ def test_readme_sql_and_polars_examples_agree_on_the_seeds(in_project):
     assert top.equals(namespace["top_entities"].select(top.columns).with_columns(pl.col("mentions").cast(pl.Int64)))
 
     numbers = sql["entity-numbers-sql"]
-    assert ("more than 1,000", "people and firms") in numbers.select("surface", "object").rows()
+    pairs = numbers.select("surface", "object").rows()
+    assert ("four", "annexed territories") in pairs and ("over 15 percent", "country") in pairs
+    # Putin is named in the next paragraph, not in this sentence (a statistical splitter merged the two)
+    assert ("more than 1,000", "people and firms") not in pairs
     assert numbers.equals(namespace["entity_numbers"])
 
     casualties = sql["casualties-sql"]
     assert casualties.row(0)[:2] == ("Russia", "WOUND")
-    assert {"Odesa", "Mykolayiv", "Ukraine"} <= set(casualties["place"])
+    # "killing 25 people and injuring 50" is the one casualty sentence that names a place; the
+    # Dnipro one names the city in the sentence before
+    assert casualties.select("place", "count_type", "people").rows() == [("Russia", "WOUND", 50), ("Russia", "KILL", 25)]
     assert casualties.with_columns(pl.col("reports").cast(pl.UInt32)).equals(
         namespace["casualties"].select(casualties.columns))
 

@@ -2,7 +2,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from tasks.numbers import counted_object, extract_numbers, find_numbers, vague_range, words_value
+from tasks.numbers import counted_object, extract_numbers, find_numbers, needs_parse, vague_range, words_value
 
 
 def one(text):
@@ -113,6 +113,38 @@ def test_extract_numbers_parses_only_sentences_with_amounts():
     assert seen == ["It sent 300,000 troops."]
     assert numbers["surface"].to_list() == ["300,000", "2014"]
     assert numbers["sentence_index"].to_list() == [1, 2]
+
+
+def test_counted_object_is_never_a_word_before_the_amount():
+    # "sales rose 8% in January", parsed without tags: `rose` heads the amount but is no object.
+    doc = Doc(spacy.blank("en").vocab, words=["sales", "rose", "8", "%", "in", "January"],
+              heads=[1, 1, 3, 1, 1, 4], deps=["nsubj", "ROOT", "nummod", "npadvmod", "prep", "pobj"])
+    assert counted_object(doc, doc[2].idx, doc[3].idx + 1) == ("", "")
+
+
+@pytest.mark.parametrize("text, wanted", [
+    ("Sales rose 8% in January.", False),
+    ("Shares fell 9% to $2bn, the lowest.", False),
+    ("It paid £5m.", False),
+    ("It sent 300,000 troops.", True),
+    ("It cost 5% of the budget.", True),
+    ("a £100,000-a-year job", True),
+    ("it will buy 10 A320 aircraft", True),
+    ("a $1bn (£0.5bn) investment deal", True),
+    ("Police said 25 were killed.", True),  # no noun after, but a count-type word in the window
+])
+def test_windows_are_parsed_only_when_something_may_be_counted(text, wanted):
+    assert needs_parse(text, (0, len(text)), find_numbers(text)) is wanted
+
+
+def test_extract_numbers_keeps_amounts_of_unparsed_windows():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = nlp("Sales rose 8% in January.")
+    seen = []
+    numbers = extract_numbers(["d1"], [doc.text], [doc], lambda texts: seen.extend(texts) or [])
+    assert seen == []
+    assert numbers.select("surface", "object", "count_type", "change").rows() == [("8%", "", "", "up")]
 
 
 @pytest.mark.parametrize("text, change", [
