@@ -147,6 +147,22 @@ def test_extract_numbers_keeps_amounts_of_unparsed_windows():
     assert numbers.select("surface", "object", "count_type", "change").rows() == [("8%", "", "", "up")]
 
 
+def test_extract_numbers_gives_each_parsed_window_to_its_own_amounts():
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    text = "Sales rose 8% in January. It sent 300,000 troops. Profits fell 2% to $1bn."
+    seen = []
+
+    def parse(texts):
+        seen.extend(texts)
+        return [Doc(nlp.vocab, words=["It", "sent", "300,000", "troops", "."], spaces=[True, True, True, False, False],
+                    heads=[1, 1, 3, 1, 1], deps=["nsubj", "ROOT", "nummod", "dobj", "punct"])]
+
+    numbers = extract_numbers(["d1"], [text], [nlp(text)], parse)
+    assert seen == ["It sent 300,000 troops."]
+    assert numbers.select("surface", "object").rows() == [("8%", ""), ("300,000", "troops"), ("2%", ""), ("$1bn", "")]
+
+
 @pytest.mark.parametrize("text, change", [
     ("profits jumped 76% to $1.13bn", ["up", "up"]),
     ("sales fell by 2 percent", ["down"]),
