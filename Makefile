@@ -1,20 +1,29 @@
-# `make run` and `make test` set themselves up: a virtual environment in .venv, the project installed into it.
+# `make run` and `make test` set themselves up: a virtual environment in .venv, the project installed
+# into it at the versions pinned in constraints.txt (pyproject.toml keeps the ranges; `make lock`
+# re-resolves them).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+EXTRAS := test,eval,bench
+# The installer tools themselves are chosen too.
+PIP := pip>=24,<27
+UV := uv>=0.13,<0.14
+LOWEST := build/lowest
 
 export GX_ANALYTICS_ENABLED := False
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test test-fast test-lowest bench lock versions clean
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,eval,bench]'
+	$(BIN)/python -m pip install --quiet --upgrade '$(PIP)'
+
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -22,6 +31,37 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The suite without the slow system tests (crash safety, served deployment, worker processes).
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow"
+
+# Resolve pyproject.toml's ranges anew, to the newest versions they allow, into constraints.txt
+# (for every platform, Python 3.11). Then `make test` and commit both files.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet '$(UV)'
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra eval --extra bench --universal \
+		--python-version 3.11 --upgrade --quiet --output-file constraints.txt
+
+# The lower bounds in pyproject.toml, tested: every direct dependency at the lowest version its
+# range allows (the rest resolved as usual) in a venv of its own, then the fast suite.
+test-lowest: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet '$(UV)'
+	mkdir -p build
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra eval --extra bench --resolution lowest-direct \
+		--python-version 3.11 --quiet --output-file $(LOWEST)-constraints.txt
+	rm -rf $(LOWEST)-venv
+	$(PYTHON) -m venv $(LOWEST)-venv
+	$(LOWEST)-venv/bin/python -m pip install --quiet --upgrade '$(PIP)'
+	$(LOWEST)-venv/bin/python -m pip install --quiet -c $(LOWEST)-constraints.txt -e '.[$(EXTRAS)]'
+	$(LOWEST)-venv/bin/python -m pip list --format=freeze > $(LOWEST)-versions.txt
+	# A Prefect home of its own: an older Prefect cannot open a database a newer one migrated.
+	rm -rf $(LOWEST)-prefect-home
+	PREFECT_HOME=$(abspath $(LOWEST))-prefect-home $(LOWEST)-venv/bin/python -m pytest -m "not slow" -p no:cacheprovider
+
+# What is installed, as CI prints it.
+versions: $(STAMP)
+	@$(BIN)/python -m pip list --format=freeze --exclude-editable
 
 # Throughput and memory against the NER model alone (../shared/corpus/bbc if present, else the seeds repeated).
 bench: $(STAMP)

@@ -24,9 +24,8 @@ def add_output_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from flows.news_pipeline import DEFAULT_LANGUAGES, DEFAULT_MAX_FAILED_SHARE, DEFAULT_NEAR_DUPLICATE_THRESHOLD
-    from tasks.ingest import DEFAULT_MAX_DOCUMENT_BYTES
-    from tasks.nlp import DEFAULT_MODEL
+    from tasks.defaults import (DEFAULT_LANGUAGES, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_FAILED_SHARE, DEFAULT_MODEL,
+                                DEFAULT_NEAR_DUPLICATE_THRESHOLD, DEFAULT_SHARD_SIZE)
 
     parser = argparse.ArgumentParser(
         prog="newsfacts",
@@ -52,8 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                           f"quality gate; failing rows are quarantined either way (default: {DEFAULT_MAX_FAILED_SHARE})")
     run.add_argument("--workers", type=int, default=1, metavar="N",
                      help="local processes extracting shards of documents in parallel (default: 1, in-process)")
-    run.add_argument("--shard-size", type=int, default=64, metavar="DOCS",
-                     help="documents per shard (default: 64); outputs do not depend on it")
+    run.add_argument("--shard-size", type=int, default=DEFAULT_SHARD_SIZE, metavar="DOCS",
+                     help="documents per shard (default: %(default)s); outputs do not depend on it")
     run.add_argument("--dask-address", default=None, metavar="ADDRESS",
                      help="run the shards on an existing Dask cluster, e.g. tcp://127.0.0.1:8786 (needs prefect-dask)")
     run.add_argument("--max-document-bytes", type=int, default=DEFAULT_MAX_DOCUMENT_BYTES, metavar="BYTES",
@@ -93,6 +92,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME", help="installed spaCy pipeline")
     serve.add_argument("--max-failed-share", type=float, default=DEFAULT_MAX_FAILED_SHARE, metavar="SHARE",
                        help="quality gate threshold (default: %(default)s)")
+    serve.add_argument("--notify-webhook", metavar="URL", default=None,
+                       help="also set up a Prefect automation that POSTs {\"subject\", \"body\"} JSON to URL "
+                            "(through a custom webhook notification block) whenever a run of this deployment "
+                            "fails a quality gate or fails")
+    serve.add_argument("--on-overlap", choices=("skip", "queue"), default="skip",
+                       help="runs of the deployment never overlap (a deployment concurrency limit of 1): a run "
+                            "due while another is running is cancelled (skip: the next run picks up what it "
+                            "would have read) or waits for it (queue) (default: %(default)s)")
     schema = commands.add_parser(
         "schema", help="print the data contract: tables, columns, types, keys, meanings",
         description="Print the data contract of the tables newsfacts writes (the text of docs/data-contract.md), "
@@ -154,13 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
-    """The pipeline's number rows for each text."""
-    from tasks.nlp import annotate_texts, load_model, sentence_component, window_parser
-    from tasks.numbers import extract_numbers
+    """The number rows a run writes for each text."""
+    from tasks.extraction import extract_mentions
+    from tasks.nlp import load_model
 
-    nlp = load_model(model)
-    docs = annotate_texts(nlp, texts, [sentence_component(nlp)])
-    rows = extract_numbers([str(i) for i in range(len(texts))], texts, docs, window_parser(nlp))
+    _, rows = extract_mentions(load_model(model), [str(i) for i in range(len(texts))], texts)
     grouped: list[list[dict]] = [[] for _ in texts]
     for row in rows.iter_rows(named=True):
         grouped[int(row["doc_id"])].append({**row, "start": row["start_char"], "end": row["end_char"]})
@@ -210,8 +215,8 @@ def evaluate_numbers(args) -> int:
 def evaluate_entities(args) -> int:
     from pathlib import Path
 
-    from tasks.entity_rules import COMPONENT
     from tasks.evaluation import format_comparison, score_spans
+    from tasks.extraction import extract_mentions
     from tasks.io import read_gold
     from tasks.nlp import annotate_texts, components_for, load_model
 
@@ -223,10 +228,14 @@ def evaluate_entities(args) -> int:
     nlp = load_model(args.model)
     texts = [record["text"] for record in gold]
     expected = [[tuple(e[:3]) for e in record["entities"]] for record in gold]
-    columns = {}
-    for name, components in (("spaCy", ["ner"]), ("newsfacts", ["ner", COMPONENT])):
-        docs = annotate_texts(nlp, texts, components_for(nlp, components))
-        columns[name] = score_spans(expected, [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs])
+    # The model's NER alone, beside the entity rows a run writes (NER, corrections, sentences).
+    docs = annotate_texts(nlp, texts, components_for(nlp, ["ner"]))
+    columns = {"spaCy": score_spans(expected, [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs])}
+    rows, _ = extract_mentions(nlp, [str(i) for i in range(len(texts))], texts)
+    predicted: list[list[tuple]] = [[] for _ in texts]
+    for doc_id, start, end, label in rows.select("doc_id", "start_char", "end_char", "label").iter_rows():
+        predicted[int(doc_id)].append((start, end, label))
+    columns["newsfacts"] = score_spans(expected, predicted)
     print(f"{len(gold)} documents, model {args.model}")
     print(format_comparison(columns))
     return 0
@@ -234,20 +243,21 @@ def evaluate_entities(args) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from tasks.io import OutputLockedError, SchemaVersionError
-    from tasks.nlp import ModelNotFoundError
+    # Each command imports what it needs: --help, schema, query, compact and migrate never load
+    # Prefect, Great Expectations or spaCy.
+    from tasks.errors import NewsfactsError
 
     try:
         if args.command == "eval":
             return evaluate_entities(args) if args.target == "entities" else evaluate_numbers(args)
         return {"server": start_server, "serve": serve_deployment, "run": run_pipeline, "schema": print_schema,
                 "query": run_query, "compact": compact_tables, "migrate": migrate_tables}[args.command](args)
-    except (FileNotFoundError, ModelNotFoundError, SchemaVersionError) as exc:
+    except FileNotFoundError as exc:
         print(f"newsfacts: error: {exc}", file=sys.stderr)
         return 2
-    except OutputLockedError as exc:
+    except NewsfactsError as exc:
         print(f"newsfacts: error: {exc}", file=sys.stderr)
-        return 3
+        return exc.exit_status
 
 
 def print_schema(args) -> int:
@@ -357,10 +367,20 @@ def serve_deployment(args) -> int:
         print("newsfacts: error: serve needs a Prefect server; start `newsfacts server` and "
               "export PREFECT_API_URL=http://127.0.0.1:4200/api", file=sys.stderr)
         return 2
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+
     parameters = {"inputs": [os.path.abspath(p) for p in (args.inputs or DEFAULT_INPUTS)],
                   "output_dir": os.path.abspath(args.output), "model": args.model,
                   "max_failed_share": args.max_failed_share}
+    if args.notify_webhook:
+        from flows.alerts import notify_on_failures
+
+        automation = notify_on_failures(args.notify_webhook, parameters["output_dir"], args.name)
+        print(f"automation {automation}: failures of {parameters['output_dir']} are sent to the webhook", flush=True)
+    # The output directory's lock stays the last guard, for runs started outside this deployment.
+    strategy = ConcurrencyLimitStrategy.CANCEL_NEW if args.on_overlap == "skip" else ConcurrencyLimitStrategy.ENQUEUE
     news_pipeline.serve(name=args.name, cron=args.cron, parameters=parameters,
+                        global_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=strategy),
                         description="Scheduled newsfacts run over a folder that keeps receiving articles.")
     return 0
 

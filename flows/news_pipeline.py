@@ -27,23 +27,21 @@ from prefect.runtime import flow_run
 from tasks import io
 from tasks.canonical import build_catalog, link_entities, with_alias_check, with_canonical_names
 from tasks.clean import clean_documents
-from tasks.ingest import DEFAULT_MAX_DOCUMENT_BYTES, ingest_file, ingested_frame, split_conflicting_ids
+from tasks.defaults import (DEFAULT_LANGUAGES, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_FAILED_SHARE, DEFAULT_MODEL,
+                            DEFAULT_NEAR_DUPLICATE_THRESHOLD, DEFAULT_SHARD_SIZE)
+from tasks.ingest import ingest_file, ingested_frame, split_conflicting_ids
 from tasks.language import extractable, with_language
 from tasks.near_duplicates import with_near_duplicates
-from tasks.nlp import DEFAULT_MODEL
 from tasks.quarantine import quarantine_frame, quarantine_row
 from tasks.schemas import (ENTITIES, NUMBERS, PARTITIONED_TABLES, REBUILT_TABLES, STAGE_COUNTS, frame,
                            with_published_month)
 from tasks.validation import GateResult, QualityGateError, Validator, split_failures, with_span_check
 from expectations.entity_catalog import MENTION_TOTAL
+from flows.alerts import emit_gate_failed, emit_run_completed, emit_run_failed
 from flows.progress import emit
 from flows.shards import extract_shards, open_shard_runner, prepare_worker, report_progress, shards_of, stage_task
 from flows.summary import markdown_summary, stage_table
 
-DEFAULT_MAX_FAILED_SHARE = 0.05
-DEFAULT_SHARD_SIZE = 64
-DEFAULT_LANGUAGES = ("en",)
-DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.7
 # A document is left unextracted only when its language is this certain: a short or mixed text
 # is better read by the English model than not at all.
 MIN_LANGUAGE_SCORE = 0.9
@@ -353,6 +351,8 @@ def news_pipeline(
             document is recorded as a near-duplicate (`near_duplicate_of`) of an earlier one.
 
     Returns the run manifest: counts per stage, rows written per table, gate results, paths.
+    Emits `newsfacts.gate.failed` per failed gate and `newsfacts.run.failed` or
+    `newsfacts.run.completed` (Prefect events, resource `newsfacts.dataset.<output path>`).
     Raises OutputLockedError when another run is writing to `output_dir`, SchemaVersionError when
     its tables were written under a schema this pipeline cannot append to (`newsfacts migrate`).
     """
@@ -362,10 +362,16 @@ def news_pipeline(
         dask_address=dask_address, max_document_bytes=max_document_bytes,
         languages=list(languages or DEFAULT_LANGUAGES), near_duplicate_threshold=near_duplicate_threshold)
     run_id = _run_id()
-    with io.output_lock(Path(output_dir), run_id):
-        if not params.full_refresh:  # a full refresh rebuilds the tables under the current contract
-            io.check_contract(Path(output_dir))
-        return _run_pipeline(params, run_id)
+    try:
+        with io.output_lock(Path(output_dir), run_id):
+            if not params.full_refresh:  # a full refresh rebuilds the tables under the current contract
+                io.check_contract(Path(output_dir))
+            manifest = _run_pipeline(params, run_id)
+    except Exception as exc:
+        emit_run_failed(run_id, output_dir, exc)
+        raise
+    emit_run_completed(manifest)
+    return manifest
 
 
 def _run_pipeline(p: RunParameters, run_id: str) -> dict:
@@ -508,6 +514,8 @@ def _run_stages(p: RunParameters, run_id: str, runner_scope: contextlib.ExitStac
     counts.append(StageCount("validate-run_manifest", accounting.height, accounting.height, unit="rows",
                              seconds=clock.lap()))
     failed = [g for g in gates if not g.passed]
+    for gate_result in failed:
+        emit_gate_failed(gate_result, run_id, p.output_dir, records)
     tables = {"quarantine": quarantine}
     if not failed:
         tables |= {"entities": entities, "numbers": numbers,

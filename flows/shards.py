@@ -24,10 +24,9 @@ from spacy.tokens import Doc
 from flows.progress import emit
 from tasks import io
 from tasks.entities import extract_entities
-from tasks.entity_rules import COMPONENT as ENTITY_RULES
+from tasks.extraction import annotate, numbers_of
 from tasks.gazetteer import place_index
-from tasks.nlp import annotate_texts, components_for, load_model, sentence_component, window_parser
-from tasks.numbers import extract_numbers
+from tasks.nlp import load_model
 from tasks.schemas import ENTITIES, NUMBERS, frame
 
 # Bump when extraction changes, so checkpoints left by a failed run of older code are not reused.
@@ -57,8 +56,7 @@ def prepare_worker(model: str) -> None:
 @stage_task(name="annotate-text")
 def annotate_text(texts: list[str], model: str) -> list[Doc]:
     """spaCy docs with entities and sentences, running only NER and the sentence splitter."""
-    nlp = load_model(model)
-    return annotate_texts(nlp, texts, components_for(nlp, ["ner", ENTITY_RULES, sentence_component(nlp)]))
+    return annotate(load_model(model), texts)
 
 
 @stage_task(name="extract-entities")
@@ -70,7 +68,7 @@ def entities_stage(doc_ids: list[str], docs: list[Doc]) -> pl.DataFrame:
 @stage_task(name="extract-numbers")
 def numbers_stage(doc_ids: list[str], texts: list[str], docs: list[Doc], model: str) -> pl.DataFrame:
     """Number mentions; the parser runs only on a few words around each amount."""
-    return extract_numbers(doc_ids, texts, docs, window_parser(load_model(model)))
+    return numbers_of(load_model(model), doc_ids, texts, docs)
 
 
 @stage_task(name="extract-shard")
@@ -105,6 +103,7 @@ def extract_shard(
 
 
 def _extract(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    # `tasks.extraction.extract_mentions`, with each step a task the UI shows.
     docs = annotate_text(texts, model)
     return entities_stage(doc_ids, docs), numbers_stage(doc_ids, texts, docs, model)
 

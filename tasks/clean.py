@@ -39,6 +39,9 @@ def _repair_doubled(match: re.Match) -> str:
     return match.group(0) if "\n" in match.group(2) else match.group(1)
 
 
+REPAIR_PASSES = 4
+
+
 def clean_text(text: str) -> str:
     """Text with mojibake repaired, NFC, no control characters, tidy whitespace, no doubled words.
 
@@ -48,7 +51,12 @@ def clean_text(text: str) -> str:
     # Invisible characters and odd spacing go before ftfy, so they cannot hide mojibake (`Ã\u200b©`)
     # or a decomposed letter from its repair and normalisation; ftfy's output is checked again.
     text = _tidy(text)
-    text = _tidy(ftfy.fix_text(text, FTFY_CONFIG))
+    # Tidying ftfy's output can expose more mojibake (`Â ÃƒÂ©` -> `\xa0Ã©` -> `Ã©`), so repair
+    # until nothing changes; a few passes always suffice.
+    for _ in range(REPAIR_PASSES):
+        if (repaired := _tidy(ftfy.fix_text(text, FTFY_CONFIG))) == text:
+            break
+        text = repaired
     while (repaired := DOUBLED.sub(_repair_doubled, text)) != text:  # `the the the` takes two passes
         text = repaired
     return text

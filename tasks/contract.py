@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from tasks.schemas import (FLAG_MEANINGS, FOREIGN_KEYS, NUMBER_KINDS, PARTITION_COLUMN, PARTITION_FIELD,
                            PARTITIONED_TABLES, PRIMARY_KEYS, QUARANTINE_REASONS, REBUILT_TABLES, SCHEMA_VERSION,
-                           TABLE_DESCRIPTIONS, TABLES, COUNT_TYPES, sort_keys)
+                           TABLE_DESCRIPTIONS, TABLES, COUNT_TYPES, empty_table, sort_keys)
 
 DOC_PATH = "docs/data-contract.md"
 
@@ -128,11 +128,18 @@ def migrations_from(stored: dict | None) -> list[Callable[[str, pl.DataFrame], p
 
 def duckdb_types(schema: pa.Schema) -> dict[str, str]:
     """Column -> the DuckDB type a Parquet column of this Arrow type reads as."""
-    import duckdb
+    import tempfile
 
-    empty = schema.empty_table()  # noqa: F841 (read by DuckDB by name)
-    relation = duckdb.sql("SELECT * FROM empty")
-    return dict(zip(relation.columns, map(str, relation.types)))
+    import duckdb
+    import pyarrow.parquet as pq
+
+    # Read back from a Parquet file, as users read the tables (DuckDB's scan of a Python Arrow
+    # object imports pandas, most of the time `newsfacts schema` took).
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/empty.parquet"
+        pq.write_table(empty_table(schema), path)
+        relation = duckdb.connect().sql("SELECT * FROM read_parquet(?)", params=[path])
+        return dict(zip(relation.columns, map(str, relation.types)))
 
 
 def _meta(field: pa.Field, key: str) -> str:

@@ -16,15 +16,13 @@ import polars as pl
 
 from tasks.clean import LONE_SURROGATES
 from tasks.decode import Undecodable, decode_bytes
+from tasks.defaults import DEFAULT_MAX_DOCUMENT_BYTES
 from tasks.quarantine import quarantine_row
 from tasks.schemas import INGESTED, frame
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 INPUT_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES
-# Articles above this size are quarantined as `too_large`: spaCy's parser and NER need about 1 GB
-# per 100,000 characters, and no real news article comes near 1 MB. A flow parameter overrides it.
-DEFAULT_MAX_DOCUMENT_BYTES = 1_000_000
 
 # ` date 2022-09-30 Russian President ...`: the scraper's inline header, before the body.
 DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4})-(\d{1,2})-(\d{1,2})(?=\s|\Z)\s*", re.IGNORECASE)

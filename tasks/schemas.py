@@ -278,9 +278,15 @@ STAGES = ("read", "ingest", "clean", "extract", "entities", "numbers", "write")
 RECORD_KINDS = ("file", "record", "document", "entity", "number")
 
 
+def empty_table(schema: pa.Schema) -> pa.Table:
+    """A table of no rows with `schema` (pyarrow's `Schema.empty_table` imports pandas, which the
+    light commands such as `newsfacts query` must not wait for)."""
+    return pa.Table.from_batches([], schema=schema)
+
+
 def polars_schema(schema: pa.Schema) -> pl.Schema:
     """The polars dtypes of a pyarrow schema, so frames are built with the declared types."""
-    return pl.Schema(pl.from_arrow(schema.empty_table()).schema)
+    return pl.Schema(pl.from_arrow(empty_table(schema)).schema)
 
 
 def frame(rows: list[dict], schema: pa.Schema) -> pl.DataFrame:

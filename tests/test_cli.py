@@ -1,4 +1,6 @@
+import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -33,3 +35,32 @@ def test_missing_model_is_a_clear_error(tmp_path):
     out = run_cli("run", "seeds", "--output", str(tmp_path), "--model", "no_such_pipeline")
     assert out.returncode == 2
     assert "no_such_pipeline" in out.stderr and "not installed" in out.stderr
+
+
+HEAVY = ("prefect", "great_expectations", "spacy")
+IMPORTS_OF = """
+import json, sys
+from flows.cli import main
+try:
+    status = main(sys.argv[1:])
+except SystemExit as exit:  # --help
+    status = exit.code
+print(json.dumps({"status": status, "heavy": sorted({m.split(".")[0] for m in sys.modules} & set(%r))}))
+""" % (HEAVY,)
+
+
+def test_light_commands_load_neither_prefect_nor_great_expectations_nor_spacy(seeds_run, tmp_path):
+    output = tmp_path / "out"
+    shutil.copytree(seeds_run[0], output)
+    for command in (["--help"], ["run", "--help"], ["schema"], ["schema", "--json"],
+                    ["query", "SELECT count(*) AS n FROM documents", "--output", str(output), "--format", "json"],
+                    ["compact", "--output", str(output)], ["migrate", "--output", str(output)]):
+        done = subprocess.run([sys.executable, "-c", IMPORTS_OF, *command], cwd=ROOT, capture_output=True, text=True,
+                              timeout=120)
+        assert done.returncode == 0, done.stderr[-3000:]
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        assert result == {"status": 0, "heavy": []}, (command, result)
+    # The check sees them when they are loaded: the flow and its model do load all three.
+    loads_all = IMPORTS_OF.replace("main(sys.argv[1:])", "__import__('flows.news_pipeline') and __import__('tasks.nlp') and 0")
+    done = subprocess.run([sys.executable, "-c", loads_all], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert json.loads(done.stdout.strip().splitlines()[-1])["heavy"] == sorted(HEAVY)

@@ -22,6 +22,8 @@ from sample_articles import ARTICLES, GERMAN, near_copy
 from tasks.io import CHECKPOINTS_DIR, COMMIT_MARKER, CRASH_AT_ENV, LOCK_FILE, STAGING_DIR, output_lock
 from tasks.schemas import PRIMARY_KEYS, TABLES
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
+
 SHARD_SIZE = 2
 # Crash points (see tasks.io.crash_point) covering each kind of moment in a run.
 POINTS = {

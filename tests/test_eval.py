@@ -50,3 +50,25 @@ def test_recognizers_specs_read_as_gold(tmp_path):
     (number,) = record["numbers"]
     assert record["text"][number["start"]:number["end"]] == "$ 75 million"
     assert (number["value"], number["unit"]) == (75000000, "USD")
+
+
+def test_eval_scores_the_rows_a_run_writes(seeds_run):
+    """`eval` extracts with the production function: on the seeds it finds exactly the entity and
+    number rows the flow wrote."""
+    import polars as pl
+
+    from conftest import read
+    from tasks.defaults import DEFAULT_MODEL
+    from tasks.extraction import extract_mentions
+    from tasks.nlp import load_model
+
+    output, _ = seeds_run
+    documents = read(output, "documents").sort("doc_id")
+    entities, numbers = extract_mentions(load_model(DEFAULT_MODEL), documents["doc_id"].to_list(),
+                                         documents["text"].to_list())
+    for table, extracted, columns in (
+            ("entities", entities, ["doc_id", "start_char", "end_char", "label", "sentence_index"]),
+            ("numbers", numbers, ["doc_id", "start_char", "end_char", "value", "unit", "object", "count_type"])):
+        written = read(output, table).filter(pl.col("doc_id").is_in(documents["doc_id"].implode()))
+        assert written.height > 20
+        assert extracted.select(columns).sort(columns[:3]).equals(written.select(columns).sort(columns[:3])), table

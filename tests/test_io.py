@@ -1,4 +1,7 @@
 import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 import duckdb
 import polars as pl
@@ -96,6 +99,26 @@ def test_a_second_run_on_the_same_output_is_refused_while_the_first_holds_the_lo
                 pass
     with io.output_lock(tmp_path, "run-3"):  # released when the first run ends
         pass
+
+
+def test_a_lock_held_by_another_process_names_it_and_is_free_again_once_it_is_killed(tmp_path):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\nfrom tasks import io\n"
+         "with io.output_lock(Path(sys.argv[1]), 'the-other-run'):\n    print('held', flush=True)\n"
+         "    time.sleep(600)", str(tmp_path)],
+        cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(io.OutputLockedError) as refused:
+            with io.output_lock(tmp_path, "this-run"):
+                pass
+        assert f"(run the-other-run, pid {holder.pid} on " in str(refused.value)
+    finally:
+        holder.send_signal(signal.SIGKILL)  # no chance to release the lock itself
+        holder.wait()
+        holder.stdout.close()
+    with io.output_lock(tmp_path, "this-run"):
+        assert "run this-run, pid" in (tmp_path / io.LOCK_FILE).read_text()
 
 
 def test_taking_the_lock_removes_what_a_crashed_write_left(tmp_path):

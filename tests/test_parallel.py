@@ -7,6 +7,8 @@ from conftest import SEEDS, read
 from flows.news_pipeline import news_pipeline
 from tasks.schemas import PRIMARY_KEYS, TABLES
 
+pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
+
 
 def tables(output) -> dict[str, pl.DataFrame]:
     # run_id and source_path name the run and the input copy, not what was extracted.

@@ -24,14 +24,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tasks import schemas
+from tasks import extraction, schemas
 from tasks.clean import clean_text
 from tasks.entities import extract_entities
-from tasks.entity_rules import COMPONENT as ENTITY_RULES
 from tasks.ingest import doc_id_for, ingest_file, ingested_frame
-from tasks.nlp import DEFAULT_MODEL, annotate_texts, components_for, load_model, sentence_component, window_parser
+from tasks.nlp import DEFAULT_MODEL, load_model
 from tasks.numbers import (
-    CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, NUMBER_PATTERN, TIME_UNITS, extract_numbers, number_matches,
+    CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, NUMBER_PATTERN, TIME_UNITS, number_matches,
 )
 from tasks.quarantine import EXCERPT_CHARS, quarantine_frame
 
@@ -136,6 +135,7 @@ def test_bidi_isolates_are_removed_like_the_other_bidi_marks():
 
 @settings(PROPERTIES, max_examples=examples(500))
 @given(ANY_TEXT)
+@example("Â ÃƒÂ©")  # one repair exposed another (found by hypothesis at its lowest tested version)
 def test_clean_text_is_idempotent(text):
     once = clean_text(text)
     assert clean_text(once) == once
@@ -415,8 +415,7 @@ def model():
 
 def annotate(texts: list[str]):
     """Docs as flows.shards.annotate_text makes them: NER, entity rules and sentences only."""
-    nlp = model()
-    return annotate_texts(nlp, texts, components_for(nlp, ["ner", ENTITY_RULES, sentence_component(nlp)]))
+    return extraction.annotate(model(), texts)
 
 
 MONEY_UNITS = {*CURRENCY_SYMBOLS.values(), *CURRENCY_CODES, *CURRENCY_WORDS.values()}
@@ -434,7 +433,7 @@ def _sentence_count(doc) -> int:
 def test_number_rows_slice_to_their_surface_and_are_well_formed(texts):
     docs = annotate(texts)
     doc_ids = [f"d{i}" for i in range(len(texts))]
-    numbers = extract_numbers(doc_ids, texts, docs, window_parser(model()))  # as flows.shards.numbers_stage
+    numbers = extraction.numbers_of(model(), doc_ids, texts, docs)  # as flows.shards.numbers_stage
     schemas.conform(numbers, schemas.NUMBERS)
     by_id = dict(zip(doc_ids, docs, strict=True))
     for row in numbers.iter_rows(named=True):

@@ -127,3 +127,35 @@ def test_largest_counts_keep_the_biggest_of_each_type_with_their_sentence():
     assert got.select("count_type", "surface", "sentence").rows() == [
         ("ARREST", "300", "Later 300 were arrested."), ("KILL", "25", "Officials said 25 people were killed."),
         ("KILL", "Two", "Two more were killed.")]
+
+
+def test_names_and_sentences_are_escaped_in_the_page():
+    import datetime as dt
+
+    import polars as pl
+
+    from tasks.report import render_report
+
+    hostile = "<script>alert(1)</script>"
+    text = f"Rebels & {hostile} said 25 people were killed."
+    start = text.index("25")
+    manifest = {
+        "run_id": "r&1", "status": "completed", "started_at": "2026-01-01T00:00:00",
+        "finished_at": "2026-01-01T00:01:00", "output_dir": "out/<b>&", "rows_total": {"documents": 1, "entities": 1, "entity_catalog": 1, "numbers": 1},
+        "quarantine_reasons": {hostile: 1},
+        "stages": [{"stage": "ingest", "unit": "files", "in": 1, "out": 1, "quarantined": 0, "skipped": 0,
+                    "seconds": 0.5}],
+        "gates": [{"suite": "S&P", "passed": True, "failed_rows": 0, "rows": 1}]}
+    page = render_report(
+        manifest, pl.DataFrame({"doc_id": ["d"], "published_date": [dt.date(2026, 1, 1)]}),
+        pl.DataFrame({"doc_id": ["d"], "entity_id": ["e"]}),
+        pl.DataFrame({"entity_id": ["e"], "canonical_name": [f"AT&T {hostile}"], "label": ["ORG"]}),
+        pl.DataFrame({"doc_id": ["d"], "start_char": [start], "end_char": [start + 2], "surface": ["25"],
+                      "value": [25.0], "kind": ["count"], "unit": [""], "object": ["people"], "count_type": ["KILL"]}),
+        pl.DataFrame({"doc_id": ["d"], "text": [text]}), "data_docs/index.html?a=1&b=2")
+    assert "<script" not in page and page.count("<svg") == 4
+    assert "Rebels &amp; &lt;script&gt;alert(1)&lt;/script&gt; said 25 people were killed." in page
+    assert "AT&amp;T &lt;script&gt;" in page  # inside the entities chart, as SVG text
+    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in page and "<td>S&amp;P</td>" in page
+    assert "run r&amp;1" in page and "output out/&lt;b&gt;&amp;" in page
+    assert '<a href="data_docs/index.html?a=1&amp;b=2">' in page

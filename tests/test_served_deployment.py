@@ -1,13 +1,18 @@
-"""A real `prefect server` on 127.0.0.1, the flow served by `newsfacts serve`, one run triggered
-through the API: the run completes, its stage tasks ran and its artifacts hold the run's figures."""
+"""A real `prefect server` on 127.0.0.1, the flow served by `newsfacts serve`, runs triggered
+through the API: the run completes, its stage tasks ran, its artifacts hold the run's figures and
+Prefect's own CLI and client list them; a failing run notifies a webhook on 127.0.0.1 through an
+automation, and two runs of one deployment never overlap."""
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import httpx
@@ -18,6 +23,9 @@ from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from conftest import ROOT, SEEDS, read, render_in_chromium, task_names
+from flows.alerts import notify_on_failures
+
+pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
 
 STARTUP_SECONDS = 180
 
@@ -61,29 +69,57 @@ def prefect_server(tmp_path_factory):
         log.close()
 
 
+@contextlib.contextmanager
+def serving(url: str, env: dict, log_path, *args: str):
+    """`newsfacts serve ARGS` running against the server at `url` until the block ends."""
+    log = open(log_path, "w")
+    serve = subprocess.Popen([sys.executable, "-m", "flows", "serve", *args], env={**env, "PREFECT_API_URL": url},
+                             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        yield serve
+    finally:
+        serve.terminate()
+        serve.wait(timeout=60)
+        log.close()
+
+
+def wait_for_deployment(url: str, name: str, serve: subprocess.Popen) -> None:
+    def registered():
+        assert serve.poll() is None, f"newsfacts serve exited with {serve.returncode}"
+        return httpx.get(f"{url}/deployments/name/news-pipeline/{name}", timeout=5).status_code == 200
+
+    wait_for(registered, "served deployment")
+
+
+def prefect_cli(url: str, env: dict, *command: str) -> str:
+    """What Prefect's own command line prints for `prefect COMMAND` against the server at `url`."""
+    # A wide terminal, so that rich's tables do not cut names.
+    done = subprocess.run([sys.executable, "-m", "prefect", *command], capture_output=True, text=True, timeout=120,
+                          env={**env, "PREFECT_API_URL": url, "COLUMNS": "400"}, cwd=ROOT)
+    assert done.returncode == 0, f"prefect {' '.join(command)}: {done.stdout[-2000:]}{done.stderr[-3000:]}"
+    return done.stdout
+
+
 def test_served_deployment_runs_and_publishes_artifacts(prefect_server, tmp_path):
     url, env = prefect_server
     output = tmp_path / "out"
-    serve_log = open(tmp_path / "serve.log", "w")
-    serve = subprocess.Popen(
-        [sys.executable, "-m", "flows", "serve", str(SEEDS), "--output", str(output), "--cron", "0 0 1 1 *"],
-        env={**env, "PREFECT_API_URL": url}, stdout=serve_log, stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
-        wait_for(lambda: httpx.get(f"{url}/deployments/name/news-pipeline/news-pipeline", timeout=5)
-                 .status_code == 200, "served deployment")
+    with serving(url, env, tmp_path / "serve.log", str(SEEDS), "--output", str(output), "--cron", "0 0 1 1 *") as serve:
+        wait_for_deployment(url, "news-pipeline", serve)
         with temporary_settings({PREFECT_API_URL: url}):
             run = run_deployment("news-pipeline/news-pipeline", timeout=0)
             with get_client(sync_client=True) as client:
                 run = wait_for(lambda: (r := client.read_flow_run(run.id)).state.is_final() and r,
                                "flow run", timeout=300)
                 names = task_names(client, run.id)
+                # Prefect's client with its own defaults, as a script or notebook calls it.
+                listed_runs = {str(r.id) for r in client.read_flow_runs()}
+                listed_artifacts = {a.key for a in client.read_artifacts()}
             # The latest artifact of each key, as the UI's artifact pages read them.
             by_key = {key: httpx.get(f"{url}/artifacts/{key}/latest", timeout=30).json() for key in (
                 "news-pipeline-summary", "news-pipeline-stages", "news-pipeline-data-docs", "news-pipeline-progress")}
-    finally:
-        serve.terminate()
-        serve.wait(timeout=60)
-        serve_log.close()
+        # Prefect's own command line, as people inspect runs from a terminal.
+        printed = {command: prefect_cli(url, env, *command.split()) for command in (
+            "flow-run ls", "deployment ls", "artifact ls", "flow ls")}
     assert run.state.is_completed(), (tmp_path / "serve.log").read_text()[-3000:]
     assert run.name.startswith("news-pipeline/seeds/")
     assert {"ingest-documents", "clean-documents", "annotate-text", "extract-entities", "extract-numbers",
@@ -98,7 +134,85 @@ def test_served_deployment_runs_and_publishes_artifacts(prefect_server, tmp_path
     assert "data_docs/index.html" in by_key["news-pipeline-data-docs"]["data"]
     assert by_key["news-pipeline-progress"]["data"] == 100
     assert read(output, "documents").height == 2
+    assert str(run.id) in listed_runs
+    assert set(by_key) <= listed_artifacts
+    assert str(run.id) in printed["flow-run ls"] and run.name in printed["flow-run ls"]
+    assert "news-pipeline/news-pipeline" in printed["deployment ls"]
+    assert all(key in printed["artifact ls"] for key in by_key), printed["artifact ls"]
+    assert "news-pipeline" in printed["flow ls"]
     assert_ui_shows_run(url.removesuffix("/api"), str(run.id), run.name)
+
+
+class WebhookReceiver(http.server.ThreadingHTTPServer):
+    """A webhook endpoint on 127.0.0.1 keeping the JSON bodies POSTed to it."""
+
+    def __init__(self):
+        self.received: list[dict] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                receiver.received.append(json.loads(body or b"{}"))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server_address[1]}/hooks/newsfacts"
+
+
+@pytest.fixture
+def webhook():
+    receiver = WebhookReceiver()
+    thread = threading.Thread(target=receiver.serve_forever, daemon=True)
+    thread.start()
+    yield receiver
+    receiver.shutdown()
+    receiver.server_close()
+
+
+def test_failed_gate_notifies_a_webhook_and_runs_never_overlap(prefect_server, webhook, tmp_path):
+    url, env = prefect_server
+    inputs, output = tmp_path / "in", tmp_path / "out"
+    inputs.mkdir()
+    records = [{"id": f"r{i}", "text": f"Story number {i} from Kyiv.", "date": "2022-10-01"} for i in range(3)]
+    records[0]["date"] = "1850-01-01"  # fails the `ingested` suite: 1 of 3 rows, over a 10% gate
+    (inputs / "feed.jsonl").write_text("\n".join(map(json.dumps, records)), encoding="utf-8")
+    name = "failing-feed"
+    with serving(url, env, tmp_path / "serve.log", str(inputs), "--output", str(output), "--cron", "0 0 1 1 *",
+                 "--name", name, "--max-failed-share", "0.1", "--notify-webhook", webhook.url) as serve:
+        wait_for_deployment(url, name, serve)
+        with temporary_settings({PREFECT_API_URL: url}):
+            # Two runs due at once: the deployment's concurrency limit lets one run, the other is cancelled.
+            ids = [run_deployment(f"news-pipeline/{name}", timeout=0).id for _ in range(2)]
+            with get_client(sync_client=True) as client:
+                runs = [wait_for(lambda i=i: (r := client.read_flow_run(i)).state.is_final() and r, "flow run",
+                                 timeout=300) for i in ids]
+        log = (tmp_path / "serve.log").read_text()
+        assert sorted(r.state.type.value for r in runs) == ["CANCELLED", "FAILED"], log[-3000:]
+        failed = next(r for r in runs if r.state.is_failed())
+        wait_for(lambda: len(webhook.received) >= 2, "webhook notifications", timeout=120)
+        events = httpx.post(f"{url}/events/filter", timeout=30, json={
+            "filter": {"event": {"prefix": ["newsfacts."]}, "any_resource": {
+                "id": [f"newsfacts.dataset.{output.resolve()}"]}}, "limit": 50}).json()["events"]
+    subjects = sorted(n["subject"] for n in webhook.received)
+    assert subjects == [f"newsfacts: newsfacts.gate.failed in {output}", f"newsfacts: newsfacts.run.failed in {output}"]
+    gate_note = next(n for n in webhook.received if "gate.failed" in n["subject"])
+    assert "quality gate 'ingested'" in gate_note["body"] and failed.name in gate_note["body"]
+    gate_event = next(e for e in events if e["event"] == "newsfacts.gate.failed")
+    assert gate_event["payload"]["suite"] == "ingested"
+    assert gate_event["payload"]["failed_share"] == pytest.approx(1 / 3, abs=1e-4)
+    assert gate_event["payload"]["output"] == str(output)
+    assert gate_event["payload"]["run_id"] in gate_note["body"]
+    assert {r["prefect.resource.id"] for r in gate_event["related"]} >= {f"prefect.flow-run.{failed.id}"}
+    # Setting it up again (a restarted `newsfacts serve`) replaces the automation, not adds one.
+    with temporary_settings({PREFECT_API_URL: url}):
+        notify_on_failures(webhook.url, output, name)
+        with get_client(sync_client=True) as client:
+            assert len(client.read_automations_by_name(f"{name}: notify on failures")) == 1
 
 
 def assert_ui_shows_run(ui: str, run_id: str, run_name: str):
@@ -120,3 +234,4 @@ def test_prefect_yaml_declares_the_flow_and_its_parameters():
     assert flow.name == "news-pipeline"
     assert set(deployment["parameters"]) == set(flow.parameters.properties)
     assert deployment["schedules"][0]["cron"] == "*/15 * * * *"
+    assert deployment["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}

