@@ -26,7 +26,7 @@ def load_texts(corpus: Path, limit: int | None) -> list[str]:
 
 
 def main(argv=None) -> dict:
-    from tasks.nlp import DEFAULT_MODEL
+    from tasks.defaults import DEFAULT_MODEL
 
     parser = argparse.ArgumentParser(prog="python -m bench.entity_linking", description=__doc__.split("\n")[0])
     parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS if DEFAULT_CORPUS.exists() else ROOT / "seeds"))

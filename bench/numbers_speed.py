@@ -19,7 +19,7 @@ from bench.entity_linking import DEFAULT_CORPUS, ROOT, load_texts
 
 
 def main(argv=None) -> dict:
-    from tasks.nlp import DEFAULT_MODEL
+    from tasks.defaults import DEFAULT_MODEL
 
     parser = argparse.ArgumentParser(prog="python -m bench.numbers_speed", description=__doc__.split("\n")[0])
     parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS if DEFAULT_CORPUS.exists() else ROOT / "seeds"))

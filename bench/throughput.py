@@ -11,6 +11,8 @@
    flow's per-stage seconds, and the peak RSS (this process and its children) of each phase.
 4. Memory growth: the flow in a fresh process over the corpus and over the corpus 4 times (each
    copy's texts made unique), peak RSS of each.
+5. The `newsfacts` command as a user meets it, each a fresh process: the light commands' wall
+   time and `newsfacts run`'s fixed cost by import (`bench/commands.py`).
 
 Results go to `<out>/throughput.json` and `<out>/throughput.md` (default `build/bench/`).
 """
@@ -32,6 +34,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
+
+from bench import commands
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "bbc"
@@ -189,7 +193,8 @@ def format_table(report: dict) -> str:
     bigger = m["x" + str(m["copies"])]
     lines.append(f"Memory: peak RSS {m['x1']['peak_rss_mib']:.0f} MiB for the corpus, "
                  f"{bigger['peak_rss_mib']:.0f} MiB for it {m['copies']} times: {m['growth']:.2f}x")
-    lines += ["", "Targets (issue 7):"] + [
+    lines += ["", commands.format_report(report["commands"])]
+    lines += ["", "Targets:"] + [
         f"- {'met' if ok else 'NOT met'}: {what}" for what, ok in targets(report)]
     return "\n".join(lines)
 
@@ -202,11 +207,11 @@ def targets(report: dict) -> list[tuple[str, bool]]:
                 "that for the corpus (at most 1.25x)", report["memory"]["growth"] <= 1.25))
     share = report["overhead"]["share_of_wall"]
     out.append((f"Great Expectations, Parquet and Prefect take {share:.1%} of the wall time (under 10%)", share < 0.10))
-    return out
+    return out + commands.targets(report["commands"])
 
 
 def main(argv=None) -> dict:
-    from tasks.nlp import DEFAULT_MODEL
+    from tasks.defaults import DEFAULT_MODEL
 
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     parser.add_argument("corpus", nargs="?", default=None,
@@ -282,6 +287,7 @@ def main(argv=None) -> dict:
             f"stages_{args.workers}_workers": {s["stage"]: s["seconds"] for s in manifests[args.workers]["stages"]},
             "overhead": overheads(manifest, results["pipeline_1"]["seconds"]),
             "memory": memory,
+            "commands": commands.measure(model=args.model),
         }
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

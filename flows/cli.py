@@ -361,14 +361,14 @@ def start_server(args) -> int:
 def serve_deployment(args) -> int:
     import os
 
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+
     from flows.news_pipeline import news_pipeline
 
     if not os.environ.get("PREFECT_API_URL"):
         print("newsfacts: error: serve needs a Prefect server; start `newsfacts server` and "
               "export PREFECT_API_URL=http://127.0.0.1:4200/api", file=sys.stderr)
         return 2
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
-
     parameters = {"inputs": [os.path.abspath(p) for p in (args.inputs or DEFAULT_INPUTS)],
                   "output_dir": os.path.abspath(args.output), "model": args.model,
                   "max_failed_share": args.max_failed_share}

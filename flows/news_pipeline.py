@@ -410,6 +410,8 @@ def _run_stages(p: RunParameters, run_id: str, runner_scope: contextlib.ExitStac
         kept, bad, result = quality_gate.with_options(name=f"validate-{suite.replace('_', '-')}")(
             validator, suite, stage, rows, p.max_failed_share, record_kind, excerpt, parameters)
         gates.append(result)
+        if not result.passed:  # announced now; the run fails once every gate has run
+            emit_gate_failed(result, run_id, p.output_dir, records)
         hold(f"validate-{suite}", bad)
         counts.append(StageCount(f"validate-{suite}", rows.height, kept.height, bad.height, unit=unit,
                                  seconds=clock.lap()))
@@ -511,11 +513,11 @@ def _run_stages(p: RunParameters, run_id: str, runner_scope: contextlib.ExitStac
     _, _, accounting_gate = quality_gate.with_options(name="validate-run-manifest")(
         validator, "run_manifest", "write", accounting, 0.0, "record", "stage")
     gates.append(accounting_gate)
+    if not accounting_gate.passed:
+        emit_gate_failed(accounting_gate, run_id, p.output_dir, records)
     counts.append(StageCount("validate-run_manifest", accounting.height, accounting.height, unit="rows",
                              seconds=clock.lap()))
     failed = [g for g in gates if not g.passed]
-    for gate_result in failed:
-        emit_gate_failed(gate_result, run_id, p.output_dir, records)
     tables = {"quarantine": quarantine}
     if not failed:
         tables |= {"entities": entities, "numbers": numbers,

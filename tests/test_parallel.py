@@ -42,14 +42,14 @@ def test_a_dask_cluster_writes_what_one_process_writes(seeds_run, tmp_path):
 def test_a_document_that_breaks_extraction_is_quarantined_alone(tmp_path, monkeypatch):
     import flows.shards as shards
 
-    real = shards.extract_numbers
+    real = shards.numbers_of
 
-    def fails_on_seed_000(doc_ids, texts, docs, parse):
+    def fails_on_seed_000(nlp, doc_ids, texts, docs):
         if any(text.startswith("Russian President Vladimir Putin signed treaties") for text in texts):
             raise RuntimeError("injected failure")
-        return real(doc_ids, texts, docs, parse)
+        return real(nlp, doc_ids, texts, docs)
 
-    monkeypatch.setattr(shards, "extract_numbers", fails_on_seed_000)
+    monkeypatch.setattr(shards, "numbers_of", fails_on_seed_000)
     # Both seeds in one shard: the shard fails, is retried one document at a time, and only the
     # document that fails again is quarantined.
     manifest = news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), shard_size=2)
@@ -141,7 +141,8 @@ def test_worker_processes_report_to_the_temporary_server_of_the_flow(tmp_path):
     script = tmp_path / "run.py"
     script.write_text(WORKERS_WITHOUT_A_SERVER, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {
-        "PREFECT_HOME": str(tmp_path / "prefect-home"), "PYTHONPATH": str(SEEDS.parent)}
+        "PREFECT_HOME": str(tmp_path / "prefect-home"), "PYTHONPATH": str(SEEDS.parent),
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
     done = subprocess.run([sys.executable, str(script), str(SEEDS), str(tmp_path / "out")], env=env,
                           capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]

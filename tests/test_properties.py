@@ -28,7 +28,8 @@ from tasks import extraction, schemas
 from tasks.clean import clean_text
 from tasks.entities import extract_entities
 from tasks.ingest import doc_id_for, ingest_file, ingested_frame
-from tasks.nlp import DEFAULT_MODEL, load_model
+from tasks.defaults import DEFAULT_MODEL
+from tasks.nlp import load_model
 from tasks.numbers import (
     CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, NUMBER_PATTERN, TIME_UNITS, number_matches,
 )

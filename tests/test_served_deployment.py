@@ -114,6 +114,7 @@ def test_served_deployment_runs_and_publishes_artifacts(prefect_server, tmp_path
                 # Prefect's client with its own defaults, as a script or notebook calls it.
                 listed_runs = {str(r.id) for r in client.read_flow_runs()}
                 listed_artifacts = {a.key for a in client.read_artifacts()}
+                listed_task_runs = {str(t.flow_run_id) for t in client.read_task_runs()}
             # The latest artifact of each key, as the UI's artifact pages read them.
             by_key = {key: httpx.get(f"{url}/artifacts/{key}/latest", timeout=30).json() for key in (
                 "news-pipeline-summary", "news-pipeline-stages", "news-pipeline-data-docs", "news-pipeline-progress")}
@@ -134,7 +135,7 @@ def test_served_deployment_runs_and_publishes_artifacts(prefect_server, tmp_path
     assert "data_docs/index.html" in by_key["news-pipeline-data-docs"]["data"]
     assert by_key["news-pipeline-progress"]["data"] == 100
     assert read(output, "documents").height == 2
-    assert str(run.id) in listed_runs
+    assert str(run.id) in listed_runs and str(run.id) in listed_task_runs
     assert set(by_key) <= listed_artifacts
     assert str(run.id) in printed["flow-run ls"] and run.name in printed["flow-run ls"]
     assert "news-pipeline/news-pipeline" in printed["deployment ls"]
@@ -235,3 +236,15 @@ def test_prefect_yaml_declares_the_flow_and_its_parameters():
     assert set(deployment["parameters"]) == set(flow.parameters.properties)
     assert deployment["schedules"][0]["cron"] == "*/15 * * * *"
     assert deployment["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
+
+
+def test_prefect_yaml_deploys_with_its_schedule_and_no_overlap(prefect_server):
+    """`prefect deploy --all` from this folder, as teams with work pools run it."""
+    url, env = prefect_server
+    prefect_cli(url, env, "work-pool", "create", "newsfacts", "--type", "process", "--overwrite")
+    prefect_cli(url, env, "--no-prompt", "deploy", "--all")
+    deployment = httpx.get(f"{url}/deployments/name/news-pipeline/news-pipeline", timeout=30).json()
+    assert deployment["work_pool_name"] == "newsfacts"
+    assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["*/15 * * * *"]
+    assert deployment["global_concurrency_limit"]["limit"] == 1
+    assert deployment["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
