@@ -31,9 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
         prog="newsfacts",
         description="Turn news articles into validated Parquet tables of entities and numbers.",
     )
+    debug_help = "on a failure, print Python's traceback besides the one-line message"
+    parser.add_argument("--debug", action="store_true", help=debug_help)
+    # `--debug` after the command too (`newsfacts run --debug`), without overriding one before it.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=debug_help)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
-        "run", help="run the pipeline flow once",
+        "run", parents=[common], help="run the pipeline flow once",
         description="Run the news-pipeline Prefect flow once: ingest, clean, extract entities and numbers, "
                     "validate each stage with Great Expectations and write Parquet tables.",
     )
@@ -69,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="remove every table first and rebuild from the inputs (default: process only documents "
                           "not written before and append them)")
     server = commands.add_parser(
-        "server", help="start a Prefect server (API and UI) on this machine",
+        "server", parents=[common], help="start a Prefect server (API and UI) on this machine",
         description="Start `prefect server start` with the project's settings: bound to 127.0.0.1, telemetry "
                     "off, SQLite under PREFECT_HOME unless --database-url names another database.",
     )
@@ -79,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="SQLAlchemy URL of the server's database, e.g. "
                              "postgresql+asyncpg://user:password@127.0.0.1:5432/prefect (default: SQLite)")
     serve = commands.add_parser(
-        "serve", help="serve the flow as a scheduled Prefect deployment",
+        "serve", parents=[common], help="serve the flow as a scheduled Prefect deployment",
         description="Serve a deployment of the news-pipeline flow on a cron schedule (Prefect's `serve`); runs "
                     "until stopped. Needs a Prefect server: start `newsfacts server` and set PREFECT_API_URL "
                     "(e.g. http://127.0.0.1:4200/api). Every parameter can be edited per run in the UI.",
@@ -101,13 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
                             "due while another is running is cancelled (skip: the next run picks up what it "
                             "would have read) or waits for it (queue) (default: %(default)s)")
     schema = commands.add_parser(
-        "schema", help="print the data contract: tables, columns, types, keys, meanings",
+        "schema", parents=[common], help="print the data contract: tables, columns, types, keys, meanings",
         description="Print the data contract of the tables newsfacts writes (the text of docs/data-contract.md), "
                     "or with --json the contract stored with a dataset in _contract.json.",
     )
     schema.add_argument("--json", action="store_true", help="the machine-readable contract (versions, columns, types)")
     query = commands.add_parser(
-        "query", help="run DuckDB SQL over the tables",
+        "query", parents=[common], help="run DuckDB SQL over the tables",
         description="Run one DuckDB SQL statement over the tables of an output directory, each registered as a "
                     "view named after it (documents, entities, numbers, quarantine, entity_catalog; the "
                     "published_month partition column included), and print the result.",
@@ -119,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("--max-rows", type=int, default=100, metavar="N",
                        help="rows shown in table format (default: 100; csv and json print all)")
     compact = commands.add_parser(
-        "compact", help="merge each partition's small files into few large ones",
+        "compact", parents=[common], help="merge each partition's small files into few large ones",
         description="Rewrite every partition holding more than one file (many small runs leave many small "
                     "files) as files of at most --target-rows rows, sorted, with the same rows; the new files "
                     "replace the old ones all at once. Takes the output directory's lock like a run.",
@@ -128,19 +133,19 @@ def build_parser() -> argparse.ArgumentParser:
     compact.add_argument("--target-rows", type=int, default=None, metavar="ROWS",
                          help="largest file, in rows (default: 1,000,000)")
     migrate = commands.add_parser(
-        "migrate", help="rewrite a dataset written under an older schema to the current one",
+        "migrate", parents=[common], help="rewrite a dataset written under an older schema to the current one",
         description="Rewrite every table file of a dataset to this newsfacts's contract (schema version, "
                     "partitioning, columns, metadata), atomically, and store the new contract. Runs refuse a "
                     "dataset of another major schema version until it is migrated.",
     )
     add_output_argument(migrate)
     evaluate = commands.add_parser(
-        "eval", help="score extraction against hand-annotated gold",
+        "eval", parents=[common], help="score extraction against hand-annotated gold",
         description="Score the pipeline against gold annotations, beside the raw spaCy model.",
     )
     targets = evaluate.add_subparsers(dest="target", required=True, metavar="TARGET")
     entities = targets.add_parser(
-        "entities", help="named entities: per-label precision, recall and F1 (exact span and label)",
+        "entities", parents=[common], help="named entities: per-label precision, recall and F1 (exact span and label)",
         description="Score PERSON/NORP/ORG/GPE/LOC mentions (exact span and label) of the raw spaCy model "
                     "and of the pipeline (model + newsfacts corrections) against gold JSONL: "
                     '{"id", "text", "entities": [[start, end, label], ...]}; records may give "source" and '
@@ -148,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_gold_arguments(entities, "+", DEFAULT_MODEL)
     numbers = targets.add_parser(
-        "numbers", help="numbers: value, value+unit and value+object P/R/F1, beside quantulum3",
+        "numbers", parents=[common], help="numbers: value, value+unit and value+object P/R/F1, beside quantulum3",
         description="Score number mentions (a prediction matches a gold mention when the spans overlap and the "
                     "values agree) against gold JSONL ({\"id\", \"text\" or \"source\"+\"sha256\", \"numbers\": "
                     "[{\"start\", \"end\", \"value\", \"value_low\", \"value_high\", \"unit\", \"object\", ...}]}) "
@@ -242,22 +247,60 @@ def evaluate_entities(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     # Each command imports what it needs: --help, schema, query, compact and migrate never load
     # Prefect, Great Expectations or spaCy.
-    from tasks.errors import NewsfactsError
+    from flows.supervise import follow_supervisor, run_supervised, supervised
+    from tasks.errors import describe_error
 
+    if args.command == "run":
+        if not supervised():
+            return run_supervised(argv)
+        follow_supervisor(mark_run_stopped)
     try:
         if args.command == "eval":
             return evaluate_entities(args) if args.target == "entities" else evaluate_numbers(args)
         return {"server": start_server, "serve": serve_deployment, "run": run_pipeline, "schema": print_schema,
                 "query": run_query, "compact": compact_tables, "migrate": migrate_tables}[args.command](args)
-    except FileNotFoundError as exc:
-        print(f"newsfacts: error: {exc}", file=sys.stderr)
-        return 2
-    except NewsfactsError as exc:
-        print(f"newsfacts: error: {exc}", file=sys.stderr)
-        return exc.exit_status
+    except KeyboardInterrupt:
+        if args.debug:
+            raise
+        print("newsfacts: stopped by SIGINT", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if args.debug:
+            raise
+        message, status = describe_error(exc)
+        print(f"newsfacts: {message}", file=sys.stderr)
+        return status
+
+
+def mark_run_stopped() -> None:
+    """The flow run in progress recorded as Crashed (stopped by a signal), as Prefect records a
+    run whose process died, within a second or two; nothing when no flow run has started."""
+    if "prefect" not in sys.modules:
+        return
+    import threading
+
+    from prefect.context import FlowRunContext
+
+    context = FlowRunContext.get()
+    if context is None or context.flow_run is None:
+        return
+    flow_run_id = context.flow_run.id
+
+    def report():
+        from prefect.client.orchestration import get_client
+        from prefect.states import Crashed
+
+        with get_client(sync_client=True) as client:
+            client.set_flow_run_state(flow_run_id, Crashed(message="stopped by a signal to `newsfacts run`"),
+                                      force=True)
+
+    reporter = threading.Thread(target=report, daemon=True)
+    reporter.start()
+    reporter.join(timeout=2.0)
 
 
 def print_schema(args) -> int:
@@ -385,32 +428,71 @@ def serve_deployment(args) -> int:
     return 0
 
 
+def check_paths(inputs: Sequence[str], output: str) -> None:
+    """Fail before anything starts on a missing input or an output path that cannot be a directory."""
+    from pathlib import Path
+
+    from tasks.errors import UsageError
+
+    for path in inputs:
+        if not Path(path).exists():
+            raise UsageError(f"input path does not exist: {path}")
+    if Path(output).exists() and not Path(output).is_dir():
+        raise UsageError(f"output path is not a directory: {output}")
+    Path(output).mkdir(parents=True, exist_ok=True)  # a read-only or forbidden place fails here
+
+
+def hide_tracebacks_on_console() -> None:
+    """Prefect's log lines on the terminal without the tracebacks it logs with failures (a failure
+    is one `newsfacts:` line; `--debug` keeps them); the Prefect UI still gets them."""
+    import logging
+
+    from prefect.logging.configuration import ensure_logging_setup
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    class WithoutTraceback(logging.Formatter):
+        def __init__(self, inner: logging.Formatter):
+            super().__init__()
+            self.inner = inner
+
+        def format(self, record):
+            # A copy, so that the other handlers (the API's) still see the traceback.
+            line = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None, "stack_info": None})
+            return self.inner.format(line)
+
+    ensure_logging_setup()
+    loggers = [logging.getLogger(), *(logger for logger in logging.Logger.manager.loggerDict.values()
+                                      if isinstance(logger, logging.Logger))]
+    for handler in {h for logger in loggers for h in logger.handlers if isinstance(h, PrefectConsoleHandler)}:
+        if not isinstance(handler.formatter, WithoutTraceback):
+            handler.setFormatter(WithoutTraceback(handler.formatter or logging.Formatter()))
+
+
 def run_pipeline(args) -> int:
     from pathlib import Path
 
+    inputs = args.inputs or DEFAULT_INPUTS
+    check_paths(inputs, args.output)
     from flows.news_pipeline import news_pipeline
     from flows.progress import TerminalProgress
     from tasks.io import check_contract
     from tasks.nlp import load_model
-    from tasks.validation import QualityGateError
 
-    try:
-        # Fail before any flow run exists when the model is missing or the output directory was
-        # written under another schema (the flow checks again, for runs started elsewhere).
-        if not args.full_refresh:
-            check_contract(Path(args.output))
-        load_model(args.model)
-        with TerminalProgress(bar=sys.stderr.isatty(), quiet=args.quiet):
-            manifest = news_pipeline(inputs=args.inputs or DEFAULT_INPUTS, output_dir=args.output,
-                                     model=args.model, max_failed_share=args.max_failed_share,
-                                     full_refresh=args.full_refresh, workers=args.workers,
-                                     shard_size=args.shard_size, dask_address=args.dask_address,
-                                     max_document_bytes=args.max_document_bytes,
-                                     languages=[code.strip() for code in args.languages.split(",") if code.strip()],
-                                     near_duplicate_threshold=args.near_duplicate_threshold)
-    except QualityGateError as exc:
-        print(f"newsfacts: quality gate failed: {exc}", file=sys.stderr)
-        return 1
+    if not args.debug:
+        hide_tracebacks_on_console()
+    # Fail before any flow run exists when the model is missing or the output directory was
+    # written under another schema (the flow checks again, for runs started elsewhere).
+    if not args.full_refresh:
+        check_contract(Path(args.output))
+    load_model(args.model)
+    with TerminalProgress(bar=sys.stderr.isatty(), quiet=args.quiet):
+        manifest = news_pipeline(inputs=inputs, output_dir=args.output,
+                                 model=args.model, max_failed_share=args.max_failed_share,
+                                 full_refresh=args.full_refresh, workers=args.workers,
+                                 shard_size=args.shard_size, dask_address=args.dask_address,
+                                 max_document_bytes=args.max_document_bytes,
+                                 languages=[code.strip() for code in args.languages.split(",") if code.strip()],
+                                 near_duplicate_threshold=args.near_duplicate_threshold)
     from flows.summary import format_summary
 
     print(format_summary(manifest))

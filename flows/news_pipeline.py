@@ -87,15 +87,25 @@ def write_tables(output_dir: Path, run_id: str, tables: dict[str, pl.DataFrame])
     staging = io.staging_dir(output_dir, run_id)
     documents = tables.get("documents", pl.DataFrame(schema={"doc_id": pl.String, "published_date": pl.Date}))
     written = {}
-    for name, rows in tables.items():
-        if name in PARTITIONED_TABLES:
-            rows = with_published_month(rows, documents)
-        write = io.replace_table if name in REBUILT_TABLES else io.write_table
-        written[name] = write(output_dir, name, rows, staging, run_id=run_id)[1]
+    try:
+        for name, rows in tables.items():
+            if name in PARTITIONED_TABLES:
+                rows = with_published_month(rows, documents)
+            write = io.replace_table if name in REBUILT_TABLES else io.write_table
+            written[name] = write(output_dir, name, rows, staging, run_id=run_id)[1]
+        if staging.exists():
+            # Stored before any file is published: a run that dies mid-publish leaves tables whose
+            # contract is known, and `check_contract` has already found the dataset compatible with it.
+            io.write_contract(output_dir)
+            # So is the run's record: tables never appear without one, and when even this cannot be
+            # written (a full disk) nothing is published. The full manifest replaces it once written.
+            io.write_json(io.run_dir(output_dir, run_id) / "manifest.json",
+                          {"run_id": run_id, "status": "publishing", "rows_written": written,
+                           "note": "tables published; the run ended before its full record was written"})
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # frees what a full disk needs back; nothing was published
+        raise
     if staging.exists():
-        # Stored before any file is published: a run that dies mid-publish leaves tables whose
-        # contract is known, and `check_contract` has already found the dataset compatible with it.
-        io.write_contract(output_dir)
         io.publish_staged(output_dir, staging, REBUILT_TABLES)
     return written
 

@@ -24,8 +24,17 @@ TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 INPUT_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES
 
-# ` date 2022-09-30 Russian President ...`: the scraper's inline header, before the body.
-DATE_HEADER = re.compile(r"\A\s*date\s+(\d{4})-(\d{1,2})-(\d{1,2})(?=\s|\Z)\s*", re.IGNORECASE)
+# ` date 2022-09-30 Russian President ...`: the scraper's inline header, before the body. Its value
+# is one token, or an ISO date and a time with a space between (`2022-09-30 10:00:00`); any token
+# holding a digit is taken as a header's value, so that a malformed one (`30/09/2022`) is removed
+# from the text and flagged rather than read as the article's first word.
+DATE_HEADER = re.compile(
+    r"\A\s*date\s+(?P<value>\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?"
+    r"(?:\s?(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?))?|[^\s\d]*\d\S*)(?=\s|\Z)\s*",
+    re.IGNORECASE)
+# What a header starts with, even when nothing after it reads as a date (` date yesterday ...`):
+# lower-case, as the scraper writes it, so an article opening `Date night ...` is not flagged.
+HEADER_START = re.compile(r"\A\s*date\s+\S")
 # `MOSCOW, Russia — ...`: an upper-case place, optionally a region/country, then a dash.
 DATELINE = re.compile(
     r"\A(?P<dateline>[A-Z][A-Z.'\- ]*[A-Z.](?:,\s*[A-Z][\w.'\- ]{0,40}?)?)\s*(?:\([^)\n]{1,40}\)\s*)?[—–-]{1,2}\s+"
@@ -46,19 +55,16 @@ def doc_id_for(body: str) -> str:
 
 
 def split_date_header(text: str) -> tuple[dt.date | None, str]:
-    """(published date, text without the header) for a ` date YYYY-MM-DD` header.
+    """(published date, text without the header) for a ` date VALUE` header, VALUE read as the
+    JSONL `date` field is (`parse_date_field`: a date, optionally with a time and a zone).
 
-    An impossible date (`2022-13-45`) is still removed from the text and leaves the date empty.
+    A value that is no date (`2022-13-45`, `30/09/2022`) is still removed from the text and leaves
+    the date empty.
     """
     match = DATE_HEADER.match(text)
     if not match:
         return None, text
-    year, month, day = (int(part) for part in match.groups())
-    body = text[match.end():]
-    try:
-        return dt.date(year, month, day), body
-    except ValueError:
-        return None, body
+    return parse_date_field(match.group("value")), text[match.end():]
 
 
 def find_dateline(body: str) -> str | None:
@@ -74,12 +80,22 @@ def find_dateline(body: str) -> str | None:
     return dateline
 
 
+# A zone after a time, as news feeds write it, in the form `datetime.fromisoformat` reads.
+_ZONE = re.compile(r"\s?(?:Z|UTC|GMT)\Z", re.IGNORECASE)
+_UNPADDED = re.compile(r"\A(\d{4})-(\d{1,2})-(\d{1,2})(?=\D|\Z)")
+
+
 def parse_date_field(value: object) -> dt.date | None:
-    """A JSONL `date` as a date: ISO `YYYY-MM-DD`, optionally followed by a time."""
+    """A JSONL `date` (or a date header's value) as a date: ISO 8601 `YYYY-MM-DD`, optionally with
+    a time (`T` or a space between) and a zone (`Z`, `UTC`, `+02:00`). The date is the one written,
+    in the writer's zone, not converted to UTC: a story published late on the 30th in New York is
+    the 30th's news there."""
     if not isinstance(value, str):
         return None
+    # `2022-9-3` is a date too, which `fromisoformat` reads only with two-digit months and days.
+    text = _UNPADDED.sub(lambda m: f"{m[1]}-{int(m[2]):02d}-{int(m[3]):02d}", _ZONE.sub("+00:00", value.strip()))
     try:
-        return dt.date.fromisoformat(value.strip()[:10])
+        return dt.datetime.fromisoformat(text).date() if len(text) > 10 else dt.date.fromisoformat(text)
     except ValueError:
         return None
 
@@ -100,7 +116,7 @@ def article_row(
     """The ingested row for one article's decoded text and metadata."""
     header_date, body = split_date_header(raw_text)
     flags = list(flags or [])
-    if header_date is None and DATE_HEADER.match(raw_text) and "invalid_date" not in flags:
+    if header_date is None and HEADER_START.match(raw_text) and "invalid_date" not in flags:
         flags.append("invalid_date")
     return {
         "doc_id": doc_id_for(body),

@@ -14,15 +14,12 @@ import great_expectations as gx
 import polars as pl
 from great_expectations.data_context.types.base import ProgressBarsConfig
 
+from tasks.errors import QualityGateError  # noqa: F401 - raised by the flow, caught by the command
 from tasks.quarantine import quarantine_frame, quarantine_row
 
 #: Checks computed on the frame before validation (compute, then validate), never written.
 COMPUTED_COLUMNS = ("span_matches_document", "alias_shared")
 DOCS_SITE = "run"
-
-
-class QualityGateError(RuntimeError):
-    """A stage's output failed its quality gate; the message says which suite, how much and why."""
 
 
 @dataclass

@@ -127,3 +127,22 @@ def test_unsupported_and_unreadable_files_are_quarantined():
 def test_quarantine_ids_are_stable_across_runs():
     assert ingest_file("a.txt", b"").quarantine[0]["quarantine_id"] == \
         ingest_file("a.txt", b"").quarantine[0]["quarantine_id"]
+
+
+def test_date_headers_with_a_time_or_a_zone_are_read_as_the_jsonl_date_is():
+    for header in ("2022-09-30 10:00", "2022-09-30 10:00:00", "2022-09-30T10:00:00Z", "2022-09-30T10:00:00+02:00",
+                   "2022-09-30 10:00:00 UTC", "2022-9-30"):
+        (row,) = ingest_file("a.txt", f" date {header} Kyiv said.".encode()).rows
+        assert (row["published_date"], row["body"], row["flags"]) == (dt.date(2022, 9, 30), "Kyiv said.", []), header
+        (record,) = ingest_file("f.jsonl", json.dumps({"id": 1, "text": "Kyiv said.", "date": header}).encode()).rows
+        assert record["published_date"] == dt.date(2022, 9, 30), header
+
+
+def test_anything_else_after_a_date_header_is_flagged():
+    for header, body in (("30/09/2022 Kyiv said.", "Kyiv said."), ("2022-09-30T25:00 Kyiv said.", "Kyiv said."),
+                         ("yesterday Kyiv said.", "date yesterday Kyiv said.")):
+        (row,) = ingest_file("a.txt", f" date {header}".encode()).rows
+        assert row["published_date"] is None and row["flags"] == ["invalid_date"], header
+        assert row["body"].strip() == body
+    (row,) = ingest_file("a.txt", b"Date night is back in Kyiv.").rows
+    assert row["flags"] == [] and row["body"] == "Date night is back in Kyiv."
