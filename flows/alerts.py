@@ -32,6 +32,7 @@ def emit_gate_failed(gate, run_id: str, output_dir: str | Path, details: str | P
     emit_event(GATE_FAILED, resource=dataset_resource(output_dir),
                payload={"suite": gate.suite, "stage": gate.stage, "failed_share": round(gate.failed_share, 6),
                         "max_failed_share": gate.max_failed_share, "failed_rows": gate.failed_rows,
+                        "documents": gate.documents, "failed_documents": gate.failed_documents,
                         "rows": gate.rows, "failed_expectations": gate.failed_expectations,
                         "run_id": run_id, "output": str(output_dir), "details": str(details),
                         "message": gate.message()})

@@ -52,8 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help=f"installed spaCy pipeline to use, e.g. en_core_web_md or en_core_web_trf "
                           f"(default: {DEFAULT_MODEL}, the official en_core_web_sm 3.8.0)")
     run.add_argument("--max-failed-share", type=float, default=DEFAULT_MAX_FAILED_SHARE, metavar="SHARE",
-                     help="fail the run when more than this share (0..1) of a stage's rows fail its "
-                          f"quality gate; failing rows are quarantined either way (default: {DEFAULT_MAX_FAILED_SHARE})")
+                     help="fail the run when more than this share (0..1) of a stage's documents have rows failing its "
+                          "quality gate (of rows, for tables not of documents: the entity catalog, the quarantine); "
+                          f"failing rows are quarantined either way (default: {DEFAULT_MAX_FAILED_SHARE})")
     run.add_argument("--workers", type=int, default=1, metavar="N",
                      help="local processes extracting shards of documents in parallel (default: 1, in-process)")
     run.add_argument("--shard-size", type=int, default=DEFAULT_SHARD_SIZE, metavar="DOCS",
@@ -458,7 +459,8 @@ def hide_tracebacks_on_console() -> None:
         def format(self, record):
             # A copy, so that the other handlers (the API's) still see the traceback.
             line = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None, "stack_info": None})
-            return self.inner.format(line)
+            # Libraries also put tracebacks in messages (Great Expectations: `... Traceback: "..."`).
+            return self.inner.format(line).split("\n", 1)[0].split(' Traceback: "', 1)[0]
 
     ensure_logging_setup()
     loggers = [logging.getLogger(), *(logger for logger in logging.Logger.manager.loggerDict.values()

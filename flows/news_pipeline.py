@@ -347,7 +347,8 @@ def news_pipeline(
             per-run records (`_runs/<run_id>/`) are written. One run at a time may write there.
         model: name of an installed spaCy pipeline.
         max_failed_share: a quality gate fails the run when more than this share of a stage's
-            rows fail its expectations (failing rows are quarantined either way).
+            documents have rows failing its expectations (of rows, for the entity catalog and the
+            quarantine); failing rows are quarantined either way.
         full_refresh: remove every table first and rebuild from the inputs; otherwise only
             documents not written before (by content) are processed and appended.
         workers: local processes that extract shards in parallel (1: in this process).
@@ -425,7 +426,8 @@ def _run_stages(p: RunParameters, run_id: str, runner_scope: contextlib.ExitStac
         hold(f"validate-{suite}", bad)
         counts.append(StageCount(f"validate-{suite}", rows.height, kept.height, bad.height, unit=unit,
                                  seconds=clock.lap()))
-        logger.info("gate %s: %d rows, %d failed (%s)", suite, result.rows, result.failed_rows,
+        logger.info("gate %s: %d rows, %d failed, %.1f%% (%s)", suite, result.rows, result.failed_rows,
+                    100 * result.failed_share,
                     "passed" if result.passed else "FAILED")
         return kept
 

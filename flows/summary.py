@@ -30,7 +30,9 @@ def format_summary(manifest: dict) -> str:
     lines.append("  quality gates:")
     for gate in manifest["gates"]:
         state = "passed" if gate["passed"] else "FAILED"
-        lines.append(f"    {gate['suite']:<15} {state:<7} {gate['failed_rows']} of {gate['rows']} rows failed")
+        documents = (f" ({gate['failed_documents']} of {gate['documents']} documents)"
+                     if gate.get("documents") is not None else "")
+        lines.append(f"    {gate['suite']:<15} {state:<7} {gate['failed_rows']} of {gate['rows']} rows failed{documents}")
     lines += [
         f"  outputs:    {manifest['output_dir']}/<table>/**/*.parquet  (contract: newsfacts schema)",
         f"  run record: {manifest['run_dir']}/manifest.json",
@@ -72,10 +74,11 @@ def markdown_summary(manifest: dict) -> str:
         "",
         "## Quality gates",
         "",
-        "| suite | result | failed rows | rows | allowed share |",
-        "|---|---|---:|---:|---:|",
+        "| suite | result | failed rows | rows | failed documents | documents | allowed share |",
+        "|---|---|---:|---:|---:|---:|---:|",
         *(f"| {g['suite']} | {'passed' if g['passed'] else '**FAILED**'} | {g['failed_rows']} | {g['rows']} | "
-          f"{g['max_failed_share']:.1%} |" for g in manifest["gates"]),
+          f"{_or_dash(g.get('failed_documents'))} | {_or_dash(g.get('documents'))} | {g['max_failed_share']:.1%} |"
+          for g in manifest["gates"]),
     ]
     return "\n".join(lines)
 
@@ -85,3 +88,7 @@ def stage_table(manifest: dict) -> list[dict]:
     return [{"stage": s["stage"], "unit": s["unit"], "in": s["in"], "out": s["out"],
              "quarantined": s["quarantined"], "skipped": s["skipped"], "seconds": s["seconds"]}
             for s in manifest["stages"]]
+
+
+def _or_dash(value) -> str:
+    return "-" if value is None else str(value)

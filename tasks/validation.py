@@ -33,9 +33,16 @@ class GateResult:
     max_failed_share: float
     failed_expectations: dict[str, int] = field(default_factory=dict)
     result: dict = field(default_factory=dict)
+    # For tables of documents or their mentions: documents with rows, and with a failing row.
+    documents: int | None = None
+    failed_documents: int | None = None
 
     @property
     def failed_share(self) -> float:
+        """The share the threshold applies to: of documents where the rows belong to documents, so
+        one document flooding a table with bad rows weighs as one document; else of rows."""
+        if self.documents is not None:
+            return self.failed_documents / self.documents if self.documents else 0.0
         return self.failed_rows / self.rows if self.rows else 0.0
 
     @property
@@ -49,6 +56,8 @@ class GateResult:
             "passed": self.passed,
             "rows": self.rows,
             "failed_rows": self.failed_rows,
+            "documents": self.documents,
+            "failed_documents": self.failed_documents,
             "failed_share": round(self.failed_share, 6),
             "max_failed_share": self.max_failed_share,
             "failed_expectations": self.failed_expectations,
@@ -56,8 +65,10 @@ class GateResult:
 
     def message(self) -> str:
         reasons = ", ".join(f"{name} ({count} rows)" for name, count in self.failed_expectations.items())
-        return (f"quality gate '{self.suite}' after stage '{self.stage}' failed: {self.failed_rows} of {self.rows} "
-                f"rows ({self.failed_share:.1%}) failed expectations, more than the allowed "
+        rows = f"{self.failed_rows} of {self.rows} rows"
+        failed = rows if self.documents is None else f"{self.failed_documents} of {self.documents} documents ({rows})"
+        return (f"quality gate '{self.suite}' after stage '{self.stage}' failed: {failed} "
+                f"({self.failed_share:.1%}) failed expectations, more than the allowed "
                 f"{self.max_failed_share:.1%}: {reasons}")
 
 
@@ -146,6 +157,10 @@ class Validator:
         result = validation.to_json_dict()
         gate = GateResult(suite=suite_name, stage="", rows=df.height, failed_rows=len(failures),
                           max_failed_share=0.0, failed_expectations=counts, result=result)
+        if "doc_id" in df.columns:
+            doc_ids = df["doc_id"]
+            gate.documents = doc_ids.n_unique()
+            gate.failed_documents = doc_ids.gather(sorted(failures)).n_unique() if failures else 0
         return gate, failures
 
 
