@@ -53,3 +53,21 @@ def test_run_manifest_suite_fails_when_a_stage_loses_a_record():
         "expect_column_values_to_be_between(unaccounted)": 1}
     gate.max_failed_share = 0.0
     assert not gate.passed
+
+
+def test_the_failed_share_counts_documents_so_one_document_cannot_flood_a_gate():
+    # 21 documents, one of which has five bad mentions: 5 of 26 rows fail (19%), 1 of 21 documents (4.8%).
+    texts = {f"d{i:02d}": "Kyiv" for i in range(21)}
+    rows = [{"doc_id": doc_id, "start_char": 0, "end_char": 4, "text": "Kyiv", "label": "GPE", "sentence_index": 0,
+             "canonical_name": "Kyiv", **IDS} for doc_id in texts]
+    rows += [{**rows[0], "start_char": i, "end_char": i + 1, "label": "ALIEN"} for i in range(1, 6)]
+    documents = pl.DataFrame({"doc_id": list(texts), "text": list(texts.values())})
+    checked = with_span_check(frame(rows, ENTITIES), documents, "text")
+    gate, failures = Validator().validate("entities", checked)
+    assert (gate.failed_rows, gate.rows, gate.failed_documents, gate.documents) == (5, 26, 1, 21)
+    gate.stage, gate.max_failed_share = "entities", 0.05
+    assert gate.passed and abs(gate.failed_share - 1 / 21) < 1e-9
+    gate.max_failed_share = 0.04
+    assert not gate.passed and "1 of 21 documents (5 of 26 rows)" in gate.message()
+    kept, quarantine = split_failures(checked, failures, stage="entities", record_kind="entity", excerpt_column="text")
+    assert kept.height == 21 and quarantine["doc_id"].unique().to_list() == ["d00"]
