@@ -25,7 +25,7 @@ from tasks.io import CHECKPOINTS_DIR, STAGING_DIR
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
 
-COPIES = 6  # of each sample article, each made distinct, so extraction lasts long enough to interrupt
+COPIES = 3  # of each sample article, each made distinct, so extraction lasts long enough to interrupt
 # A run stopped by a signal ends within the supervisor's grace period, plus polling and reaping.
 STOP_SECONDS = GRACE_SECONDS + 3
 
