@@ -6,7 +6,10 @@ from a dependency parse of only the sentences that hold a quantity (`attach_obje
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
+import math
 import re
 from decimal import Decimal
 from collections.abc import Callable, Sequence
@@ -23,8 +26,32 @@ _UNITS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirtee
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _SCALES = "hundred|thousand|million|billion|trillion"
 _WORD_ATOM = rf"(?:(?:{_TENS})(?:[-\s](?:{_UNITS}))?|{_UNITS})"
-WORD_NUMBER = rf"(?:a\s+dozen|dozen|a\s+(?:{_SCALES})|{_WORD_ATOM}(?:(?:\s+and)?\s+(?:{_WORD_ATOM}|{_SCALES}))*)"
-DIGITS = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)"
+# At most 15 words after the first (`nine hundred and ninety-nine thousand nine hundred and
+# ninety-nine` takes 6), so a run of number words is never one unbounded mention.
+WORD_NUMBER = rf"(?:a\s+dozen|dozen|a\s+(?:{_SCALES})|{_WORD_ATOM}(?:(?:\s+and)?\s+(?:{_WORD_ATOM}|{_SCALES})){{0,15}})"
+# A number in digits. At most 15 digits before the point (in groups of exactly three after a
+# comma) and 15 after it: a float keeps no more exactly, and a longer run is an account number,
+# a barcode or an id, never an amount in news, so nothing in it is extracted (a match of part of
+# it would give a wrong value). A comma before anything but exactly three digits separates a list
+# (`1,2,3`), as it does before a space.
+_INTEGER = r"(?:\d{1,3}(?:,\d{3}(?!\d)){1,4}|\d{1,15})(?!\d|,\d{3}(?!\d))"
+_DECIMALS = r"\.\d{1,15}(?!\d)"
+DIGITS = rf"(?:{_INTEGER}(?:{_DECIMALS}|(?!\.\d))|{_DECIMALS})"
+# `1e308`, `3.2E-4`, `1.5×10^6`, `1.5 x 10⁶`. After a whole number, an unsigned capital `E` is a
+# name (Boeing's `7E7`, 9 times in the BBC corpus), so only these exponents keep a whole number
+# from being read as an identifier (`5G`); after a decimal point any `e` or `E` is an exponent.
+_SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+_TIMES_TEN = rf"\s?[×x]\s?10(?:\^[-+−]?\d+|[⁻⁺]?[{_SUPERSCRIPT_DIGITS}]{{1,3}})"
+EXPONENT = rf"(?:e[-+−]?\d+|{_TIMES_TEN})(?!\w)"
+WHOLE_NUMBER_EXPONENT = rf"(?:(?-i:e)[-+−]?\d+|(?-i:E)[-+−]\d+|{_TIMES_TEN})(?!\w)"
+# A sign is a sign only where no letter, digit, percent or degree sign, closing bracket or dash
+# precedes it: `-5`, `(-5%)`, `$-5`, `-$5`, but not the hyphen of `5-10`, `8%-10%`, `2014-2015`,
+# `COVID-19` or `F-16`.
+SIGNS = "-+\u2212"
+SIGN_AFTER = r"(?<![\w%°)\]\-\u2212\u2013\u2014])"
+LONG_DIGIT_RUN = re.compile(r"\d{16}")
+# No mention is longer: `no fewer than 123,456,789.25 to 987,654,321.75 square kilometres` is 64.
+MAX_SURFACE = 100
 MAGNITUDE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 MAGNITUDE_ABBR = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "tn": 1e12, "trn": 1e12}
 VAGUE_BASE = {"dozens": 12, "tens": 10, "scores": 20, "hundreds": 100, "thousands": 1e3, "millions": 1e6, "billions": 1e9}
@@ -77,14 +104,17 @@ NUMBER_PATTERN = re.compile(
       | \b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{MONTHS}\b(?:,?\s+\d{{4}}\b)?
       | \b{MONTHS}\s+\d{{4}}\b
       | (?<![\w$£€¥.,])(?:1[89]|20)\d{{2}}s?\b(?![.,]\d|\s?%|\s?percent))
-  | (?P<phone>(?<![\w,.])(?:\+\d{{1,3}}[\s.-]?)?(?:\(?\d{{2,5}}\)?[\s.-]){{2,}}\d{{3,4}}\b(?![,.]\d))
+  | (?P<phone>(?<![\w,.])(?<!\d[\s.-])(?:\+\d{{1,3}}[\s.-]?)?(?:\(?\d{{2,5}}\)?[\s.-]){{2,4}}\d{{3,4}}\b
+      (?![,.]\d|[\s.-]\(?\d))
   | (?P<ident>\b(?:Section|Article|Chapter|Clause|Resolution|Flight|Route|Paragraph|No\.)\s+\d+[A-Za-z]?\b
       | \b[A-Za-z]+-?\d+[A-Za-z\d]*\b
-      | \b\d+(?!(?:st|nd|rd|th|s|bn|mn|m|k|tn|trn|am|pm|{MEASURE_UNITS})\b)[A-Za-z]+\w*\b)
+      | \b\d+(?!(?:st|nd|rd|th|s|bn|mn|m|k|tn|trn|am|pm|{MEASURE_UNITS})\b|{WHOLE_NUMBER_EXPONENT})[A-Za-z]+\w*\b)
   | (?P<ordinal>\b\d+(?:st|nd|rd|th)\b|\b(?:{"|".join(ORDINAL_WORDS)})\b)
   | (?P<quantity>
+      (?P<sign>{SIGN_AFTER}[{SIGNS}](?=(?:US|C|A|HK|NZ)?\$|[£€¥₽₴₹]|\.?\d))?
       (?P<cur_pre>(?-i:\b(?:US|C|A|HK|NZ))?\$\s?|[£€¥₽₴₹]\s?|\b(?:{"|".join(CURRENCY_CODES)})\s?)?
-      (?:(?P<digits>(?:(?<=\s)-|(?<=^)-)?(?<![\w.,]){DIGITS})
+      (?(cur_pre)(?(sign)|(?P<cur_sign>[{SIGNS}])?))
+      (?:(?P<digits>(?<![\w.])(?:(?<!\d,)|(?!\d{{3}}(?!\d))){DIGITS})(?P<exponent>{EXPONENT})?
            (?:\s?(?P<mag_word>thousand|million|billion|trillion)\b|(?P<mag_abbr>bn|mn|m|k|tn|trn)\b)?
        | (?P<fraction>\b{FRACTION})\b(?:\s+(?:a|an)\s+(?P<frac_mag>dozen|hundred|thousand|million|billion)\b)?
        | (?P<vague>\b{VAGUE})\b
@@ -166,17 +196,43 @@ def vague_range(words: str) -> tuple[float, float]:
     return 2 * base * scale, 9 * base * scale
 
 
+def _exponent_of(written: str) -> int | None:
+    """The power of ten an exponent writes (`e-4` -> -4, `×10^6` -> 6, ` x 10⁶` -> 6); None
+    beyond 999, where no float reaches (and `int` refuses thousands of digits)."""
+    power = re.sub(r"^(?:e|\s?[×x]\s?10\^?)", "", written, flags=re.IGNORECASE)
+    power = power.translate(str.maketrans(_SUPERSCRIPT_DIGITS + "⁻⁺−", "0123456789-+-"))
+    return int(power) if len(power.lstrip("+-").lstrip("0")) <= 3 else None
+
+
+def _digits_value(match: re.Match) -> float | None:
+    """The value of a number written in digits, signed, with its exponent and magnitude; None
+    when a float cannot hold it (`1e400`, `1e-400`): such a number is not extracted, so no row
+    carries inf or a zero the text does not say."""
+    negative = "-" in (match["sign"] or match["cur_sign"] or "").replace("\u2212", "-")
+    # Decimal keeps `16.4 million` at 16400000, not 16399999.999999998.
+    value = Decimal(match["digits"].replace(",", ""))
+    if match["exponent"]:
+        power = _exponent_of(match["exponent"])
+        if power is None:
+            return None
+        value = value.scaleb(power)
+    if match["mag_word"]:
+        value *= Decimal(MAGNITUDE_WORDS[match["mag_word"].lower()])
+    elif match["mag_abbr"]:
+        value *= Decimal(MAGNITUDE_ABBR[match["mag_abbr"].lower()])
+    number = float(-value if negative else value)
+    if not math.isfinite(number) or (number == 0 and value != 0):
+        return None
+    return number
+
+
 def _quantity(match: re.Match) -> NumberMention | None:
-    """A quantity atom's value, kind and unit."""
+    """A quantity atom's value, kind and unit (None: a number no float holds, or words that are no number)."""
     low = high = None
     if match["digits"]:
-        # Decimal keeps `16.4 million` at 16400000, not 16399999.999999998.
-        value = Decimal(match["digits"].replace(",", ""))
-        if match["mag_word"]:
-            value *= Decimal(MAGNITUDE_WORDS[match["mag_word"].lower()])
-        elif match["mag_abbr"]:
-            value *= Decimal(MAGNITUDE_ABBR[match["mag_abbr"].lower()])
-        value = float(value)
+        value = _digits_value(match)
+        if value is None:
+            return None
     elif match["fraction"]:
         value = FRACTIONS[" ".join(match["fraction"].lower().replace("-", " ").split())]
         if match["frac_mag"]:
@@ -216,8 +272,12 @@ def _time_value(surface: str) -> float:
 
 
 def _atom(match: re.Match) -> NumberMention | None:
-    """One matched number, before ranges and qualifiers are joined."""
+    """One matched number, before ranges and qualifiers are joined (None: no number after all)."""
     surface = match.group(0)
+    if LONG_DIGIT_RUN.search(surface):
+        # An identifier or ordinal around a code (`AB12345678901234567`) would take the code as
+        # its value; DIGITS already leaves such runs out of amounts.
+        return None
     if match["time"]:
         return NumberMention(match.start(), match.end(), _time_value(surface), "time")
     if match["date"]:
@@ -264,13 +324,17 @@ def _join_ranges(text: str, atoms: list[NumberMention]) -> list[NumberMention]:
     return out
 
 
-def _attach_qualifier(text: str, mention: NumberMention) -> NumberMention:
-    """`more than 1,000` (>), `about 60%` (~), `1,000 or more` (>=): the words join the mention."""
-    before = QUALIFIER_BEFORE.search(text[max(0, mention.start - 30):mention.start])
+def _attach_qualifier(text: str, mention: NumberMention, after_end: int = 0, before_start: int | None = None
+                      ) -> NumberMention:
+    """`more than 1,000` (>), `about 60%` (~), `1,000 or more` (>=): the words join the mention.
+    Only words after `after_end` and before `before_start` (the mentions either side) are read,
+    so `5 or more than 6` gives `5 or more` and `6`, not two overlapping mentions."""
+    before = QUALIFIER_BEFORE.search(text[max(0, after_end, mention.start - 30):mention.start])
     if before:
         symbol = next(QUALIFIERS_BEFORE[int(name[1:])][0] for name, v in before.groupdict().items() if v)
         return replace(mention, start=mention.start - len(before.group(0)), qualifier=symbol)
-    after = QUALIFIER_AFTER.search(text[mention.end:mention.end + 12])
+    stop = mention.end + 12 if before_start is None else min(before_start, mention.end + 12)
+    after = QUALIFIER_AFTER.search(text[mention.end:stop])
     if after:
         symbol = "<=" if (after["dir"] or "").lower() in ("less", "fewer") else ">="
         return replace(mention, end=mention.end + len(after.group(0)), qualifier=symbol)
@@ -342,8 +406,16 @@ def _word_end(text: str, at: int) -> int:
 def find_numbers(text: str) -> list[NumberMention]:
     """Every number in `text`, in order, with value, range, kind, unit and qualifier."""
     atoms = [atom for match in number_matches(text) if (atom := _atom(match)) is not None]
-    mentions = _join_ranges(text, atoms)
-    mentions = [_attach_qualifier(text, m) if m.kind in AMOUNT_KINDS else m for m in mentions]
+    joined = _join_ranges(text, atoms)
+    mentions: list[NumberMention] = []
+    for i, mention in enumerate(joined):
+        if mention.kind in AMOUNT_KINDS:
+            mention = _attach_qualifier(text, mention, mentions[-1].end if mentions else 0,
+                                        joined[i + 1].start if i + 1 < len(joined) else None)
+        mentions.append(mention)
+    # The grammar's parts are bounded, so this only guards against a rule yet to be written that
+    # is not: a longer span holds more than one number and its words.
+    mentions = [m for m in mentions if m.end - m.start <= MAX_SURFACE]
     return [replace(m, change=change_of(text, m)) if m.kind in AMOUNT_KINDS else m for m in mentions]
 
 
@@ -467,8 +539,8 @@ def windows_to_parse(
         if mention.kind not in AMOUNT_KINDS:
             continue
         sent_start, sent_end = bounds[sentence_index(starts, mention.start)]
-        before = [m.start() for m in WORD.finditer(text, sent_start, mention.start)]
-        after = [m.end() for m in WORD.finditer(text, mention.end, sent_end)]
+        before = _last_word_starts(text, sent_start, mention.start, WORDS_BEFORE)
+        after = [m.end() for m in itertools.islice(WORD.finditer(text, mention.end, sent_end), WORDS_AFTER)]
         start = before[-WORDS_BEFORE] if len(before) >= WORDS_BEFORE else sent_start
         end = after[WORDS_AFTER - 1] if len(after) >= WORDS_AFTER else (after[-1] if after else mention.end)
         if windows and start <= windows[-1][1] and sentence_index(starts, windows[-1][0]) == \
@@ -502,6 +574,20 @@ def _counts_something(text: str, mention: NumberMention, window_end: int) -> boo
     return word.lower() not in NOTHING_COUNTED_AFTER or not token.rstrip(",.;:!?)").isalpha()
 
 
+def _last_word_starts(text: str, start: int, end: int, count: int) -> list[int]:
+    """Starts of the last `count` words of `text[start:end]`, as `WORD.finditer(text, start, end)`
+    gives them; read back from `end` only as far as they reach, so a sentence of 10,000 numbers
+    costs each of them a few words, not the whole sentence before it."""
+    reach = 64
+    while True:
+        # Only the first word found can be cut by `pos`: with more than `count`, the last ones are whole.
+        pos = max(start, end - reach)
+        found = [m.start() for m in WORD.finditer(text, pos, end)]
+        if pos == start or len(found) > count:
+            return found[-count:]
+        reach *= 4
+
+
 def needs_parse(text: str, window: tuple[int, int], mentions: Sequence[NumberMention]) -> bool:
     """Whether parsing `window` can give any of its amounts an object or a count type.
 
@@ -521,8 +607,9 @@ def attach_objects(
     """Mentions with `object` and `count_type` set from the parsed windows around them (None: a
     window left unparsed, see `needs_parse`)."""
     out = []
+    first_window = _window_finder(windows)
     for mention in mentions:
-        index = next((i for i, (s, e) in enumerate(windows) if s <= mention.start and mention.end <= e), None)
+        index = first_window(mention.start, mention.end)
         if mention.kind not in AMOUNT_KINDS or index is None or parsed[index] is None:
             out.append(mention)
             continue
@@ -530,6 +617,40 @@ def attach_objects(
         counted, count_type = counted_object(parsed[index], mention.start - offset, mention.end - offset)
         out.append(replace(mention, object=counted, count_type=count_type))
     return out
+
+
+def _window_finder(windows: Sequence[tuple[int, int]]) -> Callable[[int, int], int | None]:
+    """A lookup of the first window holding [start, end), as a scan of `windows` in order finds it.
+
+    Windows come in order of their starts; only those starting at or before `start` can hold the
+    span, and the walk back from the last of them stops where no earlier window reaches `end`
+    (at once when windows do not overlap), so a document with thousands of windows is not
+    scanned once per mention."""
+    starts = [s for s, _ in windows]
+    if starts != sorted(starts):
+        return lambda start, end: next(
+            (i for i, (s, e) in enumerate(windows) if s <= start and end <= e), None)
+    reach = list(itertools.accumulate((e for _, e in windows), max))
+
+    def first(start: int, end: int) -> int | None:
+        found = None
+        i = bisect.bisect_right(starts, start) - 1
+        while i >= 0 and reach[i] >= end:
+            if end <= windows[i][1]:
+                found = i
+            i -= 1
+        return found
+
+    return first
+
+
+def _windows_needing_parse(text: str, windows: Sequence[tuple[int, int]], mentions: Sequence[NumberMention]
+                           ) -> list[bool]:
+    """`needs_parse` of each window, given only the mentions starting inside it (the only ones it
+    reads; `find_numbers` gives mentions in order and without overlap), not all of them each time."""
+    starts = [m.start for m in mentions]
+    return [needs_parse(text, (s, e), mentions[bisect.bisect_left(starts, s):bisect.bisect_right(starts, e)])
+            for s, e in windows]
 
 
 def number_rows(doc_id: str, text: str, mentions: Sequence[NumberMention], starts: list[int]) -> list[dict]:
@@ -567,7 +688,7 @@ def extract_numbers(
         bounds = list(zip(starts, starts[1:] + [len(text)], strict=True))
         mentions = find_numbers(text)
         windows = windows_to_parse(text, mentions, bounds)
-        found.append((starts, mentions, windows, [needs_parse(text, w, mentions) for w in windows]))
+        found.append((starts, mentions, windows, _windows_needing_parse(text, windows, mentions)))
     window_texts = [text[s:e] for text, (_, _, windows, wanted) in zip(texts, found)
                     for (s, e), keep in zip(windows, wanted) if keep]
     parsed_all = iter(parse(window_texts) if window_texts else [])

@@ -200,3 +200,122 @@ def test_count_type_from_the_governing_verb():
     assert counted_object(doc, at["25"], at["25"] + 2) == ("people", "KILL")
     assert counted_object(doc, at["50"], at["50"] + 2) == ("", "WOUND")
     assert counted_object(doc, at["one"], at["one"] + 3) == ("strike", "")
+
+
+# --- hostile numbers: exponents, signs, lists, long runs --------------------------------------
+
+@pytest.mark.parametrize("text, surface, value", [
+    ("1e308", "1e308", 1e308),
+    ("a 2.5e6 budget", "2.5e6", 2.5e6),
+    ("only 3.2E-4 of it", "3.2E-4", 3.2e-4),
+    ("1E-6", "1E-6", 1e-6),
+    ("1.5×10^6 cells", "1.5×10^6", 1.5e6),
+    ("1.5 x 10⁶ cells", "1.5 x 10⁶", 1.5e6),
+])
+def test_scientific_notation(text, surface, value):
+    found, m = one(text)
+    assert (found, m.value, m.kind) == (surface, pytest.approx(value, rel=1e-12), "count")
+
+
+def test_a_capital_e_after_a_whole_number_is_a_name():
+    # Boeing's `7E7`: an unsigned capital E after a whole number is no exponent.
+    assert (one("the 7E7 jet")[0], one("the 7E7 jet")[1].kind) == ("7E7", "other")
+
+
+@pytest.mark.parametrize("text", ["1e400", "1e-400", "-1e400", "2.5e99999", "1e" + "9" * 5000])
+def test_numbers_beyond_float_range_are_not_extracted(text):
+    # Neither inf nor a zero the text does not say: the number is left out, its neighbours kept.
+    assert [m.value for m in find_numbers(f"{text} and 5%")] == [5]
+
+
+@pytest.mark.parametrize("text, surface, value, kind, unit", [
+    ("a $-5 balance", "$-5", -5, "money", "USD"),
+    ("a -$5 balance", "-$5", -5, "money", "USD"),
+    ("a −$5 balance", "−$5", -5, "money", "USD"),
+    ("at £-2.5m", "£-2.5m", -2.5e6, "money", "GBP"),
+    ("growth of −5% a year", "−5%", -5, "percent", "percent"),
+    ("growth of -5% a year", "-5%", -5, "percent", "percent"),
+    ("(-5%)", "-5%", -5, "percent", "percent"),
+    ("it was -3.2 then", "-3.2", -3.2, "count", ""),
+    ("+5%", "+5%", 5, "percent", "percent"),
+])
+def test_signs_around_currencies_and_percents(text, surface, value, kind, unit):
+    found, m = one(text)
+    assert (found, m.value, m.kind, m.unit) == (surface, pytest.approx(value), kind, unit)
+
+
+def test_a_plus_sign_keeps_the_change_the_words_give():
+    assert [(m.value, m.change) for m in find_numbers("it rose +5% and +3% more")] == [(5, "up"), (3, "")]
+
+
+@pytest.mark.parametrize("text", ["5-10", "8%-10%", "2014-2015", "COVID-19", "F-16", "a well-known-5 item",
+                                  "5 - 10", "5--10", "scored 3-2", "a 1,000-2,000 range"])
+def test_hyphens_after_letters_digits_and_units_are_no_signs(text):
+    mentions = find_numbers(text)
+    assert mentions and all(m.value >= 0 and (m.value_low or 0) >= 0 for m in mentions), mentions
+
+
+@pytest.mark.parametrize("text, values", [
+    ("1,2,3,4,5,6", [1, 2, 3, 4, 5, 6]),
+    ("1,2", [1, 2]),
+    ("3, 4, 5", [3, 4, 5]),
+    ("1,234", [1234]),
+    ("1,234,567", [1234567]),
+    ("12,34 and 1,234,5", [12, 34, 1234, 5]),
+    ("1,2345", [1, 2345]),
+])
+def test_a_comma_before_anything_but_three_digits_separates_a_list(text, values):
+    assert [m.value for m in find_numbers(text)] == values
+
+
+def test_numbers_separated_by_spaces_are_separate_mentions():
+    # Was one 48,869-character `phone number` (groups of 2-5 digits, any number of them).
+    text = " ".join(map(str, range(1, 10001)))
+    mentions = find_numbers(text)
+    assert [text[m.start:m.end] for m in mentions] == text.split(" ")
+    assert [m.value for m in mentions] == list(range(1, 10001))
+
+
+def test_phone_numbers_are_still_found_outside_runs_of_numbers():
+    text = "call 0800 028 9276 or +44 20 7946 0958, or (020) 7946 0959 now"
+    assert [(text[m.start:m.end], m.kind) for m in find_numbers(text)] == [
+        ("0800 028 9276", "other"), ("+44 20 7946 0958", "other"), ("(020) 7946 0959", "other")]
+
+
+def test_extracting_ten_thousand_numbers_in_one_sentence_takes_seconds_not_minutes():
+    # Each amount's window was found by listing every word of the sentence before it.
+    import time
+
+    nlp = spacy.blank("en")
+    text = " ".join(map(str, range(1, 10001)))
+    began = time.perf_counter()
+    numbers = extract_numbers(["d1"], [text], [nlp(text)], lambda texts: [nlp.make_doc(t) for t in texts])
+    assert numbers.height == 10000
+    assert time.perf_counter() - began < 30
+
+
+def test_no_mention_overlaps_the_next():
+    # `or more` of the first and `more than` of the second were both taken.
+    text = "5 or more than 6"
+    assert [(text[m.start:m.end], m.qualifier) for m in find_numbers(text)] == [("5 or more", ">="), ("6", "=")]
+
+
+@pytest.mark.parametrize("code", ["9" * 300, "1" * 40, "1234567890123456", "1,234,567,890,123,456",
+                                  "3.14159265358979323846", "AB12345678901234567", "Flight 12345678901234567",
+                                  "12345678901234567th"])
+def test_digit_runs_longer_than_fifteen_digits_are_codes_not_amounts(code):
+    assert [m.value for m in find_numbers(f"ref {code} cost $5")] == [5]
+
+
+def test_fifteen_digits_are_still_an_amount():
+    assert one("123456789012345")[1].value == 123456789012345
+    assert one("1,234,567,890,123")[1].value == 1234567890123
+
+
+def test_rows_of_hostile_numbers_are_finite_and_short():
+    nlp = spacy.blank("en")
+    text = "1e400 " + "9" * 400 + " 1,2,3 $-5 " + " ".join(map(str, range(100, 400))) + " 5 or more than 6"
+    numbers = extract_numbers(["d1"], [text], [nlp(text)], lambda texts: [nlp.make_doc(t) for t in texts])
+    assert numbers["value"].is_finite().all() and numbers["value"].abs().max() < 1e16
+    assert numbers["surface"].str.len_chars().max() <= 100
+    assert numbers.height == 3 + 1 + 300 + 2
