@@ -10,7 +10,8 @@
 3. Words/s and documents/s of each, the pipeline/baseline ratio at the same process count, the
    flow's per-stage seconds, and the peak RSS (this process and its children) of each phase.
 4. Memory growth: the flow in a fresh process over the corpus and over the corpus 4 times (each
-   copy's texts made unique), peak RSS of each.
+   copy's texts made unique), peak RSS of each; and one 900 KB article built from the corpus,
+   extracted in a fresh process, over the model alone (`bench/article_memory.py`).
 5. The `newsfacts` command as a user meets it, each a fresh process: the light commands' wall
    time and `newsfacts run`'s fixed cost by import (`bench/commands.py`).
 
@@ -35,7 +36,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import commands
+from bench import article_memory, commands
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "bbc"
@@ -193,6 +194,7 @@ def format_table(report: dict) -> str:
     bigger = m["x" + str(m["copies"])]
     lines.append(f"Memory: peak RSS {m['x1']['peak_rss_mib']:.0f} MiB for the corpus, "
                  f"{bigger['peak_rss_mib']:.0f} MiB for it {m['copies']} times: {m['growth']:.2f}x")
+    lines.append(article_memory.format_report(report["long_article"]))
     lines += ["", commands.format_report(report["commands"])]
     lines += ["", "Targets:"] + [
         f"- {'met' if ok else 'NOT met'}: {what}" for what, ok in targets(report)]
@@ -207,7 +209,7 @@ def targets(report: dict) -> list[tuple[str, bool]]:
                 "that for the corpus (at most 1.25x)", report["memory"]["growth"] <= 1.25))
     share = report["overhead"]["share_of_wall"]
     out.append((f"Great Expectations, Parquet and Prefect take {share:.1%} of the wall time (under 10%)", share < 0.10))
-    return out + commands.targets(report["commands"])
+    return out + article_memory.targets(report["long_article"]) + commands.targets(report["commands"])
 
 
 def main(argv=None) -> dict:
@@ -287,6 +289,7 @@ def main(argv=None) -> dict:
             f"stages_{args.workers}_workers": {s["stage"]: s["seconds"] for s in manifests[args.workers]["stages"]},
             "overhead": overheads(manifest, results["pipeline_1"]["seconds"]),
             "memory": memory,
+            "long_article": article_memory.measure(corpus, args.model),
             "commands": commands.measure(model=args.model),
         }
     finally:
