@@ -7,7 +7,7 @@
    `--max-document-bytes` default, so a run extracts it).
 2. In one fresh process: the model loaded and a shard of corpus articles extracted
    (`extract_mentions`), the baseline; then `extract_mentions` on the long article alone.
-3. The peak RSS of each (the kernel's high-water mark, `ru_maxrss`), the long article's peak over
+3. The peak RSS of each (the kernel's high-water mark, VmHWM), the long article's peak over
    the baseline in MiB and as a ratio, and its extraction seconds.
 
 `python -m bench` runs it too and reports it beside the flow's memory.
@@ -53,7 +53,13 @@ def long_article(files: list[Path], size: int = ARTICLE_BYTES) -> str:
 
 
 def _peak_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    """This process's peak RSS: Linux's VmHWM (`ru_maxrss` would count the parent this process was
+    forked from, when that was larger)."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        line = next(line for line in status.read_text().splitlines() if line.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # bytes on macOS
 
 
 def _probe(corpus: str, model: str, size: int) -> None:
