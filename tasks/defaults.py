@@ -10,6 +10,6 @@ DEFAULT_SHARD_SIZE = 64
 DEFAULT_LANGUAGES = ("en",)
 #: Estimated Jaccard similarity of word 3-grams from which a document is a near-duplicate.
 DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.7
-# Articles above this size are quarantined as `too_large`: spaCy's parser and NER need about 1 GB
-# per 100,000 characters, and no real news article comes near 1 MB.
+# Articles above this size are quarantined as `too_large`: no real news article comes near 1 MB. The
+# NER reads long articles in pieces (`tasks.nlp.MAX_BATCH_CHARS`), so memory does not set this limit.
 DEFAULT_MAX_DOCUMENT_BYTES = 1_000_000
