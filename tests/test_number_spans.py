@@ -18,38 +18,17 @@ signed value; lists split at commas and spaces give one mention per number.
 from __future__ import annotations
 
 import math
-import os
 import re
 
 import pytest
-from hypothesis import HealthCheck, assume, example, given, settings
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from tasks.numbers import NUMBER_PATTERN, find_numbers, number_matches
 
-# As tests/test_properties.py: NEWSFACTS_PROPERTY_SCALE=20 pytest tests/test_number_spans.py runs deeper.
-SCALE = float(os.environ.get("NEWSFACTS_PROPERTY_SCALE", "1"))
-
-
-def examples(n: int) -> int:
-    return max(1, round(n * SCALE))
-
-
-# The profile of tests/test_properties.py: derandomized, no example database, no deadline.
-PROPERTIES = settings(
-    derandomize=True,
-    database=None,
-    deadline=None,
-    print_blob=False,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-)
-
-
-@pytest.fixture(scope="session")
-def prefect_server():
-    """Overrides conftest's autouse Prefect server: these tests call pure functions only."""
-    yield
-
+# The profile, example scale and server override of tests/test_properties.py (NEWSFACTS_PROPERTY_SCALE=20
+# runs deeper); the fixture is imported so that pytest uses it here too.
+from test_properties import PROPERTIES, examples, prefect_server  # noqa: E402,F401
 
 # --- strategies ------------------------------------------------------------------------------
 
