@@ -21,7 +21,7 @@ import math
 import re
 
 import pytest
-from hypothesis import assume, example, given
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from tasks.numbers import NUMBER_PATTERN, find_numbers, number_matches
