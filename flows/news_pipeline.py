@@ -25,13 +25,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from tasks import io
-from tasks.canonical import build_catalog, link_entities, with_alias_check, with_canonical_names
+from tasks.canonical import (build_catalog, catalog_aggregates, link_entities, merge_catalog, with_alias_check,
+                             with_canonical_names)
 from tasks.clean import clean_documents
 from tasks.defaults import (DEFAULT_LANGUAGES, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_FAILED_SHARE, DEFAULT_MODEL,
                             DEFAULT_NEAR_DUPLICATE_THRESHOLD, DEFAULT_SHARD_SIZE)
 from tasks.ingest import ingest_file, ingested_frame, split_conflicting_ids
 from tasks.language import extractable, with_language
-from tasks.near_duplicates import with_near_duplicates
+from tasks.near_duplicates import buckets_frame, find_near_duplicates, signatures_frame, with_near_duplicates
 from tasks.quarantine import quarantine_frame, quarantine_row
 from tasks.schemas import (ENTITIES, NUMBERS, PARTITIONED_TABLES, REBUILT_TABLES, STAGE_COUNTS, frame,
                            with_published_month)
@@ -70,9 +71,12 @@ def read_known_texts(output_dir: Path) -> pl.DataFrame:
 
 
 @io_task(name="read-known-entities")
-def read_known_entities(output_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(entity catalog, mentions, document dates) written by earlier runs, for linking and the catalog."""
+def read_known_entities(output_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
+    """(entity catalog written by earlier runs; its mentions and their documents' dates only when
+    the catalog predates its stored aggregates (schema 1.1) and must be recounted once)."""
     catalog = io.read_table(output_dir, "entity_catalog")
+    if catalog["alias_counts"].null_count() == 0:
+        return catalog, None, None
     mentions = io.read_table(output_dir, "entities", ["doc_id", "start_char", "end_char", "text", "label",
                                                       "entity_id", "external_id"])
     return catalog, mentions, io.read_table(output_dir, "documents", ["doc_id", "published_date"])
@@ -208,34 +212,49 @@ def language_stage(documents: pl.DataFrame, languages: list[str]) -> pl.DataFram
 @stage_task(name="find-near-duplicates")
 def near_duplicates_stage(documents: pl.DataFrame, earlier: pl.DataFrame, threshold: float) -> pl.DataFrame:
     """Documents with `near_duplicate_of` set where one repeats an earlier one with small edits."""
-    return with_near_duplicates(documents, earlier, threshold)
+    new, stored = signatures_frame(documents), signatures_frame(earlier)
+    candidates = buckets_frame(stored, threshold).join(buckets_frame(new, threshold).select("bucket"), on="bucket",
+                                                       how="semi")
+    found = find_near_duplicates(new, candidates, stored.filter(pl.col("doc_id").is_in(candidates["doc_id"].implode())),
+                                 threshold)
+    return with_near_duplicates(documents, found)
 
 
 @stage_task(name="link-entities")
 def link_stage(entities: pl.DataFrame, known_catalog: pl.DataFrame) -> pl.DataFrame:
     """Entity mentions with their entity ids (canonical names are set from the catalog later)."""
-    linked = link_entities(entities, set(known_catalog["entity_key"].to_list()))
+    linked = link_entities(entities, dict(zip(known_catalog["entity_key"], known_catalog["mention_count"],
+                                              strict=True)))
     return linked.with_columns(canonical_name=pl.coalesce("gazetteer_name", "text"))
 
 
 @stage_task(name="build-entity-catalog")
 def catalog_stage(
-    entities: pl.DataFrame, documents: pl.DataFrame, known: tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]
+    entities: pl.DataFrame, documents: pl.DataFrame,
+    known: tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None],
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
-    """(entity catalog over earlier and new mentions, new mentions with canonical names, mentions counted)."""
+    """(entity catalog: the stored one with the new mentions' aggregates merged in, new mentions
+    with canonical names, mentions counted). A catalog written before its aggregates were stored
+    is rebuilt once from every mention."""
     known_catalog, known_mentions, known_dates = known
-    keys = known_catalog.select("entity_id", "entity_key",
-                                pl.when(pl.col("external_id").is_not_null()).then("canonical_name")
-                                .alias("gazetteer_name"))
-    columns = ["doc_id", "start_char", "end_char", "text", "label", "entity_id", "external_id",
-               "entity_key", "gazetteer_name"]
-    earlier = known_mentions.join(keys, on="entity_id", how="left").with_columns(
-        entity_key=pl.coalesce("entity_key", "entity_id"))
-    mentions = pl.concat([earlier.select(columns), entities.select(columns)], how="vertical_relaxed") \
-        .unique(["doc_id", "start_char", "end_char", "label"], keep="first", maintain_order=True)
-    dates = pl.concat([known_dates, documents.select("doc_id", "published_date")]).unique("doc_id")
-    catalog = build_catalog(mentions, dates)
-    return catalog, with_canonical_names(entities, catalog), mentions.height
+    if known_mentions is not None:
+        keys = known_catalog.select("entity_id", "entity_key",
+                                    pl.when(pl.col("external_id").is_not_null()).then("canonical_name")
+                                    .alias("gazetteer_name"))
+        columns = ["doc_id", "start_char", "end_char", "text", "label", "entity_id", "external_id",
+                   "entity_key", "gazetteer_name"]
+        earlier = known_mentions.join(keys, on="entity_id", how="left").with_columns(
+            entity_key=pl.coalesce("entity_key", "entity_id"))
+        mentions = pl.concat([earlier.select(columns), entities.select(columns)], how="vertical_relaxed") \
+            .unique(["doc_id", "start_char", "end_char", "label"], keep="first", maintain_order=True)
+        dates = pl.concat([known_dates, documents.select("doc_id", "published_date")]).unique("doc_id")
+        catalog, total = build_catalog(mentions, dates), mentions.height
+    else:
+        catalog = merge_catalog(known_catalog, catalog_aggregates(entities, documents))
+        # What the merged catalog must count: what it counted before, and each new mention once.
+        total = int(known_catalog["mention_count"].sum()) + entities.height
+    return catalog, with_canonical_names(entities, catalog), total
+
 
 @stage_task(name="quality-gate")
 def quality_gate(

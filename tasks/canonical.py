@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
+from collections.abc import Mapping
+from itertools import groupby
 
 import polars as pl
 from anyascii import anyascii
@@ -53,44 +55,50 @@ def entity_id_for(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
-def resolve_surnames(keys: list[str], doc_ids: list[str], known_keys: set[str]) -> list[str]:
+def resolve_surnames(keys: list[str], doc_ids: list[str], known_counts: Mapping[str, int] | None = None) -> list[str]:
     """Person keys with a missing first initial filled in: from a full name of the same surname
-    in the same document (`Putin` after `Vladimir Putin`), else from the most-mentioned person of
-    that surname in this batch and `known_keys` (earlier runs); otherwise left surname-only."""
+    in the same document (`Putin` after `Vladimir Putin`), else from the person of that surname
+    mentioned most so far: in `known_counts` (entity key -> mentions, from earlier runs) and in
+    the documents before this one; otherwise left surname-only.
+
+    Documents are read in order and each is resolved from what came before it, never after: a
+    batch of documents resolves exactly as the same documents split into smaller batches or runs.
+    Mentions of one document are consecutive."""
     def parts(key):
         _, surname, initial = key.split("|")
         return surname, initial
 
-    in_doc: dict[tuple[str, str], Counter] = defaultdict(Counter)
-    overall: dict[str, Counter] = defaultdict(Counter)
-    for key, doc_id in zip(keys, doc_ids, strict=True):
-        if key.startswith("PERSON|"):
-            surname, initial = parts(key)
-            if initial:
-                in_doc[(doc_id, surname)][initial] += 1
-                overall[surname][initial] += 1
-    for key in known_keys:
-        if key.startswith("PERSON|"):
-            surname, initial = parts(key)
-            if initial and not overall[surname][initial]:
-                overall[surname][initial] = 1
-    resolved = []
-    for key, doc_id in zip(keys, doc_ids, strict=True):
-        if key.startswith("PERSON|") and not parts(key)[1]:
-            surname = parts(key)[0]
-            votes = in_doc.get((doc_id, surname)) or overall.get(surname)
-            if votes:
-                # Most mentions first; ties go to the alphabetically first initial, so order never matters.
-                initial = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-                key = f"PERSON|{surname}|{initial}"
-        resolved.append(key)
+    def full_name(key):
+        return key.startswith("PERSON|") and parts(key)[1] != ""
+
+    so_far: dict[str, Counter] = defaultdict(Counter)
+    for key, count in (known_counts or {}).items():
+        if full_name(key):
+            so_far[parts(key)[0]][parts(key)[1]] += count
+    resolved: list[str] = []
+    for _, positions in groupby(range(len(keys)), key=doc_ids.__getitem__):
+        document = [keys[i] for i in positions]
+        in_doc: dict[str, Counter] = defaultdict(Counter)
+        for key in filter(full_name, document):
+            in_doc[parts(key)[0]][parts(key)[1]] += 1
+        for key in document:
+            if key.startswith("PERSON|") and not full_name(key):
+                surname = parts(key)[0]
+                votes = in_doc.get(surname) or so_far.get(surname)
+                if votes:
+                    # Most mentions first; ties go to the alphabetically first initial.
+                    key = f"PERSON|{surname}|{min(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0]}"
+            resolved.append(key)
+        for key in filter(full_name, resolved[-len(document):]):
+            so_far[parts(key)[0]][parts(key)[1]] += 1
     return resolved
 
 
-def link_entities(mentions: pl.DataFrame, known_keys: set[str] = frozenset()) -> pl.DataFrame:
-    """Mentions with `entity_id`, `entity_key` and `external_id` (canonical names come from the catalog)."""
+def link_entities(mentions: pl.DataFrame, known_counts: Mapping[str, int] | None = None) -> pl.DataFrame:
+    """Mentions with `entity_id`, `entity_key` and `external_id` (canonical names come from the
+    catalog); `known_counts` are the stored catalog's mentions per entity key."""
     identities = [identity_key(text, label) for text, label in mentions.select("text", "label").iter_rows()]
-    keys = resolve_surnames([k for k, _, _ in identities], mentions["doc_id"].to_list(), set(known_keys))
+    keys = resolve_surnames([k for k, _, _ in identities], mentions["doc_id"].to_list(), known_counts)
     return mentions.with_columns(
         entity_key=pl.Series(keys, dtype=pl.String),
         entity_id=pl.Series([entity_id_for(k) for k in keys], dtype=pl.String),
@@ -110,42 +118,98 @@ def _canonical_name(aliases: Counter, label: str, gazetteer_name: str | None) ->
     return min(pool.items(), key=lambda kv: (-kv[1], anyascii(kv[0]) != kv[0], -len(kv[0]), kv[0]))[0]
 
 
-def build_catalog(mentions: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    """One row per entity over every mention given (linked mentions with `doc_id`, `text`, `label`,
-    `entity_id`, `entity_key`, `external_id`, `gazetteer_name`) and the documents' published dates.
-
-    An alias used by two entities of one label (`Brown` for two people) names neither in the catalog.
-    """
+def catalog_aggregates(mentions: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """Per entity of `mentions` (linked, with `doc_id`, `text`, `label`, `entity_id`, `entity_key`,
+    `external_id`, `gazetteer_name`): the parts of its catalog row that add up across batches
+    (mentions, documents, first and last seen, mentions per spelling and per label), with its ids."""
     dated = mentions.join(documents.select("doc_id", "published_date"), on="doc_id", how="left")
-    # Counts, dates and ids aggregate in polars; only the choice of label and name is Python, per entity.
-    groups = dated.group_by("entity_id", maintain_order=True).agg(
-        labels=pl.col("label"),
-        texts=pl.col("text"),
-        mention_count=pl.len(),
-        document_count=pl.col("doc_id").n_unique(),
+
+    def counted(column: str, name: str) -> pl.DataFrame:
+        return (dated.group_by("entity_id", column).agg(mentions=pl.len())
+                .sort("entity_id", column)
+                .group_by("entity_id", maintain_order=True)
+                .agg(pl.struct(pl.col(column).alias(name), "mentions").alias(f"{name}_counts")))
+
+    totals = dated.group_by("entity_id").agg(
+        mention_count=pl.len().cast(pl.Int64),
+        document_count=pl.col("doc_id").n_unique().cast(pl.Int64),
         first_seen=pl.col("published_date").min(),
         last_seen=pl.col("published_date").max(),
         external_id=pl.col("external_id").drop_nulls().first(),
         entity_key=pl.col("entity_key").first(),
         gazetteer_name=pl.col("gazetteer_name").drop_nulls().first(),
     )
-    rows = []
-    for group in groups.iter_rows(named=True):
-        labels = Counter(group.pop("labels"))
-        label = min(labels.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-        aliases = Counter(group.pop("texts"))
-        rows.append(group | {
-            "canonical_name": _canonical_name(aliases, label, group.pop("gazetteer_name")),
-            "label": label,
-            "aliases": sorted(aliases),
-        })
-    owners: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for row in rows:
-        for alias in row["aliases"]:
-            owners[(row["label"], alias)].add(row["entity_id"])
-    for row in rows:
-        row["aliases"] = [a for a in row["aliases"] if len(owners[(row["label"], a)]) == 1]
-    return frame(rows, ENTITY_CATALOG).sort("entity_id")
+    return (totals.join(counted("text", "alias"), on="entity_id")
+            .join(counted("label", "label"), on="entity_id"))
+
+
+def merge_catalog(stored: pl.DataFrame, batch: pl.DataFrame) -> pl.DataFrame:
+    """The stored catalog with a batch's aggregates (`catalog_aggregates`) added: counts summed,
+    first and last seen widened, spellings and label votes counted together. Label and canonical
+    name are chosen again only for the entities the batch mentions; every entity's aliases are
+    checked again, since a new spelling can make an old one ambiguous.
+
+    A document is in one batch only, so document counts add up. Merging batch by batch gives the
+    catalog `build_catalog` gives over all of their mentions at once."""
+    earlier = stored.select(*_AGGREGATES).with_columns(
+        gazetteer_name=pl.when(pl.col("external_id").is_not_null()).then(pl.col("canonical_name")))
+    earlier = earlier.drop("canonical_name")
+    both = pl.concat([earlier, batch.select(earlier.columns)], how="vertical_relaxed")
+
+    def recount(column: str, name: str) -> pl.DataFrame:
+        return (both.select("entity_id", f"{name}_counts").explode(f"{name}_counts").unnest(f"{name}_counts")
+                .group_by("entity_id", name).agg(pl.col("mentions").sum()).sort("entity_id", name)
+                .group_by("entity_id", maintain_order=True)
+                .agg(pl.struct(name, "mentions").alias(f"{name}_counts")))
+
+    merged = both.group_by("entity_id").agg(
+        pl.col("mention_count").sum(), pl.col("document_count").sum(),
+        pl.col("first_seen").min(), pl.col("last_seen").max(),
+        pl.col("external_id").drop_nulls().first(), pl.col("entity_key").first(),
+        pl.col("gazetteer_name").drop_nulls().first(),
+    ).join(recount("text", "alias"), on="entity_id").join(recount("label", "label"), on="entity_id")
+    touched = merged.filter(pl.col("entity_id").is_in(batch["entity_id"].implode()))
+    chosen = pl.DataFrame(
+        [_label_and_name(row) for row in touched.select("entity_id", "alias_counts", "label_counts",
+                                                        "gazetteer_name").iter_rows(named=True)],
+        schema={"entity_id": pl.String, "label": pl.String, "canonical_name": pl.String}, orient="row")
+    kept = stored.select("entity_id", "label", "canonical_name").join(chosen, on="entity_id", how="anti")
+    catalog = merged.drop("gazetteer_name").join(pl.concat([kept, chosen]), on="entity_id")
+    return frame([], ENTITY_CATALOG).vstack(
+        _with_unshared_aliases(catalog).select(frame([], ENTITY_CATALOG).columns)).sort("entity_id")
+
+
+#: The catalog columns `merge_catalog` adds up (with the ids that identify them).
+_AGGREGATES = ("entity_id", "mention_count", "document_count", "first_seen", "last_seen", "external_id",
+               "entity_key", "canonical_name", "alias_counts", "label_counts")
+
+
+def _label_and_name(row: dict) -> tuple[str, str, str]:
+    """(entity id, label by most mentions, canonical name) of one merged catalog row."""
+    labels = Counter({c["label"]: c["mentions"] for c in row["label_counts"]})
+    label = min(labels.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    aliases = Counter({c["alias"]: c["mentions"] for c in row["alias_counts"]})
+    return row["entity_id"], label, _canonical_name(aliases, label, row["gazetteer_name"])
+
+
+def _with_unshared_aliases(catalog: pl.DataFrame) -> pl.DataFrame:
+    """`aliases`: every spelling of the entity that no other entity of its label is mentioned by."""
+    spelled = catalog.select("entity_id", "label", pl.col("alias_counts").list.eval(
+        pl.element().struct.field("alias")).alias("alias")).explode("alias")
+    owners = spelled.group_by("label", "alias").agg(owners=pl.col("entity_id").n_unique())
+    unshared = (spelled.join(owners.filter(pl.col("owners") == 1), on=["label", "alias"], how="semi")
+                .sort("entity_id", "alias").group_by("entity_id").agg(aliases=pl.col("alias")))
+    return catalog.join(unshared, on="entity_id", how="left").with_columns(
+        aliases=pl.col("aliases").fill_null(pl.lit([], pl.List(pl.String))))
+
+
+def build_catalog(mentions: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """One row per entity over every mention given (linked, see `catalog_aggregates`) and the
+    documents' published dates.
+
+    An alias used by two entities of one label (`Brown` for two people) names neither in the catalog.
+    """
+    return merge_catalog(frame([], ENTITY_CATALOG), catalog_aggregates(mentions, documents))
 
 
 def with_canonical_names(mentions: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:

@@ -2,13 +2,21 @@
 
 A near-duplicate is kept and extracted like any document; `near_duplicate_of` names the earlier
 document it repeats, so users choose whether to count it.
+
+State is kept, not recomputed: each document's MinHash signature is computed once, when it is
+first written, and stored with its LSH band buckets (`_near_duplicates` and `_lsh_buckets`), so a
+batch looks up only the buckets its own documents fall in and reads only the candidates'
+signatures. The banding is datasketch's for the threshold, so candidates are exactly those
+datasketch's `MinHashLSH` would return.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable
+from functools import lru_cache
 
+import numpy as np
 import polars as pl
 from datasketch import MinHash, MinHashLSH
 
@@ -17,43 +25,79 @@ SHINGLE_WORDS = 3
 WORD = re.compile(r"\w+")
 
 
-def signature(text: str) -> MinHash:
-    """MinHash of the text's lower-cased word 3-grams (a text under three words: its words)."""
+def signature(text: str) -> np.ndarray:
+    """MinHash values (uint32) of the text's lower-cased word 3-grams (a text under three words: its words)."""
     words = WORD.findall(text.lower())
     shingles = {" ".join(words[i:i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
     minhash = MinHash(num_perm=NUM_PERM, seed=1)
     minhash.update_batch([s.encode("utf-8", "surrogatepass") for s in shingles])
-    return minhash
+    return minhash.hashvalues.astype(np.uint32, copy=False)  # datasketch 2's scheme: 32-bit values
+
+
+@lru_cache(maxsize=8)
+def banding(threshold: float) -> list[tuple[int, int]]:
+    """The hash ranges datasketch bands signatures into for `threshold` (false positives and
+    negatives weighted equally)."""
+    return MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges
+
+
+def buckets(values: np.ndarray, threshold: float) -> list[int]:
+    """The LSH buckets of one signature: one per band, a 63-bit hash of the band's index, the
+    banding and its values (a collision only adds a candidate, which its similarity then rejects)."""
+    ranges = banding(threshold)
+    keys = []
+    for band, (start, end) in enumerate(ranges):
+        digest = hashlib.blake2b(f"{len(ranges)}x{end - start}:{band}:".encode() + values[start:end].tobytes(),
+                                 digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "big") >> 1)
+    return keys
+
+
+def signatures_frame(documents: pl.DataFrame) -> pl.DataFrame:
+    """(doc_id, signature as bytes) of each document's text."""
+    return pl.DataFrame({"doc_id": documents["doc_id"],
+                         "signature": [signature(t).tobytes() for t in documents["text"]]},
+                        schema={"doc_id": pl.String, "signature": pl.Binary})
+
+
+def buckets_frame(signatures: pl.DataFrame, threshold: float) -> pl.DataFrame:
+    """(bucket, doc_id): every LSH bucket each signature falls in."""
+    rows = [(bucket, doc_id) for doc_id, raw in signatures.iter_rows()
+            for bucket in buckets(np.frombuffer(raw, dtype=np.uint32), threshold)]
+    return pl.DataFrame(rows, schema={"bucket": pl.Int64, "doc_id": pl.String}, orient="row")
 
 
 def find_near_duplicates(
-    documents: Iterable[tuple[str, str]], earlier: Iterable[tuple[str, str]], threshold: float
+    signatures: pl.DataFrame, candidates: pl.DataFrame, earlier: pl.DataFrame, threshold: float
 ) -> dict[str, tuple[str, float]]:
-    """doc_id -> (earlier doc_id, estimated Jaccard similarity) for each of `documents` (doc_id, text,
-    in input order) whose word 3-grams overlap an earlier document's by at least `threshold`.
-    `earlier` are documents written by previous runs; within `documents`, earlier means before it."""
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    signatures: dict[str, MinHash] = {}
-    for doc_id, text in earlier:
-        signatures[doc_id] = signature(text)
-        lsh.insert(doc_id, signatures[doc_id])
+    """doc_id -> (earlier doc_id, estimated Jaccard similarity) for each of the batch's
+    `signatures` (doc_id, signature, in input order) whose word 3-grams overlap an earlier
+    document's by at least `threshold`. Earlier documents are those written before
+    (`candidates`: (bucket, doc_id) of the stored buckets the batch's signatures fall in;
+    `earlier`: those candidates' signatures) and the batch's documents before it. Ties go to the
+    smaller doc_id."""
+    stored = {doc_id: np.frombuffer(raw, dtype=np.uint32) for doc_id, raw in earlier.iter_rows()}
+    index: dict[int, list[str]] = {}
+    for bucket, doc_id in candidates.iter_rows():
+        index.setdefault(bucket, []).append(doc_id)
     found: dict[str, tuple[str, float]] = {}
-    for doc_id, text in documents:
-        minhash = signature(text)
-        scored = sorted(((minhash.jaccard(signatures[c]), c) for c in lsh.query(minhash)), key=lambda x: (-x[0], x[1]))
+    for doc_id, raw in signatures.iter_rows():
+        values = np.frombuffer(raw, dtype=np.uint32)
+        keys = buckets(values, threshold)
+        matches = {c for key in keys for c in index.get(key, ()) if c != doc_id}
+        scored = sorted(((float(np.mean(values == stored[c])), c) for c in matches), key=lambda x: (-x[0], x[1]))
         if scored and scored[0][0] >= threshold:
             found[doc_id] = (scored[0][1], round(scored[0][0], 4))
-        if doc_id not in signatures:
-            signatures[doc_id] = minhash
-            lsh.insert(doc_id, minhash)
+        if doc_id not in stored:
+            stored[doc_id] = values
+            for key in keys:
+                index.setdefault(key, []).append(doc_id)
     return found
 
 
-def with_near_duplicates(documents: pl.DataFrame, earlier: pl.DataFrame, threshold: float) -> pl.DataFrame:
-    """Documents with `near_duplicate_of` and `near_duplicate_similarity` set (null when none),
-    and the `near_duplicate` flag added."""
-    found = find_near_duplicates(documents.select("doc_id", "text").iter_rows(),
-                                 earlier.select("doc_id", "text").iter_rows(), threshold)
+def with_near_duplicates(documents: pl.DataFrame, found: dict[str, tuple[str, float]]) -> pl.DataFrame:
+    """Documents with `near_duplicate_of` and `near_duplicate_similarity` set from `found` (null
+    when none), and the `near_duplicate` flag added."""
     originals = [found.get(doc_id, (None, None)) for doc_id in documents["doc_id"]]
     return documents.with_columns(
         near_duplicate_of=pl.Series([o for o, _ in originals], dtype=pl.String),

@@ -107,6 +107,12 @@ ENTITY_CATALOG = pa.schema(
                "entities."),
         column("entity_key", pa.string(), "The identity `entity_id` hashes (`PERSON|zelensky|v`, "
                "`PLACE|geonames:703448`, `ORG|nato`).", required=True),
+        column("alias_counts", pa.list_(pa.struct([("alias", pa.string()), ("mentions", pa.int64())])),
+               "Mentions per spelling, shared spellings included, by spelling: what each run adds its "
+               "mentions to. Null in catalogs written before schema 1.1 (the next run recounts them)."),
+        column("label_counts", pa.list_(pa.struct([("label", pa.string()), ("mentions", pa.int64())])),
+               "Mentions per OntoNotes label, by label: the votes `label` is chosen by. Null in catalogs "
+               "written before schema 1.1."),
     ]
 )
 
@@ -201,7 +207,7 @@ REBUILT_TABLES = ("entity_catalog",)
 #: change: files written before it still read, with nulls. Anything else (a column removed,
 #: renamed, retyped or made required; a new partitioning) is a major change: runs refuse a dataset
 #: of another major version until `newsfacts migrate` rewrites it (see `tasks.contract`).
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 #: What one row of each table is.
 TABLE_DESCRIPTIONS: dict[str, str] = {

@@ -2,7 +2,9 @@ import datetime as dt
 
 import polars as pl
 
-from tasks.canonical import build_catalog, identity_key, link_entities, resolve_surnames, surname_key, with_alias_check
+from tasks.canonical import (build_catalog, catalog_aggregates, identity_key, link_entities, merge_catalog,
+                             resolve_surnames, surname_key, with_alias_check)
+from tasks.schemas import ENTITY_CATALOG, frame
 from tasks.gazetteer import find_place
 
 
@@ -25,14 +27,14 @@ def test_surnames_are_never_fuzzy_matched_to_places_for_relabelling():
 
 def test_surname_only_mentions_join_the_full_name():
     keys = [identity_key(t, "PERSON")[0] for t in ("Vladimir Putin", "Putin", "Putin", "Blair")]
-    resolved = resolve_surnames(keys, ["d1", "d1", "d2", "d2"], {"PERSON|blair|t"})
+    resolved = resolve_surnames(keys, ["d1", "d1", "d2", "d2"], {"PERSON|blair|t": 1})
     assert resolved == ["PERSON|putin|v"] * 3 + ["PERSON|blair|t"]
 
 
 def test_in_document_full_name_wins_over_the_corpus():
     keys = [identity_key(t, "PERSON")[0] for t in ("Ed Miliband", "Miliband", "David Miliband", "David Miliband",
                                                    "Miliband")]
-    resolved = resolve_surnames(keys, ["a", "a", "b", "b", "c"], set())
+    resolved = resolve_surnames(keys, ["a", "a", "b", "b", "c"])
     assert resolved == ["PERSON|miliband|e", "PERSON|miliband|e", "PERSON|miliband|d", "PERSON|miliband|d",
                         "PERSON|miliband|d"]
 
@@ -65,3 +67,35 @@ def test_an_alias_of_two_entities_names_neither():
     catalog = with_alias_check(build_catalog(linked, pl.DataFrame({"doc_id": ["a"], "published_date": [None]})))
     assert sorted(catalog["aliases"].to_list()) == [["David Miliband"], ["Ed Miliband"]]
     assert not catalog["alias_shared"].any()
+
+
+def test_a_surname_is_resolved_from_earlier_documents_only_so_batches_do_not_matter():
+    keys = [identity_key(t, "PERSON")[0] for t in ("Blair", "Tony Blair", "Blair")]
+    doc_ids = ["a", "b", "c"]
+    whole = resolve_surnames(keys, doc_ids)
+    assert whole == ["PERSON|blair|", "PERSON|blair|t", "PERSON|blair|t"]
+    first = resolve_surnames(keys[:1], doc_ids[:1])
+    counts = {"PERSON|blair|t": 1} if "PERSON|blair|t" in first else {}
+    rest = resolve_surnames(keys[1:2], doc_ids[1:2], counts)
+    assert first + rest + resolve_surnames(keys[2:], doc_ids[2:], {rest[0]: 1}) == whole
+
+
+def test_a_catalog_merged_batch_by_batch_equals_one_built_at_once():
+    rows = [("d1", "Ed Miliband", "PERSON"), ("d1", "Miliband", "PERSON"), ("d2", "Kiev", "GPE"),
+            ("d2", "Miliband", "ORG"), ("d3", "David Miliband", "PERSON"), ("d3", "Miliband", "PERSON"),
+            ("d3", "Kyiv", "GPE"), ("d4", "Miliband", "PERSON"), ("d4", "Ed Miliband", "PERSON")]
+    dates = pl.DataFrame({"doc_id": ["d1", "d2", "d3", "d4"],
+                          "published_date": [dt.date(2022, 9, 30), None, dt.date(2021, 1, 2), dt.date(2023, 5, 6)]})
+    linked = link_entities(mentions(*rows))
+    at_once = build_catalog(linked, dates)
+    stored = frame([], ENTITY_CATALOG)
+    for doc_ids in (["d1"], ["d2", "d3"], ["d4"]):
+        stored = merge_catalog(stored, catalog_aggregates(linked.filter(pl.col("doc_id").is_in(doc_ids)), dates))
+    assert stored.equals(at_once)
+    person = at_once.filter(entity_key="PERSON|miliband|e").row(0, named=True)
+    assert (person["mention_count"], person["document_count"]) == (4, 2)
+    assert person["first_seen"] == dt.date(2022, 9, 30) and person["last_seen"] == dt.date(2023, 5, 6)
+    assert person["aliases"] == ["Ed Miliband"]  # `Miliband` also names David
+    assert {c["alias"]: c["mentions"] for c in person["alias_counts"]} == {"Ed Miliband": 2, "Miliband": 2}
+    place = at_once.filter(label="GPE").row(0, named=True)
+    assert place["canonical_name"] == "Kyiv" and place["mention_count"] == 2

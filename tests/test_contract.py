@@ -277,11 +277,11 @@ def test_a_breaking_change_is_refused_with_a_clear_message(seeds_run, tmp_path):
         io.check_contract(output)
     stored["schema_version"] = "0.9"
     io.write_json(output / io.CONTRACT_FILE, stored)
-    with pytest.raises(io.SchemaVersionError, match=r"written with schema 0.9 .* writes 1.0, a breaking change"):
+    with pytest.raises(io.SchemaVersionError, match=rf"written with schema 0.9 .* writes {SCHEMA_VERSION}, a breaking change"):
         io.check_contract(output)
     stored["schema_version"] = "2.0"
     io.write_json(output / io.CONTRACT_FILE, stored)
-    with pytest.raises(io.SchemaVersionError, match="newer than the 1.0 this newsfacts writes: upgrade newsfacts"):
+    with pytest.raises(io.SchemaVersionError, match=f"newer than the {SCHEMA_VERSION} this newsfacts writes: upgrade newsfacts"):
         io.check_contract(output)
 
 

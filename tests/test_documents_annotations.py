@@ -4,7 +4,11 @@ import polars as pl
 
 from sample_articles import ARTICLES, GERMAN, near_copy
 from tasks.language import UNDETERMINED, detect_language, extractable, with_language
-from tasks.near_duplicates import find_near_duplicates, with_near_duplicates
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from tasks.near_duplicates import (NUM_PERM, buckets_frame, find_near_duplicates, signatures_frame,
+                                   with_near_duplicates)
 
 
 def test_language_is_detected_and_short_texts_stay_undetermined():
@@ -21,18 +25,49 @@ def test_only_confident_other_languages_are_left_unextracted():
     assert docs.select(extractable(["en", "de"], 0.9))["language"].to_list() == [True, True, True]
 
 
+def near_duplicates(batch: list[tuple[str, str]], earlier: list[tuple[str, str]], threshold: float) -> dict:
+    """`find_near_duplicates` as a run calls it: earlier documents' signatures and buckets as
+    stored, looked up by the batch's buckets."""
+    def signed(pairs):
+        return signatures_frame(pl.DataFrame(pairs, schema={"doc_id": pl.String, "text": pl.String}, orient="row"))
+
+    stored, new = signed(earlier), signed(batch)
+    candidates = buckets_frame(stored, threshold).join(buckets_frame(new, threshold).select("bucket"), on="bucket",
+                                                       how="semi")
+    return find_near_duplicates(new, candidates, stored.filter(pl.col("doc_id").is_in(candidates["doc_id"].implode())),
+                                threshold)
+
+
 def test_near_duplicates_point_at_the_earliest_copy_and_unrelated_stories_do_not_match():
     copy = near_copy(ARTICLES["harvest"])
-    found = find_near_duplicates([("a", ARTICLES["harvest"]), ("b", ARTICLES["rail"]), ("c", copy)], [], 0.7)
+    found = near_duplicates([("a", ARTICLES["harvest"]), ("b", ARTICLES["rail"]), ("c", copy)], [], 0.7)
     assert list(found) == ["c"] and found["c"][0] == "a" and 0.7 <= found["c"][1] < 1
-    earlier = find_near_duplicates([("c", copy)], [("old", ARTICLES["harvest"])], 0.7)
+    earlier = near_duplicates([("c", copy)], [("old", ARTICLES["harvest"])], 0.7)
     assert earlier == {"c": ("old", found["c"][1])}
-    assert find_near_duplicates([(k, v) for k, v in ARTICLES.items()], [], 0.3) == {}
+    assert near_duplicates([(k, v) for k, v in ARTICLES.items()], [], 0.3) == {}
+
+
+def test_stored_buckets_find_the_candidates_datasketch_finds():
+    texts = {f"{k}{i}": near_copy(v) if i else v for k, v in ARTICLES.items() for i in range(3)}
+    for threshold in (0.3, 0.7, 0.9):
+        lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        stored = signatures_frame(pl.DataFrame({"doc_id": list(texts), "text": list(texts.values())}))
+        index = buckets_frame(stored, threshold)
+        minhashes = {doc_id: MinHash(num_perm=NUM_PERM, seed=1, scheme="affine32",
+                                     hashvalues=np.frombuffer(raw, dtype=np.uint32))
+                     for doc_id, raw in stored.iter_rows()}
+        for doc_id, minhash in minhashes.items():
+            lsh.insert(doc_id, minhash)
+        for doc_id, minhash in minhashes.items():
+            mine = index.join(index.filter(doc_id=doc_id).select("bucket"), on="bucket", how="semi")["doc_id"]
+            assert set(mine) == set(lsh.query(minhash)), (threshold, doc_id)
+        assert set(index["doc_id"]) == set(texts)
 
 
 def test_near_duplicate_columns_and_flag():
     documents = pl.DataFrame({"doc_id": ["a", "c"], "text": [ARTICLES["harvest"], near_copy(ARTICLES["harvest"])],
                               "flags": [[], ["legacy_encoding"]]})
-    marked = with_near_duplicates(documents, pl.DataFrame(schema={"doc_id": pl.String, "text": pl.String}), 0.7)
+    marked = with_near_duplicates(documents, near_duplicates(list(documents.select("doc_id", "text").iter_rows()),
+                                                             [], 0.7))
     assert marked["near_duplicate_of"].to_list() == [None, "a"]
     assert marked["flags"].to_list() == [[], ["legacy_encoding", "near_duplicate"]]
