@@ -87,7 +87,7 @@ ENTITIES = pa.schema(
     ]
 )
 
-#: One row per real-world entity over every mention written so far; rebuilt by each run.
+#: One row per real-world entity over every mention written so far; each run merges its mentions in.
 ENTITY_CATALOG = pa.schema(
     [
         column("entity_id", pa.string(), "Id of the entity: 16 hex digits of the SHA-256 of `entity_key`.",
@@ -216,7 +216,8 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "numbers": "One row per number mention in a document: its value, unit, what it counts and how.",
     "quarantine": "One row per record a stage could not pass on (file, record, document, entity or number), "
                   "with the reason. Every input record is in `documents` or here.",
-    "entity_catalog": "One row per real-world entity over every mention written so far; rebuilt by each run.",
+    "entity_catalog": "One row per real-world entity over every mention written so far, rewritten by each run "
+                      "with its mentions merged in.",
 }
 
 #: (table, column) -> (table, column) it refers to. `quarantine.doc_id` is not one: a quarantined

@@ -235,3 +235,19 @@ def test_incremental_runs_give_the_same_ids_and_catalog_as_one_full_run(tmp_path
     refreshed = news_pipeline(inputs=[str(SEEDS)], output_dir=str(one_by_one), full_refresh=True)
     assert refreshed["rows_written"]["documents"] == 2
     assert refreshed["rows_total"] == news_pipeline(inputs=[str(SEEDS)], output_dir=str(at_once))["rows_total"]
+
+
+def test_a_catalog_written_before_its_aggregates_were_stored_is_recounted_once(tmp_path):
+    from tasks import io
+
+    old, full = tmp_path / "old", tmp_path / "full"
+    news_pipeline(inputs=[str(SEEDS / f"{SEED_000}.txt")], output_dir=str(old))
+    catalog = read(old, "entity_catalog")
+    assert catalog["alias_counts"].null_count() == 0
+    # As schema 1.0 wrote it: no counts per spelling or label.
+    io.replace_table(old, "entity_catalog", catalog.with_columns(alias_counts=None, label_counts=None))
+    news_pipeline(inputs=[str(SEEDS)], output_dir=str(old))
+    news_pipeline(inputs=[str(SEEDS)], output_dir=str(full))
+    recounted, at_once = (read(o, "entity_catalog").sort("entity_id") for o in (old, full))
+    assert recounted.equals(at_once)
+    assert recounted["mention_count"].sum() == read(old, "entities").height
