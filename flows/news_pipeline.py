@@ -536,6 +536,9 @@ def _run_stages(p: RunParameters, run_id: str, runner_scope: contextlib.ExitStac
     quarantine = pl.concat(quarantined).unique("quarantine_id", keep="first", maintain_order=True)
     quarantine = gate("quarantine", "write", quarantine.with_columns(run_id=pl.lit(run_id)),
                       "record", "excerpt", "rows")
+    # The rows the quarantine suite failed (the gate held them last) are written as rows that say
+    # so, never dropped.
+    quarantine = pl.concat([quarantine, quarantined[-1].with_columns(run_id=pl.lit(run_id))])
     held_back = documents.height if any(not g.passed for g in gates) else 0
     overall = StageCount("overall", records_in, documents.height - held_back,
                          quarantine.filter(pl.col("record_kind").is_in(["file", "record", "document"])).height,

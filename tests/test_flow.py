@@ -251,3 +251,24 @@ def test_a_catalog_written_before_its_aggregates_were_stored_is_recounted_once(t
     recounted, at_once = (read(o, "entity_catalog").sort("entity_id") for o in (old, full))
     assert recounted.equals(at_once)
     assert recounted["mention_count"].sum() == read(old, "entities").height
+
+
+def test_a_quarantine_row_failing_its_own_suite_is_written_as_a_row_saying_so(tmp_path, monkeypatch):
+    import flows.news_pipeline as pipeline
+    from tasks.quarantine import quarantine_frame, quarantine_row
+
+    real_clean = pipeline.clean_documents
+
+    def clean_with_a_malformed_quarantine_row(*args, **kwargs):
+        documents, quarantined, skipped = real_clean(*args, **kwargs)
+        malformed = quarantine_row(stage="clean", record_kind="document", reason="not-a-known-reason",
+                                   detail="a stage that named no known reason", doc_id="d-malformed")
+        return documents, pl.concat([quarantined, quarantine_frame([malformed])]), skipped
+
+    monkeypatch.setattr(pipeline, "clean_documents", clean_with_a_malformed_quarantine_row)
+    with pytest.raises(QualityGateError, match="quarantine"):
+        news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path))
+    quarantine = read(tmp_path, "quarantine")
+    assert "not-a-known-reason" not in quarantine["reason"].to_list()  # the contract's reasons only
+    (row,) = quarantine.filter(stage="write", reason="failed_expectation").iter_rows(named=True)
+    assert "reason" in row["detail"] and row["run_id"]
