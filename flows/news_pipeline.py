@@ -32,7 +32,7 @@ from tasks.defaults import (DEFAULT_LANGUAGES, DEFAULT_MAX_DOCUMENT_BYTES, DEFAU
                             DEFAULT_NEAR_DUPLICATE_THRESHOLD, DEFAULT_SHARD_SIZE)
 from tasks.ingest import ingest_file, ingested_frame, split_conflicting_ids
 from tasks.language import extractable, with_language
-from tasks.near_duplicates import buckets_frame, find_near_duplicates, signatures_frame, with_near_duplicates
+from tasks.near_duplicates import near_duplicates_of, with_near_duplicates
 from tasks.quarantine import quarantine_frame, quarantine_row
 from tasks.schemas import (ENTITIES, NUMBERS, PARTITIONED_TABLES, REBUILT_TABLES, STAGE_COUNTS, frame,
                            with_published_month)
@@ -212,11 +212,7 @@ def language_stage(documents: pl.DataFrame, languages: list[str]) -> pl.DataFram
 @stage_task(name="find-near-duplicates")
 def near_duplicates_stage(documents: pl.DataFrame, earlier: pl.DataFrame, threshold: float) -> pl.DataFrame:
     """Documents with `near_duplicate_of` set where one repeats an earlier one with small edits."""
-    new, stored = signatures_frame(documents), signatures_frame(earlier)
-    candidates = buckets_frame(stored, threshold).join(buckets_frame(new, threshold).select("bucket"), on="bucket",
-                                                       how="semi")
-    found = find_near_duplicates(new, candidates, stored.filter(pl.col("doc_id").is_in(candidates["doc_id"].implode())),
-                                 threshold)
+    found = near_duplicates_of(documents, earlier, threshold)
     return with_near_duplicates(documents, found)
 
 

@@ -3,11 +3,10 @@
 A near-duplicate is kept and extracted like any document; `near_duplicate_of` names the earlier
 document it repeats, so users choose whether to count it.
 
-State is kept, not recomputed: each document's MinHash signature is computed once, when it is
-first written, and stored with its LSH band buckets (`_near_duplicates` and `_lsh_buckets`), so a
-batch looks up only the buckets its own documents fall in and reads only the candidates'
-signatures. The banding is datasketch's for the threshold, so candidates are exactly those
-datasketch's `MinHashLSH` would return.
+Candidates are found through LSH band buckets computed here with datasketch's banding for the
+threshold, so they are exactly those datasketch's `MinHashLSH` would return, and signatures and
+buckets can be stored and looked up by bucket. (Not stored yet: the flow still signs earlier
+documents' texts each run.)
 """
 
 from __future__ import annotations
@@ -107,3 +106,13 @@ def with_near_duplicates(documents: pl.DataFrame, found: dict[str, tuple[str, fl
         .then(pl.col("flags").list.concat(pl.lit(["near_duplicate"])))
         .otherwise(pl.col("flags"))
     )
+
+
+def near_duplicates_of(documents: pl.DataFrame, earlier: pl.DataFrame, threshold: float) -> dict[str, tuple[str, float]]:
+    """`find_near_duplicates` for `documents` against `earlier` (both doc_id and text), looked up
+    through the buckets the documents fall in."""
+    new, stored = signatures_frame(documents), signatures_frame(earlier)
+    candidates = buckets_frame(stored, threshold).join(buckets_frame(new, threshold).select("bucket"), on="bucket",
+                                                       how="semi")
+    return find_near_duplicates(new, candidates,
+                                stored.filter(pl.col("doc_id").is_in(candidates["doc_id"].implode())), threshold)

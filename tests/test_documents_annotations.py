@@ -7,8 +7,7 @@ from tasks.language import UNDETERMINED, detect_language, extractable, with_lang
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from tasks.near_duplicates import (NUM_PERM, buckets_frame, find_near_duplicates, signatures_frame,
-                                   with_near_duplicates)
+from tasks.near_duplicates import NUM_PERM, buckets_frame, near_duplicates_of, signatures_frame, with_near_duplicates
 
 
 def test_language_is_detected_and_short_texts_stay_undetermined():
@@ -26,16 +25,10 @@ def test_only_confident_other_languages_are_left_unextracted():
 
 
 def near_duplicates(batch: list[tuple[str, str]], earlier: list[tuple[str, str]], threshold: float) -> dict:
-    """`find_near_duplicates` as a run calls it: earlier documents' signatures and buckets as
-    stored, looked up by the batch's buckets."""
-    def signed(pairs):
-        return signatures_frame(pl.DataFrame(pairs, schema={"doc_id": pl.String, "text": pl.String}, orient="row"))
+    def texts(pairs):
+        return pl.DataFrame(pairs, schema={"doc_id": pl.String, "text": pl.String}, orient="row")
 
-    stored, new = signed(earlier), signed(batch)
-    candidates = buckets_frame(stored, threshold).join(buckets_frame(new, threshold).select("bucket"), on="bucket",
-                                                       how="semi")
-    return find_near_duplicates(new, candidates, stored.filter(pl.col("doc_id").is_in(candidates["doc_id"].implode())),
-                                threshold)
+    return near_duplicates_of(texts(batch), texts(earlier), threshold)
 
 
 def test_near_duplicates_point_at_the_earliest_copy_and_unrelated_stories_do_not_match():
