@@ -4,9 +4,7 @@ import great_expectations as gx
 
 from expectations import schema_expectations
 from tasks.schemas import ENTITY_CATALOG, ENTITY_LABELS
-
-#: Suite parameter: how many mentions the catalog was built from.
-MENTION_TOTAL = "mention_total"
+from tasks.validation import MENTION_TOTAL
 
 
 def expectations() -> list:

@@ -6,9 +6,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-DEFAULT_INPUTS = ["seeds"]
-
-
 def add_gold_arguments(parser: argparse.ArgumentParser, nargs: str, default_model: str) -> None:
     """The arguments every `eval` target takes: gold files, the corpus they point into, the model."""
     parser.add_argument("gold", nargs=nargs, metavar="GOLD", help="gold JSONL files")
@@ -24,8 +21,8 @@ def add_output_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tasks.defaults import (DEFAULT_LANGUAGES, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_FAILED_SHARE, DEFAULT_MODEL,
-                                DEFAULT_NEAR_DUPLICATE_THRESHOLD, DEFAULT_SHARD_SIZE)
+    from tasks.config import add_run_options
+    from tasks.defaults import DEFAULT_MODEL
 
     parser = argparse.ArgumentParser(
         prog="newsfacts",
@@ -39,41 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = commands.add_parser(
         "run", parents=[common], help="run the pipeline flow once",
-        description="Run the news-pipeline Prefect flow once: ingest, clean, extract entities and numbers, "
-                    "validate each stage with Great Expectations and write Parquet tables.",
+        description="Run the news-pipeline Prefect flow once: read the inputs in batches, ingest, clean, extract "
+                    "entities and numbers, validate each stage with Great Expectations and write each batch's "
+                    "Parquet tables at once. Input files already read, unchanged, are skipped unread.",
     )
-    run.add_argument("inputs", nargs="*", metavar="INPUT", default=None,
-                     help="article files (.txt, one article each; .jsonl, one JSON object per line with "
-                          "'id' and 'text') or directories searched recursively (default: seeds/)")
-    run.add_argument("--output", "-o", default="data", metavar="DIR",
-                     help="output directory for the documents/, entities/, numbers/ and quarantine/ "
-                          "Parquet tables and the per-run records in _runs/ (default: data/)")
-    run.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
-                     help=f"installed spaCy pipeline to use, e.g. en_core_web_md or en_core_web_trf "
-                          f"(default: {DEFAULT_MODEL}, the official en_core_web_sm 3.8.0)")
-    run.add_argument("--max-failed-share", type=float, default=DEFAULT_MAX_FAILED_SHARE, metavar="SHARE",
-                     help="fail the run when more than this share (0..1) of a stage's documents have rows failing its "
-                          "quality gate (of rows, for tables not of documents: the entity catalog, the quarantine); "
-                          f"failing rows are quarantined either way (default: {DEFAULT_MAX_FAILED_SHARE})")
-    run.add_argument("--workers", type=int, default=1, metavar="N",
-                     help="local processes extracting shards of documents in parallel (default: 1, in-process)")
-    run.add_argument("--shard-size", type=int, default=DEFAULT_SHARD_SIZE, metavar="DOCS",
-                     help="documents per shard (default: %(default)s); outputs do not depend on it")
-    run.add_argument("--dask-address", default=None, metavar="ADDRESS",
-                     help="run the shards on an existing Dask cluster, e.g. tcp://127.0.0.1:8786 (needs prefect-dask)")
-    run.add_argument("--max-document-bytes", type=int, default=DEFAULT_MAX_DOCUMENT_BYTES, metavar="BYTES",
-                     help="quarantine larger articles as too_large, unread (default: %(default)s)")
-    run.add_argument("--languages", default=",".join(DEFAULT_LANGUAGES), metavar="CODES",
-                     help="comma-separated ISO 639-1 codes the model reads; documents confidently in another "
-                          "language are written without entities or numbers (default: %(default)s)")
-    run.add_argument("--near-duplicate-threshold", type=float, default=DEFAULT_NEAR_DUPLICATE_THRESHOLD,
-                     metavar="JACCARD", help="word 3-gram similarity from which a document is recorded as a "
-                                             "near-duplicate of an earlier one (default: %(default)s)")
+    add_run_options(run)
     run.add_argument("--quiet", "-q", action="store_true",
                      help="no progress bar and no quarantine lines while running (the bar shows only on a terminal)")
-    run.add_argument("--full-refresh", action="store_true",
-                     help="remove every table first and rebuild from the inputs (default: process only documents "
-                          "not written before and append them)")
     server = commands.add_parser(
         "server", parents=[common], help="start a Prefect server (API and UI) on this machine",
         description="Start `prefect server start` with the project's settings: bound to 127.0.0.1, telemetry "
@@ -90,14 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "until stopped. Needs a Prefect server: start `newsfacts server` and set PREFECT_API_URL "
                     "(e.g. http://127.0.0.1:4200/api). Every parameter can be edited per run in the UI.",
     )
-    serve.add_argument("inputs", nargs="*", metavar="INPUT", default=None,
-                       help="files or directories to read on each run (default: seeds/)")
+    add_run_options(serve)
     serve.add_argument("--cron", required=True, metavar="CRON", help='schedule, e.g. "*/15 * * * *"')
     serve.add_argument("--name", default="news-pipeline", help="deployment name (default: news-pipeline)")
-    serve.add_argument("--output", "-o", default="data", metavar="DIR", help="output directory (default: data/)")
-    serve.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME", help="installed spaCy pipeline")
-    serve.add_argument("--max-failed-share", type=float, default=DEFAULT_MAX_FAILED_SHARE, metavar="SHARE",
-                       help="quality gate threshold (default: %(default)s)")
     serve.add_argument("--notify-webhook", metavar="URL", default=None,
                        help="also set up a Prefect automation that POSTs {\"subject\", \"body\"} JSON to URL "
                             "(through a custom webhook notification block) whenever a run of this deployment "
@@ -413,9 +377,12 @@ def serve_deployment(args) -> int:
         print("newsfacts: error: serve needs a Prefect server; start `newsfacts server` and "
               "export PREFECT_API_URL=http://127.0.0.1:4200/api", file=sys.stderr)
         return 2
-    parameters = {"inputs": [os.path.abspath(p) for p in (args.inputs or DEFAULT_INPUTS)],
-                  "output_dir": os.path.abspath(args.output), "model": args.model,
-                  "max_failed_share": args.max_failed_share}
+    from tasks.config import from_arguments
+
+    config = from_arguments(args)
+    # Absolute paths: the deployment's runs start in whatever folder the runner is in.
+    parameters = config.as_parameters() | {"inputs": [os.path.abspath(p) for p in config.inputs],
+                                           "output_dir": os.path.abspath(config.output_dir)}
     if args.notify_webhook:
         from flows.alerts import notify_on_failures
 
@@ -479,28 +446,23 @@ def hide_tracebacks_on_console() -> None:
 def run_pipeline(args) -> int:
     from pathlib import Path
 
-    inputs = args.inputs or DEFAULT_INPUTS
-    check_paths(inputs, args.output)
+    from tasks.config import check_model_installed, from_arguments
+
+    config = from_arguments(args)
+    check_paths(config.inputs, config.output_dir)
+    # Fail before any flow run exists when the model is missing or the output directory was
+    # written under another schema (the flow checks again, for runs started elsewhere).
+    check_model_installed(config.model)
     from flows.news_pipeline import news_pipeline
     from flows.progress import TerminalProgress
     from tasks.io import check_contract
-    from tasks.nlp import load_model
 
     if not args.debug:
         hide_tracebacks_on_console()
-    # Fail before any flow run exists when the model is missing or the output directory was
-    # written under another schema (the flow checks again, for runs started elsewhere).
-    if not args.full_refresh:
-        check_contract(Path(args.output))
-    load_model(args.model)
+    if not config.full_refresh:
+        check_contract(Path(config.output_dir))
     with TerminalProgress(bar=sys.stderr.isatty(), quiet=args.quiet):
-        manifest = news_pipeline(inputs=inputs, output_dir=args.output,
-                                 model=args.model, max_failed_share=args.max_failed_share,
-                                 full_refresh=args.full_refresh, workers=args.workers,
-                                 shard_size=args.shard_size, dask_address=args.dask_address,
-                                 max_document_bytes=args.max_document_bytes,
-                                 languages=[code.strip() for code in args.languages.split(",") if code.strip()],
-                                 near_duplicate_threshold=args.near_duplicate_threshold)
+        manifest = news_pipeline(**config.as_parameters())
     from flows.summary import format_summary
 
     print(format_summary(manifest))

@@ -23,8 +23,9 @@ def listening(listener: Listener) -> Iterator[None]:
 
 
 def emit(event: str, **data) -> None:
-    """Events: `stage` (share 0..1 of the run done), `extract` (shards, documents to extract),
-    `shard` (documents in it, failed), `quarantined` (stage, reasons -> rows)."""
+    """Events: `plan` (input files found), `batch` (its number, files, records), `stage` (share
+    0..1 of the run's files done), `extract` (a batch's shards and documents to extract), `shard`
+    (documents in it, failed), `quarantined` (stage, reasons -> rows)."""
     for listener in list(_listeners):
         listener(event, data)
 
@@ -93,9 +94,13 @@ class TerminalProgress:
             return
         if event == "stage":
             self._progress.update(self._run, completed=round(100 * data["share"]))
+        elif event == "batch":
+            self._progress.update(self._run, description=f"batch {data['number']}")
         elif event == "extract":
-            self._started = time.perf_counter()
-            self._progress.update(self._documents, total=data["documents"], completed=0, visible=True)
+            if not hasattr(self, "_started"):
+                self._started = time.perf_counter()
+            documents = self._progress.tasks[self._documents]
+            self._progress.update(self._documents, total=(documents.total or 0) + data["documents"], visible=True)
             self._progress.update(self._shards, total=data["shards"], completed=0, visible=True)
         elif event == "shard":
             self._progress.advance(self._documents, data["documents"])

@@ -8,13 +8,10 @@ would cost each worker seconds before its first document.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import polars as pl
 from prefect import get_run_logger, task
-from prefect.artifacts import update_progress_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.client.orchestration import get_client
 from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -22,15 +19,12 @@ from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from spacy.tokens import Doc
 
 from flows.progress import emit
-from tasks import io
-from tasks.entities import extract_entities
+from tasks import entities as entity_mentions
 from tasks.extraction import annotate, numbers_of
 from tasks.gazetteer import place_index
 from tasks.nlp import load_model
 from tasks.schemas import ENTITIES, NUMBERS, frame
 
-# Bump when extraction changes, so checkpoints left by a failed run of older code are not reused.
-CHECKPOINT_VERSION = "3"
 # Stage outputs are in-memory frames and spaCy docs: hashing them for a cache key costs time and
 # buys nothing, so no task caches.
 stage_task = task(cache_policy=NO_CACHE)
@@ -60,58 +54,42 @@ def annotate_text(texts: list[str], model: str) -> list[Doc]:
 
 
 @stage_task(name="extract-entities")
-def entities_stage(doc_ids: list[str], docs: list[Doc]) -> pl.DataFrame:
+def extract_entities(doc_ids: list[str], docs: list[Doc]) -> pl.DataFrame:
     """Entity mentions of one shard, before linking."""
-    return extract_entities(doc_ids, docs)
+    return entity_mentions.extract_entities(doc_ids, docs)
 
 
 @stage_task(name="extract-numbers")
-def numbers_stage(doc_ids: list[str], texts: list[str], docs: list[Doc], model: str) -> pl.DataFrame:
+def extract_numbers(doc_ids: list[str], texts: list[str], docs: list[Doc], model: str) -> pl.DataFrame:
     """Number mentions; the parser runs only on a few words around each amount."""
     return numbers_of(load_model(model), doc_ids, texts, docs)
 
 
 @stage_task(name="extract-shard")
-def extract_shard(
-    doc_ids: list[str], texts: list[str], model: str, checkpoints: str | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def extract_shard(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(entity mentions, number mentions, documents that failed with why) of one shard: NER, then
     both extractions, in whichever process runs the shard (the model is loaded once per process).
-    When the shard fails, each document is retried alone, so one bad document costs only itself.
-    With a `checkpoints` folder, a shard finished by an earlier, failed run is read back, not redone."""
-    checkpoint = io.checkpoint_dir(Path(checkpoints), shard_key(doc_ids, model)) if checkpoints else None
-    if checkpoint is not None and (saved := io.read_checkpoint(checkpoint)) is not None:
-        get_run_logger().info("shard of %d documents reused from its checkpoint", len(doc_ids))
-        return saved["entities"], saved["numbers"], saved["failures"]
+    When the shard fails, each document is retried alone, so one bad document costs only itself."""
     try:
         entities, numbers = _extract(doc_ids, texts, model)
-        failures = pl.DataFrame(schema=FAILURES)
+        return entities, numbers, pl.DataFrame(schema=FAILURES)
     except Exception:
         get_run_logger().warning("shard of %d documents failed; extracting them one by one", len(doc_ids))
-        parts, failed = [], []
-        for doc_id, text in zip(doc_ids, texts, strict=True):
-            try:
-                parts.append(_extract([doc_id], [text], model))
-            except Exception as exc:
-                failed.append({"doc_id": doc_id, "detail": f"{type(exc).__name__}: {exc}"[:500]})
-        entities = pl.concat([e for e, _ in parts]) if parts else frame([], ENTITIES)
-        numbers = pl.concat([n for _, n in parts]) if parts else frame([], NUMBERS)
-        failures = pl.DataFrame(failed, schema=FAILURES)
-    if checkpoint is not None:
-        io.write_checkpoint(checkpoint, {"entities": entities, "numbers": numbers, "failures": failures})
-    return entities, numbers, failures
+    parts, failed = [], []
+    for doc_id, text in zip(doc_ids, texts, strict=True):
+        try:
+            parts.append(_extract([doc_id], [text], model))
+        except Exception as exc:
+            failed.append({"doc_id": doc_id, "detail": f"{type(exc).__name__}: {exc}"[:500]})
+    entities = pl.concat([e for e, _ in parts]) if parts else frame([], ENTITIES)
+    numbers = pl.concat([n for _, n in parts]) if parts else frame([], NUMBERS)
+    return entities, numbers, pl.DataFrame(failed, schema=FAILURES)
 
 
 def _extract(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     # `tasks.extraction.extract_mentions`, with each step a task the UI shows.
     docs = annotate_text(texts, model)
-    return entities_stage(doc_ids, docs), numbers_stage(doc_ids, texts, docs, model)
-
-
-def shard_key(doc_ids: list[str], model: str) -> str:
-    """A shard's checkpoint name: its documents, the model, and the code version that extracted them."""
-    text = "\n".join([CHECKPOINT_VERSION, model, *doc_ids])
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+    return extract_entities(doc_ids, docs), extract_numbers(doc_ids, texts, docs, model)
 
 
 def shards_of(doc_ids: list[str], texts: list[str], size: int) -> list[tuple[list[str], list[str]]]:
@@ -119,14 +97,7 @@ def shards_of(doc_ids: list[str], texts: list[str], size: int) -> list[tuple[lis
     return [(doc_ids[i:i + size], texts[i:i + size]) for i in range(0, len(doc_ids), size)]
 
 
-def report_progress(progress_id, share: float) -> None:
-    """The run's progress artifact set to `share` (0..1), when the run has one."""
-    if progress_id is not None:
-        update_progress_artifact(progress_id, round(100 * share, 1))
-
-
-def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, runner, checkpoints: str | None = None,
-                   progress_id=None, share: tuple[float, float] = (0.0, 1.0)) -> list[ShardOutcome]:
+def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, runner) -> list[ShardOutcome]:
     """Every shard through `extract-shard` on `runner` (one thread, worker processes or Dask,
     already entered), outcomes in shard order; a failing shard is reported, not raised, so the
     others still write.
@@ -134,19 +105,16 @@ def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, runner
     The runner is entered by the flow rather than given to a subflow: a subflow would send every
     article's text to the Prefect API as its parameters (and the API refuses more than 512 KB).
     """
-    futures = [runner.submit(extract_shard, {"doc_ids": ids, "texts": texts, "model": model,
-                                             "checkpoints": checkpoints})
-               for ids, texts in shards]
+    futures = [runner.submit(extract_shard, {"doc_ids": ids, "texts": texts, "model": model}) for ids, texts in shards]
     emit("extract", shards=len(shards), documents=sum(len(ids) for ids, _ in shards))
     outcomes: list[ShardOutcome] = []
-    for done, (future, (ids, _)) in enumerate(zip(futures, shards, strict=True), start=1):
+    for future, (ids, _) in zip(futures, shards, strict=True):
         future.wait()
         if future.state.is_completed():
             outcomes.append(future.result())
         else:
             outcomes.append(str(future.state.message or "shard failed")[:500])
         emit("shard", documents=len(ids), failed=outcomes[-1] if isinstance(outcomes[-1], str) else None)
-        report_progress(progress_id, share[0] + (share[1] - share[0]) * done / len(futures))
     return outcomes
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 def format_summary(manifest: dict) -> str:
     """The end-of-run summary printed to the terminal."""
-    stages = {s["stage"]: s for s in manifest["stages"]}
-    ingest, clean = stages["ingest"], stages["clean"]
+    account = manifest["accounting"]
     documents_quarantined = manifest["rows_written"].get("quarantine", 0)
     lines = [
         f"newsfacts run {manifest['run_id']}: {manifest['status']}",
-        f"  input:      {manifest['files']} files, {ingest['in']} records",
+        f"  input:      {manifest['files']} files ({manifest.get('files_unchanged', 0)} unchanged since read, "
+        f"skipped), {account['in']} records in {len(manifest.get('batches', []))} batches",
         f"  documents:  {manifest['rows_written'].get('documents', 0)} written, "
-        f"{clean['skipped']} already written, {documents_quarantined} quarantine rows added",
+        f"{account['already_written']} already written, {documents_quarantined} quarantine rows added",
         "  rows written this run / total:",
     ]
     for table, total in manifest["rows_total"].items():
@@ -23,7 +23,6 @@ def format_summary(manifest: dict) -> str:
     if manifest.get("flags"):
         flags = ", ".join(f"{flag} {count}" for flag, count in manifest["flags"].items())
         lines.append(f"  documents flagged: {flags}")
-    account = manifest["accounting"]
     lines.append(f"  accounted:  {account['in']} records in = {account['out']} written + {account['quarantined']} "
                  f"quarantined + {account['skipped']} already written or held back"
                  + ("" if account["conserved"] else "  (DOES NOT ADD UP)"))
@@ -36,7 +35,7 @@ def format_summary(manifest: dict) -> str:
     lines += [
         f"  outputs:    {manifest['output_dir']}/<table>/**/*.parquet  (contract: newsfacts schema)",
         f"  run record: {manifest['run_dir']}/manifest.json",
-        f"  data docs:  {manifest['data_docs']}",
+        f"  data docs:  {manifest['data_docs'] or 'none (nothing was validated)'}",
     ]
     if manifest.get("report_written"):
         lines.append(f"  report:     {manifest['report']}  (latest: {manifest['output_dir']}/report.html)")
@@ -45,14 +44,15 @@ def format_summary(manifest: dict) -> str:
 
 def markdown_summary(manifest: dict) -> str:
     """The run summary as markdown, for the Prefect UI."""
-    stages = {s["stage"]: s for s in manifest["stages"]}
+    account = manifest["accounting"]
     written, totals = manifest["rows_written"], manifest["rows_total"]
     lines = [
         f"# news-pipeline run `{manifest['run_id']}`: {manifest['status']}",
         "",
-        f"- **Input**: {manifest['files']} files, {stages['ingest']['in']} records from "
+        f"- **Input**: {manifest['files']} files ({manifest.get('files_unchanged', 0)} unchanged, skipped), "
+        f"{account['in']} records in {len(manifest.get('batches', []))} batches from "
         f"{', '.join(f'`{p}`' for p in manifest['inputs'])}",
-        f"- **Documents**: {written.get('documents', 0)} written, {stages['clean']['skipped']} already written, "
+        f"- **Documents**: {written.get('documents', 0)} written, {account['already_written']} already written, "
         f"{sum(manifest['quarantine_reasons'].values())} records quarantined",
         f"- **Model**: `{manifest['model']}`; output `{manifest['output_dir']}`",
         "",

@@ -213,10 +213,53 @@ def build_catalog(mentions: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFra
 
 
 def with_canonical_names(mentions: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
-    """Mentions with their entity's `canonical_name` from the catalog."""
-    names = catalog.select("entity_id", "canonical_name")
-    return mentions.drop("canonical_name", strict=False).join(names, on="entity_id", how="left",
-                                                              maintain_order="left")
+    """Mentions (linked, in document order) with `canonical_name`: their entity's preferred name
+    over every mention up to and including their document: the stored `catalog`'s counts, then
+    the documents before and the document itself. The last document of an entity gets the name
+    the merged catalog gives it. A name depends only on the documents before, so the same
+    documents split into other batches or runs get the same names."""
+    if not mentions.height:
+        return mentions.with_columns(canonical_name=pl.lit(None, pl.String))
+    touched = mentions["entity_id"].unique().implode()
+    stored = {row["entity_id"]: row for row in catalog.filter(pl.col("entity_id").is_in(touched)).select(
+        "entity_id", "canonical_name", "external_id", "alias_counts", "label_counts").iter_rows(named=True)}
+    aliases: dict[str, Counter] = {}
+    labels: dict[str, Counter] = {}
+    gazetteer: dict[str, str | None] = {}
+    for entity_id, row in stored.items():
+        aliases[entity_id] = Counter({c["alias"]: c["mentions"] for c in row["alias_counts"] or []})
+        labels[entity_id] = Counter({c["label"]: c["mentions"] for c in row["label_counts"] or []})
+        gazetteer[entity_id] = row["canonical_name"] if row["external_id"] is not None else None
+    names: list[str] = []
+    columns = mentions.select("doc_id", "entity_id", "text", "label", "gazetteer_name")
+    rows = list(columns.iter_rows())
+    for _, positions in groupby(range(len(rows)), key=lambda i: rows[i][0]):
+        positions = list(positions)
+        for i in positions:
+            _, entity_id, text, label, gazetteer_name = rows[i]
+            aliases.setdefault(entity_id, Counter())[text] += 1
+            labels.setdefault(entity_id, Counter())[label] += 1
+            if gazetteer_name is not None or entity_id not in gazetteer:
+                gazetteer[entity_id] = gazetteer.get(entity_id) or gazetteer_name
+        chosen = {}
+        for i in positions:
+            entity_id = rows[i][1]
+            if entity_id not in chosen:
+                votes = labels[entity_id]
+                label = min(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+                chosen[entity_id] = _canonical_name(aliases[entity_id], label, gazetteer[entity_id])
+            names.append(chosen[entity_id])
+    return mentions.with_columns(canonical_name=pl.Series(names, dtype=pl.String))
+
+
+def recount_catalog(catalog: pl.DataFrame, mentions: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """A catalog written before its aggregates were stored (schema 1.0), rebuilt once from every
+    mention written (`mentions` with their ids; `documents` with published dates)."""
+    keys = catalog.select("entity_id", "entity_key", pl.when(pl.col("external_id").is_not_null())
+                          .then("canonical_name").alias("gazetteer_name"))
+    linked = mentions.join(keys, on="entity_id", how="left").with_columns(
+        entity_key=pl.coalesce("entity_key", "entity_id"))
+    return build_catalog(linked, documents)
 
 
 def with_alias_check(catalog: pl.DataFrame) -> pl.DataFrame:

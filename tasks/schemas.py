@@ -183,6 +183,39 @@ STAGE_COUNTS = pa.schema(
     ]
 )
 
+#: State kept beside the tables (`_state/<name>/`) so that a run reads what it needs for its new
+#: documents instead of the tables' history. Internal: not part of the data contract.
+INPUT_LEDGER = pa.schema([
+    column("path", pa.string(), "Absolute path of an input file whose every record is in the tables or the "
+           "quarantine.", required=True),
+    column("size", pa.int64(), "Its size when read.", required=True, unit="bytes"),
+    column("mtime_ns", pa.int64(), "Its modification time when read.", required=True, unit="ns since the epoch"),
+    column("ctime_ns", pa.int64(), "Its change time when read.", required=True, unit="ns since the epoch"),
+    column("run_id", pa.string(), "The run that read it.", required=True),
+])
+SIGNATURES = pa.schema([
+    column("doc_id", pa.string(), "A written document.", required=True),
+    column("signature", pa.binary(), "MinHash of its word 3-grams: 128 little-endian uint32 values.",
+           required=True),
+])
+LSH_BUCKETS = pa.schema([
+    column("bucket", pa.int64(), "An LSH band bucket the document's signature falls in.", required=True),
+    column("doc_id", pa.string(), "A written document.", required=True),
+])
+#: Mentions per entity and published date: what the run report's timeline reads.
+ENTITY_DATES = pa.schema([
+    column("entity_id", pa.string(), "An entity of the catalog.", required=True),
+    column("published_date", pa.date32(), "A published date of documents mentioning it."),
+    column("mentions", pa.int64(), "Its mentions in documents of that date written by one commit.",
+           required=True),
+])
+STATE_TABLES: dict[str, pa.Schema] = {
+    "inputs": INPUT_LEDGER,
+    "signatures": SIGNATURES,
+    "lsh_buckets": LSH_BUCKETS,
+    "entity_dates": ENTITY_DATES,
+}
+
 #: Tables written under the output directory, by folder name.
 TABLES: dict[str, pa.Schema] = {
     "documents": DOCUMENTS,

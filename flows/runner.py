@@ -1,0 +1,215 @@
+"""The one runner of the declared pipeline (`flows.stages.PIPELINE`), batch by batch.
+
+It binds each stage as a Prefect task named after its function, hands each the batch values and
+settings it declares, times it, counts its rows in, out, quarantined and skipped, keeps the rows
+it quarantined, and runs the quality gates; the batch's accounting is derived from those counts
+and validated by the `run_manifest` suite. No stage counts or keeps anything itself.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import polars as pl
+from prefect import task
+from prefect.cache_policies import NO_CACHE
+
+from flows.progress import emit
+from flows.stages import (ACCOUNTING_GATE, PIPELINE, QUARANTINE_GATE, RECORDS_STAGE, SKIPPING_STAGE, Gate, Out,
+                          Stage)
+from tasks.config import RunConfig
+from tasks.quarantine import quarantine_frame
+from tasks.schemas import STAGE_COUNTS, frame
+
+#: Units a stage passes on one for one, so that in = out + quarantined + skipped must hold.
+ACCOUNTED_UNITS = ("files", "records", "documents")
+#: Quarantined record kinds that are input records (not mentions or catalog rows).
+RECORD_KINDS_IN = ("file", "record", "document")
+
+
+@dataclass
+class StageCount:
+    """Rows into and out of a stage; in = out + quarantined + skipped must hold for each."""
+
+    stage: str
+    rows_in: int
+    rows_out: int
+    quarantined: int = 0
+    skipped: int = 0
+    unit: str = "documents"
+    seconds: float = 0.0
+
+    @property
+    def accountable(self) -> bool:
+        """Whether this stage passes every unit on (files, records, documents), rather than turning
+        documents into mentions or rows, where in and out are different things."""
+        return self.unit in ACCOUNTED_UNITS
+
+    @property
+    def unaccounted(self) -> int:
+        return self.rows_in - self.rows_out - self.quarantined - self.skipped if self.accountable else 0
+
+    def plus(self, other: StageCount) -> StageCount:
+        return StageCount(self.stage, self.rows_in + other.rows_in, self.rows_out + other.rows_out,
+                          self.quarantined + other.quarantined, self.skipped + other.skipped, self.unit,
+                          self.seconds + other.seconds)
+
+    def as_dict(self) -> dict:
+        return {"stage": self.stage, "unit": self.unit, "in": self.rows_in, "out": self.rows_out,
+                "quarantined": self.quarantined, "skipped": self.skipped, "conserved": self.unaccounted == 0,
+                "seconds": round(self.seconds, 3)}
+
+
+@dataclass
+class BatchOutcome:
+    """What one batch gave: its values (frames), counts, gate results and quarantine."""
+
+    number: int
+    values: dict[str, Any]
+    counts: list[StageCount] = field(default_factory=list)
+    gates: list = field(default_factory=list)
+    quarantine: pl.DataFrame | None = None
+    overall: StageCount | None = None
+    held_back: int = 0
+    already_written: int = 0
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return all(g.passed for g in self.gates)
+
+
+def _size(value: Any) -> int:
+    return value.height if isinstance(value, pl.DataFrame) else len(value)
+
+
+@cache
+def _stage_task(stage: Stage):
+    return task(stage.fn, name=stage.name, cache_policy=NO_CACHE, retries=stage.retries,
+                retry_delay_seconds=[1, 4][:stage.retries] or None)
+
+
+def validate(validator, gate: Gate, rows: pl.DataFrame, max_failed_share: float, parameters: dict | None):
+    """(rows that passed, quarantine of the rows that failed, the gate's result) for one suite."""
+    from tasks.validation import split_failures
+
+    result, failures = validator.validate(gate.suite, rows, parameters)
+    result.stage, result.max_failed_share = gate.stage, max_failed_share
+    kept, quarantined = split_failures(rows, failures, stage=gate.stage, record_kind=gate.record_kind,
+                                       excerpt_column=gate.excerpt)
+    return kept, quarantined, result
+
+
+@cache
+def _gate_task(name: str):
+    return task(validate, name=name, cache_policy=NO_CACHE)
+
+
+class Runner:
+    """Runs PIPELINE on batches with one configuration, one validator and one run id."""
+
+    def __init__(self, config: RunConfig, validator, run_id: str, on_gate_failed=None, logger=None):
+        self.config, self.validator, self.run_id = config, validator, run_id
+        self.on_gate_failed, self.logger = on_gate_failed, logger
+
+    def run_batch(self, number: int, values: dict[str, Any]) -> BatchOutcome:
+        """The pipeline on one batch (`values`: its entries and the run's state), up to the first
+        gate that fails it; then the quarantine and accounting gates."""
+        started = time.perf_counter()
+        outcome = BatchOutcome(number, dict(values))
+        held: list[pl.DataFrame] = []
+        settings = self.config.as_parameters()
+        for step in PIPELINE:
+            if isinstance(step, Gate):
+                self._gate(step, outcome, held)
+                if not outcome.passed:
+                    break
+                continue
+            clock = time.perf_counter()
+            arguments = {name: outcome.values[name] for name in step.takes} | {
+                name: settings[name] for name in step.config}
+            result: Out = (_stage_task(step)(**arguments) if step.as_task else step.fn(**arguments))
+            quarantined = result.quarantine if result.quarantine is not None else quarantine_frame([])
+            rows_out = _size(result.values[step.counts[1]])
+            rows_in = (_size(outcome.values[step.counts[0]]) if step.counts[0] else
+                       rows_out + quarantined.height + result.skipped)
+            outcome.values.update(result.values)
+            self._hold(step.name, quarantined, held)
+            outcome.counts.append(StageCount(step.name, rows_in, rows_out, quarantined.height, result.skipped,
+                                             step.unit, time.perf_counter() - clock))
+        self._finish(outcome, held)
+        outcome.seconds = time.perf_counter() - started
+        return outcome
+
+    def _hold(self, stage: str, rows: pl.DataFrame, held: list[pl.DataFrame]) -> None:
+        """Quarantined rows kept for the batch's commit, and reported as they happen."""
+        held.append(rows)
+        if rows.height:
+            emit("quarantined", stage=stage, reasons=dict(rows.group_by("reason").len().sort("reason").iter_rows()))
+
+    def _gate(self, gate: Gate, outcome: BatchOutcome, held: list[pl.DataFrame], max_share: float | None = None):
+        clock = time.perf_counter()
+        rows = outcome.values[gate.value]
+        checked = gate.prepare(rows, outcome.values) if gate.prepare else rows
+        parameters = gate.parameters(outcome.values) if gate.parameters else None
+        share = self.config.max_failed_share if max_share is None else max_share
+        kept, bad, result = _gate_task(gate.name)(self.validator, gate, checked, share, parameters)
+        result.batch = outcome.number
+        outcome.gates.append(result)
+        outcome.values[gate.value] = kept
+        self._hold(gate.name, bad, held)
+        outcome.counts.append(StageCount(gate.name, rows.height, kept.height, bad.height, unit=gate.unit,
+                                         seconds=time.perf_counter() - clock))
+        if self.logger is not None:
+            self.logger.info("batch %d gate %s: %d rows, %d failed, %.1f%% (%s)", outcome.number, gate.suite,
+                             result.rows, result.failed_rows, 100 * result.failed_share,
+                             "passed" if result.passed else "FAILED")
+        if not result.passed and self.on_gate_failed is not None:  # announced now, as the gate fails
+            self.on_gate_failed(result)
+        return bad
+
+    def _finish(self, outcome: BatchOutcome, held: list[pl.DataFrame]) -> None:
+        """The quarantine gate over everything held, then the accounting and its gate."""
+        quarantine = pl.concat(held).unique("quarantine_id", keep="first", maintain_order=True) \
+            .with_columns(run_id=pl.lit(self.run_id))
+        in_quarantine = quarantine.filter(pl.col("record_kind").is_in(RECORD_KINDS_IN)).height
+        outcome.values["quarantine"] = quarantine
+        # Rows the quarantine suite fails are written as rows saying so, never dropped.
+        failed_rows = self._gate(QUARANTINE_GATE, outcome, [])
+        outcome.values["quarantine"] = pl.concat([outcome.values["quarantine"],
+                                                  failed_rows.with_columns(run_id=pl.lit(self.run_id))])
+        passed = outcome.passed
+        counts = {c.stage: c for c in outcome.counts}
+        records = counts[RECORDS_STAGE].rows_in if RECORDS_STAGE in counts else 0
+        outcome.already_written = counts[SKIPPING_STAGE].skipped if SKIPPING_STAGE in counts else 0
+        current = outcome.values.get("documents", outcome.values.get("ingested"))
+        written = current.height if passed and current is not None else 0
+        outcome.held_back = 0 if passed or current is None else current.height
+        outcome.overall = StageCount("overall", records, written, in_quarantine,
+                                     outcome.already_written + outcome.held_back, unit="records")
+        outcome.values["accounting"] = accounting_frame([*outcome.counts, outcome.overall])
+        self._gate(ACCOUNTING_GATE, outcome, [], max_share=0.0)
+        outcome.quarantine = outcome.values["quarantine"]
+
+
+def accounting_frame(counts: list[StageCount]) -> pl.DataFrame:
+    """The stages that pass files, records or documents on, as rows of the `run_manifest` suite."""
+    return frame([{"stage": c.stage, "unit": c.unit, "in": c.rows_in, "out": c.rows_out,
+                   "quarantined": c.quarantined, "skipped": c.skipped, "unaccounted": c.unaccounted}
+                  for c in counts if c.accountable], STAGE_COUNTS)
+
+
+def describe() -> list[dict]:
+    """The declared pipeline as rows (name, reads, gives, unit, gate): for the README and the run record."""
+    rows = []
+    for step in PIPELINE:
+        if isinstance(step, Gate):
+            rows.append({"step": step.name, "kind": "gate", "reads": [step.value], "gives": [step.value],
+                         "unit": step.unit})
+        else:
+            rows.append({"step": step.name, "kind": "task" if step.as_task else "flow", "reads": list(step.takes),
+                         "gives": list(step.gives), "unit": step.unit, "settings": list(step.config)})
+    return rows

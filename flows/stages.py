@@ -1,0 +1,267 @@
+"""The per-batch pipeline as data: each stage's function, the batch values it reads and gives, what
+its counts count, and the quality gate on what it gives. `flows.runner` runs it on each batch.
+
+    PIPELINE = read_files -> ingest_documents -> [ingested] -> clean_documents -> detect_language
+               -> find_near_duplicates -> [documents] -> extract_mentions -> link_entities
+               -> [entities] -> merge_entity_catalog -> [entity_catalog] -> [numbers]
+    then, on every batch:   [quarantine] -> [run_manifest] -> commit_batch
+
+(`[suite]`: a Great Expectations gate, task `validate-<suite>`.) Each stage function is a thin
+binding of pure functions in `tasks/` (or of `tasks.io` for reading), named as the Prefect task
+the UI shows (`read_files` runs as `read-files`). Values a stage reads come from the batch (its
+input entries and what earlier stages gave) or from the run (`known`, `catalog`,
+`near_duplicate_store`, `shard_runner`); settings come from the run configuration, by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from tasks import io
+from tasks.quarantine import quarantine_frame, quarantine_row
+from tasks.schemas import ENTITIES, NUMBERS, frame
+
+# Pure stage logic is imported where a stage runs (a run with nothing new loads none of it: spaCy,
+# SciPy) and called through its module, so tests can replace one function everywhere.
+
+# A document is left unextracted only when its language is this certain: a short or mixed text
+# is better read by the English model than not at all.
+MIN_LANGUAGE_SCORE = 0.9
+
+
+@dataclass
+class Out:
+    """What a stage gives: batch values by name, the records it quarantined, and how many it left
+    out on purpose (already written)."""
+
+    values: dict[str, Any]
+    quarantine: pl.DataFrame | None = None
+    skipped: int = 0
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One step of the pipeline.
+
+    `counts` = (value whose length is the rows in, or None for a stage that creates its rows:
+    then in = out + quarantined + skipped; value whose length is the rows out), in `unit`.
+    """
+
+    fn: Callable[..., Out]
+    takes: tuple[str, ...]
+    gives: tuple[str, ...]
+    counts: tuple[str | None, str]
+    unit: str
+    config: tuple[str, ...] = ()
+    #: An I/O task (retried); a stage that submits tasks of its own runs in the flow, not as a task.
+    retries: int = 0
+    as_task: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.fn.__name__.replace("_", "-")
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A Great Expectations suite on a batch value: failing rows leave it for the quarantine (as
+    `record_kind`, at `stage`, with `excerpt`); the batch fails when too many documents (or rows,
+    for values not of documents) fail. `prepare` adds computed check columns, `parameters` gives
+    the suite's parameters; both read the batch values."""
+
+    suite: str
+    value: str
+    stage: str
+    record_kind: str
+    excerpt: str
+    unit: str
+    prepare: Callable[[pl.DataFrame, dict], pl.DataFrame] | None = None
+    parameters: Callable[[dict], dict] | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"validate-{self.suite.replace('_', '-')}"
+
+
+# --- stage functions -------------------------------------------------------------------------
+
+def read_files(entries: list, max_document_bytes: int) -> Out:
+    """The batch's input files read (or why one could not be)."""
+    return Out({"files": io.read_files(entries, max_document_bytes)})
+
+
+def ingest_documents(files: list[io.InputFile], known: KnownDocuments, max_document_bytes: int) -> Out:
+    """One row per article of the files, and the records that cannot be articles; a record reusing
+    a publisher id with different text is quarantined (see `split_conflicting_ids`)."""
+    from tasks import ingest
+
+    results = [ingest.ingest_file(f.path, f.data, f.error, f.reason, max_document_bytes) for f in files]
+    checked = ingest.split_conflicting_ids([row for r in results for row in r.rows], known.publisher_ids)
+    return Out({"ingested": ingest.ingested_frame(checked.rows)},
+               quarantine_frame([row for r in results for row in r.quarantine] + checked.quarantine))
+
+
+def clean_documents(ingested: pl.DataFrame, known: KnownDocuments) -> Out:
+    """Clean new documents; those already written are skipped, exact duplicates quarantined."""
+    from tasks import clean
+
+    documents, quarantined, already_written = clean.clean_documents(ingested, known.doc_ids, known.text_hashes)
+    return Out({"documents": documents}, quarantined, already_written)
+
+
+def detect_language(documents: pl.DataFrame, languages: list[str]) -> Out:
+    """Documents with their language; those confidently in another language than `languages` are
+    flagged `not_extracted_language`."""
+    from tasks import language
+
+    documents = language.with_language(documents)
+    readable = language.extractable(languages, MIN_LANGUAGE_SCORE)
+    return Out({"documents": documents.with_columns(
+        flags=pl.when(readable).then(pl.col("flags"))
+        .otherwise(pl.col("flags").list.concat(pl.lit(["not_extracted_language"]))))})
+
+
+def find_near_duplicates(documents: pl.DataFrame, near_duplicate_store: io.NearDuplicateStore,
+                         near_duplicate_threshold: float) -> Out:
+    """Documents with `near_duplicate_of` where one repeats an earlier one with small edits, and
+    their signatures and buckets to store: earlier documents are looked up by the buckets the
+    batch falls in, never signed again."""
+    from tasks import near_duplicates
+
+    signatures = near_duplicates.signatures_frame(documents)
+    buckets = near_duplicates.buckets_frame(signatures, near_duplicate_threshold)
+    candidates, earlier = near_duplicate_store.lookup(buckets["bucket"].to_list())
+    found = near_duplicates.find_near_duplicates(signatures, candidates, earlier, near_duplicate_threshold)
+    return Out({"documents": near_duplicates.with_near_duplicates(documents, found),
+                "signatures": signatures, "lsh_buckets": buckets})
+
+
+def extract_mentions(documents: pl.DataFrame, shard_runner: Any, model: str, shard_size: int) -> Out:
+    """Entity and number mentions of the documents, in shards on the run's task runner (this
+    process, worker processes or Dask); documents whose extraction failed are quarantined."""
+    from flows.shards import extract_shards, shards_of
+
+    unread = pl.col("flags").list.contains("not_extracted_language")
+    to_extract = documents.filter(~unread)
+    shards = shards_of(to_extract["doc_id"].to_list(), to_extract["text"].to_list(), shard_size)
+    outcomes = extract_shards(shards, model, shard_runner)
+    failed = [quarantine_row(stage="extract", record_kind="document", reason="shard_failed", detail=outcome,
+                             doc_id=doc_id)
+              for (ids, _), outcome in zip(shards, outcomes, strict=True) if isinstance(outcome, str)
+              for doc_id in ids]
+    extracted = [outcome for outcome in outcomes if not isinstance(outcome, str)]
+    failed += [quarantine_row(stage="extract", record_kind="document", reason="extraction_error", detail=detail,
+                              doc_id=doc_id)
+               for _, _, failures in extracted for doc_id, detail in failures.iter_rows()]
+    entities = pl.concat([e for e, _, _ in extracted]) if extracted else frame([], ENTITIES)
+    numbers = pl.concat([n for _, n, _ in extracted]) if extracted else frame([], NUMBERS)
+    failed_ids = [row["doc_id"] for row in failed]
+    return Out({"documents": documents.filter(~pl.col("doc_id").is_in(failed_ids)),
+                "entities": entities, "numbers": numbers}, quarantine_frame(failed))
+
+
+def link_entities(entities: pl.DataFrame, catalog: pl.DataFrame) -> Out:
+    """Entity mentions with their entity ids (a surname alone resolves from earlier documents)."""
+    from tasks import canonical
+
+    counts = dict(zip(catalog["entity_key"], catalog["mention_count"], strict=True))
+    linked = canonical.link_entities(entities, counts)
+    # A name until the catalog gives the preferred one (`merge_entity_catalog`).
+    return Out({"entities": linked.with_columns(canonical_name=pl.coalesce("gazetteer_name", "text"))})
+
+
+def merge_entity_catalog(entities: pl.DataFrame, documents: pl.DataFrame, catalog: pl.DataFrame) -> Out:
+    """The entity catalog with the batch's aggregates merged in, the mentions with their canonical
+    names, and how many mentions the merged catalog must count."""
+    from tasks import canonical
+
+    merged = canonical.merge_catalog(catalog, canonical.catalog_aggregates(entities, documents))
+    return Out({"catalog": merged, "entities": canonical.with_canonical_names(entities, catalog),
+                "mention_total": int(catalog["mention_count"].sum()) + entities.height})
+
+
+# --- gate preparations -----------------------------------------------------------------------
+
+def _span_check(surface: str):
+    def prepare(rows: pl.DataFrame, values: dict) -> pl.DataFrame:
+        from tasks.validation import with_span_check
+
+        return with_span_check(rows, values["documents"], surface)
+    return prepare
+
+
+def _alias_check(rows: pl.DataFrame, values: dict) -> pl.DataFrame:
+    from tasks import canonical
+
+    return canonical.with_alias_check(rows)
+
+
+def _mention_total(values: dict) -> dict:
+    from tasks.validation import MENTION_TOTAL
+
+    return {MENTION_TOTAL: values["mention_total"]}
+
+
+# --- the pipeline ----------------------------------------------------------------------------
+
+PIPELINE: tuple[Stage | Gate, ...] = (
+    Stage(read_files, takes=("entries",), gives=("files",), counts=("entries", "files"), unit="files",
+          config=("max_document_bytes",), retries=2),
+    Stage(ingest_documents, takes=("files", "known"), gives=("ingested",), counts=(None, "ingested"),
+          unit="records", config=("max_document_bytes",)),
+    Gate("ingested", value="ingested", stage="ingest", record_kind="record", excerpt="body", unit="documents"),
+    Stage(clean_documents, takes=("ingested", "known"), gives=("documents",), counts=("ingested", "documents"),
+          unit="documents"),
+    Stage(detect_language, takes=("documents",), gives=("documents",), counts=("documents", "documents"),
+          unit="documents", config=("languages",)),
+    Stage(find_near_duplicates, takes=("documents", "near_duplicate_store"),
+          gives=("documents", "signatures", "lsh_buckets"), counts=("documents", "documents"), unit="documents",
+          config=("near_duplicate_threshold",)),
+    Gate("documents", value="documents", stage="clean", record_kind="document", excerpt="text", unit="documents"),
+    Stage(extract_mentions, takes=("documents", "shard_runner"), gives=("documents", "entities", "numbers"),
+          counts=("documents", "documents"), unit="documents", config=("model", "shard_size"), as_task=False),
+    Stage(link_entities, takes=("entities", "catalog"), gives=("entities",), counts=("entities", "entities"),
+          unit="mentions"),
+    Gate("entities", value="entities", stage="entities", record_kind="entity", excerpt="text", unit="mentions",
+         prepare=_span_check("text")),
+    Stage(merge_entity_catalog, takes=("entities", "documents", "catalog"),
+          gives=("catalog", "entities", "mention_total"), counts=("entities", "catalog"), unit="entities"),
+    Gate("entity_catalog", value="catalog", stage="entities", record_kind="entity", excerpt="canonical_name",
+         unit="entities", prepare=_alias_check, parameters=_mention_total),
+    Gate("numbers", value="numbers", stage="numbers", record_kind="number", excerpt="surface", unit="mentions",
+         prepare=_span_check("surface")),
+)
+
+#: Run on every batch, after the pipeline or after the gate that failed it.
+QUARANTINE_GATE = Gate("quarantine", value="quarantine", stage="write", record_kind="record", excerpt="excerpt",
+                       unit="rows")
+ACCOUNTING_GATE = Gate("run_manifest", value="accounting", stage="write", record_kind="record", excerpt="stage",
+                       unit="rows")
+#: The stage whose rows in are the batch's records, and the one that skips what is written.
+RECORDS_STAGE, SKIPPING_STAGE = "ingest-documents", "clean-documents"
+
+
+@dataclass
+class KnownDocuments:
+    """Documents written before (by earlier runs and this run's committed batches): ids, text
+    hashes and publisher ids, to skip what is written and quarantine duplicates. Read once per run
+    from the documents' key columns, then extended as batches commit."""
+
+    doc_ids: set[str] = field(default_factory=set)
+    text_hashes: dict[str, str] = field(default_factory=dict)
+    publisher_ids: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def add(self, documents: pl.DataFrame) -> KnownDocuments:
+        """`documents` (with at least the key columns) added; returns self."""
+        keys = documents.select("doc_id", "text_hash", "source", "source_id", "record_index")
+        self.doc_ids.update(keys["doc_id"].to_list())
+        self.text_hashes.update(zip(keys["text_hash"].to_list(), keys["doc_id"].to_list(), strict=True))
+        published = keys.filter(pl.col("record_index").is_not_null())
+        for doc_id, source, source_id in published.select("doc_id", "source", "source_id").iter_rows():
+            self.publisher_ids.setdefault((source or "", source_id), doc_id)
+        return self

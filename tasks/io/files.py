@@ -1,0 +1,62 @@
+"""Atomic file writes, and the crash points the crash-safety tests stop a run at.
+
+A file is written under a temporary name that no reader's glob matches (`.<name>.<random>.tmp`),
+flushed, then renamed into place: readers see the whole file or none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import tempfile
+from pathlib import Path
+
+#: Set to a crash point's name (`write:numbers`, `commit:2`, `after:clean`) to SIGKILL the process
+#: there: how the crash-safety tests stop a run at an exact point. Unset in real runs.
+CRASH_AT_ENV = "NEWSFACTS_CRASH_AT"
+
+_crash_counts: dict[str, int] = {}
+
+
+def crash_point(name: str) -> None:
+    """SIGKILL this process if `NEWSFACTS_CRASH_AT` names this point (points count: `commit:2` is
+    the second time `commit` is reached)."""
+    wanted = os.environ.get(CRASH_AT_ENV)
+    if not wanted:
+        return
+    _crash_counts[name] = _crash_counts.get(name, 0) + 1
+    if wanted in (name, f"{name}:{_crash_counts[name]}"):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def atomic_write(path: Path, write, crash_label: str | None = None) -> None:
+    """`write(tmp)` to a temporary file beside `path`, flushed, then renamed to `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        write(tmp)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        if crash_label:
+            crash_point(crash_label)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> Path:
+    """`text` as UTF-8 at `path`, atomically."""
+    atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return path
+
+
+def write_json(path: Path, payload: dict) -> Path:
+    """`payload` as indented JSON at `path`, atomically."""
+    return write_text(path, json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -1,0 +1,167 @@
+"""Keeping a dataset readable over time: its stored contract, compaction of small files, migration
+to a new schema. Each rewrite is published like a run's batch: all at once or not at all."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from tasks import contract
+from tasks.errors import SchemaVersionError
+from tasks.io.commits import publish_staged
+from tasks.io.files import write_json
+from tasks.io.layout import CONTRACT_FILE, EMPTY_PART, NULL_PARTITION, REBUILT_PART, safe_join, staging_dir
+from tasks.io.tables import (TARGET_FILE_ROWS, _file_name, _folder, _partitions, _sorted, _write_parquet,
+                             table_exists, table_files)
+from tasks.schemas import PARTITION_COLUMN, PARTITIONED_TABLES, REBUILT_TABLES, TABLES, conform, polars_schema, published_month
+
+
+def read_contract(output_dir: Path) -> dict | None:
+    """The contract stored with a dataset (`_contract.json`), or None when there is none."""
+    path = output_dir / CONTRACT_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def write_contract(output_dir: Path) -> Path:
+    """This pipeline's contract stored with the dataset, once its files follow it."""
+    return write_json(output_dir / CONTRACT_FILE, contract.current())
+
+
+def check_contract(output_dir: Path) -> None:
+    """Raises SchemaVersionError when this pipeline must not append to the dataset in `output_dir`:
+    tables written before contracts existed, or under a contract it cannot extend (another major
+    version, a newer minor one, or columns changed other than by adding nullable ones)."""
+    if not any(table_exists(output_dir, t) for t in TABLES):
+        return
+    problem = contract.incompatibility(read_contract(output_dir), contract.current())
+    if problem:
+        raise SchemaVersionError(f"{output_dir}: {problem}")
+
+
+def _month_of_documents(output_dir: Path) -> pl.DataFrame:
+    """(doc_id, published_month) of every written document, read from its rows, whatever the layout."""
+    files = table_files(output_dir, "documents")
+    if not files:
+        return pl.DataFrame(schema={"doc_id": pl.String, PARTITION_COLUMN: pl.String})
+    documents = pl.from_arrow(_dataset(files).to_table(columns=["doc_id", "published_date"]))
+    return documents.select("doc_id", published_month(pl.col("published_date")))
+
+
+def _dataset(files: Sequence[Path], schema: pa.Schema | None = None):
+    """A pyarrow dataset of the Parquet `files`, partition folders ignored. Imported here:
+    pyarrow.dataset loads pandas, which `newsfacts query` would wait for without using."""
+    import pyarrow.dataset as ds
+
+    return ds.dataset([str(f) for f in files], schema=schema, format="parquet", partitioning=None)
+
+
+def _read_files(table: str, files: Sequence[Path]) -> pl.DataFrame:
+    """Rows of `files` with the declared columns (a column a file predates reads as nulls)."""
+    schema = TABLES[table]
+    dataset = _dataset(files, pa.schema([f.remove_metadata() for f in schema]))
+    return pl.from_arrow(dataset.to_table(), schema=polars_schema(schema))
+
+
+def _rewrite(table: str, files: list[Path], rows: pl.DataFrame, staging: Path, operation: str,
+             target_rows: int) -> int:
+    """`rows` (what `files` held, with PARTITION_COLUMN for a partitioned table) staged as files of
+    at most `target_rows` rows in the current layout; returns the files staged."""
+    staged = 0
+    if table in REBUILT_TABLES:
+        _write_parquet(safe_join(staging, table, REBUILT_PART), conform(_sorted(rows, table), TABLES[table]),
+                       table, operation)
+        return 1
+    sources = sorted({(p.metadata or {}).get(b"newsfacts.run_id", b"").decode() for p in
+                      (pq.read_schema(f) for f in files)} - {""})
+    for month, part in _partitions(rows, table):
+        part = _sorted(part, table)
+        for start in range(0, max(part.height, 1), target_rows):
+            chunk = part.slice(start, target_rows)
+            name = _file_name(chunk, table) if chunk.height else EMPTY_PART
+            _write_parquet(_folder(staging, table, month) / name, conform(chunk, TABLES[table]), table, operation,
+                           f"write:{table}", extra={"newsfacts.source_run_ids": json.dumps(sources)})
+            staged += 1
+    return staged
+
+
+def compact(output_dir: Path, target_rows: int = TARGET_FILE_ROWS, operation: str = "compact") -> dict[str, tuple[int, int]]:
+    """Every partition of every appended table holding more than one file rewritten as few files
+    of at most `target_rows` rows (sorted, same rows), published all at once like a run's files:
+    a crash leaves the old files or the new ones, never both (see `publish_staged`). Only call
+    while holding the output lock. Returns table -> (files before, files after) where changed."""
+    check_contract(output_dir)
+    staging = staging_dir(output_dir, operation)
+    replaced, changed = [], {}
+    for table in TABLES:
+        if table in REBUILT_TABLES:
+            continue
+        by_folder: dict[Path, list[Path]] = {}
+        for path in table_files(output_dir, table):
+            by_folder.setdefault(path.parent, []).append(path)
+        before = after = 0
+        for folder, files in by_folder.items():
+            if len(files) < 2:
+                continue
+            rows = _read_files(table, files)
+            if table in PARTITIONED_TABLES:
+                month = folder.name.split("=", 1)[1]
+                rows = rows.with_columns(pl.lit(None if month == NULL_PARTITION else month,
+                                                pl.String).alias(PARTITION_COLUMN))
+            before += len(files)
+            after += _rewrite(table, files, rows, staging, operation, target_rows)
+            replaced += files
+        if before:
+            changed[table] = (before, after)
+    if replaced:
+        publish_staged(output_dir, staging, replaced)
+    return changed
+
+
+def migrate(output_dir: Path, operation: str = "migrate") -> dict[str, int]:
+    """Every file of every table rewritten to this pipeline's contract: the current partitioning,
+    metadata and columns (`contract.MIGRATIONS` carries a major version's rows to the next; a
+    column added since is null), published all at once, then the new contract stored. Only call
+    while holding the output lock. Returns table -> rows rewritten (empty when nothing to do)."""
+    stored = read_contract(output_dir)
+    if not contract.needs_migration(stored, contract.current()):
+        return {}
+    steps = contract.migrations_from(stored)
+    months = _month_of_documents(output_dir)
+    staging = staging_dir(output_dir, operation)
+    replaced, rewritten = [], {}
+    for table in TABLES:
+        files = table_files(output_dir, table)
+        if not files:
+            continue
+        # Files written under different schemas: every column any of them has.
+        schema = pa.unify_schemas([pq.read_schema(f).remove_metadata() for f in files])
+        rows = pl.from_arrow(_dataset(files, schema).to_table())
+        for step in steps:
+            rows = step(table, rows)
+        rows = _with_declared_columns(rows, table)
+        if table in PARTITIONED_TABLES:
+            rows = rows.join(months, on="doc_id", how="left")
+        _rewrite(table, files, rows, staging, operation, TARGET_FILE_ROWS)
+        replaced += files
+        rewritten[table] = rows.height
+    if replaced:
+        publish_staged(output_dir, staging, replaced)
+    write_contract(output_dir)
+    return rewritten
+
+
+def _with_declared_columns(rows: pl.DataFrame, table: str) -> pl.DataFrame:
+    """`rows` with every declared column (a missing one, which must be nullable, as nulls) in order."""
+    schema = polars_schema(TABLES[table])
+    for field in TABLES[table]:
+        if field.name not in rows.columns:
+            if not field.nullable:
+                raise SchemaVersionError(f"{table}.{field.name} is required but the files do not have it; "
+                                         "a migration step must provide it")
+            rows = rows.with_columns(pl.lit(None, schema[field.name]).alias(field.name))
+    return rows.select(schema.names()).cast(dict(schema))

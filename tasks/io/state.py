@@ -1,0 +1,128 @@
+"""What a run reads of earlier runs: key columns and state kept for it, never the tables' history.
+
+- the input ledger (`_state/inputs`): files read in full, by fingerprint, skipped unread next time;
+- the documents' key columns: ids, text hashes and publisher ids, to skip and dedupe;
+- near-duplicate signatures (`_state/signatures`) and their LSH buckets (`_state/lsh_buckets/
+  <banding>/`), looked up by the buckets a batch falls in;
+- the entity catalog with its stored aggregates;
+- mentions per entity and date (`_state/entity_dates`) for the report's timeline;
+- the commit log's running totals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import polars as pl
+
+from tasks.io.commits import last_commit
+from tasks.io.inputs import Fingerprint
+from tasks.io.layout import STATE_DIR, state_dir
+from tasks.io.tables import parquet_row_count, read_state, read_table, state_files, table_exists, table_files
+from tasks.schemas import TABLES
+
+#: Columns of `documents` a run reads to skip what is written and quarantine duplicates.
+KNOWN_DOCUMENT_COLUMNS = ["doc_id", "text_hash", "source", "source_id", "record_index"]
+
+
+def read_ledger(output_dir: Path) -> dict[str, Fingerprint]:
+    """Ledger key -> fingerprint of every input file committed (the latest record of each)."""
+    rows = read_state(output_dir, "inputs", ["path", "size", "mtime_ns", "ctime_ns"])
+    return {path: (size, mtime, ctime) for path, size, mtime, ctime in rows.iter_rows()}
+
+
+def ledger_rows(fingerprints: dict[str, Fingerprint], run_id: str) -> pl.DataFrame:
+    """Ledger records of committed files."""
+    return pl.DataFrame([(path, *print_, run_id) for path, print_ in fingerprints.items()],
+                        schema={"path": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "ctime_ns": pl.Int64,
+                                "run_id": pl.String}, orient="row")
+
+
+def read_known_documents(output_dir: Path) -> pl.DataFrame:
+    """The key columns of every written document (ids, text hashes, publisher ids)."""
+    return read_table(output_dir, "documents", KNOWN_DOCUMENT_COLUMNS)
+
+
+def has_state(output_dir: Path) -> bool:
+    """Whether the dataset keeps run state (written by this version); a dataset with tables but
+    no commit log was written before, and its state is built once from its tables."""
+    return last_commit(output_dir) is not None
+
+
+def has_signatures_for_every_document(output_dir: Path) -> bool:
+    return parquet_row_count(state_files(output_dir, "signatures")) >= parquet_row_count(
+        table_files(output_dir, "documents"))
+
+
+class NearDuplicateStore:
+    """Stored signatures and their LSH buckets, looked up by bucket: a batch reads the bucket
+    column and the signatures of the documents sharing one of its buckets, not the texts."""
+
+    def __init__(self, output_dir: Path, banding: str):
+        self.output_dir, self.banding = output_dir, banding
+
+    @property
+    def folder(self) -> str:
+        """The buckets of one banding (the threshold sets it): `banding=14x9`."""
+        return f"banding={self.banding}"
+
+    def has_buckets(self) -> bool:
+        return (state_dir(self.output_dir, "lsh_buckets") / self.folder).exists()
+
+    def lookup(self, buckets: Sequence[int]) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """((bucket, doc_id) stored in `buckets`, (doc_id, signature) of those documents)."""
+        folder = state_dir(self.output_dir, "lsh_buckets") / self.folder
+        files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+        if not files:
+            return (pl.DataFrame(schema={"bucket": pl.Int64, "doc_id": pl.String}),
+                    pl.DataFrame(schema={"doc_id": pl.String, "signature": pl.Binary}))
+        wanted = pl.Series(list(buckets), dtype=pl.Int64).unique().implode()
+        candidates = (pl.scan_parquet([str(f) for f in files], glob=False, hive_partitioning=False)
+                      .filter(pl.col("bucket").is_in(wanted)).collect())
+        signatures = read_state(self.output_dir, "signatures",
+                                where=pl.col("doc_id").is_in(candidates["doc_id"].unique().implode()))
+        return candidates, signatures.unique("doc_id", keep="first", maintain_order=True)
+
+    def all_signatures(self) -> pl.DataFrame:
+        return read_state(self.output_dir, "signatures").unique("doc_id", keep="first", maintain_order=True)
+
+
+def read_entity_catalog(output_dir: Path) -> tuple[pl.DataFrame, pl.DataFrame | None, pl.DataFrame | None]:
+    """(the entity catalog; its mentions and their documents' dates only when the catalog
+    predates its stored aggregates (schema 1.1) and must be recounted once)."""
+    catalog = read_table(output_dir, "entity_catalog")
+    if catalog["alias_counts"].null_count() == 0:
+        return catalog, None, None
+    mentions = read_table(output_dir, "entities", ["doc_id", "start_char", "end_char", "text", "label", "entity_id",
+                                                   "external_id"])
+    return catalog, mentions, read_table(output_dir, "documents", ["doc_id", "published_date"])
+
+
+def read_documents_for_signatures(output_dir: Path) -> pl.DataFrame:
+    """(doc_id, text) of every written document, once, for a dataset written before signatures were stored."""
+    return read_table(output_dir, "documents", ["doc_id", "text"])
+
+
+def read_entity_dates(output_dir: Path, entity_ids: Sequence[str]) -> pl.DataFrame:
+    """(entity_id, published_date, mentions) of `entity_ids`, summed over every commit."""
+    rows = read_state(output_dir, "entity_dates", where=pl.col("entity_id").is_in(list(entity_ids)))
+    return rows.group_by("entity_id", "published_date").agg(pl.col("mentions").sum()).sort("entity_id",
+                                                                                          "published_date")
+
+
+def has_entity_dates(output_dir: Path) -> bool:
+    return bool(state_files(output_dir, "entity_dates")) or not table_exists(output_dir, "entities")
+
+
+def rows_total(output_dir: Path) -> dict[str, int]:
+    """Rows per table: the commit log's running totals, or (a dataset without one) the files' footers."""
+    record = last_commit(output_dir)
+    if record is not None and set(record.get("rows_total", {})) == set(TABLES):
+        return dict(record["rows_total"])
+    return {name: parquet_row_count(table_files(output_dir, name)) for name in TABLES}
+
+
+__all__ = ["KNOWN_DOCUMENT_COLUMNS", "NearDuplicateStore", "STATE_DIR", "has_entity_dates", "has_signatures_for_every_document",
+           "has_state", "ledger_rows", "read_documents_for_signatures", "read_entity_catalog", "read_entity_dates",
+           "read_known_documents", "read_ledger", "rows_total"]
