@@ -119,6 +119,7 @@ class Runner:
         """The pipeline on one batch (`values`: its entries and the run's state), up to the first
         gate that fails it; then the quarantine and accounting gates."""
         started = time.perf_counter()
+        self.validator.forget_results()  # the previous batch passed (or the run would have stopped)
         outcome = BatchOutcome(number, dict(values))
         held: list[pl.DataFrame] = []
         settings = self.config.as_parameters()

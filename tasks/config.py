@@ -18,9 +18,11 @@ from tasks.defaults import (DEFAULT_BATCH_SIZE, DEFAULT_LANGUAGES, DEFAULT_MAX_D
 
 
 def option(help: str, *, flags: tuple[str, ...] = (), metavar: str | None = None, positional: bool = False,
-           comma_list: bool = False) -> dict:
-    """A parameter's description (the flow's docstring and the CLI's help) and how the command line spells it."""
-    return {"help": help, "flags": flags, "metavar": metavar, "positional": positional, "comma_list": comma_list}
+           comma_list: bool = False, shown: str | None = None) -> dict:
+    """A parameter's description (the flow's docstring and the CLI's help), how the command line
+    spells it, and how its help shows the default (`shown`, else the default itself)."""
+    return {"help": help, "flags": flags, "metavar": metavar, "positional": positional, "comma_list": comma_list,
+            "shown": shown}
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,11 @@ class RunConfig:
 
     inputs: list[str] = field(default_factory=lambda: ["seeds"], metadata=option(
         "files or directories (walked recursively) of `.txt` articles (one each) and `.jsonl` records "
-        "(one JSON object per line with `id` and `text`)", positional=True, metavar="INPUT"))
+        "(one JSON object per line with `id` and `text`)", positional=True, metavar="INPUT", shown="seeds/"))
     output_dir: str = field(default="data", metadata=option(
         "where the tables (documents/, entities/, numbers/, quarantine/, entity_catalog/), the state later "
         "runs read (_state/) and per-run records (_runs/<run_id>/) are written; one run at a time may write there",
-        flags=("--output", "-o"), metavar="DIR"))
+        flags=("--output", "-o"), metavar="DIR", shown="data/"))
     model: str = field(default=DEFAULT_MODEL, metadata=option(
         "name of an installed spaCy pipeline, e.g. en_core_web_md or en_core_web_trf (the default is the "
         "official en_core_web_sm 3.8.0)", metavar="NAME"))
@@ -142,11 +144,10 @@ def add_run_options(parser, *, defaults: RunConfig | None = None) -> None:
     for spec in fields():
         meta, default = spec.metadata, getattr(defaults, spec.name)
         shown = ",".join(default) if meta["comma_list"] else default
-        help_text = meta["help"] + (f" (default: {shown})" if spec.type != "bool" else "")
+        help_text = meta["help"] + (f" (default: {meta['shown'] or shown})" if spec.type != "bool" else "")
         help_text = help_text.replace("%", "%%")
         if meta["positional"]:
-            parser.add_argument(spec.name, nargs="*", metavar=meta["metavar"], default=None,
-                                help=f"{meta['help']} (default: {' '.join(default)})".replace("%", "%%"))
+            parser.add_argument(spec.name, nargs="*", metavar=meta["metavar"], default=None, help=help_text)
             continue
         flags = meta["flags"] or (f"--{spec.name.replace('_', '-')}",)
         kind = _annotation(spec)

@@ -133,8 +133,16 @@ class Validator:
                 result_format={"result_format": "COMPLETE"}))
         return self.checkpoints[suite_name]
 
+    def forget_results(self) -> None:
+        """Drop the results validated so far from the context (each batch's are kept as JSON in the
+        run's records): the Data Docs then render the latest batch, and building them costs the
+        same after the hundredth batch as after the first."""
+        store = self.context.validation_results_store
+        for key in store.list_keys():
+            store.remove_key(key)
+
     def build_docs(self) -> Path | None:
-        """The run's Data Docs (every gate validated so far), or None without a docs folder."""
+        """The run's Data Docs (the gates validated since `forget_results`), or None without a docs folder."""
         if self.docs_dir is None:
             return None
         self.context.build_data_docs(site_names=[DOCS_SITE])

@@ -1,6 +1,7 @@
-"""SIGKILL the real flow, run as `newsfacts run` in its own process, at chosen and at random points;
-readers never see a partial Parquet file, and the next run converges to what an uninterrupted run
-writes, row for row."""
+"""SIGKILL the real flow, run as `newsfacts run` in its own process, at chosen and at random points:
+between batch commits and inside one (while staging, while publishing); readers never see a
+partial Parquet file, and the next run resumes and converges to what an uninterrupted run writes,
+row for row."""
 
 import os
 import random
@@ -19,18 +20,18 @@ from prefect.settings import PREFECT_API_URL
 from conftest import ROOT, SEEDS, read
 from flows.news_pipeline import news_pipeline
 from sample_articles import ARTICLES, GERMAN, near_copy
-from tasks.io import CHECKPOINTS_DIR, COMMIT_MARKER, CRASH_AT_ENV, LOCK_FILE, STAGING_DIR, output_lock
+from tasks.io import COMMIT_MARKER, CRASH_AT_ENV, LOCK_FILE, STAGING_DIR, STATE_DIR, output_lock
 from tasks.schemas import PRIMARY_KEYS, TABLES
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
 
 SHARD_SIZE = 2
+BATCH_SIZE = 3  # 14 input files: 5 batches
 # Crash points (see tasks.io.crash_point) covering each kind of moment in a run.
 POINTS = {
-    "checkpoint:2": "during extraction, after the second of five shards",
-    "after:clean": "between stages, after cleaning",
-    "write:numbers": "during a Parquet write: the numbers file half done, in the run's staging folder",
-    "publish:entities": "while publishing: entities moved into its table, the other tables not yet",
+    "commit:2": "between batches: the second batch committed, the third not started",
+    "write:numbers": "inside a batch, during a Parquet write: the numbers file half done, in its staging folder",
+    "publish:entities:2": "inside a batch, while publishing: entities moved into its table, documents not yet",
 }
 RANDOM_KILLS = 2
 
@@ -56,7 +57,8 @@ def run_cli(inputs: Path, output: Path, crash_at: str | None = None, kill_after:
     if crash_at:
         env[CRASH_AT_ENV] = crash_at
     child = subprocess.Popen(
-        [sys.executable, "-m", "flows", "run", str(inputs), "--output", str(output), "--shard-size", str(SHARD_SIZE)],
+        [sys.executable, "-m", "flows", "run", str(inputs), "--output", str(output), "--shard-size", str(SHARD_SIZE),
+         "--batch-size", str(BATCH_SIZE)],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         _, stderr = child.communicate(timeout=kill_after)
@@ -82,29 +84,36 @@ def comparable(output: Path, table: str) -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def uninterrupted(corpus, tmp_path_factory):
+    # One batch: what the killed runs write in batches of three must not depend on it.
     output = tmp_path_factory.mktemp("uninterrupted")
     news_pipeline(inputs=[str(corpus)], output_dir=str(output), shard_size=SHARD_SIZE)
     return output
+
+
+def commits(output: Path) -> list[Path]:
+    return sorted((output / STATE_DIR / "commits").glob("*.json"))
 
 
 def test_killed_runs_leave_no_partial_files_and_a_rerun_equals_an_uninterrupted_run(
         corpus, uninterrupted, tmp_path):
     output = tmp_path / "out"
     for point, moment in POINTS.items():
+        before = len(commits(output))
         code, stderr = run_cli(corpus, output, crash_at=point)
         # The run was killed; the command reports it as a shell does (128 + the signal).
         assert code == 128 + signal.SIGKILL, f"{point} ({moment}) was not reached: {stderr[-2000:]}"
         assert_readers_see_only_whole_files(output)
-        if point == "checkpoint:2":
-            assert len(list((output / CHECKPOINTS_DIR).glob("*/_COMPLETE"))) == 2
-            assert not (output / "documents").exists()
+        if point == "commit:2":
+            assert len(commits(output)) == 2
+            assert 0 < read(output, "documents").height < read(uninterrupted, "documents").height
+            assert not list((output / STAGING_DIR).iterdir())
         if point == "write:numbers":
-            staged = output / STAGING_DIR
-            assert list(staged.rglob(".part-*.parquet.*.tmp")), "the kill came mid-write"
-            assert not any((output / table).exists() for table in TABLES), "nothing was published"
-        if point == "publish:entities":
-            assert (output / "entities").exists() and not (output / "documents").exists()
+            # The rerun resumed after the two committed batches: the third was being staged.
+            assert list((output / STAGING_DIR).rglob(".part-*.parquet.*.tmp")), "the kill came mid-write"
+            assert len(commits(output)) == before == 2, "nothing of the batch was published"
+        if point == "publish:entities:2":
             assert list((output / STAGING_DIR).glob(f"*/{COMMIT_MARKER}")), "the next run finishes the publish"
+            assert len(commits(output)) == before, "the commit record is published last"
     rng = random.Random(20261122)
     for _ in range(RANDOM_KILLS):
         delay = rng.uniform(4.0, 14.0)
@@ -116,8 +125,7 @@ def test_killed_runs_leave_no_partial_files_and_a_rerun_equals_an_uninterrupted_
     assert code == 0, stderr[-2000:]
     for table in TABLES:
         assert comparable(output, table).equals(comparable(uninterrupted, table)), table
-    assert not (output / CHECKPOINTS_DIR).exists() and not list(output.rglob(".*.tmp"))
-    assert not list((output / STAGING_DIR).iterdir())
+    assert not list(output.rglob(".*.tmp")) and not list((output / STAGING_DIR).iterdir())
 
 
 def test_a_second_run_is_refused_while_one_writes_to_the_same_output(corpus, tmp_path):

@@ -67,8 +67,13 @@ def test_entity_catalog_lists_every_entity_once(seeds_run):
     assert catalog["entity_id"].is_unique().all()
     assert set(entities["entity_id"]) == set(catalog["entity_id"])
     assert catalog["mention_count"].sum() == entities.height
+    # A mention carries its entity's preferred name as of its document; the last document that
+    # mentions an entity carries the name the catalog ends with.
     names = dict(catalog.select("entity_id", "canonical_name").iter_rows())
-    assert all(names[i] == n for i, n in entities.select("entity_id", "canonical_name").iter_rows())
+    order = {doc_id: i for i, doc_id in enumerate(read(output, "documents").sort("source_path")["doc_id"])}
+    last = entities.with_columns(order=pl.col("doc_id").replace_strict(order)).filter(
+        pl.col("order") == pl.col("order").max().over("entity_id"))
+    assert all(names[i] == n for i, n in last.select("entity_id", "canonical_name").iter_rows())
     zelensky = catalog.filter(pl.col("aliases").list.contains("Zelensky")).row(0, named=True)
     assert zelensky["label"] == "PERSON" and zelensky["document_count"] == 2
     assert str(zelensky["first_seen"]) == "2022-09-30"
@@ -117,16 +122,17 @@ def test_manifest_accounts_for_every_row_and_keeps_validation_results(seeds_run)
     output, manifest = seeds_run
     assert manifest["status"] == "completed" and manifest["conserved"]
     stages = {s["stage"]: s for s in manifest["stages"]}
-    assert stages["ingest"]["in"] == 2 and stages["clean"]["out"] == 2
+    assert stages["ingest-documents"]["in"] == 2 and stages["clean-documents"]["out"] == 2
     assert [g["suite"] for g in manifest["gates"]] == ["ingested", "documents", "entities", "entity_catalog",
                                                        "numbers", "quarantine", "run_manifest"]
     assert manifest["accounting"] | {"seconds": 0} == {
         "stage": "overall", "unit": "records", "in": 2, "out": 2, "quarantined": 0, "skipped": 0,
         "conserved": True, "seconds": 0, "held_back": 0, "already_written": 0}
+    assert [b["batch"] for b in manifest["batches"]] == [1] and manifest["batches"][0]["documents_written"] == 2
     run_dir = Path(manifest["run_dir"])
     assert json.loads((run_dir / "manifest.json").read_text())["run_id"] == manifest["run_id"]
     for gate in manifest["gates"]:
-        result = json.loads((run_dir / "validation" / f"{gate['suite']}.json").read_text())
+        result = json.loads((run_dir / "validation" / "batch-00001" / f"{gate['suite']}.json").read_text())
         assert result["success"] is True and result["statistics"]["evaluated_expectations"] > 3
     docs_index = Path(manifest["data_docs"])
     assert docs_index.exists() and "entities" in docs_index.read_text()
@@ -138,18 +144,42 @@ def test_flow_and_stage_tasks_are_recorded_by_the_prefect_server(seeds_run):
         run = client.read_flow_run(manifest["flow_run_id"])
         names = task_names(client, run.id)
     assert run.state.is_completed() and run.name.startswith("news-pipeline/seeds/")
-    assert {"read-inputs", "ingest-documents", "clean-documents", "annotate-text", "extract-entities",
-            "build-entity-catalog", "validate-entity-catalog", "extract-numbers", "validate-entities",
-            "validate-numbers", "write-tables"} <= names
+    assert {"read-run-state", "read-files", "ingest-documents", "clean-documents", "detect-language",
+            "find-near-duplicates", "annotate-text", "extract-entities", "link-entities", "merge-entity-catalog",
+            "validate-entity-catalog", "extract-numbers", "validate-entities", "validate-numbers",
+            "validate-quarantine", "validate-run-manifest", "commit-batch", "write-run-report"} <= names
+
+
+def test_every_stage_is_declared_once_and_runs_as_the_task_named_after_its_function():
+    from flows.runner import describe
+    from flows.stages import PIPELINE, Gate
+
+    names = [step.name for step in PIPELINE]
+    assert len(names) == len(set(names))
+    for step in PIPELINE:
+        if not isinstance(step, Gate):
+            assert step.name == step.fn.__name__.replace("_", "-")
+    # Each stage reads only what the batch has or what an earlier stage gave.
+    available = {"entries", "known", "catalog", "near_duplicate_store", "shard_runner"}
+    for step in PIPELINE:
+        reads = [step.value] if isinstance(step, Gate) else step.takes
+        assert set(reads) <= available, step.name
+        available |= set([] if isinstance(step, Gate) else step.gives)
+    assert [row["step"] for row in describe()] == names
 
 
 def test_second_run_adds_no_rows(seeds_run, tmp_path):
     output, first = seeds_run
     before = {table: read(output, table).sort(read(output, table).columns[:3]) for table in TABLES}
-    again = news_pipeline(inputs=[str(SEEDS)], output_dir=str(output))
+    # The same files again, unchanged: skipped unread.
+    again = news_pipeline(inputs=first["inputs"], output_dir=str(output))
     assert set(again["rows_written"].values()) == {0}
-    stages = {s["stage"]: s for s in again["stages"]}
-    assert stages["clean"]["skipped"] == 2
+    assert again["files_unchanged"] == 2 and again["batches"] == [] and again["stages"] == []
+    assert again["rows_total"] == first["rows_total"]
+    # The same articles from other files (a copy of the folder): read, and skipped as already written.
+    copy = news_pipeline(inputs=[str(SEEDS)], output_dir=str(output))
+    assert set(copy["rows_written"].values()) == {0}
+    assert copy["accounting"]["already_written"] == 2 and copy["accounting"]["skipped"] == 2
     for table in TABLES:
         assert read(output, table).sort(before[table].columns[:3]).equals(before[table]), table
 
@@ -193,8 +223,15 @@ def test_flow_loads_from_its_deployment_entrypoint():
     loaded = load_flow_from_entrypoint(f"{ROOT}/flows/news_pipeline.py:news_pipeline")
     assert loaded.name == "news-pipeline"
     assert set(loaded.parameters.properties) == {"inputs", "output_dir", "model", "max_failed_share", "full_refresh",
-                                                 "workers", "shard_size", "dask_address", "max_document_bytes",
-                                                 "languages", "near_duplicate_threshold"}
+                                                 "batch_size", "workers", "shard_size", "dask_address",
+                                                 "max_document_bytes", "languages", "near_duplicate_threshold"}
+    # Types, defaults and descriptions come from RunConfig, the one declaration of the parameters.
+    from tasks.config import RunConfig, fields
+
+    schema = loaded.parameters.properties
+    assert schema["batch_size"]["default"] == RunConfig().batch_size and schema["batch_size"]["type"] == "integer"
+    for spec in fields():
+        assert spec.metadata["help"][:40] in schema[spec.name]["description"].replace("\n", " "), spec.name
 
 
 def test_failing_quality_gate_fails_the_run_with_a_clear_message(tmp_path):
@@ -254,7 +291,7 @@ def test_a_catalog_written_before_its_aggregates_were_stored_is_recounted_once(t
 
 
 def test_a_quarantine_row_failing_its_own_suite_is_written_as_a_row_saying_so(tmp_path, monkeypatch):
-    import flows.news_pipeline as pipeline
+    import tasks.clean as pipeline
     from tasks.quarantine import quarantine_frame, quarantine_row
 
     real_clean = pipeline.clean_documents

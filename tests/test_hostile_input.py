@@ -150,15 +150,16 @@ def test_unextracted_languages_get_no_mentions_and_the_rest_do(hostile):
     assert entities.filter(doc_id=docs["german.txt"]).height == numbers.filter(doc_id=docs["german.txt"]).height == 0
     assert "Arizona" in entities.filter(doc_id=docs["cp1252.txt"])["text"].to_list()
     assert "Kharkiv" in entities.filter(doc_id=docs["ünïcödé – Київ.txt"])["text"].to_list()
-    extract = next(s for s in manifest["stages"] if s["stage"] == "extract")
-    assert extract["skipped"] == 1 and extract["quarantined"] == 0
+    extract = next(s for s in manifest["stages"] if s["stage"] == "extract-mentions")
+    assert extract["in"] == extract["out"] and extract["quarantined"] == 0  # written, without mentions
+    assert manifest["flags"]["not_extracted_language"] == 1
 
 
 def test_every_input_is_accounted_for_in_the_manifest(hostile):
     folder, output, manifest = hostile
     account = manifest["accounting"]
     assert account["in"] == account["out"] + account["quarantined"] + account["skipped"]
-    files = {s["stage"]: s for s in manifest["stages"]}["read"]
+    files = {s["stage"]: s for s in manifest["stages"]}["read-files"]
     # Every entry of the folder is one input, `sub` standing for the one link inside it (`loop`).
     assert files["in"] == len(os.listdir(folder))
     assert files["in"] == files["out"] + files["quarantined"]

@@ -64,27 +64,36 @@ def test_a_document_that_breaks_extraction_is_quarantined_alone(tmp_path, monkey
     assert (extract["in"], extract["out"], extract["quarantined"]) == (2, 1, 1)
 
 
-def test_a_rerun_after_a_failed_run_reuses_the_shards_it_finished(tmp_path, monkeypatch):
-    import flows.news_pipeline as pipeline
+def test_a_rerun_after_a_failed_run_resumes_after_its_last_committed_batch(seeds_run, tmp_path, monkeypatch):
     import flows.shards as shards
+    import tasks.canonical as canonical
 
-    def link_fails(*args, **kwargs):
-        raise RuntimeError("crash after extraction")
+    real_link = canonical.link_entities
+    calls = []
+
+    def fails_on_the_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("crash in the second batch")
+        return real_link(*args, **kwargs)
 
     with monkeypatch.context() as patch:
-        patch.setattr(pipeline, "link_entities", link_fails)
-        with pytest.raises(RuntimeError, match="crash after extraction"):
-            news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), shard_size=1)
-    assert len(list((tmp_path / "_checkpoints").glob("*/_COMPLETE"))) == 2
-    assert not (tmp_path / "documents").exists()
+        patch.setattr(canonical, "link_entities", fails_on_the_second_batch)
+        with pytest.raises(RuntimeError, match="crash in the second batch"):
+            news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), batch_size=1)
+    assert read(tmp_path, "documents").height == 1  # the first batch was committed, the second not
+    extracted = []
+    real_annotate = shards.annotate
 
-    def must_not_run(*args, **kwargs):
-        raise AssertionError("a checkpointed shard was extracted again")
+    def counting(nlp, texts):
+        extracted.extend(texts)
+        return real_annotate(nlp, texts)
 
-    monkeypatch.setattr(shards, "annotate_text", must_not_run)
-    manifest = news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), shard_size=1)
-    assert manifest["rows_total"]["documents"] == 2 and manifest["rows_total"]["numbers"] > 20
-    assert not (tmp_path / "_checkpoints").exists()
+    monkeypatch.setattr(shards, "annotate", counting)
+    manifest = news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path), batch_size=1)
+    assert len(extracted) == 1, "only the document of the batch that failed is extracted again"
+    assert manifest["files_unchanged"] == 1 and manifest["rows_total"]["documents"] == 2
+    assert_same_tables(tmp_path, seeds_run[0])
 
 
 def test_worker_processes_import_no_great_expectations():

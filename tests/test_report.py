@@ -107,7 +107,7 @@ def test_a_run_on_a_terminal_shows_a_live_bar_and_quarantine_as_it_happens(tmp_p
     seen = _run_cli([str(inputs), "--output", str(tmp_path / "tty"), "--shard-size", "1"], tty=True)
     assert "━" in seen and "docs/s" in seen and "ETA" in seen
     assert re.search(r"documents\s.*2/2", seen) and re.search(r"shards\s.*2/2", seen)
-    assert "quarantined at ingest: 1 (empty_file 1)" in seen
+    assert "quarantined at ingest-documents: 1 (empty_file 1)" in seen
     assert seen.index("quarantined at ingest") < seen.index("newsfacts run ")  # before the summary
     quiet = _run_cli([str(inputs), "--output", str(tmp_path / "quiet"), "--quiet"], tty=False)
     assert "━" not in quiet and "quarantined at" not in quiet
@@ -146,13 +146,16 @@ def test_names_and_sentences_are_escaped_in_the_page():
         "stages": [{"stage": "ingest", "unit": "files", "in": 1, "out": 1, "quarantined": 0, "skipped": 0,
                     "seconds": 0.5}],
         "gates": [{"suite": "S&P", "passed": True, "failed_rows": 0, "rows": 1}]}
-    page = render_report(
-        manifest, pl.DataFrame({"doc_id": ["d"], "published_date": [dt.date(2026, 1, 1)]}),
-        pl.DataFrame({"doc_id": ["d"], "entity_id": ["e"]}),
-        pl.DataFrame({"entity_id": ["e"], "canonical_name": [f"AT&T {hostile}"], "label": ["ORG"]}),
-        pl.DataFrame({"doc_id": ["d"], "start_char": [start], "end_char": [start + 2], "surface": ["25"],
-                      "value": [25.0], "kind": ["count"], "unit": [""], "object": ["people"], "count_type": ["KILL"]}),
-        pl.DataFrame({"doc_id": ["d"], "text": [text]}), "data_docs/index.html?a=1&b=2")
+    from tasks.report import batch_aggregates, entity_dates
+
+    documents = pl.DataFrame({"doc_id": ["d"], "published_date": [dt.date(2026, 1, 1)], "text": [text]})
+    numbers = pl.DataFrame({"doc_id": ["d"], "start_char": [start], "end_char": [start + 2], "surface": ["25"],
+                            "value": [25.0], "kind": ["count"], "unit": [""], "object": ["people"],
+                            "count_type": ["KILL"]}, schema_overrides={"start_char": pl.Int32, "end_char": pl.Int32})
+    catalog = pl.DataFrame({"entity_id": ["e"], "canonical_name": [f"AT&T {hostile}"], "label": ["ORG"],
+                            "mention_count": [1]})
+    page = render_report(manifest, catalog, entity_dates(pl.DataFrame({"doc_id": ["d"], "entity_id": ["e"]}), documents),
+                         batch_aggregates(documents, numbers), "data_docs/index.html?a=1&b=2")
     assert "<script" not in page and page.count("<svg") == 4
     assert "Rebels &amp; &lt;script&gt;alert(1)&lt;/script&gt; said 25 people were killed." in page
     assert "AT&amp;T &lt;script&gt;" in page  # inside the entities chart, as SVG text

@@ -42,7 +42,7 @@ def test_clean_rows_pass(tmp_path):
 
 
 def test_run_manifest_suite_fails_when_a_stage_loses_a_record():
-    from flows.news_pipeline import StageCount, accounting_frame
+    from flows.runner import StageCount, accounting_frame
 
     counts = [StageCount("read", 5, 4, 1, unit="files"), StageCount("clean", 4, 3, 0, 0),
               StageCount("entities", 3, 40, unit="mentions"), StageCount("overall", 6, 3, 2, 1, unit="records")]

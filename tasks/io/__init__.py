@@ -25,4 +25,4 @@ from tasks.io.state import NearDuplicateStore
 from tasks.io.tables import (ROW_GROUP_ROWS, TARGET_FILE_ROWS, existing_keys, parquet_row_count, partition_dir,
                              read_state, read_table, replace_table, state_files, table_exists, table_files,
                              table_glob, write_state, write_table)
-from tasks.schemas import PRIMARY_KEYS, TABLES  # noqa: F401 - the tables io reads and writes
+from tasks.schemas import PRIMARY_KEYS, TABLES, polars_schema  # noqa: F401 - the tables io reads and writes

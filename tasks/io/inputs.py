@@ -95,7 +95,7 @@ def _walk(directory: Path, visited: set[tuple[int, int]]) -> Iterator[Path | Inp
     except OSError as exc:
         yield _problem(directory, exc, "unreadable_directory")
         return
-    folders = [e for e in entries if e.is_dir()]
+    folders = [e for e in entries if _is_dir(e)]
     keep = set()
     # Real directories before links, so a link to a directory read anyway is the one left out.
     for entry in sorted(folders, key=lambda e: (e.is_symlink(), e.name)):
@@ -117,6 +117,15 @@ def _walk(directory: Path, visited: set[tuple[int, int]]) -> Iterator[Path | Inp
             yield from _walk(Path(entry.path), visited)
         elif entry.name not in folder_names:
             yield Path(entry.path)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    """Whether the entry is a directory, following links (a link to itself is not: it is a file
+    that read_input reports as a `symlink_loop`)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def discover_inputs(paths: Sequence[str | os.PathLike]) -> tuple[list[Path], list[InputFile]]:
