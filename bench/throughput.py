@@ -160,7 +160,7 @@ def overheads(manifest: dict, wall: float) -> dict:
     and Prefect (the flow's wall time outside any stage: engine, artifacts, run records)."""
     stages = {s["stage"]: s["seconds"] for s in manifest["stages"]}
     gx = sum(seconds for name, seconds in stages.items() if name.startswith("validate-"))
-    parquet = stages.get("write", 0.0)
+    parquet = stages.get("commit-batch", 0.0)
     prefect = max(wall - sum(stages.values()), 0.0)
     return {"great_expectations": round(gx, 2), "parquet": round(parquet, 2), "prefect": round(prefect, 2),
             "share_of_wall": round((gx + parquet + prefect) / wall, 3)}

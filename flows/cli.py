@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="runs of the deployment never overlap (a deployment concurrency limit of 1): a run "
                             "due while another is running is cancelled (skip: the next run picks up what it "
                             "would have read) or waits for it (queue) (default: %(default)s)")
+    prefect_yaml = commands.add_parser(
+        "prefect-yaml", parents=[common], help="print prefect.yaml, generated from the run configuration",
+        description="Print the prefect.yaml that `prefect deploy --all` reads: the news-pipeline deployment with "
+                    "every run parameter at its default, its schedule and its concurrency limit.",
+    )
+    prefect_yaml.add_argument("--write", metavar="PATH", nargs="?", const="prefect.yaml", default=None,
+                              help="write it to PATH (default: prefect.yaml) instead of printing it")
     schema = commands.add_parser(
         "schema", parents=[common], help="print the data contract: tables, columns, types, keys, meanings",
         description="Print the data contract of the tables newsfacts writes (the text of docs/data-contract.md), "
@@ -227,6 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "eval":
             return evaluate_entities(args) if args.target == "entities" else evaluate_numbers(args)
         return {"server": start_server, "serve": serve_deployment, "run": run_pipeline, "schema": print_schema,
+                "prefect-yaml": print_prefect_yaml,
                 "query": run_query, "compact": compact_tables, "migrate": migrate_tables}[args.command](args)
     except KeyboardInterrupt:
         if args.debug:
@@ -266,6 +274,20 @@ def mark_run_stopped() -> None:
     reporter = threading.Thread(target=report, daemon=True)
     reporter.start()
     reporter.join(timeout=2.0)
+
+
+def print_prefect_yaml(args) -> int:
+    from flows.deployment import render_prefect_yaml
+
+    text = render_prefect_yaml()
+    if args.write:
+        from pathlib import Path
+
+        Path(args.write).write_text(text, encoding="utf-8")
+        print(f"wrote {args.write}")
+    else:
+        print(text, end="")
+    return 0
 
 
 def print_schema(args) -> int:

@@ -69,7 +69,7 @@ def read_run_state(output_dir: Path, threshold: float) -> RunState:
     last = io.last_commit(output_dir)
     if io.table_exists(output_dir, "documents") and (last is None or not store.has_buckets()):
         last = _build_state(output_dir, store, threshold, last)
-    return RunState(KnownDocuments().add(stored.read_known_documents(output_dir)), catalog, store, last,
+    return RunState(KnownDocuments().add(stored.read_known_documents(output_dir), earlier_run=True), catalog, store, last,
                     io.table_exists(output_dir, "entity_catalog"), sequence=(last or {}).get("sequence", 0))
 
 
@@ -119,8 +119,11 @@ def commit_batch(output_dir: Path, name: str, run_id: str, tables: dict[str, pl.
         for (state_table, folder), rows in state.items():
             io.write_state(staging, state_table, rows, folder)
         before = record.get("rows_total") or {}
-        record = record | {"rows_written": written,
-                           "rows_total": {t: before.get(t, 0) + written.get(t, 0) for t in TABLES}}
+        # A rebuilt table (the catalog) holds what was last written; the others add up.
+        total = {t: (written[t] if t in REBUILT_TABLES and t in written else before.get(t, 0) + written.get(t, 0))
+                 for t in TABLES}
+        record = record | {"rows_staged": {t: rows.height for t, rows in tables.items()}, "rows_written": written,
+                           "rows_total": total}
         io.write_json(io.commit_record_path(staging, record["sequence"]), record)
         # Stored before any file is published: a run that dies mid-publish leaves tables whose
         # contract is known, and `check_contract` has already found the dataset compatible with it.
@@ -244,7 +247,8 @@ class RunTally:
         self.held_back += outcome.held_back
         self.already_written += outcome.already_written
         for table, rows in record["rows_written"].items():
-            self.rows_written[table] = self.rows_written.get(table, 0) + rows
+            # A rebuilt table (the catalog) is written whole: its rows are the last write's.
+            self.rows_written[table] = rows if table in REBUILT_TABLES else self.rows_written.get(table, 0) + rows
         for reason, rows in outcome.quarantine.group_by("reason").len().iter_rows():
             self.reasons[reason] = self.reasons.get(reason, 0) + rows
         documents = outcome.values.get("documents")
@@ -260,7 +264,7 @@ class RunTally:
             "files": outcome.counts[0].rows_in if outcome.counts else 0, "records": outcome.overall.rows_in,
             "documents_written": outcome.overall.rows_out,
             "quarantined": record["rows_written"].get("quarantine", 0), "seconds": round(outcome.seconds, 3),
-            "rss_mib": round(_peak_rss_mib(), 1)})
+            "rss_mib": round(_rss_mib(), 1), "peak_rss_mib": round(_peak_rss_mib(), 1)})
 
     def _add_gate(self, gate) -> None:
         total = self.gates.setdefault(gate.suite, {
@@ -286,6 +290,15 @@ class RunTally:
 def _peak_rss_mib() -> float:
     """This process's peak resident set size so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _rss_mib() -> float:
+    """This process's resident set size now (where /proc is; else its peak)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return _peak_rss_mib()
 
 
 def _run(config: RunConfig, run_id: str) -> dict:
@@ -315,11 +328,16 @@ def _run(config: RunConfig, run_id: str) -> dict:
             outcome = runner.run_batch(batch.number, {
                 "entries": batch.entries, "known": state.known, "catalog": state.catalog,
                 "near_duplicate_store": state.store, "shard_runner": shard_runner})
+            clock = time.perf_counter()
             record = _commit(config, run_id, state, batch, outcome)
+            staged, written = sum(record["rows_staged"].values()), sum(record["rows_written"].values())
+            # Rows staged but not written: quarantine rows an earlier run already holds.
+            outcome.counts.append(StageCount("commit-batch", staged, written, skipped=staged - written, unit="rows",
+                                             seconds=time.perf_counter() - clock))
             aggregates = record["aggregates"]
             tally.add(outcome, record)
             _write_validation_results(records, outcome)
-            _report_batch(progress, tally, plan.entries + 0, total)
+            _report_batch(progress, tally, plan.entries, total)
             if not outcome.passed:
                 break
     manifest = _manifest(config, run_id, started, plan, tally, state, records, validator)
@@ -394,7 +412,7 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
     record = commit_batch(Path(config.output_dir), f"{run_id}-b{batch.number:05d}", run_id, tables, state_rows, record)
     state.last = record
     if outcome.passed:
-        state.known.add(values["documents"])
+        state.known.add(values["documents"], earlier_run=False)
         state.catalog = values["catalog"]
         state.catalog_written = state.catalog_written or "entity_catalog" in tables
     return record

@@ -248,18 +248,23 @@ RECORDS_STAGE, SKIPPING_STAGE = "ingest-documents", "clean-documents"
 
 @dataclass
 class KnownDocuments:
-    """Documents written before (by earlier runs and this run's committed batches): ids, text
-    hashes and publisher ids, to skip what is written and quarantine duplicates. Read once per run
-    from the documents' key columns, then extended as batches commit."""
+    """Documents written before: ids, text hashes and publisher ids, to skip what is written and
+    quarantine duplicates. Read once per run from the documents' key columns, then extended as
+    the run's batches commit.
+
+    Only earlier runs' documents are skipped as already written; a document this run wrote in an
+    earlier batch is a duplicate (found by its text hash) as it would be within one batch, so the
+    tables do not depend on the batch size."""
 
     doc_ids: set[str] = field(default_factory=set)
     text_hashes: dict[str, str] = field(default_factory=dict)
     publisher_ids: dict[tuple[str, str], str] = field(default_factory=dict)
 
-    def add(self, documents: pl.DataFrame) -> KnownDocuments:
+    def add(self, documents: pl.DataFrame, *, earlier_run: bool) -> KnownDocuments:
         """`documents` (with at least the key columns) added; returns self."""
         keys = documents.select("doc_id", "text_hash", "source", "source_id", "record_index")
-        self.doc_ids.update(keys["doc_id"].to_list())
+        if earlier_run:
+            self.doc_ids.update(keys["doc_id"].to_list())
         self.text_hashes.update(zip(keys["text_hash"].to_list(), keys["doc_id"].to_list(), strict=True))
         published = keys.filter(pl.col("record_index").is_not_null())
         for doc_id, source, source_id in published.select("doc_id", "source", "source_id").iter_rows():

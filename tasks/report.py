@@ -225,7 +225,8 @@ def render_report(manifest: dict, catalog: pl.DataFrame, dates: pl.DataFrame, ag
 
 
 _BATCH_COLUMNS = {"batch": pl.Int64, "status": pl.String, "files": pl.Int64, "records": pl.Int64,
-                  "documents_written": pl.Int64, "quarantined": pl.Int64, "seconds": pl.Float64, "rss_mib": pl.Float64}
+                  "documents_written": pl.Int64, "quarantined": pl.Int64, "seconds": pl.Float64, "rss_mib": pl.Float64,
+                  "peak_rss_mib": pl.Float64}
 
 
 @functools.cache

@@ -80,8 +80,9 @@ ENTITIES = pa.schema(
                "the same sentence share it.", required=True),
         column("entity_id", pa.string(), "The real-world entity mentioned: same id for every spelling "
                "(Zelensky, Zelenskyy, Зеленський); the key of `entity_catalog`.", required=True),
-        column("canonical_name", pa.string(), "The entity's preferred name (`entity_catalog.canonical_name` when "
-               "the mention was written).", required=True),
+        column("canonical_name", pa.string(), "The entity's preferred name as of this document: chosen as "
+               "`entity_catalog.canonical_name` is, over every mention in the documents written before it and in it "
+               "(the catalog holds the latest).", required=True),
         column("external_id", pa.string(), "Gazetteer id of a place: `geonames:703448` (GeoNames), `iso3166:UA` "
                "(ISO 3166 country) or `region:crimea` (a region newsfacts names); null for other entities."),
     ]

@@ -89,13 +89,13 @@ def test_a_full_disk_fails_before_publishing_or_keeps_a_run_record_and_the_rerun
         assert_one_line(done, 5, "no space left on device")
         assert read(output, "documents").height == 2
         (record,) = output.glob("_runs/*/manifest.json")
-        assert json.loads(record.read_text())["status"] == "publishing"
+        assert json.loads(record.read_text())["status"] == "running"  # its batch was committed
         subprocess.run(["mount", "-o", "remount,size=64m", str(folder)], check=True)
         done = newsfacts("run", str(SEEDS), "--output", str(output))
         assert done.returncode == 0, done.stderr[-3000:]
         assert read(output, "documents").height == 2
         statuses = sorted(json.loads(p.read_text())["status"] for p in output.glob("_runs/*/manifest.json"))
-        assert statuses == ["completed", "publishing"]
+        assert statuses == ["completed", "running"]
 
 
 def test_permission_denied_is_one_line(seeds_run):

@@ -60,7 +60,7 @@ def test_a_document_that_breaks_extraction_is_quarantined_alone(tmp_path, monkey
     assert documents.height == 1 and documents["dateline"][0] == "MOSCOW, Russia"
     assert set(read(tmp_path, "entities")["doc_id"]) == set(documents["doc_id"])
     assert manifest["conserved"]
-    extract = next(s for s in manifest["stages"] if s["stage"] == "extract")
+    extract = next(s for s in manifest["stages"] if s["stage"] == "extract-mentions")
     assert (extract["in"], extract["out"], extract["quarantined"]) == (2, 1, 1)
 
 

@@ -117,23 +117,26 @@ def test_served_deployment_runs_and_publishes_artifacts(prefect_server, tmp_path
                 listed_task_runs = {str(t.flow_run_id) for t in client.read_task_runs()}
             # The latest artifact of each key, as the UI's artifact pages read them.
             by_key = {key: httpx.get(f"{url}/artifacts/{key}/latest", timeout=30).json() for key in (
-                "news-pipeline-summary", "news-pipeline-stages", "news-pipeline-data-docs", "news-pipeline-progress")}
+                "news-pipeline-summary", "news-pipeline-stages", "news-pipeline-data-docs", "news-pipeline-progress",
+                "news-pipeline-batches")}
         # Prefect's own command line, as people inspect runs from a terminal.
         printed = {command: prefect_cli(url, env, *command.split()) for command in (
             "flow-run ls", "deployment ls", "artifact ls", "flow ls")}
     assert run.state.is_completed(), (tmp_path / "serve.log").read_text()[-3000:]
     assert run.name.startswith("news-pipeline/seeds/")
     assert {"ingest-documents", "clean-documents", "annotate-text", "extract-entities", "extract-numbers",
-            "validate-numbers", "write-tables", "publish-artifacts"} <= names
+            "validate-numbers", "commit-batch", "publish-artifacts"} <= names
     assert {a["flow_run_id"] for a in by_key.values()} == {str(run.id)}
     summary = by_key["news-pipeline-summary"]["data"]
     assert "completed" in summary and "| entities | " in summary and "| numbers | passed |" in summary
     stages = json.loads(by_key["news-pipeline-stages"]["data"])
-    clean = next(row for row in stages if row["stage"] == "clean")
+    clean = next(row for row in stages if row["stage"] == "clean-documents")
     assert (clean["in"], clean["out"]) == (2, 2) and clean["seconds"] >= 0
     assert "file://" in by_key["news-pipeline-data-docs"]["data"]
     assert "data_docs/index.html" in by_key["news-pipeline-data-docs"]["data"]
     assert by_key["news-pipeline-progress"]["data"] == 100
+    (batch,) = json.loads(by_key["news-pipeline-batches"]["data"])
+    assert batch["batch"] == 1 and batch["documents_written"] == 2 and batch["status"] == "written"
     assert read(output, "documents").height == 2
     assert str(run.id) in listed_runs and str(run.id) in listed_task_runs
     assert set(by_key) <= listed_artifacts
@@ -234,6 +237,12 @@ def test_prefect_yaml_declares_the_flow_and_its_parameters():
     flow = load_flow_from_entrypoint(str(ROOT / deployment["entrypoint"]))
     assert flow.name == "news-pipeline"
     assert set(deployment["parameters"]) == set(flow.parameters.properties)
+    # Generated from the run configuration, with its defaults.
+    from flows.deployment import render_prefect_yaml
+    from tasks.config import RunConfig
+
+    assert (ROOT / "prefect.yaml").read_text() == render_prefect_yaml(), "run `newsfacts prefect-yaml --write`"
+    assert deployment["parameters"] == RunConfig().as_parameters()
     assert deployment["schedules"][0]["cron"] == "*/15 * * * *"
     assert deployment["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
 
