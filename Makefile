@@ -63,10 +63,12 @@ test-lowest: | $(BIN)/python
 versions: $(STAMP)
 	@$(BIN)/python -m pip list --format=freeze --exclude-editable
 
-# Throughput and memory against the NER model alone (../shared/corpus/bbc if present, else the seeds repeated).
+# Throughput and memory against the NER model alone (../shared/corpus/bbc if present, else the seeds repeated),
+# then a growing feed: `newsfacts run` adding to datasets of the corpus and of it 4 times, and 50,000 documents.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(CORPUS)
+	$(BIN)/python -m bench.growth $(CORPUS)
 
 clean:
 	rm -rf $(VENV) data/documents data/entities data/numbers data/quarantine data/entity_catalog \
-		data/_runs data/_staging data/_checkpoints data/_contract.json data/report.html
+		data/_runs data/_staging data/_state data/_contract.json data/report.html

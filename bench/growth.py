@@ -174,6 +174,7 @@ def main(argv=None) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     (out / "growth.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     text = format_report(report)
+
     (out / "growth.md").write_text(text + "\n", encoding="utf-8")
     print(text)
     return report
@@ -201,7 +202,8 @@ def format_report(report: dict) -> str:
         lines += ["", f"Synthetic dataset: {s['documents']:,} documents in {len(batches)} batches of "
                   f"{s['batch_size']}, {s['run']['seconds']:.0f} s, command peak RSS {s['run']['peak_rss_mib']:,} MiB",
                   "", "| batch | documents | seconds | RSS after it MiB | peak so far MiB |", "|---:|---:|---:|---:|---:|"]
-        shown = sorted({0, 1, 2, len(batches) // 4, len(batches) // 2, 3 * len(batches) // 4, len(batches) - 1})
+        shown = sorted({i for i in (0, 1, 2, len(batches) // 4, len(batches) // 2, 3 * len(batches) // 4,
+                                    len(batches) - 1) if 0 <= i < len(batches)})
         for i in shown:
             b = batches[i]
             lines.append(f"| {b['batch']} | {b['documents_written']} | {b['seconds']} | {b['rss_mib']} | "

@@ -309,3 +309,29 @@ def test_a_quarantine_row_failing_its_own_suite_is_written_as_a_row_saying_so(tm
     assert "not-a-known-reason" not in quarantine["reason"].to_list()  # the contract's reasons only
     (row,) = quarantine.filter(stage="write", reason="failed_expectation").iter_rows(named=True)
     assert "reason" in row["detail"] and row["run_id"]
+
+
+def test_a_dataset_without_run_state_gets_it_built_once_and_compaction_keeps_it(tmp_path):
+    from tasks import io
+
+    output = tmp_path / "out"
+    news_pipeline(inputs=[str(SEEDS / f"{SEED_000}.txt")], output_dir=str(output))
+    shutil.rmtree(output / io.STATE_DIR)  # as a dataset written before run state existed
+    later = tmp_path / "later"
+    later.mkdir()
+    shutil.copy(SEEDS / f"{SEED_002}.txt", later)
+    seed = (SEEDS / f"{SEED_000}.txt").read_text(encoding="utf-8")
+    (later / "edited.txt").write_text(seed.replace("signed", "has signed", 1) + "\nUpdated.", encoding="utf-8")
+    manifest = news_pipeline(inputs=[str(later)], output_dir=str(output), batch_size=1)
+    records = [json.loads(p.read_text()) for p in sorted((output / io.STATE_DIR / "commits").glob("*.json"))]
+    assert records[0]["status"] == "state built" and len(records) == 3  # then one per batch
+    documents = read(output, "documents")
+    edited = documents.filter(source_id="edited").row(0, named=True)
+    # Found against the document written before the state existed: its signature was built once.
+    assert edited["near_duplicate_of"] == documents.filter(source_id=SEED_000)["doc_id"][0]
+    assert manifest["rows_total"] == {t: read(output, t).height for t in TABLES}
+    # Compaction merges each state table's files into one and loses nothing a run needs.
+    changed = io.compact(output)
+    assert changed["_state/signatures"] == (3, 1) and changed["_state/inputs"] == (2, 1)
+    again = news_pipeline(inputs=[str(later)], output_dir=str(output))
+    assert again["files_unchanged"] == 2 and again["batches"] == []

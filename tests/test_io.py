@@ -141,3 +141,23 @@ def test_a_table_with_no_rows_is_still_readable(tmp_path):
     got = duckdb.sql(f"select count(*) from read_parquet('{tmp_path}/quarantine/**/*.parquet')").fetchall()
     assert got == [(0,)]
     assert pl.scan_parquet(str(tmp_path / "quarantine" / "**" / "*.parquet")).collect().columns[0] == "quarantine_id"
+
+
+def test_batches_take_whole_files_up_to_the_batch_size_and_skip_what_the_ledger_holds(tmp_path):
+    root = tmp_path / "in"
+    (root / "b").mkdir(parents=True)
+    for name in ("a1.txt", "a2.txt", "b/c.txt", "z.txt"):
+        (root / name).write_text("text")
+    (root / "feed.jsonl").write_text("{}\n{}\n{}\n")  # three records, no newline missing
+    (root / "big.jsonl").write_text("{}\n" * 5 + "{}")  # six records: a batch of its own
+    plan = io.BatchPlan([root], {}, batch_size=3)
+    batches = [[p.name for p in b.entries] for b in plan]
+    # Path order (`b/c.txt` after `a2.txt`, `big.jsonl` after the folder `b`), whole files.
+    assert batches == [["a1.txt", "a2.txt", "c.txt"], ["big.jsonl"], ["feed.jsonl"], ["z.txt"]]
+    assert [b.records for b in io.BatchPlan([root], {}, batch_size=3)] == [3, 6, 3, 1]
+    # Files whose fingerprint the ledger holds are skipped unread; a changed one is read again.
+    first = list(io.BatchPlan([root], {}, batch_size=100))[0]
+    ledger = {key: {print_} for key, print_ in first.fingerprints.items()}
+    (root / "z.txt").write_text("changed text")
+    again = io.BatchPlan([root], ledger, batch_size=100)
+    assert [p.name for b in again for p in b.entries] == ["z.txt"] and again.unchanged == 5

@@ -201,9 +201,11 @@ class BatchPlan:
     """The input entries in batches of about `batch_size` records, planned as they are walked: a
     batch takes whole files until it holds `batch_size` records (a JSONL file's lines count; a
     file with more records than that is a batch of its own). Files the ledger (`committed`:
-    ledger key -> fingerprint) records with the same fingerprint are left out, counted in `unchanged`."""
+    ledger key -> fingerprints) records with the fingerprint they have now are left out, counted
+    in `unchanged`."""
 
-    def __init__(self, paths: Sequence[str | os.PathLike], committed: Mapping[str, Fingerprint], batch_size: int):
+    def __init__(self, paths: Sequence[str | os.PathLike], committed: Mapping[str, set[Fingerprint]],
+                 batch_size: int):
         self.paths, self.committed, self.batch_size = list(paths), committed, max(1, batch_size)
         self.unchanged = 0
         self.entries = 0
@@ -214,7 +216,7 @@ class BatchPlan:
             self.entries += 1
             if isinstance(entry, Path):
                 key, print_ = ledger_key(entry), fingerprint(entry)
-                if print_ is not None and self.committed.get(key) == print_:
+                if print_ is not None and print_ in self.committed.get(key, ()):
                     self.unchanged += 1
                     continue
                 records = record_count(entry)

@@ -15,10 +15,12 @@ from tasks import contract
 from tasks.errors import SchemaVersionError
 from tasks.io.commits import publish_staged
 from tasks.io.files import write_json
-from tasks.io.layout import CONTRACT_FILE, EMPTY_PART, NULL_PARTITION, REBUILT_PART, safe_join, staging_dir
+from tasks.io.layout import (CONTRACT_FILE, EMPTY_PART, NULL_PARTITION, REBUILT_PART, STATE_DIR, safe_join, staging_dir,
+                             state_dir)
 from tasks.io.tables import (TARGET_FILE_ROWS, _file_name, _folder, _partitions, _sorted, _write_parquet,
-                             table_exists, table_files)
-from tasks.schemas import PARTITION_COLUMN, PARTITIONED_TABLES, REBUILT_TABLES, TABLES, conform, polars_schema, published_month
+                             state_files, table_exists, table_files, write_state)
+from tasks.schemas import (PARTITION_COLUMN, PARTITIONED_TABLES, REBUILT_TABLES, STATE_TABLES, TABLES, conform,
+                           polars_schema, published_month)
 
 
 def read_contract(output_dir: Path) -> dict | None:
@@ -91,7 +93,8 @@ def _rewrite(table: str, files: list[Path], rows: pl.DataFrame, staging: Path, o
 
 def compact(output_dir: Path, target_rows: int = TARGET_FILE_ROWS, operation: str = "compact") -> dict[str, tuple[int, int]]:
     """Every partition of every appended table holding more than one file rewritten as few files
-    of at most `target_rows` rows (sorted, same rows), published all at once like a run's files:
+    of at most `target_rows` rows (sorted, same rows), and each state table's files (one per
+    batch) as one, published all at once like a batch's files:
     a crash leaves the old files or the new ones, never both (see `publish_staged`). Only call
     while holding the output lock. Returns table -> (files before, files after) where changed."""
     check_contract(output_dir)
@@ -117,6 +120,23 @@ def compact(output_dir: Path, target_rows: int = TARGET_FILE_ROWS, operation: st
             replaced += files
         if before:
             changed[table] = (before, after)
+    for name in STATE_TABLES:
+        by_folder = {}
+        for path in state_files(output_dir, name):
+            by_folder.setdefault(path.parent, []).append(path)
+        for folder, files in by_folder.items():
+            if len(files) < 2:
+                continue
+            rows = pl.read_parquet([str(f) for f in files])
+            if name == "entity_dates":
+                rows = rows.group_by("entity_id", "published_date").agg(pl.col("mentions").sum())
+            else:
+                rows = rows.unique(maintain_order=True)
+            sub = folder.relative_to(state_dir(output_dir, name))
+            write_state(staging, name, rows, None if str(sub) == "." else str(sub))
+            replaced += files
+            before, after = changed.get(f"{STATE_DIR}/{name}", (0, 0))
+            changed[f"{STATE_DIR}/{name}"] = (before + len(files), after + 1)
     if replaced:
         publish_staged(output_dir, staging, replaced)
     return changed

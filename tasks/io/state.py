@@ -26,10 +26,13 @@ from tasks.schemas import TABLES
 KNOWN_DOCUMENT_COLUMNS = ["doc_id", "text_hash", "source", "source_id", "record_index"]
 
 
-def read_ledger(output_dir: Path) -> dict[str, Fingerprint]:
-    """Ledger key -> fingerprint of every input file committed (the latest record of each)."""
-    rows = read_state(output_dir, "inputs", ["path", "size", "mtime_ns", "ctime_ns"])
-    return {path: (size, mtime, ctime) for path, size, mtime, ctime in rows.iter_rows()}
+def read_ledger(output_dir: Path) -> dict[str, set[Fingerprint]]:
+    """Ledger key -> the fingerprints of every input file committed (a file changed and read again
+    has several; it is unchanged when its fingerprint now is one of them)."""
+    ledger: dict[str, set[Fingerprint]] = {}
+    for path, size, mtime, ctime in read_state(output_dir, "inputs", ["path", "size", "mtime_ns", "ctime_ns"]).iter_rows():
+        ledger.setdefault(path, set()).add((size, mtime, ctime))
+    return ledger
 
 
 def ledger_rows(fingerprints: dict[str, Fingerprint], run_id: str) -> pl.DataFrame:

@@ -6,7 +6,6 @@ and their LSH buckets), which later runs read instead of the tables.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
