@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -21,6 +20,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench import save_report
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 1.0
@@ -120,13 +121,9 @@ def main(argv=None) -> dict:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     report = measure(args.repeats, args.model)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "commands.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     text = format_report(report) + "\n\n" + "\n".join(f"- {'met' if ok else 'NOT met'}: {what}"
                                                       for what, ok in targets(report))
-    (out / "commands.md").write_text(text + "\n", encoding="utf-8")
-    print(text)
+    save_report(args.out, "commands", report, text)
     return report
 
 

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import psutil
 
+from bench import save_report
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "bbc"
 SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -38,7 +40,9 @@ SENTENCE = re.compile(r"(?<=[.!?])\s+")
 def measure(command: list[str], env: dict) -> dict:
     """Wall seconds, peak RSS (MiB) of the command's whole process tree, and its exit status."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Output to files, not pipes: a run logs more than a pipe holds, and would wait for a reader.
+    out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, text=True)
     root, peak = psutil.Process(child.pid), 0
     while child.poll() is None:
         total = 0
@@ -52,7 +56,10 @@ def measure(command: list[str], env: dict) -> dict:
             pass
         peak = max(peak, total)
         time.sleep(0.05)
-    stdout, stderr = child.communicate()
+    child.wait()
+    out.seek(0)
+    err.seek(0)
+    stdout, stderr = out.read(), err.read()
     if child.returncode:
         raise RuntimeError(f"{' '.join(command)} failed ({child.returncode}): {stderr[-3000:]}")
     return {"seconds": round(time.perf_counter() - started, 2), "peak_rss_mib": round(peak / 2**20, 1),
@@ -170,13 +177,7 @@ def main(argv=None) -> dict:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(scratch, ignore_errors=True)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "growth.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    text = format_report(report)
-
-    (out / "growth.md").write_text(text + "\n", encoding="utf-8")
-    print(text)
+    save_report(args.out, "growth", report, format_report(report))
     return report
 
 

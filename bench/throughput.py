@@ -36,7 +36,7 @@ from pathlib import Path
 
 import psutil
 
-from bench import article_memory, commands
+from bench import article_memory, commands, save_report
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "bbc"
@@ -294,12 +294,7 @@ def main(argv=None) -> dict:
         }
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "throughput.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    table = format_table(report)
-    (out / "throughput.md").write_text(table + "\n", encoding="utf-8")
-    print(table)
+    save_report(args.out, "throughput", report, format_table(report))
     return report
 
 

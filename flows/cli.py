@@ -420,22 +420,15 @@ def serve_deployment(args) -> int:
 
 def check_paths(inputs: Sequence[str], output: str) -> None:
     """Fail before anything starts on a missing input or an output directory that cannot be written."""
-    import tempfile
     from pathlib import Path
 
     from tasks.errors import UsageError
+    from tasks.io.files import check_writable_directory
 
     for path in inputs:
         if not Path(path).exists():
             raise UsageError(f"input path does not exist: {path}")
-    if Path(output).exists() and not Path(output).is_dir():
-        raise UsageError(f"output path is not a directory: {output}")
-    Path(output).mkdir(parents=True, exist_ok=True)  # a read-only or forbidden place fails here,
-    try:
-        with tempfile.TemporaryFile(dir=output):  # and so does an existing folder it cannot write to
-            pass
-    except OSError as exc:
-        raise OSError(exc.errno, exc.strerror, output) from None
+    check_writable_directory(Path(output))
 
 
 def hide_tracebacks_on_console() -> None:

@@ -28,6 +28,14 @@ def prefect_server():
         yield
 
 
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment of a `newsfacts` child process, reporting to the tests' Prefect server: a run
+    without one starts a temporary server of its own, 15 to 20 s (tests of that path clear it)."""
+    from prefect.settings import PREFECT_API_URL
+
+    return {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), **extra}
+
+
 def read(output: Path, table: str) -> pl.DataFrame:
     """A written table, read back as a dataset the way downstream users read it."""
     return pl.scan_parquet(str(output / table / "**" / "*.parquet")).collect()

@@ -4,12 +4,12 @@ import shutil
 import subprocess
 import sys
 
-from conftest import ROOT, read
+from conftest import ROOT, read, server_env
 
 
 def run_cli(*args, cwd=ROOT, **kwargs):
     return subprocess.run([sys.executable, "-m", "flows", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600, env={**os.environ, **kwargs.pop("env", {})}, **kwargs)
+                          timeout=600, env=server_env(**kwargs.pop("env", {})), **kwargs)
 
 
 def test_help_explains_every_option():

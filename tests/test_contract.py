@@ -18,7 +18,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT, read
+from conftest import ROOT, read, server_env
 from tasks import contract, io
 from tasks.schemas import (FOREIGN_KEYS, PARTITION_COLUMN, PARTITIONED_TABLES, PRIMARY_KEYS, SCHEMA_VERSION, TABLES,
                            sort_keys)
@@ -295,7 +295,7 @@ def test_an_unversioned_dataset_is_refused_until_migrated(seeds_run, tmp_path):
         (output / table).mkdir(parents=True)
         pq.write_table(rows.to_arrow(), output / table / "part-0123456789abcdef0123.parquet")
     command = [sys.executable, "-m", "flows", "run", str(ROOT / "seeds"), "--output", str(output)]
-    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=server_env())
     assert refused.returncode == 2
     assert "written before schema versions existed" in refused.stderr
     assert "newsfacts migrate --output" in refused.stderr
@@ -311,7 +311,7 @@ def test_an_unversioned_dataset_is_refused_until_migrated(seeds_run, tmp_path):
             assert {p.parent.name.split("=")[0] for p in io.table_files(output, table)} == {PARTITION_COLUMN}
     assert io.read_contract(output)["schema_version"] == SCHEMA_VERSION
     io.check_contract(output)
-    rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=server_env())
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert read(output, "entities").height == before["entities"].height  # nothing new, nothing twice
 

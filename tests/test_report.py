@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEEDS, read, render_in_chromium
+from conftest import ROOT, SEEDS, read, render_in_chromium, server_env
 from flows.progress import TerminalProgress, emit
 from tasks.report import sentence_around
 
@@ -79,13 +79,14 @@ def test_quarantine_lines_are_printed_as_they_happen_off_a_terminal(capsys):
 def _run_cli(args: list[str], tty: bool) -> str:
     command = [sys.executable, "-m", "flows", "run", *args]
     if not tty:
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, env=server_env())
         assert done.returncode == 0, done.stderr[-2000:]
         return done.stderr
+    env = server_env()
     pid, fd = pty.fork()
     if pid == 0:  # the child: the command with a terminal as its output
         os.chdir(ROOT)
-        os.execv(sys.executable, command)
+        os.execve(sys.executable, command, env)
     chunks = []
     while True:
         try:

@@ -60,3 +60,19 @@ def write_json(path: Path, payload: dict) -> Path:
 
 def read_json(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def check_writable_directory(path: Path) -> None:
+    """`path` created if need be; raises UsageError when it is not a directory and OSError (read-only
+    file system, permission denied) when nothing can be written there."""
+    if path.exists() and not path.is_dir():
+        from tasks.errors import UsageError
+
+        raise UsageError(f"output path is not a directory: {path}")
+    path.mkdir(parents=True, exist_ok=True)  # a read-only or forbidden place fails here,
+    try:
+        with tempfile.TemporaryFile(dir=path):  # and so does an existing folder it cannot write to
+            pass
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
+
