@@ -57,25 +57,33 @@ class RunState:
 @io_task(name="read-run-state")
 def read_run_state(output_dir: Path, threshold: float) -> RunState:
     """The documents' key columns, the entity catalog (recounted once if written before it stored
-    its aggregates) and the near-duplicate store; a dataset written before run state existed, or
-    under another near-duplicate threshold, gets its state built once here, as a commit of its own."""
+    its aggregates), the near-duplicate store and the last commit record."""
     from tasks.canonical import recount_catalog
     from tasks.near_duplicates import banding_name
 
     catalog, mentions, dates = stored.read_entity_catalog(output_dir)
     if mentions is not None:
         catalog = recount_catalog(catalog, mentions, dates)
-    store = io.NearDuplicateStore(output_dir, banding_name(threshold))
     last = io.last_commit(output_dir)
-    if io.table_exists(output_dir, "documents") and (last is None or not store.has_buckets()):
-        last = _build_state(output_dir, store, threshold, last)
-    return RunState(KnownDocuments().add(stored.read_known_documents(output_dir), earlier_run=True), catalog, store, last,
+    known = KnownDocuments().add(stored.read_known_documents(output_dir), earlier_run=True)
+    return RunState(known, catalog, io.NearDuplicateStore(output_dir, banding_name(threshold)), last,
                     io.table_exists(output_dir, "entity_catalog"), sequence=(last or {}).get("sequence", 0))
 
 
-def _build_state(output_dir: Path, store: io.NearDuplicateStore, threshold: float, last: dict | None) -> dict:
-    """State of a dataset that has none (or no buckets for this threshold's banding), built once
-    from its tables and committed: signatures and buckets, mentions per entity and date, totals."""
+def needs_state_built(output_dir: Path, state: RunState) -> bool:
+    """Whether the dataset has documents but no run state (written before it existed), or
+    signatures but no buckets for this threshold's banding."""
+    if state.last is None:
+        return bool(state.known.doc_ids)
+    return not state.store.has_buckets() and bool(io.state_files(output_dir, "signatures"))
+
+
+@io_task(name="build-run-state")
+def build_run_state(output_dir: Path, store: io.NearDuplicateStore, threshold: float, last: dict | None) -> dict:
+    """State built once from the tables and committed on its own, for a dataset written before
+    run state existed (signatures and buckets, mentions per entity and date, totals, the report's
+    aggregates), or buckets for a new threshold's banding from the stored signatures. Returns
+    its commit record."""
     from tasks.near_duplicates import buckets_frame, signatures_frame
     from tasks.report import batch_aggregates, entity_dates
 
@@ -87,11 +95,10 @@ def _build_state(output_dir: Path, store: io.NearDuplicateStore, threshold: floa
     if last is None:
         io.write_state(staging, "signatures", signatures)
         documents = io.read_table(output_dir, "documents", ["doc_id", "published_date", "text"])
-        numbers = io.read_table(output_dir, "numbers")
         mentions = io.read_table(output_dir, "entities", ["doc_id", "entity_id"])
         io.write_state(staging, "entity_dates", entity_dates(mentions, documents))
         last = {"sequence": 0, "rows_total": stored.rows_total(output_dir),
-                "aggregates": batch_aggregates(documents, numbers)}
+                "aggregates": batch_aggregates(documents, io.read_table(output_dir, "numbers"))}
     io.write_state(staging, "lsh_buckets", buckets_frame(signatures, threshold), store.folder)
     record = last | {"sequence": last["sequence"] + 1, "run_id": name, "batch": 0, "status": "state built",
                      "committed_at": dt.datetime.now(dt.UTC).isoformat(), "rows_written": {}}
@@ -368,11 +375,14 @@ def _start(config: RunConfig, run_id: str, records: Path, scope: contextlib.Exit
         # One per worker: each submit starts a process of the pool, which loads the model.
         for _ in range(config.workers):
             shard_runner.submit(prepare_worker, {"model": config.model})
-    state = read_run_state(Path(config.output_dir), config.near_duplicate_threshold)
+    output = Path(config.output_dir)
+    state = read_run_state(output, config.near_duplicate_threshold)
+    if needs_state_built(output, state):
+        state.last = build_run_state(output, state.store, config.near_duplicate_threshold, state.last)
+        state.sequence = state.last["sequence"]
     validator = Validator(docs_dir=records / "data_docs")
-    output = config.output_dir
     runner = Runner(config, validator, run_id, logger=get_run_logger(),
-                    on_gate_failed=lambda gate: emit_gate_failed(gate, run_id, output, records))
+                    on_gate_failed=lambda gate: emit_gate_failed(gate, run_id, config.output_dir, records))
     return state, validator, runner, shard_runner
 
 
