@@ -347,6 +347,7 @@ def _run(config: RunConfig, run_id: str) -> dict:
             _report_batch(progress, tally, plan.entries, total)
             if not outcome.passed:
                 break
+            del outcome, record  # the next batch must not find this one's frames still held
     manifest = _manifest(config, run_id, started, plan, tally, state, records, validator)
     if state is not None:
         try:
@@ -402,8 +403,7 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
                    "numbers": with_published_month(values["numbers"], documents)}
         if values["entities"].height or not state.catalog_written:
             tables["entity_catalog"] = values["catalog"]
-        unreadable = {io.ledger_key(entry) for entry, read in zip(batch.entries, values["files"], strict=True)
-                      if read.error is not None and not isinstance(entry, io.InputFile)}
+        unreadable = {io.ledger_key(entry) for entry in values["read_errors"] if not isinstance(entry, io.InputFile)}
         state_rows = {
             ("signatures", None): values["signatures"].filter(pl.col("doc_id").is_in(written)),
             ("lsh_buckets", state.store.folder): values["lsh_buckets"].filter(pl.col("doc_id").is_in(written)),

@@ -123,7 +123,7 @@ class Runner:
         outcome = BatchOutcome(number, dict(values))
         held: list[pl.DataFrame] = []
         settings = self.config.as_parameters()
-        for step in PIPELINE:
+        for position, step in enumerate(PIPELINE):
             if isinstance(step, Gate):
                 self._gate(step, outcome, held)
                 if not outcome.passed:
@@ -138,6 +138,8 @@ class Runner:
             rows_in = (_size(outcome.values[step.counts[0]]) if step.counts[0] else
                        rows_out + quarantined.height + result.skipped)
             outcome.values.update(result.values)
+            for name in DROPPED_AFTER.get(position, ()):  # a batch holds a frame only while a stage needs it
+                outcome.values.pop(name, None)
             self._hold(step.name, quarantined, held)
             outcome.counts.append(StageCount(step.name, rows_in, rows_out, quarantined.height, result.skipped,
                                              step.unit, time.perf_counter() - clock))
@@ -194,6 +196,25 @@ class Runner:
         outcome.values["accounting"] = accounting_frame([*outcome.counts, outcome.overall])
         self._gate(ACCOUNTING_GATE, outcome, [], max_share=0.0)
         outcome.quarantine = outcome.values["quarantine"]
+
+
+def _last_readers() -> dict[int, tuple[str, ...]]:
+    """Position of a stage -> the batch values no later step reads (nor the commit, `KEPT`)."""
+    last: dict[str, int] = {}
+    for position, step in enumerate(PIPELINE):
+        for name in ([step.value] if isinstance(step, Gate) else step.takes):
+            last[name] = position
+    dropped: dict[int, list[str]] = {}
+    for name, position in last.items():
+        if name not in KEPT:
+            dropped.setdefault(position, []).append(name)
+    return {position: tuple(names) for position, names in dropped.items()}
+
+
+#: What the commit reads of a batch, and the run's own values: never dropped.
+KEPT = frozenset({"documents", "entities", "numbers", "catalog", "signatures", "lsh_buckets", "read_errors",
+                  "mention_total", "known", "near_duplicate_store", "shard_runner"})
+DROPPED_AFTER = _last_readers()
 
 
 def accounting_frame(counts: list[StageCount]) -> pl.DataFrame:

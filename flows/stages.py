@@ -91,8 +91,9 @@ class Gate:
 # --- stage functions -------------------------------------------------------------------------
 
 def read_files(entries: list, max_document_bytes: int) -> Out:
-    """The batch's input files read (or why one could not be)."""
-    return Out({"files": io.read_files(entries, max_document_bytes)})
+    """The batch's input files read (or why one could not be), and the entries that could not be."""
+    files = io.read_files(entries, max_document_bytes)
+    return Out({"files": files, "read_errors": [e for e, f in zip(entries, files, strict=True) if f.error is not None]})
 
 
 def ingest_documents(files: list[io.InputFile], known: KnownDocuments, max_document_bytes: int) -> Out:
@@ -210,7 +211,7 @@ def _mention_total(values: dict) -> dict:
 # --- the pipeline ----------------------------------------------------------------------------
 
 PIPELINE: tuple[Stage | Gate, ...] = (
-    Stage(read_files, takes=("entries",), gives=("files",), counts=("entries", "files"), unit="files",
+    Stage(read_files, takes=("entries",), gives=("files", "read_errors"), counts=("entries", "files"), unit="files",
           config=("max_document_bytes",), retries=2),
     Stage(ingest_documents, takes=("files", "known"), gives=("ingested",), counts=(None, "ingested"),
           unit="records", config=("max_document_bytes",)),
