@@ -81,16 +81,18 @@ def expectation_label(config) -> str:
 
 
 def with_span_check(mentions: pl.DataFrame, documents: pl.DataFrame, surface: str) -> pl.DataFrame:
-    """Mentions with `span_matches_document`: their offsets lie in the document and slice out `surface`."""
-    texts = documents.select("doc_id", pl.col("text").alias("_document_text"))
-    joined = mentions.with_row_index("_order").join(texts, on="doc_id", how="left").sort("_order")
-    length = pl.col("end_char") - pl.col("start_char")
-    return joined.with_columns(
-        span_matches_document=(
-            (pl.col("end_char") <= pl.col("_document_text").str.len_chars())
-            & (pl.col("_document_text").str.slice(pl.col("start_char"), length) == pl.col(surface))
-        ).fill_null(False)
-    ).drop("_order", "_document_text")
+    """Mentions with `span_matches_document`: their offsets lie in the document and slice out `surface`.
+
+    Checked mention by mention against each document's text, never by joining the text onto every
+    mention row: that join held a copy of an article per mention (a batch's peak memory)."""
+    texts = dict(documents.select("doc_id", "text").iter_rows())
+    matches = [
+        text is not None and start is not None and end is not None and 0 <= start <= end <= len(text)
+        and text[start:end] == written
+        for doc_id, start, end, written in mentions.select("doc_id", "start_char", "end_char", surface).iter_rows()
+        for text in (texts.get(doc_id),)
+    ]
+    return mentions.with_columns(span_matches_document=pl.Series(matches, dtype=pl.Boolean))
 
 
 class Validator:
