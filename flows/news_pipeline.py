@@ -26,7 +26,7 @@ from prefect.runtime import flow_run
 
 from flows.alerts import emit_gate_failed, emit_run_completed, emit_run_failed
 from flows.progress import emit
-from flows.runner import BatchOutcome, Runner, StageCount
+from flows.runner import BatchOutcome, Runner, StageCount, peak_rss_mib
 from flows.stages import PIPELINE, KnownDocuments
 from flows.summary import markdown_summary, stage_table
 from tasks import io
@@ -271,7 +271,7 @@ class RunTally:
             "files": outcome.counts[0].rows_in if outcome.counts else 0, "records": outcome.overall.rows_in,
             "documents_written": outcome.overall.rows_out,
             "quarantined": record["rows_written"].get("quarantine", 0), "seconds": round(outcome.seconds, 3),
-            "rss_mib": round(_rss_mib(), 1), "peak_rss_mib": round(_peak_rss_mib(), 1)})
+            "rss_mib": round(_rss_mib(), 1), "peak_rss_mib": round(peak_rss_mib(), 1)})
 
     def _add_gate(self, gate) -> None:
         total = self.gates.setdefault(gate.suite, {
@@ -294,9 +294,18 @@ class RunTally:
         total["failed_share"] = round(failing / basis, 6) if basis else 0.0
 
 
-def _peak_rss_mib() -> float:
-    """This process's peak resident set size so far (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def release_memory() -> None:
+    """What the finished batch freed, handed back to the operating system: collected, then the C
+    heap trimmed (glibc keeps freed pages otherwise, and the next batch's peak would start above
+    this one's)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
 
 
 def _rss_mib() -> float:
@@ -305,7 +314,7 @@ def _rss_mib() -> float:
         with open("/proc/self/statm", encoding="ascii") as statm:
             return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
     except OSError:
-        return _peak_rss_mib()
+        return peak_rss_mib()
 
 
 def _run(config: RunConfig, run_id: str) -> dict:
@@ -340,7 +349,7 @@ def _run(config: RunConfig, run_id: str) -> dict:
             staged, written = sum(record["rows_staged"].values()), sum(record["rows_written"].values())
             # Rows staged but not written: quarantine rows an earlier run already holds.
             outcome.counts.append(StageCount("commit-batch", staged, written, skipped=staged - written, unit="rows",
-                                             seconds=time.perf_counter() - clock))
+                                             seconds=time.perf_counter() - clock, peak_rss_mib=peak_rss_mib()))
             aggregates = record["aggregates"]
             tally.add(outcome, record)
             _write_validation_results(records, outcome)
@@ -348,6 +357,7 @@ def _run(config: RunConfig, run_id: str) -> dict:
             if not outcome.passed:
                 break
             del outcome, record  # the next batch must not find this one's frames still held
+            release_memory()
     manifest = _manifest(config, run_id, started, plan, tally, state, records, validator)
     if state is not None:
         try:
@@ -474,5 +484,5 @@ def _manifest(config: RunConfig, run_id: str, started: dt.datetime, plan: io.Bat
         "run_dir": str(records),
         "status": "failed" if tally.failed else "completed",
         "conserved": all(s.unaccounted == 0 for s in stages) and overall.unaccounted == 0,
-        "peak_rss_mib": round(_peak_rss_mib(), 1),
+        "peak_rss_mib": round(peak_rss_mib(), 1),
     }

@@ -8,6 +8,7 @@ and validated by the `run_manifest` suite. No stage counts or keeps anything its
 
 from __future__ import annotations
 
+import resource
 import time
 from dataclasses import dataclass, field
 from functools import cache
@@ -41,6 +42,8 @@ class StageCount:
     skipped: int = 0
     unit: str = "documents"
     seconds: float = 0.0
+    #: The process's peak RSS once the stage is done: where a run's peak memory is reached.
+    peak_rss_mib: float = 0.0
 
     @property
     def accountable(self) -> bool:
@@ -55,12 +58,12 @@ class StageCount:
     def plus(self, other: StageCount) -> StageCount:
         return StageCount(self.stage, self.rows_in + other.rows_in, self.rows_out + other.rows_out,
                           self.quarantined + other.quarantined, self.skipped + other.skipped, self.unit,
-                          self.seconds + other.seconds)
+                          self.seconds + other.seconds, max(self.peak_rss_mib, other.peak_rss_mib))
 
     def as_dict(self) -> dict:
         return {"stage": self.stage, "unit": self.unit, "in": self.rows_in, "out": self.rows_out,
                 "quarantined": self.quarantined, "skipped": self.skipped, "conserved": self.unaccounted == 0,
-                "seconds": round(self.seconds, 3)}
+                "seconds": round(self.seconds, 3), "peak_rss_mib": round(self.peak_rss_mib, 1)}
 
 
 @dataclass
@@ -80,6 +83,11 @@ class BatchOutcome:
     @property
     def passed(self) -> bool:
         return all(g.passed for g in self.gates)
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set size so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _size(value: Any) -> int:
@@ -142,7 +150,7 @@ class Runner:
                 outcome.values.pop(name, None)
             self._hold(step.name, quarantined, held)
             outcome.counts.append(StageCount(step.name, rows_in, rows_out, quarantined.height, result.skipped,
-                                             step.unit, time.perf_counter() - clock))
+                                             step.unit, time.perf_counter() - clock, peak_rss_mib()))
         self._finish(outcome, held)
         outcome.seconds = time.perf_counter() - started
         return outcome
@@ -165,7 +173,7 @@ class Runner:
         outcome.values[gate.value] = kept
         self._hold(gate.name, bad, held)
         outcome.counts.append(StageCount(gate.name, rows.height, kept.height, bad.height, unit=gate.unit,
-                                         seconds=time.perf_counter() - clock))
+                                         seconds=time.perf_counter() - clock, peak_rss_mib=peak_rss_mib()))
         if self.logger is not None:
             self.logger.info("batch %d gate %s: %d rows, %d failed, %.1f%% (%s)", outcome.number, gate.suite,
                              result.rows, result.failed_rows, 100 * result.failed_share,
