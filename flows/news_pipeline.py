@@ -461,7 +461,8 @@ def _manifest(config: RunConfig, run_id: str, started: dt.datetime, plan: io.Bat
     order = [step.name for step in PIPELINE]
     stages = sorted(tally.stages.values(), key=lambda c: (order.index(c.stage) if c.stage in order else len(order)))
     overall = tally.overall
-    accounting = overall.as_dict() | {"held_back": tally.held_back, "already_written": tally.already_written}
+    accounting = {k: v for k, v in overall.as_dict().items() if k != "peak_rss_mib"} | {
+        "held_back": tally.held_back, "already_written": tally.already_written}
     totals = (state.last or {}).get("rows_total") if state is not None else None
     return {
         "run_id": run_id,
