@@ -8,6 +8,7 @@ would cost each worker seconds before its first document.
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 
 import polars as pl
@@ -86,10 +87,18 @@ def extract_shard(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.
     return entities, numbers, pl.DataFrame(failed, schema=FAILURES)
 
 
+# A process runs one shard at a time on its pipeline (spaCy is not thread-safe), inside a memory
+# zone: the words a shard adds to the vocabulary are freed with its docs. Without it a process's
+# vocabulary, and so a long run's memory, grows with every word it has ever seen.
+_PIPELINE = threading.Lock()
+
+
 def _extract(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    # `tasks.extraction.extract_mentions`, with each step a task the UI shows.
-    docs = annotate_text(texts, model)
-    return extract_entities(doc_ids, docs), extract_numbers(doc_ids, texts, docs, model)
+    # `tasks.extraction.extract_mentions`, with each step a task the UI shows. The frames it
+    # returns hold copies of the docs' strings; the docs are not used after the zone.
+    with _PIPELINE, load_model(model).memory_zone():
+        docs = annotate_text(texts, model)
+        return extract_entities(doc_ids, docs), extract_numbers(doc_ids, texts, docs, model)
 
 
 def shards_of(doc_ids: list[str], texts: list[str], size: int) -> list[tuple[list[str], list[str]]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Container, Mapping
 
 import ftfy
 import polars as pl
@@ -88,8 +89,8 @@ def text_hash(text: str) -> str:
 
 def clean_documents(
     ingested: pl.DataFrame,
-    known_doc_ids: frozenset[str] = frozenset(),
-    known_text_hashes: dict[str, str] | None = None,
+    known_doc_ids: Container[str] = frozenset(),
+    known_text_hashes: Mapping[str, str] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
     """(new clean documents, quarantine, count already written) from ingested articles.
 
@@ -97,7 +98,9 @@ def clean_documents(
     An article whose clean text equals an earlier one's (in this input, in input order, or in
     `known_text_hashes`: hash -> doc_id) is quarantined as `duplicate_document`.
     """
-    known_text_hashes = dict(known_text_hashes or {})
+    # Looked up, never copied: the known hashes are every stored document's.
+    known_text_hashes = known_text_hashes or {}
+    batch_hashes: dict[str, str] = {}
     rows, quarantine, already_written = [], [], 0
     seen_ids: set[str] = set()
     for row in ingested.iter_rows(named=True):
@@ -117,13 +120,13 @@ def clean_documents(
             quarantine.append(quarantine_row(stage="clean", record_kind="document", reason="empty_text",
                                              detail="no text left after cleaning", **where))
             continue
-        original = known_text_hashes.get(digest)
+        original = batch_hashes.get(digest) or known_text_hashes.get(digest)
         if original is not None or row["doc_id"] in seen_ids:
             quarantine.append(quarantine_row(
                 stage="clean", record_kind="document", reason="duplicate_document",
                 detail=f"same text as document {original or row['doc_id']}", excerpt=text, **where))
             continue
-        known_text_hashes[digest] = row["doc_id"]
+        batch_hashes[digest] = row["doc_id"]
         seen_ids.add(row["doc_id"])
         rows.append({
             **{field.name: row[field.name] for field in ARTICLE_FIELDS},

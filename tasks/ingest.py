@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -305,20 +306,23 @@ def ingest_file(
                                                source_path=source_path)])
 
 
-def split_conflicting_ids(rows: list[dict], known: dict[tuple[str, str], str] | None = None) -> Ingested:
+def split_conflicting_ids(rows: list[dict], known: Mapping[tuple[str, str], str] | None = None) -> Ingested:
     """Records whose (source, id) an earlier record already used with different text, quarantined
     as `conflicting_id`; the first in input order (or the one written before, in `known`:
     (source, source_id) -> doc_id) is kept. Only JSONL records carry publisher ids; a `.txt`
     file's id is its name. The same id with the same text is an exact duplicate, left to cleaning.
     """
-    first = dict(known or {})
+    known = known or {}
+    first: dict[tuple[str, str], str] = {}  # this input's; the known ids are looked up, never copied
     out = Ingested()
     for row in rows:
         if row["record_index"] is None:
             out.rows.append(row)
             continue
         key = (row["source"] or "", row["source_id"])
-        seen = first.setdefault(key, row["doc_id"])
+        seen = first.get(key) or known.get(key)
+        if seen is None:
+            seen = first[key] = row["doc_id"]
         if seen == row["doc_id"]:
             out.rows.append(row)
             continue
