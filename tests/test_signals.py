@@ -41,7 +41,8 @@ def corpus(tmp_path_factory) -> Path:
     return folder
 
 
-def start_run(inputs: Path, output: Path, api_url: str | None = None, shard_size: int = 1) -> subprocess.Popen:
+def start_run(inputs: Path, output: Path, api_url: str | None = None, shard_size: int = 1,
+              batch_size: int = BATCH_SIZE) -> subprocess.Popen:
     """`newsfacts run` in a child process, reporting to the Prefect server at `api_url` or, without
     one, to the temporary server it starts."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -49,7 +50,7 @@ def start_run(inputs: Path, output: Path, api_url: str | None = None, shard_size
     if api_url:
         env["PREFECT_API_URL"] = api_url
     return subprocess.Popen([sys.executable, "-m", "flows", "run", str(inputs), "--output", str(output),
-                             "--shard-size", str(shard_size), "--batch-size", str(BATCH_SIZE), "--quiet"],
+                             "--shard-size", str(shard_size), "--batch-size", str(batch_size), "--quiet"],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -108,7 +109,8 @@ def test_sigterm_stops_a_run_within_seconds_records_it_crashed_and_a_rerun_conve
         (latest,) = client.read_flow_runs(sort=FlowRunSort.START_TIME_DESC, limit=1)
     assert latest.state.is_crashed(), latest.state
     assert "stopped by a signal" in latest.state.message
-    rerun = start_run(corpus, output, api_url, shard_size=8)
+    # The rest in one batch: each batch costs its quality gates, and this run only has to converge.
+    rerun = start_run(corpus, output, api_url, shard_size=8, batch_size=1000)
     _, stderr = rerun.communicate(timeout=600)
     assert rerun.returncode == 0, stderr[-3000:]
     assert read(output, "documents").height == 2 + COPIES * len(ARTICLES)
