@@ -88,15 +88,38 @@ def extract_shard(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.
 
 
 # A process runs one shard at a time on its pipeline (spaCy is not thread-safe), inside a memory
-# zone: the words a shard adds to the vocabulary are freed with its docs. Without it a process's
-# vocabulary, and so a long run's memory, grows with every word it has ever seen.
+# zone: the words its shards add to the vocabulary are freed once the zone closes. Without one a
+# process's vocabulary, and so a long run's memory, grows with every word it has ever seen. A zone
+# spans shards until it has seen ZONE_DOCUMENTS documents: closed after every shard, each shard
+# would build again the entries of the words the model does not know (a few % of extraction time).
+ZONE_DOCUMENTS = 2_000
 _PIPELINE = threading.Lock()
+_zone: dict = {"model": None, "exit": None, "documents": 0}
+
+
+def _enter_zone(model: str, documents: int) -> None:
+    """Keep the process's zone on `model` open for `documents` more, after closing it if it is full."""
+    if _zone["exit"] is not None and (_zone["model"] != model or _zone["documents"] >= ZONE_DOCUMENTS):
+        release_zone()
+    if _zone["exit"] is None:
+        stack = contextlib.ExitStack()
+        stack.enter_context(load_model(model).memory_zone())
+        _zone.update(model=model, exit=stack, documents=0)
+    _zone["documents"] += documents
+
+
+def release_zone() -> None:
+    """Close the process's memory zone: the words added since it opened leave the vocabulary."""
+    if _zone["exit"] is not None:
+        _zone["exit"].close()
+        _zone.update(model=None, exit=None, documents=0)
 
 
 def _extract(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     # `tasks.extraction.extract_mentions`, with each step a task the UI shows. The frames it
-    # returns hold copies of the docs' strings; the docs are not used after the zone.
-    with _PIPELINE, load_model(model).memory_zone():
+    # returns hold copies of the docs' strings; the docs are not used after the shard.
+    with _PIPELINE:
+        _enter_zone(model, len(texts))
         docs = annotate_text(texts, model)
         return extract_entities(doc_ids, docs), extract_numbers(doc_ids, texts, docs, model)
 

@@ -1,4 +1,4 @@
-"""Hundreds of tiny documents through the real flow in many small batches: every batch committed
+"""Thousands of tiny documents through the real flow in many small batches: every batch committed
 on its own, state carried from batch to batch (duplicates, publisher ids, near-duplicates,
 surnames, the catalog), and the tables exactly those of one batch."""
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
 
 CITIES = ["Kyiv", "Kharkiv", "Odesa", "Lviv", "Dnipro", "Warsaw", "Berlin", "Paris", "Nairobi", "Lagos"]
 WHAT = ["people were evacuated", "homes lost power", "soldiers were wounded", "firms closed", "trains were late"]
-FILES, FEEDS, PER_JSONL, BATCH = 400, 8, 20, 75
+FILES, FEEDS, PER_JSONL, BATCH = 1600, 20, 20, 270
 
 
 def tiny(i: int, rng: random.Random) -> str:
@@ -30,15 +30,15 @@ def tiny(i: int, rng: random.Random) -> str:
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
-    """400 .txt files and 8 JSONL files of 20 records: 560 records in 8 batches, with what needs state
+    """1,600 .txt files and 20 JSONL files of 20 records: 2,000 records in 8 batches, with what needs state
     from earlier batches: exact duplicates, a reused publisher id, near-copies, a surname alone."""
     folder = tmp_path_factory.mktemp("batches") / "in"
     rng = random.Random(18)
     texts = [tiny(i, rng) for i in range(FILES)]
     texts[3] = "Vladimir Putin spoke in Moscow on Friday about 300,000 troops."
-    texts[300] = "Putin said on Monday that 12 regions would vote."  # the surname alone, batches later
-    texts[350] = texts[40]  # an exact duplicate of a document committed batches earlier
-    texts[380] = texts[50].replace("Officials", "Local officials")  # a near-copy
+    texts[1300] = "Putin said on Monday that 12 regions would vote."  # the surname alone, batches later
+    texts[1350] = texts[40]  # an exact duplicate of a document committed batches earlier
+    texts[1380] = texts[50].replace("Officials", "Local officials")  # a near-copy
     for i, text in enumerate(texts):
         sub = folder / f"part-{i // 100:02d}"
         sub.mkdir(parents=True, exist_ok=True)
@@ -83,9 +83,9 @@ def test_state_carries_from_batch_to_batch(batched):
     documents, quarantine = read(output, "documents"), read(output, "quarantine")
     by_name = {row["source_path"].rsplit("/", 1)[-1]: row for row in documents.iter_rows(named=True)}
     reasons = {(row["source_path"] or "").rsplit("/", 1)[-1]: row["reason"] for row in quarantine.iter_rows(named=True)}
-    assert reasons["doc-00350.txt"] == "duplicate_document"
+    assert reasons["doc-01350.txt"] == "duplicate_document"
     assert reasons[f"feed-{FEEDS - 1:02d}.jsonl"] == "conflicting_id"
-    assert by_name["doc-00380.txt"]["near_duplicate_of"] == by_name["doc-00050.txt"]["doc_id"]
+    assert by_name["doc-01380.txt"]["near_duplicate_of"] == by_name["doc-00050.txt"]["doc_id"]
     entities = read(output, "entities")
     putin = entities.filter(pl.col("text").is_in(["Vladimir Putin", "Putin"]))
     assert putin["entity_id"].n_unique() == 1 and putin.height == 2

@@ -33,7 +33,7 @@ POINTS = {
     "write:numbers": "inside a batch, during a Parquet write: the numbers file half done, in its staging folder",
     "publish:entities:2": "inside a batch, while publishing: entities moved into its table, documents not yet",
 }
-RANDOM_KILLS = 2
+RANDOM_KILLS = 1  # the fixed points above cover each kind of moment; one more at random
 
 
 @pytest.fixture(scope="module")
