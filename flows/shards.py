@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import polars as pl
 from prefect import get_run_logger, task
@@ -94,25 +95,34 @@ def extract_shard(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.
 # would build again the entries of the words the model does not know (a few % of extraction time).
 ZONE_DOCUMENTS = 2_000
 _PIPELINE = threading.Lock()
-_zone: dict = {"model": None, "exit": None, "documents": 0}
+
+
+@dataclass
+class _Zone:
+    model: str | None = None
+    stack: contextlib.ExitStack | None = None  # holds the open zone; None when none is open
+    documents: int = 0
+
+
+_zone = _Zone()
 
 
 def _enter_zone(model: str, documents: int) -> None:
     """Keep the process's zone on `model` open for `documents` more, after closing it if it is full."""
-    if _zone["exit"] is not None and (_zone["model"] != model or _zone["documents"] >= ZONE_DOCUMENTS):
+    if _zone.stack is not None and (_zone.model != model or _zone.documents >= ZONE_DOCUMENTS):
         release_zone()
-    if _zone["exit"] is None:
-        stack = contextlib.ExitStack()
-        stack.enter_context(load_model(model).memory_zone())
-        _zone.update(model=model, exit=stack, documents=0)
-    _zone["documents"] += documents
+    if _zone.stack is None:
+        _zone.stack = contextlib.ExitStack()
+        _zone.stack.enter_context(load_model(model).memory_zone())
+        _zone.model = model
+    _zone.documents += documents
 
 
 def release_zone() -> None:
     """Close the process's memory zone: the words added since it opened leave the vocabulary."""
-    if _zone["exit"] is not None:
-        _zone["exit"].close()
-        _zone.update(model=None, exit=None, documents=0)
+    if _zone.stack is not None:
+        _zone.stack.close()
+    _zone.model, _zone.stack, _zone.documents = None, None, 0
 
 
 def _extract(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
