@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import polars as pl
 from prefect import get_run_logger, task
@@ -88,48 +87,31 @@ def extract_shard(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.
     return entities, numbers, pl.DataFrame(failed, schema=FAILURES)
 
 
-# A process runs one shard at a time on its pipeline (spaCy is not thread-safe), inside a memory
-# zone: the words its shards add to the vocabulary are freed once the zone closes. Without one a
-# process's vocabulary, and so a long run's memory, grows with every word it has ever seen. A zone
-# spans shards until it has seen ZONE_DOCUMENTS documents: closed after every shard, each shard
-# would build again the entries of the words the model does not know (a few % of extraction time).
-ZONE_DOCUMENTS = 2_000
+# A process runs one shard at a time on its pipeline (spaCy is not thread-safe), and loads the
+# pipeline afresh once it has read RELOAD_DOCUMENTS documents: a pipeline's vocabulary keeps every
+# word it has seen, so without this a long run's memory grew with its input. A fresh load takes
+# under a second. Chosen over spaCy's `memory_zone`, which bounds the vocabulary as well but turns
+# off the tokenizer's cache inside the zone, so every word is split by the affix rules again each
+# time it occurs (README has what that cost).
+RELOAD_DOCUMENTS = 5_000
 _PIPELINE = threading.Lock()
+_read = {"documents": 0}  # documents this process has read since it last loaded the pipeline
 
 
-@dataclass
-class _Zone:
-    model: str | None = None
-    stack: contextlib.ExitStack | None = None  # holds the open zone; None when none is open
-    documents: int = 0
-
-
-_zone = _Zone()
-
-
-def _enter_zone(model: str, documents: int) -> None:
-    """Keep the process's zone on `model` open for `documents` more, after closing it if it is full."""
-    if _zone.stack is not None and (_zone.model != model or _zone.documents >= ZONE_DOCUMENTS):
-        release_zone()
-    if _zone.stack is None:
-        _zone.stack = contextlib.ExitStack()
-        _zone.stack.enter_context(load_model(model).memory_zone())
-        _zone.model = model
-    _zone.documents += documents
-
-
-def release_zone() -> None:
-    """Close the process's memory zone: the words added since it opened leave the vocabulary."""
-    if _zone.stack is not None:
-        _zone.stack.close()
-    _zone.model, _zone.stack, _zone.documents = None, None, 0
+def _count_documents(documents: int) -> None:
+    """Count `documents` about to be read, dropping the loaded pipelines first if they have read
+    their RELOAD_DOCUMENTS (the next `load_model` loads them again, without the words seen)."""
+    if _read["documents"] >= RELOAD_DOCUMENTS:
+        load_model.cache_clear()
+        _read["documents"] = 0
+    _read["documents"] += documents
 
 
 def _extract(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     # `tasks.extraction.extract_mentions`, with each step a task the UI shows. The frames it
     # returns hold copies of the docs' strings; the docs are not used after the shard.
     with _PIPELINE:
-        _enter_zone(model, len(texts))
+        _count_documents(len(texts))
         docs = annotate_text(texts, model)
         return extract_entities(doc_ids, docs), extract_numbers(doc_ids, texts, docs, model)
 

@@ -14,6 +14,7 @@ import polars as pl
 from markupsafe import Markup
 
 TOP_PER_LABEL = 5
+TOP_NUMBER_KINDS = 15
 TIMELINE_ENTITIES = 5
 LARGEST_COUNTS = 3
 LABELS = ("PERSON", "GPE", "ORG", "NORP", "LOC")
@@ -178,13 +179,22 @@ def timeline_chart(points: pl.DataFrame) -> str:
     return _svg(figure)
 
 
-def numbers_chart(number_kinds: list[list]) -> str:
-    """Numbers per kind and unit (`[kind, unit, mentions]` rows), the most frequent first."""
+def number_kinds_shown(number_kinds: list[list], top: int) -> list[tuple[str, int]]:
+    """(`kind / unit`, mentions) of the `top` most frequent pairs of `[kind, unit, mentions]` rows,
+    then one `other` bar for the rest: a corpus has dozens of units, most with a mention or two."""
     by = pl.DataFrame(number_kinds, schema={"kind": pl.String, "unit": pl.String, "n": pl.Int64}, orient="row") \
         .with_columns(unit=pl.when(pl.col("unit") == "").then(pl.lit("(none)")).otherwise("unit")) \
         .group_by("kind", "unit").agg(pl.col("n").sum()).sort(["n", "kind", "unit"], descending=[True, False, False])
-    return _bar_chart([f"{k} / {u}" for k, u in by.select("kind", "unit").iter_rows()], by["n"].to_list(),
-                      "Numbers by kind / unit", "mentions")
+    shown = [(f"{k} / {u}", n) for k, u, n in by.head(top).iter_rows()]
+    if by.height > top:
+        shown.append((f"other ({by.height - top} kinds / units)", int(by["n"].slice(top).sum())))
+    return shown
+
+
+def numbers_chart(number_kinds: list[list]) -> str:
+    """Numbers per kind and unit (`[kind, unit, mentions]` rows), the most frequent first."""
+    shown = number_kinds_shown(number_kinds, TOP_NUMBER_KINDS)
+    return _bar_chart([label for label, _ in shown], [n for _, n in shown], "Numbers by kind / unit", "mentions")
 
 
 def stages_chart(stages: list[dict]) -> str:

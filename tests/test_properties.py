@@ -20,12 +20,13 @@ import json
 import os
 import re
 
+import ftfy
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tasks import extraction, schemas
-from tasks.clean import clean_text
+from tasks.clean import DOUBLED, DOUBLED_WORDS, FTFY_CONFIG, _tidy, clean_text, fix_text
 from tasks.entities import extract_entities
 from tasks.ingest import doc_id_for, ingest_file, ingested_frame
 from tasks.defaults import DEFAULT_MODEL
@@ -140,6 +141,25 @@ def test_bidi_isolates_are_removed_like_the_other_bidi_marks():
 def test_clean_text_is_idempotent(text):
     once = clean_text(text)
     assert clean_text(once) == once
+
+
+ASCII_TEXT = _mixed(st.characters(max_codepoint=127), [h for h in HOSTILE if h.isascii()] + ["&amp;", "&#8217;", "&"])
+
+
+@settings(PROPERTIES, max_examples=examples(1000))
+@given(ASCII_TEXT)
+@example("\x1b[31mred\x1b[0m \r\n")
+@example("AT&T &amp; M&amp;S")
+def test_fix_text_on_tidy_ascii_is_what_ftfy_gives(text):
+    tidy = _tidy(text)
+    assert fix_text(tidy) == ftfy.fix_text(tidy, FTFY_CONFIG)
+
+
+@settings(PROPERTIES, max_examples=examples(1000))
+@given(_mixed(ANY_CHAR, HOSTILE + ["the", "The", "A", "a", "an", "ſ", "K", "İ", "ı", "his", "iſ", "It", "\n"]))
+def test_doubled_words_are_found_as_without_the_first_letter_lookahead(text):
+    plain = re.compile(r"\b(" + "|".join(DOUBLED_WORDS) + r")(\s+)\1\b", re.IGNORECASE)
+    assert [m.span() for m in DOUBLED.finditer(text)] == [m.span() for m in plain.finditer(text)]
 
 
 # --- ingest_file -----------------------------------------------------------------------------

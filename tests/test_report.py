@@ -14,7 +14,7 @@ import pytest
 
 from conftest import ROOT, SEEDS, read, render_in_chromium, server_env
 from flows.progress import TerminalProgress, emit
-from tasks.report import sentence_around
+from tasks.report import number_kinds_shown, sentence_around
 
 def test_report_is_one_self_contained_page_beside_the_outputs(seeds_run):
     output, manifest = seeds_run
@@ -64,6 +64,14 @@ def test_sentence_around_finds_the_sentence_of_a_span():
     start = text.index("25")
     assert sentence_around(text, start, start + 2) == "Second has 25 people."
     assert sentence_around(text, text.index("Fourth"), len(text)) == "Fourth"
+
+
+def test_the_numbers_chart_shows_the_most_frequent_kinds_and_sums_the_rest():
+    rows = [["count", "", 40], ["money", "GBP", 30], ["count", "", 2], ["measure", "km", 5], ["measure", "kg", 1],
+            ["money", "USD", 7]]
+    assert number_kinds_shown(rows, 3) == [("count / (none)", 42), ("money / GBP", 30), ("money / USD", 7),
+                                           ("other (2 kinds / units)", 6)]
+    assert number_kinds_shown(rows, 5)[-1] == ("measure / kg", 1)  # nothing left over: no other bar
 
 
 def test_quarantine_lines_are_printed_as_they_happen_off_a_terminal(capsys):

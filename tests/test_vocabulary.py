@@ -1,10 +1,13 @@
-"""A long run's memory does not grow with the words it has seen: shards run in a spaCy memory zone
-that closes every `ZONE_DOCUMENTS` documents, and what they extract is what extraction outside a
-zone gives."""
+"""A long run's memory does not grow with the words it has seen: a process loads its pipeline
+afresh once it has read `RELOAD_DOCUMENTS` documents, the old one and its vocabulary are freed,
+and what the fresh one extracts is what the old one did."""
+
+import gc
+import weakref
 
 from conftest import SEEDS
 from flows import shards
-from flows.shards import _extract, release_zone
+from flows.shards import _extract
 from tasks.defaults import DEFAULT_MODEL
 from tasks.extraction import extract_mentions
 from tasks.nlp import load_model
@@ -17,22 +20,26 @@ TEXTS = [
 ]
 
 
-def test_shards_add_nothing_to_the_vocabulary_once_their_zone_closes(monkeypatch):
-    nlp = load_model(DEFAULT_MODEL)
+def test_a_process_reloads_its_pipeline_and_frees_the_words_it_read(monkeypatch):
     texts = [*TEXTS, *(p.read_text(encoding="utf-8") for p in sorted(SEEDS.glob("*.txt")))]
     doc_ids = [f"doc{i}" for i in range(len(texts))]
-    release_zone()
-    monkeypatch.setattr(shards, "ZONE_DOCUMENTS", len(texts))
-    before = len(nlp.vocab.strings)
+    monkeypatch.setattr(shards, "RELOAD_DOCUMENTS", len(texts))
+    load_model.cache_clear()  # a pipeline only this test holds, whatever ran before it
+    monkeypatch.setitem(shards._read, "documents", 0)
+    fresh_strings = len(load_model(DEFAULT_MODEL).vocab.strings)
+
     entities, numbers = _extract(doc_ids, texts, DEFAULT_MODEL)
     assert entities.height > 10 and numbers.height > 5
-    assert "Glimtharians" in nlp.vocab.strings  # the zone stays open for the next shard...
+    first = weakref.ref(load_model(DEFAULT_MODEL))
+    assert "Glimtharians" in first().vocab.strings  # the pipeline keeps the words it read...
     _extract(["next"], ["Officials in Kyiv counted 12 votes."], DEFAULT_MODEL)
-    assert "Glimtharians" not in nlp.vocab.strings  # ...until it has seen ZONE_DOCUMENTS documents
-    release_zone()
-    assert len(nlp.vocab.strings) == before
+    gc.collect()
+    assert first() is None  # ...until it has read RELOAD_DOCUMENTS: then it is dropped and freed
+    nlp = load_model(DEFAULT_MODEL)
+    assert "Glimtharians" not in nlp.vocab.strings
+    assert len(nlp.vocab.strings) <= fresh_strings + 20  # only the next shard's few words
 
-    # Outside a zone the same texts add their new words, and give the same rows.
-    plain_entities, plain_numbers = extract_mentions(nlp, doc_ids, texts)
-    assert len(nlp.vocab.strings) > before
-    assert entities.equals(plain_entities) and numbers.equals(plain_numbers)
+    # A pipeline that has read them, and one that has not, give the same rows.
+    assert entities.equals(extract_mentions(load_model(DEFAULT_MODEL), doc_ids, texts)[0])
+    load_model.cache_clear()
+    assert numbers.equals(extract_mentions(load_model(DEFAULT_MODEL), doc_ids, texts)[1])
