@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 
 import numpy as np
@@ -24,13 +25,19 @@ SHINGLE_WORDS = 3
 WORD = re.compile(r"\w+")
 
 
-def signature(text: str) -> np.ndarray:
-    """MinHash values (uint32) of the text's lower-cased word 3-grams (a text under three words: its words)."""
+def shingles(text: str) -> list[bytes]:
+    """The text's lower-cased word 3-grams (a text under three words: its words), each once."""
     words = WORD.findall(text.lower())
-    shingles = {" ".join(words[i:i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}
-    minhash = MinHash(num_perm=NUM_PERM, seed=1)
-    minhash.update_batch([s.encode("utf-8", "surrogatepass") for s in shingles])
-    return minhash.hashvalues.astype(np.uint32, copy=False)  # datasketch 2's scheme: 32-bit values
+    return [s.encode("utf-8", "surrogatepass")
+            for s in {" ".join(words[i:i + SHINGLE_WORDS]) for i in range(max(1, len(words) - SHINGLE_WORDS + 1))}]
+
+
+def signatures(texts: Iterable[str]) -> list[np.ndarray]:
+    """MinHash values (uint32) of each text's `shingles`. `MinHash.bulk` draws the permutations
+    once for all the texts, where a MinHash apiece draws them for each."""
+    # datasketch 2's scheme: 32-bit values
+    return [m.hashvalues.astype(np.uint32, copy=False)
+            for m in MinHash.bulk([shingles(t) for t in texts], num_perm=NUM_PERM, seed=1)]
 
 
 @lru_cache(maxsize=8)
@@ -61,7 +68,7 @@ def buckets(values: np.ndarray, threshold: float) -> list[int]:
 def signatures_frame(documents: pl.DataFrame) -> pl.DataFrame:
     """(doc_id, signature as bytes) of each document's text."""
     return pl.DataFrame({"doc_id": documents["doc_id"],
-                         "signature": [signature(t).tobytes() for t in documents["text"]]},
+                         "signature": [values.tobytes() for values in signatures(documents["text"])]},
                         schema={"doc_id": pl.String, "signature": pl.Binary})
 
 

@@ -7,7 +7,9 @@ from tasks.language import UNDETERMINED, detect_language, extractable, with_lang
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from tasks.near_duplicates import NUM_PERM, buckets_frame, near_duplicates_of, signatures_frame, with_near_duplicates
+from tasks.near_duplicates import (
+    NUM_PERM, buckets_frame, near_duplicates_of, shingles, signatures, signatures_frame, with_near_duplicates,
+)
 
 
 def test_language_is_detected_and_short_texts_stay_undetermined():
@@ -38,6 +40,16 @@ def test_near_duplicates_point_at_the_earliest_copy_and_unrelated_stories_do_not
     earlier = near_duplicates([("c", copy)], [("old", ARTICLES["harvest"])], 0.7)
     assert earlier == {"c": ("old", found["c"][1])}
     assert near_duplicates([(k, v) for k, v in ARTICLES.items()], [], 0.3) == {}
+
+
+def test_signatures_are_those_of_one_minhash_per_text():
+    # Stored signatures must not change with how they are computed: a run compares them with new ones.
+    texts = [*ARTICLES.values(), "two words", ""]
+    for text, values in zip(texts, signatures(texts), strict=True):
+        single = MinHash(num_perm=NUM_PERM, seed=1)
+        single.update_batch(shingles(text))
+        assert values.dtype == np.uint32 and (values == single.hashvalues.astype(np.uint32)).all()
+    assert signatures([]) == []
 
 
 def test_stored_buckets_find_the_candidates_datasketch_finds():
