@@ -69,7 +69,8 @@ def extract_numbers(doc_ids: list[str], texts: list[str], docs: list[Doc], model
 @stage_task(name="extract-shard")
 def extract_shard(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(entity mentions, number mentions, documents that failed with why) of one shard: NER, then
-    both extractions, in whichever process runs the shard (the model is loaded once per process).
+    both extractions, in whichever process runs the shard (the model stays loaded in the process
+    between shards).
     When the shard fails, each document is retried alone, so one bad document costs only itself."""
     try:
         entities, numbers = _extract(doc_ids, texts, model)
@@ -89,8 +90,8 @@ def extract_shard(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.
 
 # A process runs one shard at a time on its pipeline (spaCy is not thread-safe), and loads the
 # pipeline afresh once it has read RELOAD_DOCUMENTS documents: a pipeline's vocabulary keeps every
-# word it has seen, so without this a long run's memory grew with its input. A fresh load takes
-# under a second. Chosen over spaCy's `memory_zone`, which bounds the vocabulary as well but turns
+# word it has seen, so without this a long run's memory grew with its input. A fresh load costs
+# little against the documents read between loads. Chosen over spaCy's `memory_zone`, which bounds the vocabulary as well but turns
 # off the tokenizer's cache inside the zone, so every word is split by the affix rules again each
 # time it occurs (README has what that cost).
 RELOAD_DOCUMENTS = 5_000

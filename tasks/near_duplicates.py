@@ -33,11 +33,12 @@ def shingles(text: str) -> list[bytes]:
 
 
 def signatures(texts: Iterable[str]) -> list[np.ndarray]:
-    """MinHash values (uint32) of each text's `shingles`. `MinHash.bulk` draws the permutations
-    once for all the texts, where a MinHash apiece draws them for each."""
+    """MinHash values (uint32) of each text's `shingles`. `MinHash.generator` draws the
+    permutations once for all the texts, where a MinHash apiece draws them for each, and hashes
+    one text's shingles at a time."""
     # datasketch 2's scheme: 32-bit values
     return [m.hashvalues.astype(np.uint32, copy=False)
-            for m in MinHash.bulk([shingles(t) for t in texts], num_perm=NUM_PERM, seed=1)]
+            for m in MinHash.generator((shingles(t) for t in texts), num_perm=NUM_PERM, seed=1)]
 
 
 @lru_cache(maxsize=8)

@@ -1,4 +1,4 @@
-"""The spaCy pipeline: loaded once per process by name, run with only the components a stage needs."""
+"""The spaCy pipeline: loaded by name and kept per process, run with only the components a stage needs."""
 
 from __future__ import annotations
 
@@ -70,7 +70,8 @@ def split_sentences(doc: Doc) -> Doc:
 
 @functools.lru_cache(maxsize=4)
 def load_model(name: str) -> Language:
-    """The installed spaCy pipeline `name`, loaded once per process, with the entity corrections
+    """The installed spaCy pipeline `name`, loaded once and kept (`flows.shards` clears the cache
+    to load it afresh), with the entity corrections
     (`tasks.entity_rules`) after its NER and the rule-based sentence splitter."""
     try:
         nlp = add_entity_rules(spacy.load(name))

@@ -185,10 +185,10 @@ def number_kinds_shown(number_kinds: list[list], top: int) -> list[tuple[str, in
     by = pl.DataFrame(number_kinds, schema={"kind": pl.String, "unit": pl.String, "n": pl.Int64}, orient="row") \
         .with_columns(unit=pl.when(pl.col("unit") == "").then(pl.lit("(none)")).otherwise("unit")) \
         .group_by("kind", "unit").agg(pl.col("n").sum()).sort(["n", "kind", "unit"], descending=[True, False, False])
-    shown = [(f"{k} / {u}", n) for k, u, n in by.head(top).iter_rows()]
-    if by.height > top:
-        shown.append((f"other ({by.height - top} kinds / units)", int(by["n"].slice(top).sum())))
-    return shown
+    if by.height <= top + 1:  # one pair left over is shown as itself
+        return [(f"{k} / {u}", n) for k, u, n in by.iter_rows()]
+    return [*((f"{k} / {u}", n) for k, u, n in by.head(top).iter_rows()),
+            (f"other ({by.height - top} kinds / units)", int(by["n"].slice(top).sum()))]
 
 
 def numbers_chart(number_kinds: list[list]) -> str:

@@ -149,7 +149,7 @@ ASCII_TEXT = _mixed(st.characters(max_codepoint=127), [h for h in HOSTILE if h.i
 @settings(PROPERTIES, max_examples=examples(1000))
 @given(ASCII_TEXT)
 @example("\x1b[31mred\x1b[0m \r\n")
-@example("AT&T &amp; M&amp;S")
+@example("tab\tand\x0bvertical  tab, form\x0cfeed, DEL\x7f")
 def test_fix_text_on_tidy_ascii_is_what_ftfy_gives(text):
     tidy = _tidy(text)
     assert fix_text(tidy) == ftfy.fix_text(tidy, FTFY_CONFIG)

@@ -71,7 +71,8 @@ def test_the_numbers_chart_shows_the_most_frequent_kinds_and_sums_the_rest():
             ["money", "USD", 7]]
     assert number_kinds_shown(rows, 3) == [("count / (none)", 42), ("money / GBP", 30), ("money / USD", 7),
                                            ("other (2 kinds / units)", 6)]
-    assert number_kinds_shown(rows, 5)[-1] == ("measure / kg", 1)  # nothing left over: no other bar
+    assert number_kinds_shown(rows, 4)[-1] == ("measure / kg", 1)  # one pair left over: its own bar
+    assert len(number_kinds_shown(rows, 5)) == 5
 
 
 def test_quarantine_lines_are_printed_as_they_happen_off_a_terminal(capsys):
