@@ -1,8 +1,9 @@
 """What the object-storage work (issue 19) builds on, against a real S3 API on 127.0.0.1: Parquet
 written through fsspec reads back with polars and pyarrow, and an object can be created only
 if it is absent (the conditional write a commit record and a writer's lease rely on where rename
-is not atomic). DuckDB is left out: its S3 support is the `httpfs` extension, downloaded at run
-time, which a machine that reaches only the package registries cannot install."""
+is not atomic). DuckDB is left out: its S3 support is the `httpfs` extension, which DuckDB 2.0
+downloads from its own site at run time (the `duckdb-ext-*` packages on PyPI are built for DuckDB
+1.4), out of reach of a machine that reaches only the package registries."""
 
 from __future__ import annotations
 
