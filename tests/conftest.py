@@ -89,10 +89,8 @@ def render_in_chromium(page: str, screenshot: Path, window: str = "1440,900") ->
 
 
 @pytest.fixture(scope="session")
-def s3_server(tmp_path_factory):
-    """A real S3 API on 127.0.0.1 (moto's server mode, its own process) and the environment that
-    points AWS clients at it: botocore and s3fs, polars' object store and pyarrow all read
-    `AWS_ENDPOINT_URL`. Yields that environment; the tests' buckets are theirs to create."""
+def s3_endpoint(tmp_path_factory):
+    """The URL of a real S3 API on 127.0.0.1: moto's server mode, in its own process, for the session."""
     import socket
     import sys
     import time
@@ -116,17 +114,18 @@ def s3_server(tmp_path_factory):
                 server.kill()
                 raise RuntimeError(f"moto server did not start: {log.read_text(errors='replace')[-2000:]}")
             time.sleep(0.2)
-    env = {"AWS_ENDPOINT_URL": url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture
+def s3_server(s3_endpoint, monkeypatch):
+    """The environment that points AWS clients at `s3_endpoint` for one test (botocore and s3fs,
+    polars' object store and pyarrow all read `AWS_ENDPOINT_URL`); the test's buckets are its own
+    to create. Set per test, so no other test sees AWS settings."""
+    env = {"AWS_ENDPOINT_URL": s3_endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
            "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1", "AWS_ALLOW_HTTP": "true"}
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        yield env
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-        server.terminate()
-        server.wait(timeout=30)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
