@@ -10,8 +10,10 @@ skips the files committed batches read, unread.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
+import itertools
 import resource
 import time
 from dataclasses import dataclass, field
@@ -27,11 +29,11 @@ from prefect.runtime import flow_run
 from flows.alerts import emit_gate_failed, emit_run_completed, emit_run_failed
 from flows.progress import emit
 from flows.runner import BatchOutcome, Runner, StageCount, peak_rss_mib
-from flows.stages import PIPELINE, KnownDocuments
+from flows.stages import PIPELINE, RUN_STEPS
 from flows.summary import markdown_summary, stage_table
 from tasks import io
 from tasks.config import RunConfig, flow_docstring, flow_signature
-from tasks.errors import QualityGateError
+from tasks.errors import BatchFailedError, QualityGateError
 from tasks.io import state as stored
 from tasks.schemas import PARTITIONED_TABLES, REBUILT_TABLES, TABLES, with_published_month
 
@@ -43,10 +45,10 @@ io_task = task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 4])
 
 @dataclass
 class RunState:
-    """What the run's batches read of earlier ones, loaded before the first batch and extended by
-    each commit: documents' keys, the entity catalog, the near-duplicate store, the last commit."""
+    """What the flow reads of earlier batches, loaded before the first batch and extended by each
+    commit: the entity catalog, the near-duplicate store, the last commit. (The documents' keys
+    are read by the process that runs each batch, see `flows.batches`.)"""
 
-    known: KnownDocuments
     catalog: pl.DataFrame
     store: io.NearDuplicateStore
     last: dict | None
@@ -56,8 +58,8 @@ class RunState:
 
 @io_task(name="read-run-state")
 def read_run_state(output_dir: Path, threshold: float) -> RunState:
-    """The documents' key columns, the entity catalog (recounted once if written before it stored
-    its aggregates), the near-duplicate store and the last commit record."""
+    """The entity catalog (recounted once if written before it stored its aggregates), the
+    near-duplicate store and the last commit record."""
     from tasks.canonical import recount_catalog
     from tasks.near_duplicates import banding_name
 
@@ -65,8 +67,7 @@ def read_run_state(output_dir: Path, threshold: float) -> RunState:
     if mentions is not None:
         catalog = recount_catalog(catalog, mentions, dates)
     last = io.last_commit(output_dir)
-    known = KnownDocuments().add(stored.read_known_documents(output_dir), earlier_run=True)
-    return RunState(known, catalog, io.NearDuplicateStore(output_dir, banding_name(threshold)), last,
+    return RunState(catalog, io.NearDuplicateStore(output_dir, banding_name(threshold)), last,
                     io.table_exists(output_dir, "entity_catalog"), sequence=(last or {}).get("sequence", 0))
 
 
@@ -74,7 +75,7 @@ def needs_state_built(output_dir: Path, state: RunState) -> bool:
     """Whether the dataset has documents but no run state (written before it existed), or
     signatures but no buckets for this threshold's banding."""
     if state.last is None:
-        return bool(state.known.doc_ids)
+        return io.table_exists(output_dir, "documents")
     return not state.store.has_buckets() and bool(io.state_files(output_dir, "signatures"))
 
 
@@ -246,6 +247,21 @@ class RunTally:
     gates: dict[str, dict] = field(default_factory=dict)
     batches: list[dict] = field(default_factory=list)
     failed: list = field(default_factory=list)
+    failed_batches: list[dict] = field(default_factory=list)
+    #: Batches processed again because a batch committed after they read the run state changed it.
+    reprocessed: int = 0
+
+    def add_failure(self, batch: io.Batch, error: str) -> None:
+        """A batch that could not be processed: nothing of it is written, its files are read again
+        next run."""
+        entry = {"batch": batch.number, "status": "failed", "files": len(batch.entries), "records": batch.records,
+                 "documents_written": 0, "quarantined": 0, "error": error}
+        self.batches.append(entry)
+        self.failed_batches.append(entry)
+        # Held back, like a batch that fails a gate: read again by the next run.
+        self.overall = self.overall.plus(StageCount("overall", batch.records, 0, skipped=batch.records,
+                                                    unit="records"))
+        self.held_back += batch.records
 
     def add(self, outcome: BatchOutcome, record: dict) -> None:
         for count in outcome.counts:
@@ -337,27 +353,38 @@ def _run(config: RunConfig, run_id: str) -> dict:
                                         description="Share of the run's input files done")
     tally, state, validator, aggregates = RunTally(), None, None, None
     with contextlib.ExitStack() as scope:
-        for batch in plan:
-            if state is None:
-                state, validator, runner, shard_runner = _start(config, run_id, records, scope)
-            emit("batch", number=batch.number, files=len(batch.entries), records=batch.records)
-            outcome = runner.run_batch(batch.number, {
-                "entries": batch.entries, "known": state.known, "catalog": state.catalog,
-                "near_duplicate_store": state.store, "shard_runner": shard_runner})
-            clock = time.perf_counter()
-            record = _commit(config, run_id, state, batch, outcome)
-            staged, written = sum(record["rows_staged"].values()), sum(record["rows_written"].values())
-            # Rows staged but not written: quarantine rows an earlier run already holds.
-            outcome.counts.append(StageCount("commit-batch", staged, written, skipped=staged - written, unit="rows",
-                                             seconds=time.perf_counter() - clock, peak_rss_mib=peak_rss_mib()))
-            aggregates = record["aggregates"]
-            tally.add(outcome, record)
-            _write_validation_results(records, outcome)
-            _report_batch(progress, tally, plan.entries, total)
-            if not outcome.passed:
-                break
-            del outcome, record  # the next batch must not find this one's frames still held
-            release_memory()
+        batches = iter(plan)
+        first = next(batches, None)
+        if first is not None:  # a run with nothing new loads no model, validator or worker
+            state, validator, runner, batch_runner, window = _start(config, run_id, records, scope)
+            processed = ProcessedBatches(config, run_id, state, batch_runner, window, logger)
+            for batch, outcome in processed.run(itertools.chain([first], batches)):
+                emit("batch", number=batch.number, files=len(batch.entries), records=batch.records)
+                if isinstance(outcome, str):
+                    tally.add_failure(batch, outcome)
+                    break
+                if batch_runner is not None:
+                    _announce(outcome)
+                runner.resume_batch(outcome, {"catalog": state.catalog})
+                runner.run_steps(outcome, RUN_STEPS)
+                runner.finish_batch(outcome)
+                clock = time.perf_counter()
+                record = _commit(config, run_id, state, batch, outcome)
+                processed.committed(record["sequence"], outcome)
+                staged, written = sum(record["rows_staged"].values()), sum(record["rows_written"].values())
+                # Rows staged but not written: quarantine rows an earlier run already holds.
+                outcome.counts.append(StageCount("commit-batch", staged, written, skipped=staged - written,
+                                                 unit="rows", seconds=time.perf_counter() - clock,
+                                                 peak_rss_mib=peak_rss_mib()))
+                aggregates = record["aggregates"]
+                tally.add(outcome, record)
+                _write_validation_results(records, outcome)
+                _report_batch(progress, tally, plan.entries, total)
+                if not outcome.passed:
+                    break
+                del outcome, record  # the next batch must not find this one's frames still held
+                release_memory()
+            tally.reprocessed = processed.reprocessed
     manifest = _manifest(config, run_id, started, plan, tally, state, records, validator)
     if state is not None:
         try:
@@ -372,20 +399,21 @@ def _run(config: RunConfig, run_id: str) -> dict:
     emit("stage", share=1.0)
     if tally.failed:
         raise QualityGateError("; ".join(g.message() for g in tally.failed) + f" (details: {records})")
+    if tally.failed_batches:
+        raise BatchFailedError("; ".join(f"batch {b['batch']} failed: {b['error']}" for b in tally.failed_batches)
+                               + "; the batches before it are committed, and a rerun goes on from there"
+                               + f" (details: {records})")
     return manifest
 
 
 def _start(config: RunConfig, run_id: str, records: Path, scope: contextlib.ExitStack):
-    """What the first batch needs: the run state, the validator, the runner and the shard task
-    runner (worker processes start and load the model while the first batch is read)."""
-    from flows.shards import open_shard_runner, prepare_worker
+    """What the first batch needs: the run state, the validator, the runner, and the task runner
+    batches go to (worker processes start and load the model while the run state is read) with
+    how many batches run at once."""
+    from flows.batches import open_batch_runner
     from tasks.validation import Validator
 
-    shard_runner = scope.enter_context(open_shard_runner(config.workers, config.dask_address, config.model))
-    if config.workers > 1 or config.dask_address:
-        # One per worker: each submit starts a process of the pool, which loads the model.
-        for _ in range(config.workers):
-            shard_runner.submit(prepare_worker, {"model": config.model})
+    batch_runner, window = scope.enter_context(open_batch_runner(config.workers, config.dask_address, config.model))
     output = Path(config.output_dir)
     state = read_run_state(output, config.near_duplicate_threshold)
     if needs_state_built(output, state):
@@ -394,7 +422,82 @@ def _start(config: RunConfig, run_id: str, records: Path, scope: contextlib.Exit
     validator = Validator(docs_dir=records / "data_docs")
     runner = Runner(config, validator, run_id, logger=get_run_logger(),
                     on_gate_failed=lambda gate: emit_gate_failed(gate, run_id, config.output_dir, records))
-    return state, validator, runner, shard_runner
+    return state, validator, runner, batch_runner, window
+
+
+class ProcessedBatches:
+    """Batches processed `window` at a time (by `batch_runner`, or by this process when it is None)
+    and handed back in input order, each checked against the batches committed after it read the
+    run state: one that looked up a key such a batch wrote is processed again (see
+    `flows.batches`). Failed batches come back as the reason they failed."""
+
+    def __init__(self, config: RunConfig, run_id: str, state: RunState, batch_runner, window: int, logger):
+        self.config, self.run_id, self.state = config, run_id, state
+        self.batch_runner, self.window, self.logger = batch_runner, window, logger
+        self.history: list[tuple[int, dict]] = []  # (sequence, keys written) of this run's commits
+        self.reprocessed = 0
+
+    def run(self, batches):
+        pending: collections.deque = collections.deque()
+        for batch in batches:
+            pending.append(self._submit(batch))
+            if len(pending) >= self.window:
+                yield self._resolve(*pending.popleft())
+        while pending:
+            yield self._resolve(*pending.popleft())
+
+    def committed(self, sequence: int, outcome: BatchOutcome) -> None:
+        from flows.batches import written_keys
+
+        if self.window > 1:  # one batch at a time never reads the state before the last commit
+            self.history.append((sequence, written_keys(outcome)))
+
+    def _submit(self, batch: io.Batch):
+        from flows.batches import process_batch
+
+        if self.batch_runner is None:
+            return batch, None, None  # processed here when its turn comes
+        future = self.batch_runner.submit(process_batch, {"number": batch.number, "entries": batch.entries,
+                                                          "config": self.config, "run_id": self.run_id})
+        return batch, self.state.sequence, future
+
+    def _resolve(self, batch: io.Batch, snapshot: int | None, future):
+        from flows.batches import conflict, process_batch
+
+        if future is None:
+            return batch, process_batch(batch.number, batch.entries, self.config, self.run_id)
+        outcome = self._wait(future)
+        if isinstance(outcome, str):
+            return batch, outcome
+        kind = conflict(outcome.reads, [keys for sequence, keys in self.history if sequence > snapshot])
+        self.history = [(sequence, keys) for sequence, keys in self.history if sequence > snapshot]
+        if kind is not None:
+            self.logger.info("batch %d looked up %s that a batch committed after it started wrote: "
+                             "processing it again on the state it must see", batch.number, kind.replace("_", " "))
+            self.reprocessed += 1
+            _, _, future = self._submit(batch)
+            outcome = self._wait(future)
+        return batch, outcome
+
+    @staticmethod
+    def _wait(future) -> BatchOutcome | str:
+        future.wait()
+        if future.state.is_completed():
+            return future.result()
+        return str(future.state.message or "the batch failed on its worker")[:1000]
+
+
+def _announce(outcome: BatchOutcome) -> None:
+    """Progress and quarantined records of a batch another process ran, for this process's listeners."""
+    extracted = next((c for c in outcome.counts if c.stage == "extract-mentions"), None)
+    if extracted is not None:
+        emit("extract", shards=1, documents=extracted.rows_in)
+        emit("shard", documents=extracted.rows_in, failed=None)
+    for rows in outcome.held:
+        if rows.height:
+            for stage, part in rows.partition_by("stage", as_dict=True, maintain_order=True).items():
+                emit("quarantined", stage=stage[0],
+                     reasons=dict(part.group_by("reason").len().sort("reason").iter_rows()))
 
 
 def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, outcome: BatchOutcome) -> dict:
@@ -432,7 +535,6 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
     record = commit_batch(Path(config.output_dir), f"{run_id}-b{batch.number:05d}", run_id, tables, state_rows, record)
     state.last = record
     if outcome.passed:
-        state.known.add(values["documents"], earlier_run=False)
         state.catalog = values["catalog"]
         state.catalog_written = state.catalog_written or "entity_catalog" in tables
     return record
@@ -483,7 +585,8 @@ def _manifest(config: RunConfig, run_id: str, started: dt.datetime, plan: io.Bat
         "data_docs": str(records / "data_docs" / "index.html") if validator is not None else None,
         "report": str(records / "report.html"),
         "run_dir": str(records),
-        "status": "failed" if tally.failed else "completed",
+        "status": "failed" if tally.failed or tally.failed_batches else "completed",
+        "reprocessed_batches": tally.reprocessed,
         "conserved": all(s.unaccounted == 0 for s in stages) and overall.unaccounted == 0,
         "peak_rss_mib": round(peak_rss_mib(), 1),
     }

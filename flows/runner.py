@@ -79,6 +79,11 @@ class BatchOutcome:
     held_back: int = 0
     already_written: int = 0
     seconds: float = 0.0
+    #: Quarantined rows of the steps run so far, until `finish_batch` gathers them.
+    held: list[pl.DataFrame] = field(default_factory=list)
+    #: Run state the batch looked up, by kind (see `flows.batches`), to tell whether a batch
+    #: committed since would have changed what it found.
+    reads: dict[str, set] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -124,18 +129,33 @@ class Runner:
         self.on_gate_failed, self.logger = on_gate_failed, logger
 
     def run_batch(self, number: int, values: dict[str, Any]) -> BatchOutcome:
-        """The pipeline on one batch (`values`: its entries and the run's state), up to the first
-        gate that fails it; then the quarantine and accounting gates."""
-        started = time.perf_counter()
+        """The whole pipeline on one batch in this process (`values`: its entries and the run's
+        state), up to the first gate that fails it; then the quarantine and accounting gates."""
+        outcome = self.start_batch(number, values)
+        self.run_steps(outcome, range(len(PIPELINE)))
+        return self.finish_batch(outcome)
+
+    def start_batch(self, number: int, values: dict[str, Any]) -> BatchOutcome:
+        """A batch about to run its first step."""
         self.validator.forget_results()  # the previous batch passed (or the run would have stopped)
-        outcome = BatchOutcome(number, dict(values))
-        held: list[pl.DataFrame] = []
+        return BatchOutcome(number, dict(values))
+
+    def resume_batch(self, outcome: BatchOutcome, values: dict[str, Any]) -> BatchOutcome:
+        """A batch another runner started (in a worker), continued here with the run's `values`."""
+        self.validator.forget_results()
+        outcome.values.update(values)
+        return outcome
+
+    def run_steps(self, outcome: BatchOutcome, positions: range) -> BatchOutcome:
+        """The steps of PIPELINE at `positions` on the batch, stopping at a gate that fails it."""
+        started = time.perf_counter()
         settings = self.config.as_parameters()
-        for position, step in enumerate(PIPELINE):
+        for position in positions:
+            step = PIPELINE[position]
+            if not outcome.passed:
+                break
             if isinstance(step, Gate):
-                self._gate(step, outcome, held)
-                if not outcome.passed:
-                    break
+                self._gate(step, outcome, outcome.held)
                 continue
             clock = time.perf_counter()
             arguments = {name: outcome.values[name] for name in step.takes} | {
@@ -148,11 +168,18 @@ class Runner:
             outcome.values.update(result.values)
             for name in DROPPED_AFTER.get(position, ()):  # a batch holds a frame only while a stage needs it
                 outcome.values.pop(name, None)
-            self._hold(step.name, quarantined, held)
+            self._hold(step.name, quarantined, outcome.held)
             outcome.counts.append(StageCount(step.name, rows_in, rows_out, quarantined.height, result.skipped,
                                              step.unit, time.perf_counter() - clock, peak_rss_mib()))
-        self._finish(outcome, held)
-        outcome.seconds = time.perf_counter() - started
+        outcome.seconds += time.perf_counter() - started
+        return outcome
+
+    def finish_batch(self, outcome: BatchOutcome) -> BatchOutcome:
+        """The quarantine and accounting gates, after the last step the batch ran."""
+        started = time.perf_counter()
+        self._finish(outcome, outcome.held)
+        outcome.held = []
+        outcome.seconds += time.perf_counter() - started
         return outcome
 
     def _hold(self, stage: str, rows: pl.DataFrame, held: list[pl.DataFrame]) -> None:
@@ -221,7 +248,7 @@ def _last_readers() -> dict[int, tuple[str, ...]]:
 
 #: What the commit reads of a batch, and the run's own values: never dropped.
 KEPT = frozenset({"documents", "entities", "numbers", "catalog", "signatures", "lsh_buckets", "read_errors",
-                  "mention_total", "known", "near_duplicate_store", "shard_runner"})
+                  "mention_total", "known", "near_duplicate_store"})
 DROPPED_AFTER = _last_readers()
 
 

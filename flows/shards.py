@@ -1,22 +1,13 @@
-"""Extraction in shards: NER, entity and number mentions for a slice of documents, as Prefect tasks.
-
-This module is what every worker process imports (the tasks are pickled by reference), so it
-imports only what extraction needs: not Great Expectations, the flow or its artifacts, which
-would cost each worker seconds before its first document.
-"""
+"""Extraction in shards: NER, entity and number mentions for a slice of documents, as Prefect tasks
+run one after another by the process that runs the batch (see `flows.batches`)."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Iterator
 
 import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.client.orchestration import get_client
-from prefect.settings import PREFECT_API_URL, temporary_settings
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 from spacy.tokens import Doc
 
 from flows.progress import emit
@@ -38,14 +29,6 @@ def load_resources(model: str) -> None:
     """Load what extraction reads (the model, the gazetteer) in this process, once."""
     load_model(model)
     place_index()
-
-
-@stage_task(name="prepare-worker")
-def prepare_worker(model: str) -> None:
-    """A worker process started with the model loaded: submitted once per worker while the flow
-    still ingests and cleans, so starting processes and loading the model overlap that work
-    instead of delaying the first shard."""
-    load_resources(model)
 
 
 @stage_task(name="annotate-text")
@@ -122,48 +105,15 @@ def shards_of(doc_ids: list[str], texts: list[str], size: int) -> list[tuple[lis
     return [(doc_ids[i:i + size], texts[i:i + size]) for i in range(0, len(doc_ids), size)]
 
 
-def extract_shards(shards: list[tuple[list[str], list[str]]], model: str, runner) -> list[ShardOutcome]:
-    """Every shard through `extract-shard` on `runner` (one thread, worker processes or Dask,
-    already entered), outcomes in shard order; a failing shard is reported, not raised, so the
-    others still write.
-
-    The runner is entered by the flow rather than given to a subflow: a subflow would send every
-    article's text to the Prefect API as its parameters (and the API refuses more than 512 KB).
-    """
-    futures = [runner.submit(extract_shard, {"doc_ids": ids, "texts": texts, "model": model}) for ids, texts in shards]
+def extract_shards(shards: list[tuple[list[str], list[str]]], model: str) -> list[ShardOutcome]:
+    """Every shard through `extract-shard` in this process, outcomes in shard order; a failing
+    shard is reported, not raised, so the others still write."""
     emit("extract", shards=len(shards), documents=sum(len(ids) for ids, _ in shards))
     outcomes: list[ShardOutcome] = []
-    for future, (ids, _) in zip(futures, shards, strict=True):
-        future.wait()
-        if future.state.is_completed():
-            outcomes.append(future.result())
-        else:
-            outcomes.append(str(future.state.message or "shard failed")[:500])
+    for ids, texts in shards:
+        try:
+            outcomes.append(extract_shard(ids, texts, model))
+        except Exception as exc:  # noqa: BLE001 - one shard's failure must not cost the batch
+            outcomes.append(f"{type(exc).__name__}: {exc}"[:500])
         emit("shard", documents=len(ids), failed=outcomes[-1] if isinstance(outcomes[-1], str) else None)
     return outcomes
-
-
-@contextlib.contextmanager
-def open_shard_runner(workers: int, dask_address: str | None, model: str) -> Iterator:
-    """`shard_runner`, entered. Local worker processes report to this flow's Prefect API even
-    when it is the temporary server Prefect starts without PREFECT_API_URL: left to themselves,
-    they each started a temporary server of their own (6 s a worker) and recorded their task
-    runs there, out of the flow run's sight."""
-    with contextlib.ExitStack() as stack:
-        if workers > 1 and not dask_address and not PREFECT_API_URL.value():
-            api_url = str(get_client(sync_client=True).api_url)
-            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))
-        yield stack.enter_context(shard_runner(workers, dask_address, model))
-
-
-def shard_runner(workers: int, dask_address: str | None, model: str):
-    """The task runner for shards: an existing Dask cluster, `workers` local processes (each
-    loading the model as it starts), or for one worker a single thread here (one spaCy pipeline
-    must not run in two threads at once)."""
-    if dask_address:
-        from prefect_dask import DaskTaskRunner
-
-        return DaskTaskRunner(address=dask_address)
-    if workers > 1:
-        return ProcessPoolTaskRunner(max_workers=workers, initializer=load_resources, initargs=(model,))
-    return ThreadPoolTaskRunner(max_workers=1)

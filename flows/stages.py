@@ -2,15 +2,19 @@
 its counts count, and the quality gate on what it gives. `flows.runner` runs it on each batch.
 
     PIPELINE = read_files -> ingest_documents -> [ingested] -> clean_documents -> detect_language
-               -> find_near_duplicates -> [documents] -> extract_mentions -> link_entities
-               -> [entities] -> merge_entity_catalog -> [entity_catalog] -> [numbers]
+               -> find_near_duplicates -> [documents] -> extract_mentions -> [numbers]   (BATCH_STEPS)
+               -> link_entities -> [entities] -> merge_entity_catalog -> [entity_catalog] (RUN_STEPS)
     then, on every batch:   [quarantine] -> [run_manifest] -> commit_batch
+
+A batch's BATCH_STEPS run as one task, `process-batch`, on a worker (this process, a local
+worker process or a Dask worker: see `flows.batches`); the flow runs RUN_STEPS on its result
+and commits, batch after batch in input order.
 
 (`[suite]`: a Great Expectations gate, task `validate-<suite>`.) Each stage function is a thin
 binding of pure functions in `tasks/` (or of `tasks.io` for reading), named as the Prefect task
 the UI shows (`read_files` runs as `read-files`). Values a stage reads come from the batch (its
-input entries and what earlier stages gave) or from the run (`known`, `catalog`,
-`near_duplicate_store`, `shard_runner`); settings come from the run configuration, by name.
+input entries and what earlier stages gave) or from the run (`known`, `near_duplicate_store`,
+`catalog`); settings come from the run configuration, by name.
 """
 
 from __future__ import annotations
@@ -143,15 +147,15 @@ def find_near_duplicates(documents: pl.DataFrame, near_duplicate_store: io.NearD
                 "signatures": signatures, "lsh_buckets": buckets})
 
 
-def extract_mentions(documents: pl.DataFrame, shard_runner: Any, model: str, shard_size: int) -> Out:
-    """Entity and number mentions of the documents, in shards on the run's task runner (this
-    process, worker processes or Dask); documents whose extraction failed are quarantined."""
+def extract_mentions(documents: pl.DataFrame, model: str, shard_size: int) -> Out:
+    """Entity and number mentions of the documents, shard by shard in the process running the
+    batch; documents whose extraction failed are quarantined."""
     from flows.shards import extract_shards, shards_of
 
     unread = pl.col("flags").list.contains("not_extracted_language")
     to_extract = documents.filter(~unread)
     shards = shards_of(to_extract["doc_id"].to_list(), to_extract["text"].to_list(), shard_size)
-    outcomes = extract_shards(shards, model, shard_runner)
+    outcomes = extract_shards(shards, model)
     failed = [quarantine_row(stage="extract", record_kind="document", reason="shard_failed", detail=outcome,
                              doc_id=doc_id)
               for (ids, _), outcome in zip(shards, outcomes, strict=True) if isinstance(outcome, str)
@@ -225,8 +229,10 @@ PIPELINE: tuple[Stage | Gate, ...] = (
           gives=("documents", "signatures", "lsh_buckets"), counts=("documents", "documents"), unit="documents",
           config=("near_duplicate_threshold",)),
     Gate("documents", value="documents", stage="clean", record_kind="document", excerpt="text", unit="documents"),
-    Stage(extract_mentions, takes=("documents", "shard_runner"), gives=("documents", "entities", "numbers"),
-          counts=("documents", "documents"), unit="documents", config=("model", "shard_size"), as_task=False),
+    Stage(extract_mentions, takes=("documents",), gives=("documents", "entities", "numbers"),
+          counts=("documents", "documents"), unit="documents", config=("model", "shard_size")),
+    Gate("numbers", value="numbers", stage="numbers", record_kind="number", excerpt="surface", unit="mentions",
+         prepare=_span_check("surface")),
     Stage(link_entities, takes=("entities", "catalog"), gives=("entities",), counts=("entities", "entities"),
           unit="mentions"),
     Gate("entities", value="entities", stage="entities", record_kind="entity", excerpt="text", unit="mentions",
@@ -235,9 +241,13 @@ PIPELINE: tuple[Stage | Gate, ...] = (
           gives=("catalog", "entities", "mention_total"), counts=("entities", "catalog"), unit="entities"),
     Gate("entity_catalog", value="catalog", stage="entities", record_kind="entity", excerpt="canonical_name",
          unit="entities", prepare=_alias_check, parameters=_mention_total),
-    Gate("numbers", value="numbers", stage="numbers", record_kind="number", excerpt="surface", unit="mentions",
-         prepare=_span_check("surface")),
 )
+
+#: The steps a batch runs wherever it is processed (a worker): everything up to linking, which
+#: reads the entity catalog as the batches before left it, and so runs in the flow, in batch order.
+BATCH_STEPS = range(next(i for i, step in enumerate(PIPELINE) if getattr(step, "fn", None) is link_entities))
+#: The steps the flow runs on each batch's result, in batch order, before committing it.
+RUN_STEPS = range(BATCH_STEPS.stop, len(PIPELINE))
 
 #: Run on every batch, after the pipeline or after the gate that failed it.
 QUARANTINE_GATE = Gate("quarantine", value="quarantine", stage="write", record_kind="record", excerpt="excerpt",

@@ -44,6 +44,11 @@ class QualityGateError(NewsfactsError):
     """A stage's output failed its quality gate; the message says which suite, how much and why."""
 
 
+class BatchFailedError(NewsfactsError):
+    """A batch could not be processed (its worker died, or the task failed); the batches before it
+    are committed and a rerun goes on from there."""
+
+
 # OS errors by what the user can do about them: (what to print before the path, exit status).
 OS_ERRORS = {
     errno.ENOENT: ("no such file or directory", 2),

@@ -20,7 +20,7 @@ from tasks.io.commits import last_commit
 from tasks.io.inputs import Fingerprint
 from tasks.io.layout import STATE_DIR, state_dir
 from tasks.io.tables import parquet_row_count, read_state, read_table, state_files, table_exists, table_files
-from tasks.schemas import TABLES
+from tasks.schemas import TABLES, polars_schema
 
 #: Columns of `documents` a run reads to skip what is written and quarantine duplicates.
 KNOWN_DOCUMENT_COLUMNS = ["doc_id", "text_hash", "source", "source_id", "record_index"]
@@ -45,6 +45,14 @@ def ledger_rows(fingerprints: dict[str, Fingerprint], run_id: str) -> pl.DataFra
 def read_known_documents(output_dir: Path) -> pl.DataFrame:
     """The key columns of every written document (ids, text hashes, publisher ids)."""
     return read_table(output_dir, "documents", KNOWN_DOCUMENT_COLUMNS)
+
+
+def read_document_keys(files: Sequence[Path]) -> pl.DataFrame:
+    """The key columns and run id of the documents in some of the `documents` table's files."""
+    columns = [*KNOWN_DOCUMENT_COLUMNS, "run_id"]
+    schema = polars_schema(TABLES["documents"])
+    return pl.scan_parquet([str(f) for f in files], glob=False, schema=schema, hive_partitioning=False,
+                           missing_columns="insert").select(columns).collect()
 
 
 def has_state(output_dir: Path) -> bool:
@@ -128,4 +136,4 @@ def rows_total(output_dir: Path) -> dict[str, int]:
 
 __all__ = ["KNOWN_DOCUMENT_COLUMNS", "NearDuplicateStore", "STATE_DIR", "has_entity_dates", "has_signatures_for_every_document",
            "has_state", "ledger_rows", "read_documents_for_signatures", "read_entity_catalog", "read_entity_dates",
-           "read_known_documents", "read_ledger", "rows_total"]
+           "read_document_keys", "read_known_documents", "read_ledger", "rows_total"]

@@ -1,0 +1,194 @@
+"""A batch's per-document chain as one task, `process-batch`, run wherever the run's batch runner
+puts it: in the flow's process, in local worker processes (`--workers N`) or on a Dask cluster
+(`--dask-address`). Its stage tasks show under it in the Prefect UI.
+
+The task reads the run state it needs from the output directory itself (the documents' keys, the
+near-duplicate store), as the batches committed so far left it, and records every key it looked
+up. The flow commits batches in input order; before committing one it checks that no batch
+committed after the task read the state wrote one of those keys (`conflict`). If one did, the
+batch is processed again on the state it must see, so its rows are exactly those a single
+process would write, however many workers run and however their batches interleave.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+
+from flows.runner import BatchOutcome, Runner
+from flows.stages import BATCH_STEPS, KnownDocuments
+from tasks import io
+from tasks.config import RunConfig
+from tasks.io import state as stored
+
+#: Run values a batch reads but does not return: they belong to the process that ran it.
+LOCAL_VALUES = ("known", "near_duplicate_store")
+
+
+class RecordedLookup:
+    """A lookup (a mapping or a set) that remembers the keys it was asked for."""
+
+    def __init__(self, lookup):
+        self.lookup, self.asked = lookup, set()
+
+    def get(self, key, default=None):
+        self.asked.add(key)
+        return self.lookup.get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self.asked.add(key)
+        return key in self.lookup
+
+
+@dataclass
+class RecordedKnownDocuments:
+    """KnownDocuments whose text-hash and publisher-id lookups are recorded. Document ids are not:
+    they hold earlier runs' documents only, which no batch of this run changes."""
+
+    doc_ids: Any
+    text_hashes: RecordedLookup
+    publisher_ids: RecordedLookup
+
+
+class RecordedStore:
+    """A near-duplicate store that remembers the buckets looked up."""
+
+    def __init__(self, store: io.NearDuplicateStore):
+        self.store, self.buckets = store, set()
+        self.folder, self.banding = store.folder, store.banding
+
+    def lookup(self, buckets):
+        self.buckets.update(buckets)
+        return self.store.lookup(buckets)
+
+
+# --- what a process keeps between the batches it runs ----------------------------------------
+
+_LOCK = threading.Lock()
+#: (output directory, run id) -> (the documents' keys read so far, the files they came from)
+_KNOWN: dict[tuple[str, str], tuple[KnownDocuments, set[str]]] = {}
+_VALIDATORS: list = []
+
+
+def known_documents(output_dir: Path, run_id: str) -> KnownDocuments:
+    """The keys of every document written to `output_dir`, kept by this process and extended by
+    the files published since it last looked (data files are never rewritten under their name;
+    when one is gone, compacted away, the keys are read again). Documents of `run_id` are not
+    known as written by an earlier run, only by their texts and publisher ids."""
+    files = {str(path) for path in io.table_files(output_dir, "documents")}
+    key = (str(output_dir), run_id)
+    held = _KNOWN.get(key)
+    if held is None or not held[1] <= files:
+        _KNOWN.clear()  # one dataset at a time: a long-lived Dask worker must not keep every one
+        held = _KNOWN[key] = (KnownDocuments(), set())
+    new = sorted(files - held[1])
+    if new:
+        keys = stored.read_document_keys([Path(name) for name in new])
+        earlier = pl.col("run_id").is_null() | (pl.col("run_id") != run_id)
+        held[0].add(keys.filter(earlier), earlier_run=True)
+        held[0].add(keys.filter(~earlier), earlier_run=False)
+        held[1].update(new)
+    return held[0]
+
+
+def _validator():
+    """This process's Great Expectations context, made once (results are dropped per batch)."""
+    from tasks.validation import Validator
+
+    if not _VALIDATORS:
+        _VALIDATORS.append(Validator())
+    return _VALIDATORS[0]
+
+
+def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str) -> BatchOutcome:
+    """One batch's read, ingest, clean, language, near-duplicate, extraction and their gates, on
+    the run state as the batches committed so far left it. Returns the outcome with its frames,
+    counts and gate results, and `reads`: the state keys it looked up."""
+    from tasks.near_duplicates import banding_name
+
+    output = Path(config.output_dir)
+    with _LOCK:  # a process runs one batch at a time: one spaCy pipeline, one GE context
+        known = known_documents(output, run_id)
+        recorded = RecordedKnownDocuments(known.doc_ids, RecordedLookup(known.text_hashes),
+                                          RecordedLookup(known.publisher_ids))
+        store = RecordedStore(io.NearDuplicateStore(output, banding_name(config.near_duplicate_threshold)))
+        runner = Runner(config, _validator(), run_id, logger=get_run_logger())
+        outcome = runner.start_batch(number, {"entries": entries, "known": recorded, "near_duplicate_store": store})
+        runner.run_steps(outcome, BATCH_STEPS)
+        io.crash_point("process-batch")
+        for name in LOCAL_VALUES:
+            outcome.values.pop(name, None)
+        outcome.reads = {"text_hashes": recorded.text_hashes.asked, "publisher_ids": recorded.publisher_ids.asked,
+                         "buckets": store.buckets}
+        return outcome
+
+
+# The task wraps a function this module names, so that cloudpickle sends workers a reference to
+# it rather than its code and globals (the lock above cannot be pickled).
+process_batch = task(run_batch_steps, name="process-batch", cache_policy=NO_CACHE,
+                     task_run_name="process-batch-{number}")
+
+
+# --- the flow's side ---------------------------------------------------------------------------
+
+def written_keys(outcome: BatchOutcome) -> dict[str, set]:
+    """The state keys a committed batch wrote: what a batch processed before it was committed may
+    have looked up and found missing."""
+    documents = outcome.values.get("documents")
+    if not outcome.passed or documents is None:
+        return {}
+    published = documents.filter(pl.col("record_index").is_not_null())
+    buckets = outcome.values["lsh_buckets"].filter(pl.col("doc_id").is_in(documents["doc_id"].implode()))
+    return {"text_hashes": set(documents["text_hash"].to_list()),
+            "publisher_ids": {(source or "", source_id)
+                              for source, source_id in published.select("source", "source_id").iter_rows()},
+            "buckets": set(buckets["bucket"].to_list())}
+
+
+def conflict(reads: dict[str, set], written_since: list[dict[str, set]]) -> str | None:
+    """Which kind of key a batch looked up that a batch committed since it read the state wrote
+    (so its outcome may differ from the one a single process gives), or None."""
+    for written in written_since:
+        for kind, keys in written.items():
+            if keys & reads.get(kind, set()):
+                return kind
+    return None
+
+
+@contextlib.contextmanager
+def open_batch_runner(workers: int, dask_address: str | None, model: str) -> Iterator[tuple[Any, int]]:
+    """(the task runner batches are submitted to, entered, and how many run at once), or
+    (None, 1) when the flow's process runs them itself.
+
+    Local worker processes report to this flow's Prefect API even when it is the temporary server
+    Prefect starts without PREFECT_API_URL: left to themselves, they each started a temporary
+    server of their own and recorded their task runs there, out of the flow run's sight."""
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        with DaskTaskRunner(address=dask_address) as runner:
+            yield runner, max(workers, len(runner.client.scheduler_info().get("workers", {})), 1)
+        return
+    if workers <= 1:
+        yield None, 1
+        return
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.task_runners import ProcessPoolTaskRunner
+
+    from flows.shards import load_resources
+
+    with contextlib.ExitStack() as stack:
+        if not PREFECT_API_URL.value():
+            api_url = str(get_client(sync_client=True).api_url)
+            stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))
+        yield stack.enter_context(ProcessPoolTaskRunner(max_workers=workers, initializer=load_resources,
+                                                        initargs=(model,))), workers
