@@ -120,12 +120,14 @@ def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str) 
         recorded = RecordedKnownDocuments(known.doc_ids, RecordedLookup(known.text_hashes),
                                           RecordedLookup(known.publisher_ids))
         store = RecordedStore(io.NearDuplicateStore(output, banding_name(config.near_duplicate_threshold)))
-        runner = Runner(config, _validator(), run_id, logger=get_run_logger())
+        validator = _validator()
+        runner = Runner(config, validator, run_id, logger=get_run_logger())
         outcome = runner.start_batch(number, {"entries": entries, "known": recorded, "near_duplicate_store": store})
         runner.run_steps(outcome, BATCH_STEPS)
         io.crash_point("process-batch")
         for name in LOCAL_VALUES:
             outcome.values.pop(name, None)
+        outcome.validation_results = validator.results()
         outcome.reads = {"text_hashes": recorded.text_hashes.asked, "publisher_ids": recorded.publisher_ids.asked,
                          "buckets": store.buckets}
         return outcome

@@ -403,7 +403,9 @@ def serve_deployment(args) -> int:
 
     config = from_arguments(args)
     # Absolute paths: the deployment's runs start in whatever folder the runner is in.
-    parameters = config.as_parameters() | {"inputs": [os.path.abspath(p) for p in config.inputs],
+    from tasks.io.inputs import is_url
+
+    parameters = config.as_parameters() | {"inputs": [p if is_url(p) else os.path.abspath(p) for p in config.inputs],
                                            "output_dir": os.path.abspath(config.output_dir)}
     if args.notify_webhook:
         from flows.alerts import notify_on_failures
@@ -425,8 +427,10 @@ def check_paths(inputs: Sequence[str], output: str) -> None:
     from tasks.errors import UsageError
     from tasks.io.files import check_writable_directory
 
+    from tasks.io.inputs import input_exists
+
     for path in inputs:
-        if not Path(path).exists():
+        if not input_exists(path):
             raise UsageError(f"input path does not exist: {path}")
     check_writable_directory(Path(output))
 

@@ -81,6 +81,8 @@ class BatchOutcome:
     seconds: float = 0.0
     #: Quarantined rows of the steps run so far, until `finish_batch` gathers them.
     held: list[pl.DataFrame] = field(default_factory=list)
+    #: Great Expectations results of the gates a worker ran, for the flow's Data Docs.
+    validation_results: list = field(default_factory=list)
     #: Run state the batch looked up, by kind (see `flows.batches`), to tell whether a batch
     #: committed since would have changed what it found.
     reads: dict[str, set] = field(default_factory=dict)
@@ -141,9 +143,16 @@ class Runner:
         return BatchOutcome(number, dict(values))
 
     def resume_batch(self, outcome: BatchOutcome, values: dict[str, Any]) -> BatchOutcome:
-        """A batch another runner started (in a worker), continued here with the run's `values`."""
+        """A batch another runner started (in a worker), continued here with the run's `values`;
+        the worker's gate results join this runner's Data Docs, and its failed gates are announced."""
         self.validator.forget_results()
+        self.validator.add_results(outcome.validation_results)
+        outcome.validation_results = []
         outcome.values.update(values)
+        if self.on_gate_failed is not None:  # announced by the flow, whose run the event names
+            for gate in outcome.gates:
+                if not gate.passed:
+                    self.on_gate_failed(gate)
         return outcome
 
     def run_steps(self, outcome: BatchOutcome, positions: range) -> BatchOutcome:

@@ -31,7 +31,9 @@ class RunConfig:
 
     inputs: list[str] = field(default_factory=lambda: ["seeds"], metadata=option(
         "files or directories (walked recursively) of `.txt` articles (one each) and `.jsonl` records "
-        "(one JSON object per line with `id` and `text`)", positional=True, metavar="INPUT", shown="seeds/"))
+        "(one JSON object per line with `id` and `text`), or object-store URLs of an object or a prefix "
+        "(s3://bucket/news/; gs://, az:// with their fsspec package)", positional=True, metavar="INPUT",
+        shown="seeds/"))
     output_dir: str = field(default="data", metadata=option(
         "where the tables (documents/, entities/, numbers/, quarantine/, entity_catalog/), the state later "
         "runs read (_state/) and per-run records (_runs/<run_id>/) are written; one run at a time may write there",
@@ -51,11 +53,13 @@ class RunConfig:
         "on it and not on the input's size, and a stopped run resumes after its last written batch; "
         "outputs do not depend on it", metavar="RECORDS"))
     workers: int = field(default=1, metadata=option(
-        "local processes extracting shards of each batch in parallel (1: in this process)", metavar="N"))
+        "batches processed at once, each in a local worker process (1: in this process); outputs do not "
+        "depend on it", metavar="N"))
     shard_size: int = field(default=DEFAULT_SHARD_SIZE, metadata=option(
         "documents per extraction shard; outputs do not depend on it", metavar="DOCS"))
     dask_address: str | None = field(default=None, metadata=option(
-        "an existing Dask scheduler (tcp://host:8786) to run the extraction shards on", metavar="ADDRESS"))
+        "an existing Dask scheduler (tcp://host:8786) to process batches on, as many at once as it has "
+        "workers", metavar="ADDRESS"))
     max_document_bytes: int = field(default=DEFAULT_MAX_DOCUMENT_BYTES, metadata=option(
         "larger articles are quarantined as too_large, unread", metavar="BYTES"))
     languages: list[str] = field(default_factory=lambda: list(DEFAULT_LANGUAGES), metadata=option(

@@ -143,6 +143,18 @@ class Validator:
         for key in store.list_keys():
             store.remove_key(key)
 
+    def results(self) -> list[tuple]:
+        """(key, result) of each gate validated since `forget_results`, for `add_results` of the
+        validator whose Data Docs show them (a worker's gates in the flow's docs)."""
+        store = self.context.validation_results_store
+        return [(key, store.get(key)) for key in store.list_keys()]
+
+    def add_results(self, results: list[tuple]) -> None:
+        """Results another validator gave (`results`), rendered by this one's Data Docs too."""
+        store = self.context.validation_results_store
+        for key, result in results:
+            store.set(key, result)
+
     def build_docs(self) -> Path | None:
         """The run's Data Docs (the gates validated since `forget_results`), or None without a docs folder."""
         if self.docs_dir is None:

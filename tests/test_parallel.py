@@ -40,15 +40,15 @@ STORIES = [
 @pytest.fixture(scope="module")
 def interleaved(tmp_path_factory):
     """Inputs in batches of two records whose neighbours depend on each other: the second batch
-    holds a near-copy of an article of the first, the fourth repeats a text of the third, the last
-    reuses a publisher id of the one before. Two batches at a time, each batch reads the state
-    before its neighbour has committed."""
+    holds a near-copy of an article of the first, the third repeats a text of the second and
+    names Putin by his surname alone, the last reuses a publisher id of the one before. Two
+    batches at a time, each batch reads the state before its neighbour has committed."""
     import json
 
     folder = tmp_path_factory.mktemp("interleaved") / "in"
     folder.mkdir()
-    s0, s1, s2, s3, s4, s5 = STORIES
-    texts = [s0, LONG, LONG + " More buses were promised.", s1, s2, s3, s2, s4, s5, "Rain fell in Nairobi."]
+    putin, s1, _, putin_again, *_ = STORIES
+    texts = [putin, LONG, LONG + " More buses were promised.", s1, s1, putin_again]
     for i, text in enumerate(texts):
         (folder / f"a{i:02d}.txt").write_text(text, encoding="utf-8")
     feeds = [[{"id": "w-1", "source": "wire", "text": "Rescuers in Dnipro found 7 survivors on Sunday."},
@@ -59,7 +59,7 @@ def interleaved(tmp_path_factory):
         (folder / f"feed-{f}.jsonl").write_text("\n".join(map(json.dumps, records)), encoding="utf-8")
     expected = tmp_path_factory.mktemp("interleaved-one-process")
     manifest = news_pipeline(inputs=[str(folder)], output_dir=str(expected), batch_size=2)
-    assert len(manifest["batches"]) == 7 and manifest["reprocessed_batches"] == 0
+    assert len(manifest["batches"]) == 5 and manifest["reprocessed_batches"] == 0
     reasons = read(expected, "quarantine")["reason"].to_list()
     assert sorted(reasons) == ["conflicting_id", "duplicate_document"]
     assert read(expected, "documents")["near_duplicate_of"].drop_nulls().len() == 1
@@ -90,8 +90,8 @@ def test_a_dask_cluster_writes_what_one_process_writes(interleaved, tmp_path):
 def test_a_worker_killed_mid_batch_fails_the_run_and_the_rerun_converges(interleaved, tmp_path):
     # Every worker process of the cluster kills itself in its first batch (after extraction, before
     # returning), and the scheduler gives up on a task whose worker died (no retries on fresh
-    # workers, which would die too): the batch fails, the run says so, and a rerun on a sound
-    # cluster writes what one process writes, nothing twice.
+    # workers, which would die too): the batch fails, the run says so, and a rerun writes what one
+    # process writes, nothing twice.
     distributed = pytest.importorskip("distributed")
     import dask
 
@@ -108,10 +108,7 @@ def test_a_worker_killed_mid_batch_fails_the_run_and_the_rerun_converges(interle
     assert manifest["status"] == "failed" and manifest["batches"][0]["status"] == "failed"
     assert manifest["conserved"] and manifest["accounting"]["held_back"] == 2
     assert not (tmp_path / "documents").exists()
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
-        rerun = news_pipeline(inputs=[str(folder)], output_dir=str(tmp_path), batch_size=2,
-                              dask_address=cluster.scheduler_address)
+    rerun = news_pipeline(inputs=[str(folder)], output_dir=str(tmp_path), batch_size=2)
     assert rerun["status"] == "completed"
     assert_same_tables(tmp_path, expected)
 

@@ -1,6 +1,7 @@
 """All file-system I/O, one package that nothing else bypasses: `from tasks import io`.
 
-- `inputs`: finding inputs lazily, planning them into batches, reading them; gold files.
+- `inputs`: finding inputs lazily (local paths, object-store URLs), planning them into batches,
+  reading them; gold files.
 - `tables`: the Parquet tables and the state tables kept beside them.
 - `commits`: the output lock, staging and publishing a batch at once, the commit log.
 - `state`: what a run reads of earlier ones: the input ledger, key columns, stored signatures.
@@ -13,9 +14,9 @@ from tasks.errors import OutputLockedError, SchemaVersionError  # noqa: F401 - r
 from tasks.io.commits import (clear_dataset, commit_record_path, discard_staged, last_commit, output_lock,
                               publish_staged, recover_staged, remove_temporary_files)
 from tasks.io.files import CRASH_AT_ENV, atomic_write, crash_point, read_json, write_json, write_text
-from tasks.io.inputs import (Batch, BatchPlan, Fingerprint, InputFile, count_inputs, discover_inputs, display_path,
-                             fingerprint, iter_inputs, ledger_key, read_files, read_gold, read_input, read_inputs,
-                             record_count)
+from tasks.io.inputs import (Batch, BatchPlan, Fingerprint, InputFile, StoredObject, count_inputs, discover_inputs,
+                             display_path, fingerprint, input_exists, is_url, iter_inputs, ledger_key, read_files,
+                             read_gold, read_input, read_inputs, record_count)
 from tasks.io.layout import (COMMIT_MARKER, COMMITS_DIR, CONTRACT_FILE, EMPTY_PART, LOCK_FILE, NULL_PARTITION,
                              REBUILT_PART, RUNS_DIR, STAGING_DIR, STATE_DIR, UnsafePathError, run_dir, safe_join,
                              staging_dir, state_dir)

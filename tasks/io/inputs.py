@@ -1,24 +1,34 @@
 """Finding and reading inputs: walked lazily in path order, planned into batches, read file by file.
 
-A file whose size and times match the input ledger's record of a committed file is skipped
-unread: it has been read in full and every record of it is in the tables or the quarantine.
+Inputs are local paths or object-store URLs (`s3://bucket/prefix`, `gs://`, `az://`, `abfs://`:
+any fsspec filesystem installed), listed and read through fsspec; credentials and endpoint come
+from the store's usual environment (for S3: `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`,
+`AWS_ENDPOINT_URL`, `AWS_PROFILE`). A file whose fingerprint matches the input ledger's record of
+a committed file is skipped unread: it has been read in full and every record of it is in the
+tables or the quarantine.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import hashlib
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 #: Size, modification and change time (ns) of an input file: a file whose fingerprint matches its
 #: committed one is not read again. The change time moves on chmod too, so a file that could not
-#: be read and was then made readable is read.
+#: be read and was then made readable is read. For an object in an object store: size, last
+#: modified (ns) and a number derived from its version (ETag or generation), which every write
+#: changes.
 Fingerprint = tuple[int, int, int]
+#: `scheme://...`: an input read through fsspec rather than the local file system.
+URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 #: Read in chunks of this size to count a JSONL file's records.
 _CHUNK = 1 << 20
 
@@ -33,19 +43,48 @@ class InputFile:
     reason: str = "unreadable_file"
 
 
-def display_path(path: Path) -> str:
-    """`path` as storable text: bytes that are not UTF-8 in a file name become `\\xNN` escapes."""
+@dataclass(frozen=True)
+class StoredObject:
+    """One input object in an object store, as listed: its URL, size, last modification (ns)
+    and version (ETag or generation)."""
+
+    url: str
+    size: int
+    modified_ns: int
+    version: str
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.url).suffix
+
+
+def is_url(path: str | os.PathLike) -> bool:
+    """Whether an input names an object store location (`s3://...`) rather than a local path."""
+    return isinstance(path, str) and bool(URL.match(path)) and not path.startswith("file://")
+
+
+def display_path(path: Path | StoredObject) -> str:
+    """`path` as storable text: bytes that are not UTF-8 in a file name become `\\xNN` escapes;
+    an object is its URL."""
+    if isinstance(path, StoredObject):
+        return path.url
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def ledger_key(path: Path) -> str:
+def ledger_key(path: Path | StoredObject) -> str:
     """The input ledger's name for a file: its absolute path (the same file given relatively from
-    another folder is still recognised)."""
+    another folder is still recognised), or an object's URL."""
+    if isinstance(path, StoredObject):
+        return path.url
     return display_path(Path(os.path.abspath(path)))
 
 
-def fingerprint(path: Path) -> Fingerprint | None:
-    """(size, mtime_ns, ctime_ns) of a file, or None when it cannot be stat'ed."""
+def fingerprint(path: Path | StoredObject) -> Fingerprint | None:
+    """(size, mtime_ns, ctime_ns) of a file, or None when it cannot be stat'ed; for an object,
+    (size, last modified, a number from its version)."""
+    if isinstance(path, StoredObject):
+        version = int(hashlib.sha256(path.version.encode("utf-8")).hexdigest()[:15], 16)
+        return path.size, path.modified_ns, version
     try:
         info = os.stat(path)
     except OSError:
@@ -57,22 +96,32 @@ def _problem(path: Path, exc: OSError | None, reason: str, detail: str | None = 
     return InputFile(display_path(path), None, detail or f"{type(exc).__name__}: {exc.strerror}", reason)
 
 
-def iter_inputs(paths: Sequence[str | os.PathLike]) -> Iterator[Path | InputFile]:
+def iter_inputs(paths: Sequence[str | os.PathLike]) -> Iterator[Path | StoredObject | InputFile]:
     """Input files under `paths` in path order, one at a time, and (as InputFile with a reason)
     entries that cannot be walked.
 
     Directories are walked recursively, following symbolic links; hidden entries are skipped. A
     link back to a directory already being walked is reported as `symlink_loop`, and an
     unreadable directory as `unreadable_directory`, rather than skipped silently. Files of other
-    types are yielded too, so ingestion quarantines them rather than losing them. Raises
+    types are yielded too, so ingestion quarantines them rather than losing them. An object-store
+    URL names one object or every object under a prefix (hidden names skipped), listed in key
+    order; a listing the store refuses is reported as `unreadable_directory`. Raises
     FileNotFoundError, before yielding anything, for a path that does not exist.
     """
-    given = sorted(map(Path, paths))
+    given = sorted(paths, key=str)
+    listings: dict[str, list[StoredObject] | InputFile] = {}
     for path in given:
-        if not (path.exists() or path.is_symlink()):
+        if is_url(path):
+            listings[str(path)] = _list_objects(str(path))
+        elif not (Path(path).exists() or Path(path).is_symlink()):
             raise FileNotFoundError(f"input path does not exist: {path}")
     seen: set[Path] = set()
     for path in given:
+        if is_url(path):
+            listed = listings[str(path)]
+            yield from ([listed] if isinstance(listed, InputFile) else listed)
+            continue
+        path = Path(path)
         if path.is_dir():
             here = os.stat(path)
             entries = _walk(path, {(here.st_dev, here.st_ino)})
@@ -84,6 +133,44 @@ def iter_inputs(paths: Sequence[str | os.PathLike]) -> Iterator[Path | InputFile
                     continue
                 seen.add(entry)
             yield entry
+
+
+def _modified_ns(info: dict) -> int:
+    """An object's last modification in ns, from the names fsspec's stores give it."""
+    value = next((info[k] for k in ("LastModified", "last_modified", "updated", "mtime", "created") if info.get(k)), 0)
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, dt.datetime):
+        return int(value.timestamp() * 1_000_000) * 1000
+    return int(float(value) * 1e9)
+
+
+def _list_objects(url: str) -> list[StoredObject] | InputFile:
+    """The objects at `url` (one object, or all under it as a prefix) in key order; raises
+    FileNotFoundError when there are none, and gives an InputFile naming the error when the
+    store refuses the listing."""
+    import fsspec
+
+    try:
+        fs, root = fsspec.core.url_to_fs(url)
+        root = root.rstrip("/")
+        infos = {root: fs.info(root)} if fs.isfile(root) else fs.find(root, detail=True)
+    except FileNotFoundError:
+        infos = {}
+    except Exception as exc:  # noqa: BLE001 - a store's errors are many (permissions, endpoint, network)
+        return InputFile(url, None, f"{type(exc).__name__}: {exc}"[:500], "unreadable_directory")
+    objects = []
+    for name, info in sorted(infos.items()):
+        relative = name[len(root):].strip("/")
+        if info.get("type") == "directory" or any(part.startswith(".") for part in relative.split("/") if part):
+            continue
+        version = next((str(info[k]) for k in ("ETag", "etag", "generation", "md5Hash", "version_id") if info.get(k)),
+                       "")
+        objects.append(StoredObject(fs.unstrip_protocol(name), int(info.get("size") or 0), _modified_ns(info),
+                                    version))
+    if not objects:
+        raise FileNotFoundError(f"input path does not exist: {url}")
+    return objects
 
 
 def _walk(directory: Path, visited: set[tuple[int, int]]) -> Iterator[Path | InputFile]:
@@ -128,11 +215,25 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return False
 
 
+def input_exists(path: str | os.PathLike) -> bool:
+    """Whether an input path exists, or an object-store URL names at least one object. A store
+    that will not answer counts as existing: the run reports its error on the entry."""
+    if not is_url(path):
+        return Path(path).exists() or Path(path).is_symlink()
+    import fsspec
+
+    try:
+        fs, root = fsspec.core.url_to_fs(str(path))
+        return fs.exists(root.rstrip("/"))
+    except Exception:  # noqa: BLE001 - reported by the run, with the store's message
+        return True
+
+
 def discover_inputs(paths: Sequence[str | os.PathLike]) -> tuple[list[Path], list[InputFile]]:
     """(input files under `paths`, in path order; entries that cannot be walked): `iter_inputs`, whole."""
     files, problems = [], []
     for entry in iter_inputs(paths):
-        (files if isinstance(entry, Path) else problems).append(entry)
+        (problems if isinstance(entry, InputFile) else files).append(entry)
     return files, problems
 
 
@@ -141,13 +242,15 @@ def count_inputs(paths: Sequence[str | os.PathLike]) -> int:
     return sum(1 for _ in iter_inputs(paths))
 
 
-def read_input(path: Path, max_bytes: int | None = None) -> InputFile:
+def read_input(path: Path | StoredObject, max_bytes: int | None = None) -> InputFile:
     """One input file's bytes; a file that is not a regular file, larger than `max_bytes` (for
     `.txt` articles; a JSONL file's records are checked one by one) or unreadable comes back with
     its reason instead of its bytes."""
     # Imported here, with the cleaning libraries it loads: `newsfacts query` reads no inputs.
     from tasks.ingest import TEXT_SUFFIXES, too_large
 
+    if isinstance(path, StoredObject):
+        return _read_object(path, max_bytes, TEXT_SUFFIXES, too_large)
     name = display_path(path)
     try:
         info = os.stat(path)
@@ -161,27 +264,47 @@ def read_input(path: Path, max_bytes: int | None = None) -> InputFile:
         return InputFile(name, None, f"{type(exc).__name__}: {exc.strerror or exc}", reason)
 
 
+def _read_object(entry: StoredObject, max_bytes: int | None, text_suffixes, too_large) -> InputFile:
+    """An object's bytes, or why the store would not give them (`unreadable_file`: the next run
+    tries it again)."""
+    import fsspec
+
+    if max_bytes is not None and entry.suffix.lower() in text_suffixes and entry.size > max_bytes:
+        return InputFile(entry.url, None, too_large(entry.size, max_bytes), "too_large")
+    try:
+        fs, path = fsspec.core.url_to_fs(entry.url)
+        return InputFile(entry.url, fs.cat_file(path))
+    except Exception as exc:  # noqa: BLE001 - a store's errors are many (permissions, throttling, network)
+        return InputFile(entry.url, None, f"{type(exc).__name__}: {exc}"[:500], "unreadable_file")
+
+
 def read_inputs(paths: Sequence[str | os.PathLike], max_bytes: int | None = None) -> list[InputFile]:
     """Every input file under `paths`, read (see `read_input`), and every entry that could not be walked."""
     return [entry if isinstance(entry, InputFile) else read_input(entry, max_bytes) for entry in iter_inputs(paths)]
 
 
-def read_files(entries: Sequence[Path | InputFile], max_bytes: int | None = None) -> list[InputFile]:
+def read_files(entries: Sequence[Path | StoredObject | InputFile], max_bytes: int | None = None) -> list[InputFile]:
     """The entries of one batch read (see `read_input`); entries that could not be walked as they are."""
     return [entry if isinstance(entry, InputFile) else read_input(entry, max_bytes) for entry in entries]
 
 
-def record_count(path: Path) -> int:
+def record_count(path: Path | StoredObject) -> int:
     """How many records a file holds, for planning batches: its lines for JSONL, else 1."""
     if path.suffix.lower() != ".jsonl":
         return 1
     lines, last = 0, b"\n"
     try:
-        with open(path, "rb") as handle:
+        if isinstance(path, StoredObject):
+            import fsspec
+
+            handle = fsspec.open(path.url, "rb").open()
+        else:
+            handle = open(path, "rb")  # noqa: SIM115 - closed by the block below
+        with handle:
             while chunk := handle.read(_CHUNK):
                 lines += chunk.count(b"\n")
                 last = chunk[-1:]
-    except OSError:
+    except Exception:  # noqa: BLE001 - unreadable: reading it in its batch reports why
         return 1
     return max(1, lines + (last != b"\n"))
 
@@ -192,7 +315,7 @@ class Batch:
     records, written when the batch commits."""
 
     number: int
-    entries: list[Path | InputFile] = field(default_factory=list)
+    entries: list[Path | StoredObject | InputFile] = field(default_factory=list)
     fingerprints: dict[str, Fingerprint] = field(default_factory=dict)
     records: int = 0
 
@@ -214,7 +337,7 @@ class BatchPlan:
         batch = Batch(number=1)
         for entry in iter_inputs(self.paths):
             self.entries += 1
-            if isinstance(entry, Path):
+            if not isinstance(entry, InputFile):
                 key, print_ = ledger_key(entry), fingerprint(entry)
                 if print_ is not None and print_ in self.committed.get(key, ()):
                     self.unchanged += 1

@@ -1,0 +1,154 @@
+"""Inputs read from an object store: a real S3 API on 127.0.0.1 (moto's server mode), through a
+proxy the test controls when a store error is wanted."""
+
+from __future__ import annotations
+
+import http.client
+import http.server
+import json
+import shutil
+import threading
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from conftest import SEEDS, read
+from flows.news_pipeline import news_pipeline
+from tasks.schemas import PRIMARY_KEYS, TABLES
+
+pytestmark = pytest.mark.slow
+
+FEED = [{"id": "w-1", "source": "wire", "text": "Rescuers in Dnipro found 7 survivors on Sunday."},
+        {"id": "w-2", "source": "wire", "text": "The port of Gdansk handled 9 ships on Monday."}]
+
+
+def comparable(output: Path, table: str) -> pl.DataFrame:
+    # run_id and source_path name the run and where the input was, not what was extracted.
+    return read(output, table).drop("run_id", "source_path", strict=False).sort(list(PRIMARY_KEYS[table]))
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    """The seeds and a JSONL feed, in a local folder (the one-process reference reads it)."""
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder / "seeds")
+    (folder / "wire.jsonl").write_text("\n".join(map(json.dumps, FEED)) + "\n", encoding="utf-8")
+    (folder / ".hidden.txt").write_text("not an input", encoding="utf-8")
+    return folder
+
+
+def upload(folder: Path, bucket: str) -> None:
+    import s3fs
+
+    fs = s3fs.S3FileSystem()
+    fs.mkdir(bucket)
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            fs.pipe_file(f"{bucket}/news/{path.relative_to(folder).as_posix()}", path.read_bytes())
+
+
+def test_inputs_on_s3_give_the_tables_local_inputs_give(s3_server, inputs, tmp_path):
+    import s3fs
+
+    upload(inputs, "newsfacts-inputs")
+    local = news_pipeline(inputs=[str(inputs)], output_dir=str(tmp_path / "local"))
+    remote = news_pipeline(inputs=["s3://newsfacts-inputs/news"], output_dir=str(tmp_path / "remote"))
+    assert remote["rows_total"] == local["rows_total"] and remote["rows_total"]["documents"] == 4
+    for table in TABLES:
+        assert comparable(tmp_path / "remote", table).equals(comparable(tmp_path / "local", table)), table
+    paths = sorted(read(tmp_path / "remote", "documents")["source_path"].unique())
+    assert paths[0].startswith("s3://newsfacts-inputs/news/seeds/") and paths[-1] == "s3://newsfacts-inputs/news/wire.jsonl"
+
+    # Listed again, unchanged: nothing is read. An object written again is read again, and only
+    # its new record is added.
+    again = news_pipeline(inputs=["s3://newsfacts-inputs/news"], output_dir=str(tmp_path / "remote"))
+    assert again["batches"] == [] and again["files_unchanged"] == 3
+    fs = s3fs.S3FileSystem()
+    fs.pipe_file("newsfacts-inputs/news/wire.jsonl", "\n".join(map(json.dumps, [
+        *FEED, {"id": "w-3", "source": "wire", "text": "Exports from Chile rose 4% in May."}])).encode())
+    third = news_pipeline(inputs=["s3://newsfacts-inputs/news"], output_dir=str(tmp_path / "remote"))
+    assert third["files_unchanged"] == 2 and third["rows_written"]["documents"] == 1
+
+
+def test_a_missing_prefix_is_a_usage_error(s3_server, tmp_path):
+    import s3fs
+
+    from tasks.errors import UsageError
+    from flows.cli import check_paths
+
+    s3fs.S3FileSystem().mkdir("newsfacts-empty")
+    with pytest.raises(UsageError, match="input path does not exist: s3://newsfacts-empty/nothing"):
+        check_paths(["s3://newsfacts-empty/nothing"], str(tmp_path / "out"))
+
+
+class FailingProxy(http.server.ThreadingHTTPServer):
+    """A proxy in front of the S3 server that answers 503 to reads of keys containing `broken`."""
+
+    def __init__(self, upstream: str):
+        super().__init__(("127.0.0.1", 0), ProxyHandler)
+        self.upstream = upstream.removeprefix("http://")
+        self.broken: str | None = None
+        self.refused = 0
+
+
+class ProxyHandler(http.server.BaseHTTPRequestHandler):
+    def _forward(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.command == "GET" and self.server.broken and self.server.broken in self.path:
+            self.server.refused += 1
+            error = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+            self.send_response(503)
+            self.send_header("Content-Length", str(len(error)))
+            self.end_headers()
+            self.wfile.write(error)
+            return
+        upstream = http.client.HTTPConnection(self.server.upstream, timeout=30)
+        upstream.request(self.command, self.path, body=body or None,
+                         headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+        answer = upstream.getresponse()
+        payload = answer.read()
+        self.send_response(answer.status)
+        for name, value in answer.getheaders():
+            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+        upstream.close()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _forward
+
+    def log_message(self, *args):
+        pass
+
+
+def test_an_object_the_store_will_not_give_is_quarantined_and_read_by_the_next_run(
+        s3_server, inputs, tmp_path, monkeypatch):
+    import s3fs
+
+    upload(inputs, "newsfacts-flaky")
+    proxy = FailingProxy(s3_server["AWS_ENDPOINT_URL"])
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{proxy.server_address[1]}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")  # botocore retries 503s; two tries keep the test short
+    proxy.broken = "wire.jsonl"
+    s3fs.S3FileSystem.clear_instance_cache()  # fsspec keeps filesystems made with the old endpoint
+    try:
+        first = news_pipeline(inputs=["s3://newsfacts-flaky/news"], output_dir=str(tmp_path / "out"))
+        assert proxy.refused >= 1
+        quarantine = read(tmp_path / "out", "quarantine")
+        assert quarantine["reason"].to_list() == ["unreadable_file"]
+        assert quarantine["source_path"][0] == "s3://newsfacts-flaky/news/wire.jsonl"
+        assert "Please reduce your request rate" in quarantine["detail"][0]  # the store's own words
+        assert first["rows_total"]["documents"] == 2 and first["conserved"]
+
+        proxy.broken = None  # the store answers again: the object not committed is read, nothing else
+        second = news_pipeline(inputs=["s3://newsfacts-flaky/news"], output_dir=str(tmp_path / "out"))
+        assert second["files_unchanged"] == 2 and second["rows_written"]["documents"] == 2
+    finally:
+        proxy.shutdown()
+        s3fs.S3FileSystem.clear_instance_cache()
+    news_pipeline(inputs=[str(inputs)], output_dir=str(tmp_path / "local"))
+    for table in ("documents", "entities", "numbers", "entity_catalog"):
+        assert comparable(tmp_path / "out", table).equals(comparable(tmp_path / "local", table)), table
