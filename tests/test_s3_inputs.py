@@ -74,8 +74,8 @@ def test_inputs_on_s3_give_the_tables_local_inputs_give(s3_server, inputs, tmp_p
 def test_a_missing_prefix_is_a_usage_error(s3_server, tmp_path):
     import s3fs
 
-    from tasks.errors import UsageError
     from flows.cli import check_paths
+    from tasks.errors import UsageError
 
     s3fs.S3FileSystem().mkdir("newsfacts-empty")
     with pytest.raises(UsageError, match="input path does not exist: s3://newsfacts-empty/nothing"):

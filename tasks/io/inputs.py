@@ -139,7 +139,7 @@ def _modified_ns(info: dict) -> int:
     """An object's last modification in ns, from the names fsspec's stores give it."""
     value = next((info[k] for k in ("LastModified", "last_modified", "updated", "mtime", "created") if info.get(k)), 0)
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        value = dt.datetime.fromisoformat(value)
     if isinstance(value, dt.datetime):
         return int(value.timestamp() * 1_000_000) * 1000
     return int(float(value) * 1e9)
