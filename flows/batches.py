@@ -24,13 +24,13 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flows.runner import BatchOutcome, Runner
-from flows.stages import BATCH_STEPS, KnownDocuments
+from flows.stages import BATCH_STEPS, Extraction, KnownDocuments
 from tasks import io
 from tasks.config import RunConfig
 from tasks.io import state as stored
 
 #: Run values a batch reads but does not return: they belong to the process that ran it.
-LOCAL_VALUES = ("known", "near_duplicate_store")
+LOCAL_VALUES = ("known", "near_duplicate_store", "extracted")
 
 
 class RecordedLookup:
@@ -108,10 +108,12 @@ def _validator():
     return _VALIDATORS[0]
 
 
-def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str) -> BatchOutcome:
+def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str,
+                    extracted: Extraction | None = None) -> BatchOutcome:
     """One batch's read, ingest, clean, language, near-duplicate, extraction and their gates, on
-    the run state as the batches committed so far left it. Returns the outcome with its frames,
-    counts and gate results, and `reads`: the state keys it looked up."""
+    the run state as the batches committed so far left it (reusing `extracted`, mentions an
+    earlier pass over the batch extracted). Returns the outcome with its frames, counts and gate
+    results, and `reads`: the state keys it looked up."""
     from tasks.near_duplicates import banding_name
 
     output = Path(config.output_dir)
@@ -122,7 +124,8 @@ def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str) 
         store = RecordedStore(io.NearDuplicateStore(output, banding_name(config.near_duplicate_threshold)))
         validator = _validator()
         runner = Runner(config, validator, run_id, logger=get_run_logger())
-        outcome = runner.start_batch(number, {"entries": entries, "known": recorded, "near_duplicate_store": store})
+        outcome = runner.start_batch(number, {"entries": entries, "known": recorded, "near_duplicate_store": store,
+                                              "extracted": extracted})
         runner.run_steps(outcome, BATCH_STEPS)
         io.crash_point("process-batch")
         for name in LOCAL_VALUES:

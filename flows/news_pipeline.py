@@ -365,6 +365,7 @@ def _run(config: RunConfig, run_id: str) -> dict:
                     break
                 if batch_runner is not None:
                     _announce(outcome)
+                outcome.values.pop("extraction", None)  # kept for a batch processed again, no longer
                 runner.resume_batch(outcome, {"catalog": state.catalog})
                 runner.run_steps(outcome, RUN_STEPS)
                 runner.finish_batch(outcome)
@@ -452,13 +453,14 @@ class ProcessedBatches:
         if self.window > 1:  # one batch at a time never reads the state before the last commit
             self.history.append((sequence, written_keys(outcome)))
 
-    def _submit(self, batch: io.Batch):
+    def _submit(self, batch: io.Batch, extracted=None):
         from flows.batches import process_batch
 
         if self.batch_runner is None:
             return batch, None, None  # processed here when its turn comes
         future = self.batch_runner.submit(process_batch, {"number": batch.number, "entries": batch.entries,
-                                                          "config": self.config, "run_id": self.run_id})
+                                                          "config": self.config, "run_id": self.run_id,
+                                                          "extracted": extracted})
         return batch, self.state.sequence, future
 
     def _resolve(self, batch: io.Batch, snapshot: int | None, future):
@@ -475,7 +477,8 @@ class ProcessedBatches:
             self.logger.info("batch %d looked up %s that a batch committed after it started wrote: "
                              "processing it again on the state it must see", batch.number, kind.replace("_", " "))
             self.reprocessed += 1
-            _, _, future = self._submit(batch)
+            # Only the steps that read the state cost again: the mentions extracted are reused.
+            _, _, future = self._submit(batch, outcome.values.get("extraction"))
             outcome = self._wait(future)
         return batch, outcome
 

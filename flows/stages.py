@@ -147,28 +147,58 @@ def find_near_duplicates(documents: pl.DataFrame, near_duplicate_store: io.NearD
                 "signatures": signatures, "lsh_buckets": buckets})
 
 
-def extract_mentions(documents: pl.DataFrame, model: str, shard_size: int) -> Out:
+@dataclass
+class Extraction:
+    """Mentions extracted from documents in an earlier pass over the same batch, before any gate:
+    a batch processed again reuses them for the documents it extracts again (extraction reads
+    only a document's text, so they are the rows a new pass would give)."""
+
+    doc_ids: list[str]
+    entities: pl.DataFrame
+    numbers: pl.DataFrame
+
+
+def extract_mentions(documents: pl.DataFrame, extracted: Extraction | None, model: str, shard_size: int) -> Out:
     """Entity and number mentions of the documents, shard by shard in the process running the
-    batch; documents whose extraction failed are quarantined."""
+    batch (those in `extracted` reused); documents whose extraction failed are quarantined."""
     from flows.shards import extract_shards, shards_of
 
     unread = pl.col("flags").list.contains("not_extracted_language")
     to_extract = documents.filter(~unread)
-    shards = shards_of(to_extract["doc_id"].to_list(), to_extract["text"].to_list(), shard_size)
+    done = set(extracted.doc_ids) if extracted is not None else set()
+    fresh = to_extract.filter(~pl.col("doc_id").is_in(list(done)))
+    shards = shards_of(fresh["doc_id"].to_list(), fresh["text"].to_list(), shard_size)
     outcomes = extract_shards(shards, model)
     failed = [quarantine_row(stage="extract", record_kind="document", reason="shard_failed", detail=outcome,
                              doc_id=doc_id)
               for (ids, _), outcome in zip(shards, outcomes, strict=True) if isinstance(outcome, str)
               for doc_id in ids]
-    extracted = [outcome for outcome in outcomes if not isinstance(outcome, str)]
+    parts = [outcome for outcome in outcomes if not isinstance(outcome, str)]
     failed += [quarantine_row(stage="extract", record_kind="document", reason="extraction_error", detail=detail,
                               doc_id=doc_id)
-               for _, _, failures in extracted for doc_id, detail in failures.iter_rows()]
-    entities = pl.concat([e for e, _, _ in extracted]) if extracted else frame([], ENTITIES)
-    numbers = pl.concat([n for _, n, _ in extracted]) if extracted else frame([], NUMBERS)
+               for _, _, failures in parts for doc_id, detail in failures.iter_rows()]
+    entities = pl.concat([e for e, _, _ in parts]) if parts else frame([], ENTITIES)
+    numbers = pl.concat([n for _, n, _ in parts]) if parts else frame([], NUMBERS)
+    if done:
+        reused = pl.col("doc_id").is_in(to_extract["doc_id"].filter(to_extract["doc_id"].is_in(list(done))).implode())
+        entities = _in_document_order(pl.concat([entities, extracted.entities.filter(reused)], how="vertical_relaxed"),
+                                      to_extract)
+        numbers = _in_document_order(pl.concat([numbers, extracted.numbers.filter(reused)], how="vertical_relaxed"),
+                                     to_extract)
     failed_ids = [row["doc_id"] for row in failed]
-    return Out({"documents": documents.filter(~pl.col("doc_id").is_in(failed_ids)),
-                "entities": entities, "numbers": numbers}, quarantine_frame(failed))
+    documents = documents.filter(~pl.col("doc_id").is_in(failed_ids))
+    extraction = Extraction(to_extract["doc_id"].filter(~to_extract["doc_id"].is_in(failed_ids)).to_list(),
+                            entities, numbers)
+    return Out({"documents": documents, "entities": entities, "numbers": numbers, "extraction": extraction},
+               quarantine_frame(failed))
+
+
+def _in_document_order(rows: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """Mentions ordered as one pass gives them: by document, each document's in their own order
+    (linking reads documents in order, and a document's mentions together)."""
+    position = {doc_id: i for i, doc_id in enumerate(documents["doc_id"].to_list())}
+    order = pl.Series([position[doc_id] for doc_id in rows["doc_id"].to_list()], dtype=pl.Int64)
+    return rows.with_columns(_position=order).sort("_position", maintain_order=True).drop("_position")
 
 
 def link_entities(entities: pl.DataFrame, catalog: pl.DataFrame) -> Out:
@@ -229,8 +259,8 @@ PIPELINE: tuple[Stage | Gate, ...] = (
           gives=("documents", "signatures", "lsh_buckets"), counts=("documents", "documents"), unit="documents",
           config=("near_duplicate_threshold",)),
     Gate("documents", value="documents", stage="clean", record_kind="document", excerpt="text", unit="documents"),
-    Stage(extract_mentions, takes=("documents",), gives=("documents", "entities", "numbers"),
-          counts=("documents", "documents"), unit="documents", config=("model", "shard_size")),
+    Stage(extract_mentions, takes=("documents", "extracted"),
+          gives=("documents", "entities", "numbers", "extraction"), counts=("documents", "documents"), unit="documents", config=("model", "shard_size")),
     Gate("numbers", value="numbers", stage="numbers", record_kind="number", excerpt="surface", unit="mentions",
          prepare=_span_check("surface")),
     Stage(link_entities, takes=("entities", "catalog"), gives=("entities",), counts=("entities", "entities"),

@@ -163,7 +163,7 @@ def test_every_stage_is_declared_once_and_runs_as_the_task_named_after_its_funct
     # Each stage reads only what the batch has or what an earlier stage gave; the entity catalog,
     # which each batch changes, only in the steps the flow runs in batch order.
     assert BATCH_STEPS.stop == RUN_STEPS.start and RUN_STEPS.stop == len(PIPELINE)
-    available = {"entries", "known", "near_duplicate_store"}
+    available = {"entries", "known", "near_duplicate_store", "extracted"}
     for position, step in enumerate(PIPELINE):
         if position == RUN_STEPS.start:
             available.add("catalog")

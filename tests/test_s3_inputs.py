@@ -28,14 +28,15 @@ def comparable(output: Path, table: str) -> pl.DataFrame:
     return read(output, table).drop("run_id", "source_path", strict=False).sort(list(PRIMARY_KEYS[table]))
 
 
-@pytest.fixture
-def inputs(tmp_path):
-    """The seeds and a JSONL feed, in a local folder (the one-process reference reads it)."""
-    folder = tmp_path / "in"
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """(the seeds and a JSONL feed in a local folder, the tables one process writes from it)."""
+    folder = tmp_path_factory.mktemp("s3-inputs") / "in"
     shutil.copytree(SEEDS, folder / "seeds")
     (folder / "wire.jsonl").write_text("\n".join(map(json.dumps, FEED)) + "\n", encoding="utf-8")
     (folder / ".hidden.txt").write_text("not an input", encoding="utf-8")
-    return folder
+    output = tmp_path_factory.mktemp("s3-inputs-local")
+    return folder, output, news_pipeline(inputs=[str(folder)], output_dir=str(output))
 
 
 def upload(folder: Path, bucket: str) -> None:
@@ -48,20 +49,21 @@ def upload(folder: Path, bucket: str) -> None:
             fs.pipe_file(f"{bucket}/news/{path.relative_to(folder).as_posix()}", path.read_bytes())
 
 
-def test_inputs_on_s3_give_the_tables_local_inputs_give(s3_server, inputs, tmp_path):
+def test_inputs_on_s3_give_the_tables_local_inputs_give(s3_server, reference, tmp_path):
     import s3fs
 
+    inputs, local_output, local = reference
     upload(inputs, "newsfacts-inputs")
-    local = news_pipeline(inputs=[str(inputs)], output_dir=str(tmp_path / "local"))
     remote = news_pipeline(inputs=["s3://newsfacts-inputs/news"], output_dir=str(tmp_path / "remote"))
     assert remote["rows_total"] == local["rows_total"] and remote["rows_total"]["documents"] == 4
     for table in TABLES:
-        assert comparable(tmp_path / "remote", table).equals(comparable(tmp_path / "local", table)), table
+        assert comparable(tmp_path / "remote", table).equals(comparable(local_output, table)), table
     paths = sorted(read(tmp_path / "remote", "documents")["source_path"].unique())
-    assert paths[0].startswith("s3://newsfacts-inputs/news/seeds/") and paths[-1] == "s3://newsfacts-inputs/news/wire.jsonl"
+    assert paths[0].startswith("s3://newsfacts-inputs/news/seeds/")
+    assert paths[-1] == "s3://newsfacts-inputs/news/wire.jsonl"
 
-    # Listed again, unchanged: nothing is read. An object written again is read again, and only
-    # its new record is added.
+    # Listed again, unchanged (the hidden object never counts): nothing is read. An object written
+    # again is read again, and only its new record is added.
     again = news_pipeline(inputs=["s3://newsfacts-inputs/news"], output_dir=str(tmp_path / "remote"))
     assert again["batches"] == [] and again["files_unchanged"] == 3
     fs = s3fs.S3FileSystem()
@@ -124,9 +126,10 @@ class ProxyHandler(http.server.BaseHTTPRequestHandler):
 
 
 def test_an_object_the_store_will_not_give_is_quarantined_and_read_by_the_next_run(
-        s3_server, inputs, tmp_path, monkeypatch):
+        s3_server, reference, tmp_path, monkeypatch):
     import s3fs
 
+    inputs, local_output, _ = reference
     upload(inputs, "newsfacts-flaky")
     proxy = FailingProxy(s3_server["AWS_ENDPOINT_URL"])
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
@@ -149,6 +152,5 @@ def test_an_object_the_store_will_not_give_is_quarantined_and_read_by_the_next_r
     finally:
         proxy.shutdown()
         s3fs.S3FileSystem.clear_instance_cache()
-    news_pipeline(inputs=[str(inputs)], output_dir=str(tmp_path / "local"))
     for table in ("documents", "entities", "numbers", "entity_catalog"):
-        assert comparable(tmp_path / "out", table).equals(comparable(tmp_path / "local", table)), table
+        assert comparable(tmp_path / "out", table).equals(comparable(local_output, table)), table
