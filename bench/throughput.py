@@ -5,7 +5,7 @@
 1. Baseline: the model's `nlp.pipe` with only NER enabled over the corpus texts, in this process
    and with `n_process=N`.
 2. The full flow (`news_pipeline`, as `newsfacts run` calls it) over the same files with 1 and N
-   workers, each into a fresh output folder, after a warm-up run on the seeds (Prefect's local
+   workers (in batches of a quarter of each worker's share of the files), each into a fresh output folder, after a warm-up run on the seeds (Prefect's local
    server start and the model load are not counted).
 3. Words/s and documents/s of each, the pipeline/baseline ratio at the same process count, the
    flow's per-stage seconds, and the peak RSS (this process and its children) of each phase.
@@ -133,10 +133,18 @@ def baseline(nlp, texts: list[str], n_process: int) -> None:
 
 
 def run_flow(inputs: Path, output: Path, model: str, workers: int) -> dict:
+    """The flow over `inputs`; with several workers in batches of a quarter of each worker's share
+    (workers process whole batches, so one batch of the default size would keep one busy)."""
     from flows.news_pipeline import news_pipeline
+    from tasks.defaults import DEFAULT_BATCH_SIZE
 
     shutil.rmtree(output, ignore_errors=True)
-    return news_pipeline(inputs=[str(inputs)], output_dir=str(output), model=model, workers=workers)
+    batch_size = DEFAULT_BATCH_SIZE
+    if workers > 1:
+        files = sum(1 for _ in Path(inputs).rglob("*") if _.is_file())
+        batch_size = max(25, files // (4 * workers))
+    return news_pipeline(inputs=[str(inputs)], output_dir=str(output), model=model, workers=workers,
+                         batch_size=batch_size)
 
 
 def memory_run(inputs: Path, output: Path, model: str) -> dict:
