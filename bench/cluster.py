@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 import psutil
 
 from bench import save_report
-from bench.growth import DEFAULT_CORPUS, ROOT, corpus_texts, latest_manifest, start_server
+from bench.growth import DEFAULT_CORPUS, ROOT, corpus_texts, latest_manifest, scratch_server
 
 
 def free_port() -> int:
@@ -112,29 +111,23 @@ def main(argv=None) -> dict:
     parser.add_argument("--out", default=str(ROOT / "build" / "bench"))
     args = parser.parse_args(argv)
     corpus = Path(args.corpus)
-    scratch = Path(tempfile.mkdtemp(prefix="newsfacts-cluster-"))
-    if not corpus.exists():  # the seeds repeated, each copy made unique
-        corpus = scratch / "in"
-        corpus.mkdir()
-        for i, text in enumerate(corpus_texts(ROOT / "seeds") * 50):
-            (corpus / f"{i:05d}.txt").write_text(f"{text}\n\nCopy {i}.", encoding="utf-8")
-    server, url = start_server(scratch / "prefect-home", port=free_port())
-    env = {**os.environ, "PREFECT_API_URL": url, "PYTHONPATH": str(ROOT), "GX_ANALYTICS_ENABLED": "False",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     batch = ["--batch-size", str(args.batch_size)]
     report: dict = {"corpus": str(args.corpus), "batch_size": args.batch_size, "cores": os.cpu_count()}
-    try:
+    with scratch_server("newsfacts-cluster-", port=free_port()) as (scratch, url):
+        if not corpus.exists():  # the seeds repeated, each copy made unique
+            corpus = scratch / "in"
+            corpus.mkdir()
+            for i, text in enumerate(corpus_texts(ROOT / "seeds") * 50):
+                (corpus / f"{i:05d}.txt").write_text(f"{text}\n\nCopy {i}.", encoding="utf-8")
+        env = {**os.environ, "PREFECT_API_URL": url, "PYTHONPATH": str(ROOT), "GX_ANALYTICS_ENABLED": "False",
+               "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
         report["one_process"] = run(corpus, scratch / "out-local", env, batch, [])
         for workers in (1, 2):
             with dask_cluster(workers, env) as (address, processes):
                 report[f"dask_{workers}"] = run(corpus, scratch / f"out-dask-{workers}", env,
                                                 [*batch, "--dask-address", address], processes)
-        base = report["one_process"]["seconds"]
-        report["speedup"] = {name: round(base / report[name]["seconds"], 3) for name in ("dask_1", "dask_2")}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(scratch, ignore_errors=True)
+    base = report["one_process"]["seconds"]
+    report["speedup"] = {name: round(base / report[name]["seconds"], 3) for name in ("dask_1", "dask_2")}
     save_report(args.out, "cluster", report, format_report(report))
     return report
 
@@ -142,7 +135,8 @@ def main(argv=None) -> dict:
 def format_report(report: dict) -> str:
     lines = [f"# Whole batches on a Dask cluster ({report['corpus']}, batches of {report['batch_size']}, "
              f"{report['cores']} cores)", "",
-             "| run | wall s | speed-up | command CPU s | worker CPU s | driver peak RSS MiB | batches | processed again |",
+             "| run | wall s | speed-up | command CPU s | worker CPU s | driver peak RSS MiB | batches "
+             "| processed again |",
              "|---|---|---|---|---|---|---|---|"]
     for name, label in (("one_process", "one process"), ("dask_1", "Dask, 1 worker"), ("dask_2", "Dask, 2 workers")):
         r = report[name]

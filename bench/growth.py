@@ -18,6 +18,7 @@ Results: `<out>/growth.json` and `<out>/growth.md`.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -135,6 +136,20 @@ def start_server(home: Path, port: int = 4377) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("the Prefect server did not start")
 
 
+@contextlib.contextmanager
+def scratch_server(prefix: str, port: int = 4377):
+    """(a scratch folder, the URL of a Prefect server on 127.0.0.1 keeping its database there),
+    both gone afterwards."""
+    scratch = Path(tempfile.mkdtemp(prefix=prefix))
+    server, url = start_server(scratch / "prefect-home", port)
+    try:
+        yield scratch, url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(prog="python -m bench.growth", description=__doc__.split("\n")[0])
     parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
@@ -144,12 +159,10 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
     corpus = Path(args.corpus)
     texts = corpus_texts(corpus) if corpus.exists() else corpus_texts(ROOT / "seeds") * 50
-    scratch = Path(tempfile.mkdtemp(prefix="newsfacts-growth-"))
-    server, url = start_server(scratch / "prefect-home")
-    env = {**os.environ, "PREFECT_API_URL": url, "PYTHONPATH": str(ROOT), "GX_ANALYTICS_ENABLED": "False",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
-    report: dict = {"corpus": str(corpus), "documents": len(texts), "copies": args.copies}
-    try:
+    with scratch_server("newsfacts-growth-") as (scratch, url):
+        env = {**os.environ, "PREFECT_API_URL": url, "PYTHONPATH": str(ROOT), "GX_ANALYTICS_ENABLED": "False",
+               "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        report: dict = {"corpus": str(corpus), "documents": len(texts), "copies": args.copies}
         newsfacts(ROOT / "seeds", scratch / "warm-up", env)  # the server's first flow run, not counted
         for name, copies in (("x1", 1), (f"x{args.copies}", args.copies)):
             inputs = write_copies(texts, scratch / f"in-{name}", copies)
@@ -187,10 +200,6 @@ def main(argv=None) -> dict:
                                    "batches": [{k: b[k] for k in ("batch", "records", "documents_written", "seconds",
                                                                   "rss_mib", "peak_rss_mib")}
                                                for b in manifest["batches"]]}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(scratch, ignore_errors=True)
     save_report(args.out, "growth", report, format_report(report))
     return report
 

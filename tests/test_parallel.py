@@ -99,8 +99,9 @@ def test_a_worker_killed_mid_batch_fails_the_run_and_the_rerun_converges(interle
     from tasks.io import CRASH_AT_ENV
 
     folder, expected = interleaved
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, env={CRASH_AT_ENV: "process-batch:1"}) as cluster:
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+            env={CRASH_AT_ENV: "process-batch:1"}) as cluster:
         with pytest.raises(BatchFailedError, match="batch 1 failed"):
             news_pipeline(inputs=[str(folder)], output_dir=str(tmp_path), batch_size=2,
                           dask_address=cluster.scheduler_address)
