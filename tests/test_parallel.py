@@ -40,59 +40,38 @@ STORIES = [
 @pytest.fixture(scope="module")
 def interleaved(tmp_path_factory):
     """Inputs in batches of two records whose neighbours depend on each other: the second batch
-    holds a near-copy of an article of the first, the third repeats a text of the second and
-    names Putin by his surname alone, the last reuses a publisher id of the one before. Two
-    batches at a time, each batch reads the state before its neighbour has committed."""
+    holds a near-copy of an article of the first, the third repeats a text of the second and names
+    Putin by his surname alone, the fourth reuses a publisher id of the third. Two batches at a
+    time, each batch reads the state before its neighbour has committed."""
     import json
 
     folder = tmp_path_factory.mktemp("interleaved") / "in"
     folder.mkdir()
     putin, s1, _, putin_again, *_ = STORIES
-    texts = [putin, LONG, LONG + " More buses were promised.", s1, s1, putin_again]
-    for i, text in enumerate(texts):
+    for i, text in enumerate([putin, LONG, LONG + " More buses were promised.", s1, s1]):
         (folder / f"a{i:02d}.txt").write_text(text, encoding="utf-8")
-    feeds = [[{"id": "w-1", "source": "wire", "text": "Rescuers in Dnipro found 7 survivors on Sunday."},
-              {"id": "w-2", "source": "wire", "text": "The port of Gdansk handled 9 ships."}],
-             [{"id": "w-1", "source": "wire", "text": "A different story from Kyiv with 5 people."},
-              {"id": "w-3", "source": "wire", "text": "Exports from Chile rose 4% in May."}]]
-    for f, records in enumerate(feeds):
-        (folder / f"feed-{f}.jsonl").write_text("\n".join(map(json.dumps, records)), encoding="utf-8")
+    (folder / "a05.jsonl").write_text(json.dumps({"id": "w-1", "source": "wire", "text": putin_again}),
+                                      encoding="utf-8")
+    (folder / "b-feed.jsonl").write_text("\n".join(map(json.dumps, [
+        {"id": "w-1", "source": "wire", "text": "A different story from Kyiv with 5 people."},
+        {"id": "w-3", "source": "wire", "text": "Exports from Chile rose 4% in May."}])), encoding="utf-8")
     expected = tmp_path_factory.mktemp("interleaved-one-process")
     manifest = news_pipeline(inputs=[str(folder)], output_dir=str(expected), batch_size=2)
-    assert len(manifest["batches"]) == 5 and manifest["reprocessed_batches"] == 0
+    assert len(manifest["batches"]) == 4 and manifest["reprocessed_batches"] == 0
     reasons = read(expected, "quarantine")["reason"].to_list()
     assert sorted(reasons) == ["conflicting_id", "duplicate_document"]
     assert read(expected, "documents")["near_duplicate_of"].drop_nulls().len() == 1
     return folder, expected
 
 
-def test_two_worker_processes_write_what_one_process_writes(interleaved, tmp_path):
-    folder, expected = interleaved
-    manifest = news_pipeline(inputs=[str(folder)], output_dir=str(tmp_path), batch_size=2, workers=2)
-    assert manifest["workers"] == 2 and manifest["conserved"]
-    # The near-copy, the repeated text and the reused id: each in the batch after the one holding
-    # its original, which had not committed when that batch read the state.
-    assert manifest["reprocessed_batches"] == 3
-    assert_same_tables(tmp_path, expected)
-
-
-def test_a_dask_cluster_writes_what_one_process_writes(interleaved, tmp_path):
+def test_a_dask_cluster_writes_what_one_process_writes_after_a_worker_killed_mid_batch(interleaved, tmp_path):
+    # Each worker process of the cluster is told to kill itself in its next batch (after
+    # extraction, before returning), and the scheduler gives up on a task whose worker died: the
+    # batch fails and the run says so. The nanny starts fresh worker processes, not told anything,
+    # and the rerun on them writes what one process writes, nothing twice.
     distributed = pytest.importorskip("distributed")
-    folder, expected = interleaved
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None) as cluster:
-        manifest = news_pipeline(inputs=[str(folder)], output_dir=str(tmp_path), batch_size=2,
-                                 dask_address=cluster.scheduler_address)
-    assert manifest["reprocessed_batches"] == 3
-    assert_same_tables(tmp_path, expected)
+    import os
 
-
-def test_a_worker_killed_mid_batch_fails_the_run_and_the_rerun_converges(interleaved, tmp_path):
-    # Every worker process of the cluster kills itself in its first batch (after extraction, before
-    # returning), and the scheduler gives up on a task whose worker died (no retries on fresh
-    # workers, which would die too): the batch fails, the run says so, and a rerun writes what one
-    # process writes, nothing twice.
-    distributed = pytest.importorskip("distributed")
     import dask
 
     from tasks.errors import BatchFailedError
@@ -100,17 +79,23 @@ def test_a_worker_killed_mid_batch_fails_the_run_and_the_rerun_converges(interle
 
     folder, expected = interleaved
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}), distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-            env={CRASH_AT_ENV: "process-batch:1"}) as cluster:
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            # A lambda travels by value and sets the worker's own environment.
+            client.run(lambda: os.environ.__setitem__(CRASH_AT_ENV, "process-batch:1"))
         with pytest.raises(BatchFailedError, match="batch 1 failed"):
             news_pipeline(inputs=[str(folder)], output_dir=str(tmp_path), batch_size=2,
                           dask_address=cluster.scheduler_address)
-    manifest = json.loads(next((tmp_path / "_runs").glob("*/manifest.json")).read_text())
-    assert manifest["status"] == "failed" and manifest["batches"][0]["status"] == "failed"
-    assert manifest["conserved"] and manifest["accounting"]["held_back"] == 2
-    assert not (tmp_path / "documents").exists()
-    rerun = news_pipeline(inputs=[str(folder)], output_dir=str(tmp_path), batch_size=2)
-    assert rerun["status"] == "completed"
+        manifest = json.loads(next((tmp_path / "_runs").glob("*/manifest.json")).read_text())
+        assert manifest["status"] == "failed" and manifest["batches"][0]["status"] == "failed"
+        assert manifest["conserved"] and manifest["accounting"]["held_back"] == 2
+        assert not (tmp_path / "documents").exists()
+        rerun = news_pipeline(inputs=[str(folder)], output_dir=str(tmp_path), batch_size=2,
+                              dask_address=cluster.scheduler_address)
+    assert rerun["status"] == "completed" and rerun["conserved"]
+    # The near-copy, the repeated text and the reused id: each in the batch after the one holding
+    # its original, which had not committed when that batch read the state.
+    assert rerun["reprocessed_batches"] == 3
     assert_same_tables(tmp_path, expected)
 
 
@@ -194,17 +179,17 @@ def watch():  # every Prefect API server process started under this one, while t
 
 if __name__ == "__main__":
     threading.Thread(target=watch, daemon=True).start()
-    manifest = news_pipeline(inputs=[sys.argv[1]], output_dir=sys.argv[2], workers=2, batch_size=1)
+    manifest = news_pipeline(inputs=[sys.argv[1]], output_dir=sys.argv[2], workers=2, batch_size=2)
     done.set()
     client = get_client(sync_client=True)  # the temporary server this process started
     runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[manifest["flow_run_id"]])),
                                  sort=TaskRunSort.EXPECTED_START_TIME_ASC, limit=200)
-    print(json.dumps({"servers": len(servers),
+    print(json.dumps({"servers": len(servers), "reprocessed": manifest["reprocessed_batches"],
                       "tasks": sorted(run.name.rsplit("-", 1)[0] for run in runs if run.state.is_completed())}))
 """
 
 
-def test_worker_processes_report_to_the_temporary_server_of_the_flow(tmp_path):
+def test_two_worker_processes_write_what_one_process_writes_and_report_to_the_flow_server(interleaved, tmp_path):
     # Without PREFECT_API_URL, Prefect runs the flow on a temporary local server; each worker
     # process used to start a server of its own (6 s a worker) instead of reporting to the flow's.
     import json
@@ -217,12 +202,16 @@ def test_worker_processes_report_to_the_temporary_server_of_the_flow(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {
         "PREFECT_HOME": str(tmp_path / "prefect-home"), "PYTHONPATH": str(SEEDS.parent),
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
-    done = subprocess.run([sys.executable, str(script), str(SEEDS), str(tmp_path / "out")], env=env,
+    folder, expected = interleaved
+    done = subprocess.run([sys.executable, str(script), str(folder), str(tmp_path / "out")], env=env,
                           capture_output=True, text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["servers"] == 1
     names = seen["tasks"]
-    # Each batch's chain ran in a worker, under its process-batch task, and reported to the flow's server.
-    assert names.count("process-batch") == 2 and names.count("extract-shard") == 2
-    assert names.count("annotate-text") == 2 and names.count("validate-documents") == 2
+    # Each batch's chain ran in a worker, under its process-batch task, and reported to the flow's
+    # server; the three batches processed again (see `interleaved`) ran twice, extracting nothing new.
+    assert seen["reprocessed"] == 3
+    assert names.count("process-batch") == 4 + 3 and names.count("validate-documents") == 4 + 3
+    assert names.count("extract-shard") == names.count("annotate-text") == 4
+    assert_same_tables(tmp_path / "out", expected)
