@@ -124,18 +124,13 @@ def _gate_task(name: str):
 
 
 class Runner:
-    """Runs PIPELINE on batches with one configuration, one validator and one run id."""
+    """Runs steps of PIPELINE on batches with one configuration, one validator and one run id:
+    `start_batch`, `run_steps` (the BATCH_STEPS in the process running the batch), `resume_batch`
+    and `run_steps` (the RUN_STEPS in the flow), then `finish_batch`."""
 
     def __init__(self, config: RunConfig, validator, run_id: str, on_gate_failed=None, logger=None):
         self.config, self.validator, self.run_id = config, validator, run_id
         self.on_gate_failed, self.logger = on_gate_failed, logger
-
-    def run_batch(self, number: int, values: dict[str, Any]) -> BatchOutcome:
-        """The whole pipeline on one batch in this process (`values`: its entries and the run's
-        state), up to the first gate that fails it; then the quarantine and accounting gates."""
-        outcome = self.start_batch(number, values)
-        self.run_steps(outcome, range(len(PIPELINE)))
-        return self.finish_batch(outcome)
 
     def start_batch(self, number: int, values: dict[str, Any]) -> BatchOutcome:
         """A batch about to run its first step."""

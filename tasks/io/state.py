@@ -42,11 +42,6 @@ def ledger_rows(fingerprints: dict[str, Fingerprint], run_id: str) -> pl.DataFra
                                 "run_id": pl.String}, orient="row")
 
 
-def read_known_documents(output_dir: Path) -> pl.DataFrame:
-    """The key columns of every written document (ids, text hashes, publisher ids)."""
-    return read_table(output_dir, "documents", KNOWN_DOCUMENT_COLUMNS)
-
-
 def read_document_keys(files: Sequence[Path]) -> pl.DataFrame:
     """The key columns and run id of the documents in some of the `documents` table's files."""
     columns = [*KNOWN_DOCUMENT_COLUMNS, "run_id"]
@@ -136,4 +131,4 @@ def rows_total(output_dir: Path) -> dict[str, int]:
 
 __all__ = ["KNOWN_DOCUMENT_COLUMNS", "NearDuplicateStore", "STATE_DIR", "has_entity_dates", "has_signatures_for_every_document",
            "has_state", "ledger_rows", "read_documents_for_signatures", "read_entity_catalog", "read_entity_dates",
-           "read_document_keys", "read_known_documents", "read_ledger", "rows_total"]
+           "read_document_keys", "read_ledger", "rows_total"]
