@@ -23,8 +23,10 @@ output: {{ event.payload.output }}
 
 def dataset_resource(output_dir: str | Path) -> dict[str, str]:
     """The event resource of an output directory: one id per dataset, whichever run writes it."""
-    output = Path(output_dir).resolve()
-    return {"prefect.resource.id": f"newsfacts.dataset.{output}", "prefect.resource.name": output.name}
+    from tasks.io.inputs import is_url
+
+    output = str(output_dir).rstrip("/") if is_url(str(output_dir)) else str(Path(output_dir).resolve())
+    return {"prefect.resource.id": f"newsfacts.dataset.{output}", "prefect.resource.name": output.rsplit("/", 1)[-1]}
 
 
 def emit_gate_failed(gate, run_id: str, output_dir: str | Path, details: str | Path) -> None:
@@ -72,7 +74,7 @@ def notify_on_failures(webhook_url: str, output_dir: str | Path, name: str) -> s
             client.delete_automation(earlier.id)
     automation = Automation(
         name=automation_name,
-        description=f"Sends {', '.join(FAILURES)} events of {Path(output_dir).resolve()} to a webhook.",
+        description=f"Sends {', '.join(FAILURES)} events of {dataset_resource(output_dir)['prefect.resource.id'].removeprefix('newsfacts.dataset.')} to a webhook.",
         trigger=EventTrigger(expect=set(FAILURES), posture="Reactive", threshold=1, within=dt.timedelta(0),
                              match={"prefect.resource.id": dataset_resource(output_dir)["prefect.resource.id"]}),
         actions=[SendNotification(block_document_id=block_id, subject=SUBJECT, body=BODY)],

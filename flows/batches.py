@@ -91,7 +91,7 @@ def known_documents(output_dir: Path, run_id: str) -> KnownDocuments:
         held = _KNOWN[key] = (KnownDocuments(), set())
     new = sorted(files - held[1])
     if new:
-        keys = stored.read_document_keys([Path(name) for name in new])
+        keys = stored.read_document_keys(new)
         earlier = pl.col("run_id").is_null() | (pl.col("run_id") != run_id)
         held[0].add(keys.filter(earlier), earlier_run=True)
         held[0].add(keys.filter(~earlier), earlier_run=False)
@@ -116,7 +116,7 @@ def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str,
     results, and `reads`: the state keys it looked up."""
     from tasks.near_duplicates import banding_name
 
-    output = Path(config.output_dir)
+    output = io.output_root(config.output_dir)
     with _LOCK:  # a process runs one batch at a time: one spaCy pipeline, one GE context
         known = known_documents(output, run_id)
         recorded = RecordedKnownDocuments(known.doc_ids, RecordedLookup(known.text_hashes),

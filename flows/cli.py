@@ -300,13 +300,11 @@ def print_schema(args) -> int:
 
 
 def run_query(args) -> int:
-    from pathlib import Path
-
     import duckdb
 
-    from tasks.io import TABLES, open_duckdb, table_exists
+    from tasks.io import TABLES, open_duckdb, output_root, table_exists
 
-    output = Path(args.output)
+    output = output_root(args.output)
     if not any(table_exists(output, t) for t in TABLES):
         print(f"newsfacts: error: no tables in {output} (run `newsfacts run --output {output}` first)", file=sys.stderr)
         return 2
@@ -336,13 +334,13 @@ def run_query(args) -> int:
 
 def _with_lock(output: str, operation: str, work) -> int:
     import datetime as dt
-    from pathlib import Path
 
-    from tasks.io import output_lock
+    from tasks.io import output_lock, output_root
 
     run_id = f"{operation}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%SZ}"
-    with output_lock(Path(output), run_id):
-        return work(Path(output), run_id)
+    root = output_root(output)
+    with output_lock(root, run_id):
+        return work(root, run_id)
 
 
 def compact_tables(args) -> int:
@@ -404,9 +402,10 @@ def serve_deployment(args) -> int:
     config = from_arguments(args)
     # Absolute paths: the deployment's runs start in whatever folder the runner is in.
     from tasks.io.inputs import is_url
+    from tasks.io.storage import location, output_root
 
     parameters = config.as_parameters() | {"inputs": [p if is_url(p) else os.path.abspath(p) for p in config.inputs],
-                                           "output_dir": os.path.abspath(config.output_dir)}
+                                           "output_dir": location(output_root(config.output_dir))}
     if args.notify_webhook:
         from flows.alerts import notify_on_failures
 
@@ -422,17 +421,15 @@ def serve_deployment(args) -> int:
 
 def check_paths(inputs: Sequence[str], output: str) -> None:
     """Fail before anything starts on a missing input or an output directory that cannot be written."""
-    from pathlib import Path
-
     from tasks.errors import UsageError
     from tasks.io.files import check_writable_directory
-
     from tasks.io.inputs import input_exists
+    from tasks.io.storage import output_root
 
     for path in inputs:
         if not input_exists(path):
             raise UsageError(f"input path does not exist: {path}")
-    check_writable_directory(Path(output))
+    check_writable_directory(output_root(output))
 
 
 def hide_tracebacks_on_console() -> None:
@@ -474,12 +471,12 @@ def run_pipeline(args) -> int:
     check_model_installed(config.model)
     from flows.news_pipeline import news_pipeline
     from flows.progress import TerminalProgress
-    from tasks.io import check_contract
+    from tasks.io import check_contract, output_root
 
     if not args.debug:
         hide_tracebacks_on_console()
     if not config.full_refresh:
-        check_contract(Path(config.output_dir))
+        check_contract(output_root(config.output_dir))
     with TerminalProgress(bar=sys.stderr.isatty(), quiet=args.quiet):
         manifest = news_pipeline(**config.as_parameters())
     from flows.summary import format_summary

@@ -149,6 +149,8 @@ def write_run_records(directory: Path, manifest: dict, validator) -> Path:
     """The run's manifest and its Data Docs (every gate of every batch)."""
     if validator is not None:
         validator.build_docs()
+        if io.is_remote(directory):  # Great Expectations builds them in a local folder
+            io.upload_tree(validator.docs_dir, directory / "data_docs")
     return io.write_json(directory / "manifest.json", manifest)
 
 
@@ -160,7 +162,7 @@ def write_run_report(output_dir: Path, manifest: dict, catalog: pl.DataFrame, ag
 
     columns = catalog.select("entity_id", "canonical_name", "label", "mention_count")
     dates = stored.read_entity_dates(output_dir, timeline_entities(columns)["entity_id"].to_list())
-    page = Path(manifest["report"])
+    page = io.run_dir(output_dir, manifest["run_id"]) / "report.html"
     io.write_text(page, render_report(manifest, columns, dates, aggregates, "data_docs/index.html"))
     io.write_text(output_dir / "report.html", render_report(
         manifest, columns, dates, aggregates, f"{io.RUNS_DIR}/{manifest['run_id']}/data_docs/index.html"))
@@ -182,12 +184,17 @@ def publish_artifacts(manifest: dict) -> None:
     create_table_artifact(stage_table(manifest), key="news-pipeline-stages",
                           description="Rows in, out, quarantined and skipped per stage, with seconds")
     if manifest.get("data_docs"):
-        create_link_artifact(Path(manifest["data_docs"]).resolve().as_uri(), link_text="Great Expectations Data Docs",
+        create_link_artifact(_link(manifest["data_docs"]), link_text="Great Expectations Data Docs",
                              key="news-pipeline-data-docs", description=f"Data Docs of run {manifest['run_id']}")
     if manifest.get("report_written"):
-        create_link_artifact(Path(manifest["report"]).resolve().as_uri(), link_text="Run report",
+        create_link_artifact(_link(manifest["report"]), link_text="Run report",
                              key="news-pipeline-report",
                              description=f"Run {manifest['run_id']}: counts, entities, numbers and charts")
+
+
+def _link(path: str) -> str:
+    """A manifest's path as a link: `file://...` for a local file, the object store's URL as it is."""
+    return path if io.is_url(path) else Path(path).resolve().as_uri()
 
 
 # --- the flow --------------------------------------------------------------------------------
@@ -209,9 +216,9 @@ def news_pipeline(**parameters) -> dict:
     config = RunConfig.of(**parameters)
     run_id = _run_id()
     try:
-        with io.output_lock(Path(config.output_dir), run_id):
+        with io.output_lock(io.output_root(config.output_dir), run_id):
             if not config.full_refresh:  # a full refresh rebuilds the tables under the current contract
-                io.check_contract(Path(config.output_dir))
+                io.check_contract(io.output_root(config.output_dir))
             manifest = _run(config, run_id)
     except Exception as exc:
         emit_run_failed(run_id, config.output_dir, exc)
@@ -337,7 +344,7 @@ def _run(config: RunConfig, run_id: str) -> dict:
     """The run, while holding the output directory's lock: batches until the inputs are done or
     one fails a gate, then the run's records."""
     logger = get_run_logger()
-    output = Path(config.output_dir)
+    output = io.output_root(config.output_dir)
     records = io.run_dir(output, run_id)
     started = dt.datetime.now(dt.UTC)
     if config.full_refresh:
@@ -415,12 +422,14 @@ def _start(config: RunConfig, run_id: str, records: Path, scope: contextlib.Exit
     from tasks.validation import Validator
 
     batch_runner, window = scope.enter_context(open_batch_runner(config.workers, config.dask_address, config.model))
-    output = Path(config.output_dir)
+    output = io.output_root(config.output_dir)
     state = read_run_state(output, config.near_duplicate_threshold)
     if needs_state_built(output, state):
         state.last = build_run_state(output, state.store, config.near_duplicate_threshold, state.last)
         state.sequence = state.last["sequence"]
-    validator = Validator(docs_dir=records / "data_docs")
+    # On an object store, Data Docs are built in a local folder and uploaded with the run's records.
+    validator = Validator(docs_dir=io.local_folder("newsfacts-data-docs-") if io.is_remote(records)
+                          else records / "data_docs")
     runner = Runner(config, validator, run_id, logger=get_run_logger(),
                     on_gate_failed=lambda gate: emit_gate_failed(gate, run_id, config.output_dir, records))
     return state, validator, runner, batch_runner, window
@@ -535,7 +544,7 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
               "committed_at": dt.datetime.now(dt.UTC).isoformat(), "files": len(batch.entries),
               "records": outcome.overall.rows_in, "rows_total": (state.last or {}).get("rows_total"),
               "aggregates": aggregates}
-    record = commit_batch(Path(config.output_dir), f"{run_id}-b{batch.number:05d}", run_id, tables, state_rows, record)
+    record = commit_batch(io.output_root(config.output_dir), f"{run_id}-b{batch.number:05d}", run_id, tables, state_rows, record)
     state.last = record
     if outcome.passed:
         state.catalog = values["catalog"]
@@ -581,7 +590,7 @@ def _manifest(config: RunConfig, run_id: str, started: dt.datetime, plan: io.Bat
         "stages": [c.as_dict() for c in stages],
         "accounting": accounting,
         "rows_written": {t: tally.rows_written.get(t, 0) for t in TABLES},
-        "rows_total": totals or stored.rows_total(Path(config.output_dir)),
+        "rows_total": totals or stored.rows_total(io.output_root(config.output_dir)),
         "quarantine_reasons": dict(sorted(tally.reasons.items(), key=lambda kv: -kv[1])),
         "flags": dict(sorted(tally.flags.items(), key=lambda kv: -kv[1])),
         "gates": list(tally.gates.values()),

@@ -7,7 +7,9 @@ finishes the moves (`recover_staged`) before it reads anything. Without the mark
 commit's files are deleted instead. Either all of a batch's rows reach the tables or none do.
 
 One run at a time holds an output directory's lock, an operating-system file lock taken with
-filelock: the OS drops it when the process dies, however it dies.
+filelock: the OS drops it when the process dies, however it dies. On an object store, where a
+move is a copy then a delete, the same protocol holds (every move is repeated until the staged
+copy is gone), and the lock is a lease object written only if absent (`tasks.io.lease`).
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import contextlib
 import datetime as dt
 import json
 import os
-import shutil
 import socket
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tasks.errors import OutputLockedError
+from tasks.io import lease, storage
 from tasks.io.files import atomic_write, crash_point, read_json
 from tasks.io.layout import (COMMIT_MARKER, COMMITS_DIR, LOCK_FILE, REBUILT_PART, RUNS_DIR, STAGING_DIR, STATE_DIR,
                              safe_join, state_dir)
@@ -32,6 +34,11 @@ from tasks.schemas import REBUILT_TABLES, TABLES
 def output_lock(output_dir: Path, run_id: str) -> Iterator[Path]:
     """Hold `output_dir`'s lock for one run, and clear what crashed runs left behind (temporary
     files, never read); raises OutputLockedError naming the holder when another run has it."""
+    if storage.is_remote(output_dir):
+        with lease.hold(output_dir, run_id):
+            recover_staged(output_dir)
+            yield output_dir / lease.LEASE_DIR
+        return
     import filelock  # here: it loads asyncio, a tenth of a second `newsfacts query` never needs
 
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -63,6 +70,8 @@ def output_lock(output_dir: Path, run_id: str) -> Iterator[Path]:
 
 def remove_temporary_files(output_dir: Path) -> list[Path]:
     """Temporary files of writes a crash interrupted (only called while holding the lock)."""
+    if storage.is_remote(output_dir):
+        return []  # an object is uploaded whole: nothing temporary is ever written there
     stale = [p for p in output_dir.rglob(".*.tmp") if p.is_file()]
     for path in stale:
         path.unlink(missing_ok=True)
@@ -85,6 +94,7 @@ def publish_staged(output_dir: Path, staging: Path, replaced: Sequence[Path] = (
     """Move a commit's staged files into place (see `_publish_order`) and return them; then delete
     the `replaced` files (what `compact` and `migrate` rewrote). Tables in REBUILT_TABLES that
     the commit stages are replaced, not appended to."""
+    lease.check_held(output_dir)
     files = sorted((str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()
                     and p.name != COMMIT_MARKER and not p.name.startswith(".")), key=_publish_order)
     plan = {"files": files, "rebuilt": sorted({f.split("/", 1)[0] for f in files} & set(REBUILT_TABLES)),
@@ -104,8 +114,8 @@ def _finish_publish(output_dir: Path, staging: Path) -> list[Path]:
         for relative in files:
             source, target = staging / relative, safe_join(output_dir, relative)
             if source.exists():  # else moved before a crash interrupted this commit
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(source, target)
+                storage.make_parent(target)
+                storage.move(source, target)
             published.append(target)
         if group in plan.get("rebuilt", []):
             _drop_all_but(output_dir / group, output_dir / group / REBUILT_PART)
@@ -116,10 +126,10 @@ def _finish_publish(output_dir: Path, staging: Path) -> list[Path]:
     for name in plan.get("replaced", []):
         if name not in new:
             safe_join(output_dir, name).unlink(missing_ok=True)
-    for folder in sorted({safe_join(output_dir, name).parent for name in plan.get("replaced", [])}, reverse=True):
-        with contextlib.suppress(OSError):
-            folder.rmdir()  # a partition folder left empty
-    shutil.rmtree(staging)
+    for folder in sorted({safe_join(output_dir, name).parent for name in plan.get("replaced", [])},
+                         key=str, reverse=True):
+        storage.remove_empty_folder(folder)  # a partition folder left empty
+    storage.remove_tree(staging)
     return published
 
 
@@ -133,19 +143,19 @@ def recover_staged(output_dir: Path) -> dict[str, str]:
     """What commits that died left in the staging folder, settled: files of a commit that had
     written its marker are published, any other's are deleted. Returns commit -> what was done."""
     settled = {}
-    for staging in sorted((output_dir / STAGING_DIR).glob("*")):
+    for staging in sorted((output_dir / STAGING_DIR).glob("*"), key=str):
         if (staging / COMMIT_MARKER).exists():
             _finish_publish(output_dir, staging)
             settled[staging.name] = "published"
         else:
-            shutil.rmtree(staging)
+            storage.remove_tree(staging)
             settled[staging.name] = "discarded"
     return settled
 
 
 def discard_staged(staging: Path) -> None:
     """A commit's staged files deleted before its marker was written (its rows are not published)."""
-    shutil.rmtree(staging, ignore_errors=True)
+    storage.remove_tree(staging)
 
 
 # --- the commit log -------------------------------------------------------------------------
@@ -168,7 +178,7 @@ def clear_dataset(output_dir: Path) -> list[str]:
     removed = []
     for name in [*TABLES, STATE_DIR]:
         if (output_dir / name).exists():
-            shutil.rmtree(output_dir / name)
+            storage.remove_tree(output_dir / name)
             removed.append(name)
     return removed
 

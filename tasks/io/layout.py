@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from tasks.io import storage
 
 #: Per-run records: manifest, validation results, Data Docs, report.
 RUNS_DIR = "_runs"
@@ -30,9 +31,8 @@ class UnsafePathError(ValueError):
 
 def safe_join(root: Path, *parts: str) -> Path:
     """`root / parts`, refused when the result would lie outside `root` (`..`, absolute parts)."""
-    path = Path(root, *parts)
-    base = os.path.realpath(root)
-    if os.path.commonpath([base, os.path.realpath(path)]) != base:
+    path = root.joinpath(*parts)
+    if not storage.inside(root, path):
         raise UnsafePathError(f"{path} is outside the output directory {root}")
     return path
 

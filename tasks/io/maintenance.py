@@ -9,10 +9,10 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from tasks import contract
 from tasks.errors import SchemaVersionError
+from tasks.io import storage
 from tasks.io.commits import publish_staged
 from tasks.io.files import write_json
 from tasks.io.layout import (CONTRACT_FILE, EMPTY_PART, NULL_PARTITION, REBUILT_PART, STATE_DIR, safe_join, staging_dir,
@@ -59,6 +59,9 @@ def _dataset(files: Sequence[Path], schema: pa.Schema | None = None):
     pyarrow.dataset loads pandas, which `newsfacts query` would wait for without using."""
     import pyarrow.dataset as ds
 
+    if files and storage.is_remote(files[0]):  # pyarrow reads through the store's fsspec filesystem
+        return ds.dataset([f.path for f in files], schema=schema, format="parquet", partitioning=None,
+                          filesystem=files[0].fs)
     return ds.dataset([str(f) for f in files], schema=schema, format="parquet", partitioning=None)
 
 
@@ -79,7 +82,7 @@ def _rewrite(table: str, files: list[Path], rows: pl.DataFrame, staging: Path, o
                        table, operation)
         return 1
     sources = sorted({(p.metadata or {}).get(b"newsfacts.run_id", b"").decode() for p in
-                      (pq.read_schema(f) for f in files)} - {""})
+                      (storage.parquet_file(f).schema_arrow for f in files)} - {""})
     for month, part in _partitions(rows, table):
         part = _sorted(part, table)
         for start in range(0, max(part.height, 1), target_rows):
@@ -159,7 +162,7 @@ def migrate(output_dir: Path, operation: str = "migrate") -> dict[str, int]:
         if not files:
             continue
         # Files written under different schemas: every column any of them has.
-        schema = pa.unify_schemas([pq.read_schema(f).remove_metadata() for f in files])
+        schema = pa.unify_schemas([storage.parquet_file(f).schema_arrow.remove_metadata() for f in files])
         rows = pl.from_arrow(_dataset(files, schema).to_table())
         for step in steps:
             rows = step(table, rows)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
+from tasks.io import storage
 from tasks.io.commits import last_commit
 from tasks.io.inputs import Fingerprint
 from tasks.io.layout import STATE_DIR, state_dir
@@ -42,7 +43,7 @@ def ledger_rows(fingerprints: dict[str, Fingerprint], run_id: str) -> pl.DataFra
                                 "run_id": pl.String}, orient="row")
 
 
-def read_document_keys(files: Sequence[Path]) -> pl.DataFrame:
+def read_document_keys(files: Sequence[Path | str]) -> pl.DataFrame:
     """The key columns and run id of the documents in some of the `documents` table's files."""
     columns = [*KNOWN_DOCUMENT_COLUMNS, "run_id"]
     schema = polars_schema(TABLES["documents"])
@@ -79,7 +80,7 @@ class NearDuplicateStore:
     def lookup(self, buckets: Sequence[int]) -> tuple[pl.DataFrame, pl.DataFrame]:
         """((bucket, doc_id) stored in `buckets`, (doc_id, signature) of those documents)."""
         folder = state_dir(self.output_dir, "lsh_buckets") / self.folder
-        files = sorted(folder.glob("*.parquet")) if folder.exists() else []
+        files = sorted(folder.glob("*.parquet"), key=storage.path_order) if folder.exists() else []
         if not files:
             return (pl.DataFrame(schema={"bucket": pl.Int64, "doc_id": pl.String}),
                     pl.DataFrame(schema={"doc_id": pl.String, "signature": pl.Binary}))

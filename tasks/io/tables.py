@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tasks import contract
+from tasks.io import storage
 from tasks.io.files import atomic_write
 from tasks.io.layout import EMPTY_PART, NULL_PARTITION, REBUILT_PART, STATE_DIR, safe_join, state_dir
 from tasks.schemas import (PARTITION_COLUMN, PARTITIONED_TABLES, PRIMARY_KEYS, STATE_TABLES, TABLES, conform,
@@ -32,7 +33,8 @@ def table_glob(output_dir: Path, table: str) -> str:
 
 def table_files(output_dir: Path, table: str) -> list[Path]:
     """Every Parquet file of `table`, in every partition (temporary files excluded)."""
-    return sorted(p for p in (output_dir / table).rglob("*.parquet") if not p.name.startswith("."))
+    return sorted((p for p in (output_dir / table).rglob("*.parquet") if not p.name.startswith(".")),
+                  key=storage.path_order)
 
 
 def table_exists(output_dir: Path, table: str) -> bool:
@@ -169,7 +171,9 @@ def _drop_all_but(folder: Path, keep: Path) -> None:
 def state_files(output_dir: Path, name: str) -> list[Path]:
     """Every Parquet file of the state table `name` (temporary files excluded)."""
     folder = state_dir(output_dir, name)
-    return sorted(p for p in folder.rglob("*.parquet") if not p.name.startswith(".")) if folder.exists() else []
+    if not folder.exists():
+        return []
+    return sorted((p for p in folder.rglob("*.parquet") if not p.name.startswith(".")), key=storage.path_order)
 
 
 def read_state(output_dir: Path, name: str, columns: Sequence[str] | None = None,
@@ -200,4 +204,4 @@ def write_state(into: Path, name: str, rows: pl.DataFrame, folder: str | None = 
 
 def parquet_row_count(files: Sequence[Path]) -> int:
     """Rows in Parquet `files`, from their footers alone."""
-    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+    return sum(storage.parquet_file(f).metadata.num_rows for f in files)
