@@ -65,11 +65,13 @@ versions: $(STAMP)
 
 # Throughput and memory against the NER model alone (../shared/corpus/bbc if present, else the seeds repeated),
 # then a growing feed: `newsfacts run` adding to datasets of the corpus and of it 4 times, and 50,000 documents,
-# then whole batches on a Dask cluster of 1 and 2 workers against one process.
+# then whole batches on a Dask cluster of 1 and 2 workers against one process, then the commit on
+# an S3 API (moto on 127.0.0.1) against local disk.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(CORPUS)
 	$(BIN)/python -m bench.growth $(CORPUS)
 	$(BIN)/python -m bench.cluster $(CORPUS)
+	$(BIN)/python -m bench.object_store $(CORPUS)
 
 clean:
 	rm -rf $(VENV) data/documents data/entities data/numbers data/quarantine data/entity_catalog \

@@ -7,7 +7,8 @@ server mode, a process of its own).
 Both runs read the same first `--files` articles of the corpus from local disk, so only where the
 tables go differs. For each: wall seconds, the seconds of the `commit-batch` step (staging a
 batch's tables and state, then publishing them: a rename locally, a server-side copy and a delete
-per object on S3) and of `read-run-state`, and the objects a commit publishes. moto answers on
+per object on S3) and of `find-near-duplicates` (which looks up stored buckets and signatures in
+the output), and the objects a commit publishes. moto answers on
 loopback, so a real bucket adds its network round trips (tens of ms each) to every request counted.
 
 Results: `<out>/object_store.json` and `<out>/object_store.md`.
@@ -80,7 +81,7 @@ def summary(result: dict) -> dict:
     commit = stages["commit-batch"]["seconds"]
     return {"seconds": result["seconds"], "batches": batches, "documents": manifest["rows_total"]["documents"],
             "commit_seconds": round(commit, 2), "commit_seconds_per_batch": round(commit / batches, 3),
-            "read_run_state_seconds": round(stages.get("read-run-state", {}).get("seconds", 0.0), 2),
+            "near_duplicates_seconds": round(stages["find-near-duplicates"]["seconds"], 2),
             "objects_per_batch": round(manifest["objects"] / batches, 1)}
 
 
@@ -130,12 +131,12 @@ def main(argv=None) -> dict:
 def format_report(report: dict) -> str:
     lines = [f"# The commit on S3 (moto on 127.0.0.1) against local disk ({report['corpus']}, "
              f"{report['files']} files, batches of {report['batch_size']})", "",
-             "| output | wall s | batches | commit-batch s | per batch s | read-run-state s | objects per batch |",
+             "| output | wall s | batches | commit-batch s | per batch s | find-near-duplicates s | objects per batch |",
              "|---|---|---|---|---|---|---|"]
     for name, label in (("local", "local disk"), ("s3", "S3 (moto)")):
         r = report[name]
         lines.append(f"| {label} | {r['seconds']} | {r['batches']} | {r['commit_seconds']} | "
-                     f"{r['commit_seconds_per_batch']} | {r['read_run_state_seconds']} | {r['objects_per_batch']} |")
+                     f"{r['commit_seconds_per_batch']} | {r['near_duplicates_seconds']} | {r['objects_per_batch']} |")
     lines += ["", f"Commit time on S3 / local disk: {report['commit_ratio']}; whole run: {report['wall_ratio']}."]
     return "\n".join(lines)
 

@@ -460,8 +460,6 @@ def hide_tracebacks_on_console() -> None:
 
 
 def run_pipeline(args) -> int:
-    from pathlib import Path
-
     from tasks.config import check_model_installed, from_arguments
 
     config = from_arguments(args)

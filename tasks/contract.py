@@ -204,6 +204,16 @@ files (by partition) and row groups (by `doc_id`, offsets, values) a filter rule
   (folder `{PARTITION_COLUMN}=__HIVE_DEFAULT_PARTITION__`) readable as nulls.
 - **Spark**: `spark.read.option("basePath", "data/entities").parquet("data/entities")`.
 
+**Reading while a run writes, and on an object store.** The globs above match committed files
+only, on a local disk and on an object store (`s3://bucket/prefix/<table>/**/*.parquet`) alike.
+A batch writes every file under `_staging/`, which no table glob matches, then a commit marker,
+then puts each file in place: a rename on disk, a server-side copy of a complete object on a store,
+so a reader never sees a partial file, and a batch whose marker was never written is never seen at
+all. While a batch is being put in place a reader may see its `entities` and `numbers` before its
+`documents` (documents come last), so join from `documents` to read whole batches only. On S3
+with DuckDB, whose `httpfs` extension is downloaded at first use, register the fsspec filesystem
+instead: `con.register_filesystem(s3fs.S3FileSystem())`, then `read_parquet('s3://...')`.
+
 Offsets (`start_char`, `end_char`) count Unicode code points in `documents.text` (Python string
 indices; in DuckDB `substring(text, start_char + 1, end_char - start_char)`).
 

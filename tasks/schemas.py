@@ -308,7 +308,7 @@ QUARANTINE_REASONS = {
     "clean_error": "cleaning failed on the document (the detail has the exception)",
     "duplicate_document": "the same clean text as a document already written or earlier in the run",
     "extraction_error": "entity or number extraction failed on the document",
-    "shard_failed": "the worker extracting the document's shard died or failed",
+    "shard_failed": "the extraction of the shard of documents holding it failed as a whole (the error in `detail`)",
     "failed_expectation": "a row that failed a quality gate's expectation (the detail names it and the column)",
 }
 NUMBER_KINDS = ("count", "percent", "money", "measure", "duration", "ordinal", "date", "time", "other")

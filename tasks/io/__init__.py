@@ -24,7 +24,7 @@ from tasks.io.layout import (COMMIT_MARKER, COMMITS_DIR, CONTRACT_FILE, EMPTY_PA
                              staging_dir, state_dir)
 from tasks.io.maintenance import check_contract, compact, migrate, read_contract, write_contract
 from tasks.io.queries import open_duckdb
-from tasks.io.storage import is_remote, local_folder, location, output_root, upload_tree, uri
+from tasks.io.storage import is_remote, local_folder, location, output_root, upload_tree
 from tasks.io.state import NearDuplicateStore
 from tasks.io.tables import (ROW_GROUP_ROWS, TARGET_FILE_ROWS, existing_keys, parquet_row_count, partition_dir,
                              read_state, read_table, replace_table, state_files, table_exists, table_files,

@@ -44,11 +44,6 @@ def location(path: os.PathLike) -> str:
     return str(path) if is_remote(path) else os.path.abspath(path)
 
 
-def uri(path: os.PathLike) -> str:
-    """`path` as a link the Prefect UI opens: `file://...` locally, else the store's URL."""
-    return str(path) if is_remote(path) else Path(path).resolve().as_uri()
-
-
 def inside(root: os.PathLike, path: os.PathLike) -> bool:
     """Whether `path` lies within `root` (`..` resolved; locally, symbolic links too)."""
     if is_remote(root):
