@@ -28,6 +28,7 @@ from flows.stages import BATCH_STEPS, Extraction, KnownDocuments
 from tasks import io
 from tasks.config import RunConfig
 from tasks.io import state as stored
+from tasks.schemas import with_published_month
 
 #: Run values a batch reads but does not return: they belong to the process that ran it.
 LOCAL_VALUES = ("known", "near_duplicate_store", "extracted")
@@ -128,12 +129,46 @@ def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str,
                                               "extracted": extracted})
         runner.run_steps(outcome, BATCH_STEPS)
         io.crash_point("process-batch")
+        outcome.staged = stage_batch_files(output, run_id, outcome, store.folder)
         for name in LOCAL_VALUES:
             outcome.values.pop(name, None)
         outcome.validation_results = validator.results()
         outcome.reads = {"text_hashes": recorded.text_hashes.asked, "publisher_ids": recorded.publisher_ids.asked,
                          "buckets": store.buckets}
         return outcome
+
+
+def batch_staging_name(run_id: str, number: int) -> str:
+    """The staging folder of a run's batch (see `tasks.io.staging_dir`)."""
+    return f"{run_id}-b{number:05d}"
+
+
+def stage_batch_files(output_dir: Path, run_id: str, outcome: BatchOutcome, bucket_folder: str
+                      ) -> dict[str, tuple[int, int]]:
+    """The batch's `documents` and `numbers` files, and its documents' signatures and buckets,
+    written by the process that ran it to the batch's staging folder, where the flow's commit adds
+    the rest and publishes them all (or discards them: a later gate failed). Final once the
+    `numbers` gate passed: linking changes neither. Returns table -> (rows staged, rows written)."""
+    staging = io.staging_dir(output_dir, batch_staging_name(run_id, outcome.number))
+    io.discard_staged(staging)  # a batch processed again starts over
+    if not outcome.passed:
+        return {}
+    values = outcome.values
+    documents = values["documents"].with_columns(run_id=pl.lit(run_id))
+    written = documents["doc_id"].implode()
+    staged = {}
+    try:
+        for table, rows in (("documents", documents), ("numbers", values["numbers"])):
+            rows = with_published_month(rows, documents)
+            staged[table] = (rows.height, io.write_table(output_dir, table, rows, staging, run_id=run_id,
+                                                         new_documents=True)[1])
+        io.write_state(staging, "signatures", values["signatures"].filter(pl.col("doc_id").is_in(written)))
+        io.write_state(staging, "lsh_buckets", values["lsh_buckets"].filter(pl.col("doc_id").is_in(written)),
+                       bucket_folder)
+    except BaseException:
+        io.discard_staged(staging)  # frees what a full disk needs back
+        raise
+    return staged
 
 
 # The task wraps a function this module names, so that cloudpickle sends workers a reference to

@@ -110,14 +110,17 @@ def build_run_state(output_dir: Path, store: io.NearDuplicateStore, threshold: f
 
 @io_task(name="commit-batch")
 def commit_batch(output_dir: Path, name: str, run_id: str, tables: dict[str, pl.DataFrame],
-                 state: dict[tuple[str, str | None], pl.DataFrame], record: dict) -> dict:
-    """A batch's table rows, state rows and commit record (with its running totals), staged and
-    then published at once: a run that dies leaves all of the batch or none of it. Returns the
-    commit record."""
+                 state: dict[tuple[str, str | None], pl.DataFrame], record: dict,
+                 staged: dict[str, tuple[int, int]] | None = None) -> dict:
+    """A batch's table rows, state rows and commit record (with its running totals), staged
+    beside what the batch's process `staged` (table -> rows staged, written), then published at
+    once: a run that dies leaves all of the batch or none of it. Returns the commit record."""
     staging = io.staging_dir(output_dir, name)
-    io.discard_staged(staging)  # a retry starts over
+    if not staged:
+        io.discard_staged(staging)  # a retry starts over; a failed batch's staged tables go
+    # (A retry after the batch's process staged rewrites the same files under the same names.)
     try:
-        written = {}
+        written = {table: rows for table, (_, rows) in (staged or {}).items()}
         for table, rows in tables.items():
             if table in REBUILT_TABLES:
                 written[table] = io.replace_table(output_dir, table, rows, staging, run_id=run_id)[1]
@@ -130,14 +133,16 @@ def commit_batch(output_dir: Path, name: str, run_id: str, tables: dict[str, pl.
         # A rebuilt table (the catalog) holds what was last written; the others add up.
         total = {t: (written[t] if t in REBUILT_TABLES and t in written else before.get(t, 0) + written.get(t, 0))
                  for t in TABLES}
-        record = record | {"rows_staged": {t: rows.height for t, rows in tables.items()}, "rows_written": written,
+        record = record | {"rows_staged": {t: rows.height for t, rows in tables.items()}
+                           | {t: rows for t, (rows, _) in (staged or {}).items()}, "rows_written": written,
                            "rows_total": total}
         io.write_json(io.commit_record_path(staging, record["sequence"]), record)
         # Stored before any file is published: a run that dies mid-publish leaves tables whose
         # contract is known, and `check_contract` has already found the dataset compatible with it.
         io.write_contract(output_dir)
     except BaseException:
-        io.discard_staged(staging)  # frees what a full disk needs back; nothing was published
+        if not staged:  # what the batch's process staged stays for a retry (the next run clears it)
+            io.discard_staged(staging)  # frees what a full disk needs back; nothing was published
         raise
     io.publish_staged(output_dir, staging)
     io.crash_point("commit")
@@ -396,7 +401,7 @@ def _run(config: RunConfig, run_id: str) -> dict:
     manifest = _manifest(config, run_id, started, plan, tally, state, records, validator)
     if state is not None:
         try:
-            write_run_report(output, manifest, state.catalog, aggregates)
+            write_run_report(output, manifest, state.catalog, aggregates or {})  # {}: no batch passed
             manifest["report_written"] = True
         except Exception as exc:  # noqa: BLE001 - the tables are written; a chart must not fail the run
             logger.error("the run report could not be written: %s", exc)
@@ -514,6 +519,7 @@ def _announce(outcome: BatchOutcome) -> None:
 
 def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, outcome: BatchOutcome) -> dict:
     """The batch committed (its quarantine only, when it failed a gate), and the run state extended."""
+    from flows.batches import batch_staging_name
     from tasks.report import batch_aggregates, entity_dates, merge_aggregates
 
     values = outcome.values
@@ -521,17 +527,13 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
     state_rows: dict[tuple[str, str | None], pl.DataFrame] = {}
     aggregates = (state.last or {}).get("aggregates")
     if outcome.passed:
+        # The batch's process staged documents, numbers, signatures and buckets (`stage_batch_files`).
         documents = values["documents"].with_columns(run_id=pl.lit(run_id))
-        written = documents["doc_id"].implode()
-        tables |= {"documents": with_published_month(documents, documents),
-                   "entities": with_published_month(values["entities"], documents),
-                   "numbers": with_published_month(values["numbers"], documents)}
+        tables["entities"] = with_published_month(values["entities"], documents)
         if values["entities"].height or not state.catalog_written:
             tables["entity_catalog"] = values["catalog"]
         unreadable = {io.ledger_key(entry) for entry in values["read_errors"] if not isinstance(entry, io.InputFile)}
         state_rows = {
-            ("signatures", None): values["signatures"].filter(pl.col("doc_id").is_in(written)),
-            ("lsh_buckets", state.store.folder): values["lsh_buckets"].filter(pl.col("doc_id").is_in(written)),
             ("entity_dates", None): entity_dates(values["entities"], documents),
             # Files that could not be read are tried again next time (a permission fixed, a limit raised).
             ("inputs", None): stored.ledger_rows({k: v for k, v in batch.fingerprints.items() if k not in unreadable},
@@ -544,7 +546,16 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
               "committed_at": dt.datetime.now(dt.UTC).isoformat(), "files": len(batch.entries),
               "records": outcome.overall.rows_in, "rows_total": (state.last or {}).get("rows_total"),
               "aggregates": aggregates}
-    record = commit_batch(io.output_root(config.output_dir), f"{run_id}-b{batch.number:05d}", run_id, tables, state_rows, record)
+    output, name = io.output_root(config.output_dir), batch_staging_name(run_id, batch.number)
+    try:
+        record = commit_batch(output, name, run_id, tables, state_rows, record, outcome.staged if outcome.passed else {})
+    except BaseException:
+        # Its retries kept what the batch's process staged; given up, it goes (unless publishing
+        # began: the next run finishes that).
+        staging = io.staging_dir(output, name)
+        if not (staging / io.COMMIT_MARKER).exists():
+            io.discard_staged(staging)
+        raise
     state.last = record
     if outcome.passed:
         state.catalog = values["catalog"]

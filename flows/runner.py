@@ -86,6 +86,8 @@ class BatchOutcome:
     #: Run state the batch looked up, by kind (see `flows.batches`), to tell whether a batch
     #: committed since would have changed what it found.
     reads: dict[str, set] = field(default_factory=dict)
+    #: Tables the process that ran the batch staged for its commit: table -> (rows staged, written).
+    staged: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:

@@ -134,6 +134,23 @@ def test_a_document_that_breaks_extraction_is_quarantined_alone(tmp_path, monkey
     assert (extract["in"], extract["out"], extract["quarantined"]) == (2, 1, 1)
 
 
+def test_a_batch_failing_a_gate_after_its_process_staged_leaves_nothing_staged(tmp_path, monkeypatch):
+    """`process-batch` stages documents and numbers itself; a gate the flow runs afterwards (on
+    the linked entities) fails the batch, and what was staged goes with it."""
+    from tasks import canonical
+    from tasks.validation import QualityGateError
+
+    real = canonical.link_entities
+    monkeypatch.setattr(canonical, "link_entities",
+                        lambda entities, counts: real(entities, counts).with_columns(entity_id=pl.lit("not-an-id")))
+    with pytest.raises(QualityGateError, match="entities"):
+        news_pipeline(inputs=[str(SEEDS)], output_dir=str(tmp_path))
+    assert (tmp_path / "report.html").exists(), "a run with no batch written still reports"
+    assert not any((tmp_path / table).exists() for table in ("documents", "numbers", "entities"))
+    assert not list(tmp_path.glob("_staging/*")) and not list(tmp_path.glob("_state/signatures/*"))
+    assert read(tmp_path, "quarantine")["reason"].unique().to_list() == ["failed_expectation"]
+
+
 def test_a_rerun_after_a_failed_run_resumes_after_its_last_committed_batch(seeds_run, tmp_path, monkeypatch):
     import flows.shards as shards
     import tasks.canonical as canonical
