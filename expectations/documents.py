@@ -3,7 +3,7 @@
 import great_expectations as gx
 
 from expectations import schema_expectations
-from expectations.ingested import DATE_RANGE, DOC_ID_PATTERN
+from expectations.ingested import DATE_RANGE, DOC_ID_PATTERN, article_expectations
 from tasks.schemas import DOCUMENTS
 
 
@@ -18,4 +18,4 @@ def expectations() -> list:
         gx.expectations.ExpectColumnValuesToMatchRegex(column="language", regex=r"^[a-z]{2,3}$"),
         gx.expectations.ExpectColumnValuesToBeBetween(column="language_score", min_value=0, max_value=1),
         gx.expectations.ExpectColumnValuesToBeBetween(column="near_duplicate_similarity", min_value=0, max_value=1),
-    ]
+    ] + article_expectations()

@@ -405,7 +405,8 @@ def serve_deployment(args) -> int:
     from tasks.io.storage import location, output_root
 
     parameters = config.as_parameters() | {"inputs": [p if is_url(p) else os.path.abspath(p) for p in config.inputs],
-                                           "output_dir": location(output_root(config.output_dir))}
+                                           "output_dir": location(output_root(config.output_dir)),
+                                           "feeds": config.feeds and os.path.abspath(config.feeds)}
     if args.notify_webhook:
         from flows.alerts import notify_on_failures
 
@@ -419,16 +420,20 @@ def serve_deployment(args) -> int:
     return 0
 
 
-def check_paths(inputs: Sequence[str], output: str) -> None:
+def check_paths(inputs: Sequence[str], output: str, feeds: str | None = None) -> None:
     """Fail before anything starts on a missing input or an output directory that cannot be written."""
+    import os
+
     from tasks.errors import UsageError
     from tasks.io.files import check_writable_directory
     from tasks.io.inputs import input_exists
     from tasks.io.storage import output_root
 
     for path in inputs:
-        if not input_exists(path):
+        if not path.lower().startswith(("http://", "https://")) and not input_exists(path):
             raise UsageError(f"input path does not exist: {path}")
+    if feeds is not None and not os.path.isfile(feeds):
+        raise UsageError(f"feed list does not exist: {feeds}")
     check_writable_directory(output_root(output))
 
 
@@ -463,7 +468,7 @@ def run_pipeline(args) -> int:
     from tasks.config import check_model_installed, from_arguments
 
     config = from_arguments(args)
-    check_paths(config.inputs, config.output_dir)
+    check_paths(config.inputs, config.output_dir, config.feeds)
     # Fail before any flow run exists when the model is missing or the output directory was
     # written under another schema (the flow checks again, for runs started elsewhere).
     check_model_installed(config.model)

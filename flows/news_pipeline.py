@@ -149,6 +149,37 @@ def commit_batch(output_dir: Path, name: str, run_id: str, tables: dict[str, pl.
     return record
 
 
+@task(name="fetch-news", cache_policy=NO_CACHE)
+def fetch_news(output: Path, run_id: str, urls: list[str], feeds: list[str], feed_files: list[Path],
+               settings) -> "FetchResult":  # noqa: F821 - imported when fetching
+    """The URLs given as inputs, the feeds listed and the pages of feed items without their full
+    content, fetched into the output's `_fetched/` WARCs (`tasks.io.fetch`)."""
+    from tasks.io.fetch import fetch_news as fetch
+
+    result = fetch(output, run_id, urls=urls, feeds=feeds, feed_files=feed_files, settings=settings)
+    get_run_logger().info("fetched %s", ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in result.counts.items()))
+    return result
+
+
+def fetch_inputs(config: RunConfig, output: Path, run_id: str):
+    """(what the run reads, what was fetched): the inputs that are not URLs to fetch, and every
+    WARC a fetch wrote into the output (this run's and earlier ones', whose committed slices the
+    input ledger skips)."""
+    from tasks.feeds import is_feed_file
+    from tasks.io.fetch import FetchResult, FetchSettings, fetched_warcs, is_http, read_feed_list
+
+    local = [path for path in config.inputs if not is_http(path)]
+    urls = [path for path in config.inputs if is_http(path)]
+    feeds = read_feed_list(config.feeds) if config.feeds else []
+    feed_files = [entry for entry in io.iter_inputs(local) if isinstance(entry, Path) and is_feed_file(entry.name)]
+    result = FetchResult()
+    if urls or feeds or feed_files:
+        settings = FetchSettings(timeout=config.fetch_timeout, host_delay=config.fetch_delay,
+                                 max_pages=config.max_pages)
+        result = fetch_news(output, run_id, urls, feeds, feed_files, settings)
+    return local + [io.location(path) for path in fetched_warcs(output)], result
+
+
 @io_task(name="write-run-records")
 def write_run_records(directory: Path, manifest: dict, validator) -> Path:
     """The run's manifest and its Data Docs (every gate of every batch)."""
@@ -358,8 +389,9 @@ def _run(config: RunConfig, run_id: str) -> dict:
     # written (a full disk) nothing is published. The full manifest replaces it.
     io.write_json(records / "manifest.json", {"run_id": run_id, "status": "running", "started_at": started.isoformat(),
                                               **config.as_parameters()})
-    plan = io.BatchPlan(config.inputs, stored.read_ledger(output), config.batch_size)
-    total = io.count_inputs(config.inputs)
+    inputs, fetched = fetch_inputs(config, output, run_id)
+    plan = io.BatchPlan(inputs, stored.read_ledger(output), config.batch_size, fetched.failures)
+    total = io.count_inputs(inputs) + len(fetched.failures)
     emit("plan", files=total)
     progress = create_progress_artifact(0.0, key="news-pipeline-progress",
                                         description="Share of the run's input files done")
@@ -398,7 +430,7 @@ def _run(config: RunConfig, run_id: str) -> dict:
                 del outcome, record  # the next batch must not find this one's frames still held
                 release_memory()
             tally.reprocessed = processed.reprocessed
-    manifest = _manifest(config, run_id, started, plan, tally, state, records, validator)
+    manifest = _manifest(config, run_id, started, plan, tally, state, records, validator) | {"fetch": fetched.counts}
     if state is not None:
         try:
             write_run_report(output, manifest, state.catalog, aggregates or {})  # {}: no batch passed
@@ -548,7 +580,8 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
               "aggregates": aggregates}
     output, name = io.output_root(config.output_dir), batch_staging_name(run_id, batch.number)
     try:
-        record = commit_batch(output, name, run_id, tables, state_rows, record, outcome.staged if outcome.passed else {})
+        staged = outcome.staged if outcome.passed else {}
+        record = commit_batch(output, name, run_id, tables, state_rows, record, staged)
     except BaseException:
         # Its retries kept what the batch's process staged; given up, it goes (unless publishing
         # began: the next run finishes that).

@@ -106,7 +106,8 @@ def ingest_documents(files: list[io.InputFile], known: KnownDocuments, max_docum
     a publisher id with different text is quarantined (see `split_conflicting_ids`)."""
     from tasks import ingest
 
-    results = [ingest.ingest_file(f.path, f.data, f.error, f.reason, max_document_bytes) for f in files]
+    results = [ingest.ingest_file(f.path, f.data, f.error, f.reason, max_document_bytes, f.first_record)
+               for f in files]
     checked = ingest.split_conflicting_ids([row for r in results for row in r.rows], known.publisher_ids)
     return Out({"ingested": ingest.ingested_frame(checked.rows)},
                quarantine_frame([row for r in results for row in r.quarantine] + checked.quarantine))

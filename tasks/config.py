@@ -30,10 +30,11 @@ class RunConfig:
     """What one run of the pipeline is told."""
 
     inputs: list[str] = field(default_factory=lambda: ["seeds"], metadata=option(
-        "files or directories (walked recursively) of `.txt` articles (one each) and `.jsonl` records "
-        "(one JSON object per line with `id` and `text`), or object-store URLs of an object or a prefix "
-        "(s3://bucket/news/; gs://, az:// with their fsspec package)", positional=True, metavar="INPUT",
-        shown="seeds/"))
+        "files or directories (walked recursively) of `.txt` articles (one each), `.jsonl` records (one JSON "
+        "object per line with `id` and `text` or `html`), `.html` pages, `.warc`/`.warc.gz` archives and "
+        "`.xml`/`.rss`/`.atom` feeds; object-store URLs of an object or a prefix (s3://bucket/news/; gs://, "
+        "az:// with their fsspec package); http(s):// URLs of a feed or a page, fetched", positional=True,
+        metavar="INPUT", shown="seeds/"))
     output_dir: str = field(default="data", metadata=option(
         "where the tables (documents/, entities/, numbers/, quarantine/, entity_catalog/), the state later "
         "runs read (_state/) and per-run records (_runs/<run_id>/) are written; one run at a time may write there",
@@ -60,6 +61,17 @@ class RunConfig:
     dask_address: str | None = field(default=None, metadata=option(
         "an existing Dask scheduler (tcp://host:8786) to process batches on, as many at once as it has "
         "workers", metavar="ADDRESS"))
+    feeds: str | None = field(default=None, metadata=option(
+        "a file listing feed URLs, one a line (`#` comments): each run fetches each feed (only what changed "
+        "since the last fetch) and the pages of its items that do not carry their full content", metavar="FILE"))
+    max_pages: int = field(default=500, metadata=option(
+        "pages fetched at most in a run (feed items' links); the rest wait for the next run", metavar="N"))
+    fetch_delay: float = field(default=1.0, metadata=option(
+        "seconds at least between two requests to one host (a robots.txt Crawl-delay raises it)",
+        metavar="SECONDS"))
+    fetch_timeout: float = field(default=10.0, metadata=option(
+        "seconds a request may take before it is retried (twice, with backoff) and then given up",
+        metavar="SECONDS"))
     max_document_bytes: int = field(default=DEFAULT_MAX_DOCUMENT_BYTES, metadata=option(
         "larger articles are quarantined as too_large, unread", metavar="BYTES"))
     languages: list[str] = field(default_factory=lambda: list(DEFAULT_LANGUAGES), metadata=option(
@@ -76,7 +88,10 @@ class RunConfig:
             problems.append(f"max_failed_share must be between 0 and 1, not {self.max_failed_share}")
         if not 0 < self.near_duplicate_threshold <= 1:
             problems.append(f"near_duplicate_threshold must be in (0, 1], not {self.near_duplicate_threshold}")
-        for name in ("batch_size", "workers", "shard_size", "max_document_bytes"):
+        if self.fetch_delay < 0 or self.fetch_timeout <= 0:
+            problems.append(f"fetch_delay must be at least 0 and fetch_timeout more than 0, not "
+                            f"{self.fetch_delay} and {self.fetch_timeout}")
+        for name in ("batch_size", "workers", "shard_size", "max_document_bytes", "max_pages"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
         if problems:
@@ -89,8 +104,11 @@ class RunConfig:
         """A configuration from flow parameters, where None (Prefect's and the UI's way of leaving a
         list unset) means the default."""
         defaults = cls()
-        return cls(**{f.name: (getattr(defaults, f.name) if values.get(f.name) is None else values[f.name])
-                      for f in dataclasses.fields(cls)})
+        config = cls(**{f.name: (getattr(defaults, f.name) if values.get(f.name) is None else values[f.name])
+                        for f in dataclasses.fields(cls)})
+        if values.get("inputs") is None and config.feeds:  # feeds alone: no default folder of articles
+            config = dataclasses.replace(config, inputs=[])
+        return config
 
     def as_parameters(self) -> dict[str, Any]:
         """The flow's keyword arguments (and the manifest's record of them)."""

@@ -18,12 +18,19 @@ import polars as pl
 from tasks.clean import LONE_SURROGATES
 from tasks.decode import Undecodable, decode_bytes
 from tasks.defaults import DEFAULT_MAX_DOCUMENT_BYTES
+from tasks.html import Page, canonical_url, domain_of, extract_page, looks_like_html
 from tasks.quarantine import quarantine_row
 from tasks.schemas import INGESTED, frame
 
 TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
-INPUT_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+INPUT_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + HTML_SUFFIXES
+#: Suffixes whose file is one article, read whole (`max_document_bytes` checked before reading).
+ARTICLE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
+#: A page whose main text has fewer words than this has none: what is left of a 404 page, a
+#: gallery or a page of links after boilerplate removal is a menu's words, not an article.
+MIN_MAIN_TEXT_WORDS = 20
 
 # ` date 2022-09-30 Russian President ...`: the scraper's inline header, before the body. Its value
 # is one token, or an ISO date and a time with a space between (`2022-09-30 10:00:00`); any token
@@ -108,27 +115,41 @@ def article_row(
     record_index: int | None,
     raw_text: str,
     encoding: str,
+    source_format: str,
     flags: list[str] | None = None,
     title: str | None = None,
     date: dt.date | None = None,
     source: str | None = None,
     url: str | None = None,
+    page: Page | None = None,
+    fetched_url: str | None = None,
+    fetched_at: dt.datetime | None = None,
 ) -> dict:
-    """The ingested row for one article's decoded text and metadata."""
+    """The ingested row for one article's decoded text and metadata; `page` is what an HTML page
+    gave (its text is `raw_text`), under what a record gave itself (`title`, `date`, `url`)."""
     header_date, body = split_date_header(raw_text)
     flags = list(flags or [])
     if header_date is None and HEADER_START.match(raw_text) and "invalid_date" not in flags:
         flags.append("invalid_date")
+    page = page or Page(text=None)
+    url = page.url if url is None else canonical_url(url) or url  # not http(s): as given
     return {
         "doc_id": doc_id_for(body),
         "source_id": source_id,
         "source_path": source_path,
         "record_index": record_index,
-        "title": title,
-        "published_date": date or header_date,
+        "title": page.title if title is None else title,
+        "published_date": date or header_date or page.published_date,
         "dateline": find_dateline(body.lstrip()),
         "source": source,
         "url": url,
+        "domain": domain_of(url),
+        "author": page.author,
+        "site_name": page.site_name,
+        "declared_language": page.language,
+        "source_format": source_format,
+        "fetched_url": fetched_url,
+        "fetched_at": fetched_at,
         "encoding": encoding,
         "flags": flags,
         "raw_text": raw_text,
@@ -143,8 +164,10 @@ def encoding_flags(encoding: str, text: str) -> list[str]:
     return ["invalid_utf8_replaced"] if "\ufffd" in text else []
 
 
-def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> Ingested:
-    """One `.txt` article: the whole file is the article, its stem the source id."""
+def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+                     html: bool = False) -> Ingested:
+    """One article file: the whole file is the article, its stem the source id. An HTML page
+    (`html`, or text that is one: a page saved under another name) gives its main text."""
     out = Ingested()
     where = {"source_path": source_path, "source_id": PurePath(source_path).stem}
     if len(data) > max_document_bytes:
@@ -164,8 +187,18 @@ def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DE
                            detail=f"{len(data)} bytes, no text", **where)
         )
         return out
-    row = article_row(record_index=None, raw_text=text, encoding=decoded.encoding,
-                      flags=encoding_flags(decoded.encoding, text), **where)
+    flags = encoding_flags(decoded.encoding, text)
+    if html or looks_like_html(text):
+        page, problem = page_text(text)
+        if problem:
+            out.quarantine.append(quarantine_row(stage="ingest", record_kind="file", reason="no_main_text",
+                                                 detail=problem, excerpt=text, **where))
+            return out
+        out.rows.append(article_row(record_index=None, raw_text=page.text, encoding=decoded.encoding, flags=flags,
+                                    source_format="html", page=page, **where))
+        return out
+    row = article_row(record_index=None, raw_text=text, encoding=decoded.encoding, flags=flags,
+                      source_format="txt", **where)
     if not row["body"].strip():
         out.quarantine.append(
             quarantine_row(stage="ingest", record_kind="file", reason="empty_text",
@@ -176,12 +209,69 @@ def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DE
     return out
 
 
+def ingest_page(html: str, encoding: str, where: dict, url: str | None = None, fetched_at: dt.datetime | None = None,
+                source_format: str = "warc") -> Ingested:
+    """One fetched page (a WARC response) as an article, or quarantined `no_main_text`; `url` is
+    where it was fetched from, `where` its source path, id and record index."""
+    out = Ingested()
+    page, problem = page_text(html, url)
+    if problem:
+        out.quarantine.append(quarantine_row(stage="ingest", record_kind="record", reason="no_main_text",
+                                             detail=f"{problem} ({url})" if url else problem, excerpt=page.text,
+                                             **where))
+        return out
+    out.rows.append(article_row(raw_text=page.text, encoding=encoding, flags=encoding_flags(encoding, page.text),
+                                source_format=source_format, page=page, fetched_url=url, fetched_at=fetched_at,
+                                **where))
+    return out
+
+
+def ingest_feed(source_path: str, data: bytes, record_index: int | None = None, url: str | None = None,
+                fetched_at: dt.datetime | None = None) -> Ingested:
+    """The items of an RSS or Atom feed (a file, or a fetched response: the WARC's `record_index`)
+    that carry their full content, as articles; an item with only a link is not one here: its
+    page is fetched (`tasks.io.fetch`) and read from the fetch's WARC. A file that is no feed is
+    quarantined `invalid_feed`."""
+    from tasks.feeds import NotAFeed, parse_feed
+
+    out = Ingested()
+    try:
+        feed = parse_feed(data)
+    except NotAFeed as exc:
+        out.quarantine.append(quarantine_row(stage="ingest", record_kind="file" if record_index is None else "record",
+                                             reason="invalid_feed", detail=f"{exc} ({url})" if url else str(exc),
+                                             source_path=source_path, record_index=record_index))
+        return out
+    for item in feed.items:
+        if item.text is None:
+            continue
+        out.rows.append(article_row(
+            source_path=source_path, source_id=item.item_id or f"item-{item.number}",
+            record_index=item.number if record_index is None else record_index, raw_text=item.text,
+            encoding="utf-8", source_format="feed", title=item.title, date=item.published, source=feed.title,
+            url=item.link, page=Page(text=None, author=item.author), fetched_url=url, fetched_at=fetched_at))
+    return out
+
+
+def page_text(html: str, url: str | None = None) -> tuple[Page, str | None]:
+    """An HTML page's main text and metadata (`tasks.html.extract_page`), and why it has no main
+    text (None when it has)."""
+    page = extract_page(html, url)
+    words = len(page.text.split()) if page.text else 0
+    if words < MIN_MAIN_TEXT_WORDS:
+        found = f"{words} words of main text" if words else "no main text"
+        return page, f"{found} after boilerplate removal (fewer than {MIN_MAIN_TEXT_WORDS}): not an article"
+    return page, None
+
+
 def too_large(size: int, limit: int) -> str:
     return f"{size:,} bytes, more than max_document_bytes={limit:,}"
 
 
 def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> Ingested:
-    """A JSONL file: one article object per line (`id`, `text`; `title`, `date`, `source`, `url` optional)."""
+    """A JSONL file: one article object per line (`id`, and `text` or a page's `html`; `title`,
+    `date`, `source`, `url` optional). A record's own `title`, `date` and `url` come before what
+    its page says; `text` wins over `html` when a record has both."""
     out = Ingested()
     try:
         decoded = decode_bytes(data)
@@ -221,26 +311,38 @@ def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = D
                                excerpt=line, **where)
             )
             continue
-        size = len(record["text"].encode("utf-8", "surrogatepass"))
+        from_html = not isinstance(record.get("text"), str)
+        given = record["html"] if from_html else record["text"]
+        size = len(given.encode("utf-8", "surrogatepass"))
         if size > max_document_bytes:
             out.quarantine.append(
                 quarantine_row(stage="ingest", record_kind="record", reason="too_large",
                                detail=f"line {line_number}: {too_large(size, max_document_bytes)}",
                                source_id=str(record["id"]), **where))
             continue
+        page = None
+        if from_html:  # the page's main text is the article's
+            page, problem = page_text(given, record.get("url"))
+            if problem:
+                out.quarantine.append(quarantine_row(stage="ingest", record_kind="record", reason="no_main_text",
+                                                     detail=f"line {line_number}: {problem}",
+                                                     source_id=str(record["id"]), excerpt=given, **where))
+                continue
         date = parse_date_field(record.get("date"))
-        flags = encoding_flags(decoded.encoding, record["text"])
+        flags = encoding_flags(decoded.encoding, given)
         if date is None and record.get("date"):
             flags.append("invalid_date")
         row = article_row(
             source_id=str(record["id"]),
-            raw_text=record["text"],
+            raw_text=page.text if page else given,
             encoding=decoded.encoding,
+            source_format="jsonl",
             flags=flags,
             title=record.get("title"),
             date=date,
             source=record.get("source"),
             url=record.get("url"),
+            page=page,
             **where,
         )
         out.rows.append(row)
@@ -267,11 +369,14 @@ def _record_problem(record: object) -> str | None:
         return "missing 'id'"
     if not isinstance(record["id"], (str, int)) or isinstance(record["id"], bool):
         return f"'id' must be a string or integer, got {type(record['id']).__name__}"
-    if not isinstance(record.get("text"), str):
-        return "missing 'text'" if record.get("text") is None else "'text' must be a string"
-    if not record["text"].strip():
+    if record.get("text") is None and isinstance(record.get("html"), str):
+        if not record["html"].strip():
+            return "'html' is empty"
+    elif not isinstance(record.get("text"), str):
+        return "missing 'text' (or 'html')" if record.get("text") is None else "'text' must be a string"
+    elif not record["text"].strip():
         return "'text' is empty"
-    for name in ("title", "source", "url", "date"):
+    for name in ("title", "source", "url", "date", "html"):
         if record.get(name) is not None and not isinstance(record[name], str):
             return f"{name!r} must be a string"
     return None
@@ -283,20 +388,31 @@ def ingest_file(
     read_error: str | None = None,
     read_reason: str = "unreadable_file",
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+    first_record: int = 0,
 ) -> Ingested:
     """Rows and quarantine for one input file, by its suffix; never raises on bad content.
 
     `read_error` (with its quarantine reason `read_reason`) says why the file could not be read.
+    A WARC file's `data` is a slice of it, whose first record is the file's `first_record`.
     """
+    from tasks.feeds import is_feed_file
+    from tasks.warc import ingest_warc, is_warc
+
     if read_error is not None:
+        # A WARC slice's error names its records: each slice is retried, and quarantined, on its own.
+        where = f" (records from {first_record})" if is_warc(source_path) else ""
         return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason=read_reason,
-                                                   detail=read_error, source_path=source_path)])
+                                                   detail=read_error + where, source_path=source_path)])
     suffix = PurePath(source_path).suffix.lower()
     try:
+        if is_warc(source_path):
+            return ingest_warc(source_path, data or b"", first_record, max_document_bytes)
+        if is_feed_file(source_path):
+            return ingest_feed(source_path, data or b"")
         if suffix in JSONL_SUFFIXES:
             return ingest_jsonl_file(source_path, data or b"", max_document_bytes)
-        if suffix in TEXT_SUFFIXES:
-            return ingest_text_file(source_path, data or b"", max_document_bytes)
+        if suffix in ARTICLE_SUFFIXES:
+            return ingest_text_file(source_path, data or b"", max_document_bytes, html=suffix in HTML_SUFFIXES)
     except Exception as exc:  # a bug must cost one file, not the run
         return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason="ingest_error",
                                                    detail=f"{type(exc).__name__}: {exc}"[:500],

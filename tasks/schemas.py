@@ -18,22 +18,45 @@ ENTITY_LABELS = (
     "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
 )
 
+#: What an article can be read from (`source_format`).
+SOURCE_FORMATS = ("txt", "jsonl", "html", "warc", "feed")
+
 # Where an article came from and what its publisher said about it; shared by ingestion and documents.
 ARTICLE_FIELDS = [
     column("doc_id", pa.string(), "Id of the article: the first 16 hex digits of the SHA-256 of its body as read "
            "(the same text always gets the same id).", required=True),
-    column("source_id", pa.string(), "The publisher's id: a JSONL record's `id`, or a `.txt` file's name without "
-           "its extension.", required=True),
+    column("source_id", pa.string(), "The publisher's id: a JSONL record's `id`, a WARC record's `WARC-Record-ID` "
+           "(without its angle brackets), or an article file's name without its extension.", required=True),
     column("source_path", pa.string(), "The input file the article was read from, as given to the run "
            "(bytes that are not UTF-8 escaped as `\\xNN`).", required=True),
-    column("record_index", pa.int32(), "Line number (from 0) of the record in a JSONL file; null for a `.txt` file."),
-    column("title", pa.string(), "Title given by a JSONL record; null when none was given."),
+    column("record_index", pa.int32(), "Where in its file the record is: the line number (from 1) in a JSONL file, "
+           "the record number (from 0, every record counted) in a WARC file; null for a file that is one article."),
+    column("title", pa.string(), "Title given by a JSONL record, else the page's headline (HTML: `og:title`, "
+           "`<title>`, `<h1>`); null when none was given."),
     column("published_date", pa.date32(), "Publication date from the ` date YYYY-MM-DD` header or a JSONL `date`; "
            "null when absent or impossible (then flagged `invalid_date`)."),
     column("dateline", pa.string(), "The dateline that opened the text (`MOSCOW, Russia`), without the dash; "
            "null when there was none."),
-    column("source", pa.string(), "Publisher or feed name given by a JSONL record's `source`; null otherwise."),
-    column("url", pa.string(), "URL given by a JSONL record; null otherwise."),
+    column("source", pa.string(), "Publisher or feed name: a JSONL record's `source`, or the title of the feed an "
+           "item came from; null otherwise."),
+    column("url", pa.string(), "The article's canonical URL: a JSONL record's `url`, else the page's own "
+           "(`link rel=canonical`, `og:url`), else where it was fetched (a WARC record's target); normalised by "
+           "courlan (lower-case host, no fragment, no tracking parameters such as `utm_*`). A URL that is not "
+           "http(s) is kept as given; null when none."),
+    column("domain", pa.string(), "Registered domain of `url` (`bbc.co.uk` for `https://www.bbc.co.uk/news/...`), "
+           "lower-case: the outlet, for counting by publisher. Null when there is no URL."),
+    column("author", pa.string(), "Author(s) an HTML page names (its metadata or byline); null otherwise."),
+    column("site_name", pa.string(), "Name an HTML page gives its site (`og:site_name`, else its host name); "
+           "null otherwise."),
+    column("declared_language", pa.string(), "Language an HTML page declares (`<html lang>`, ISO 639 code, "
+           "lower-case); null otherwise. `language` is the one detected from the text."),
+    column("source_format", pa.string(), "What the article was read from: `txt`, `jsonl` (a JSONL record, its "
+           "`text` or its `html`), `html` (a page, by suffix or sniffed), `warc` (a WARC response record) or "
+           "`feed` (an RSS/Atom item). Null in documents written before schema 1.2."),
+    column("fetched_url", pa.string(), "The URL the page was fetched from, as the fetch gave it (a WARC record's "
+           "`WARC-Target-URI`); null for files read as they are."),
+    column("fetched_at", pa.timestamp("us", tz="UTC"), "When the page was fetched: a WARC record's `WARC-Date`, "
+           "or the fetch newsfacts made; null for files read as they are."),
     column("encoding", pa.string(), "The codec the bytes were decoded with (`utf-8`, `utf-16`, `cp1252`, ...).",
            required=True),
     column("flags", pa.list_(pa.string()), "What was repaired or noticed on the way in (see Document flags); "
@@ -52,7 +75,8 @@ DOCUMENTS = pa.schema(
     + [
         column("text", pa.string(), "The clean text (mojibake repaired, quotes and spaces normalised, header "
                "and dateline removed) that every `start_char`/`end_char` offset points into.", required=True),
-        column("raw_text", pa.string(), "The text as decoded from the input, before cleaning.", required=True),
+        column("raw_text", pa.string(), "The text as decoded from the input, before cleaning; for an HTML page, "
+               "its main text as extracted (the markup is not kept).", required=True),
         column("text_hash", pa.string(), "SHA-256 (hex) of `text`: equal hashes are exact duplicates.", required=True),
         column("char_count", pa.int32(), "Length of `text`.", required=True, unit="characters (code points)"),
         column("language", pa.string(), "ISO 639-1 code detected from the text (`und`: too little text to tell).",
@@ -163,7 +187,8 @@ QUARANTINE = pa.schema(
                "failed gate).", required=True),
         column("source_path", pa.string(), "The input file; null when unknown."),
         column("source_id", pa.string(), "The publisher's id of the record; null when unknown."),
-        column("record_index", pa.int32(), "Line (from 0) in a JSONL file; null otherwise."),
+        column("record_index", pa.int32(), "Line (from 1) in a JSONL file, or record (from 0) in a WARC file; "
+               "null otherwise."),
         column("doc_id", pa.string(), "The document concerned, when it has an id (it may not be in `documents`)."),
         column("excerpt", pa.string(), "The start of the offending text, for a look without opening the input."),
     ]
@@ -241,7 +266,7 @@ REBUILT_TABLES = ("entity_catalog",)
 #: change: files written before it still read, with nulls. Anything else (a column removed,
 #: renamed, retyped or made required; a new partitioning) is a major change: runs refuse a dataset
 #: of another major version until `newsfacts migrate` rewrites it (see `tasks.contract`).
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 #: What one row of each table is.
 TABLE_DESCRIPTIONS: dict[str, str] = {
@@ -295,13 +320,28 @@ QUARANTINE_REASONS = {
     "binary_file": "the bytes are not text (an image, archive, executable, ... named .txt)",
     "undetectable_encoding": "no text encoding decodes the bytes plausibly",
     "too_large": "an article (file or JSONL record) larger than the run's `max_document_bytes`; not read",
-    "unsupported_file_type": "neither `.txt` nor `.jsonl`",
+    "unsupported_file_type": "not a file type newsfacts reads (`.txt`, `.jsonl`/`.ndjson`, `.html`/`.htm`/`.xhtml`, "
+                             "`.warc`/`.warc.gz`, `.xml`/`.rss`/`.atom`)",
+    "no_main_text": "an HTML page (a file, a JSONL `html`) with no article in it: fewer than 20 words left after "
+                    "boilerplate removal (a 404 page, a gallery, a page of links)",
     "unreadable_file": "the file could not be opened or read (permissions, I/O error)",
     "unreadable_directory": "a directory under the inputs could not be listed",
     "not_a_regular_file": "a FIFO, socket or device among the inputs",
     "symlink_loop": "a symbolic link back to a directory the run already reads",
     "malformed_jsonl": "a JSONL line that is not valid JSON",
-    "invalid_record": "a JSONL record without a usable `id` or `text`, or with fields of the wrong type",
+    "fetch_error": "a URL that could not be fetched: no answer within the timeout, a refused connection, a "
+                   "redirect loop (after retries with backoff; the next run tries again)",
+    "robots_disallowed": "a URL the site's robots.txt does not let newsfacts fetch",
+    "fetch_cap": "a page not fetched because the run reached `max_pages`; the next run fetches it",
+    "invalid_feed": "a feed file (`.xml`, `.rss`, `.atom`) or fetched feed that is no RSS or Atom feed",
+    "invalid_warc": "a `.warc`/`.warc.gz` file whose first record cannot be read: not a WARC file",
+    "truncated_record": "a WARC record cut short (`WARC-Truncated`, fewer bytes than its `Content-Length`, or "
+                        "damaged bytes, which end the reading of its file)",
+    "http_error": "a fetched page whose HTTP status is neither 2xx nor 3xx (404, 500, ...)",
+    "http_redirect": "a fetched response that is a redirect (3xx; the detail has its `Location`), not a page",
+    "not_html": "a fetched payload that is not an HTML page (a PDF, an image, JSON, ...)",
+    "invalid_record": "a JSONL record without a usable `id`, or without `text` or `html`, or with fields of the "
+                      "wrong type",
     "conflicting_id": "a publisher id already used by another document with different text",
     "ingest_error": "ingestion failed on the record (the detail has the exception)",
     "empty_text": "no text after the date header, or nothing left after cleaning",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -33,14 +34,21 @@ URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _CHUNK = 1 << 20
 
 
+#: A WARC file is read in slices of this many page records (a batch takes whole slices): the
+#: slices, and so the input ledger's keys, do not depend on the batch size.
+WARC_SLICE_RECORDS = 100
+
+
 @dataclass(frozen=True)
 class InputFile:
-    """One input file's bytes, or why it could not be read (`error`, quarantined as `reason`)."""
+    """One input file's bytes, or why it could not be read (`error`, quarantined as `reason`);
+    `first_record` is the number of the first record of a WARC slice's bytes."""
 
     path: str
     data: bytes | None
     error: str | None = None
     reason: str = "unreadable_file"
+    first_record: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,14 +66,34 @@ class StoredObject:
         return PurePosixPath(self.url).suffix
 
 
+@dataclass(frozen=True)
+class WarcSlice:
+    """A run of whole records of a WARC file: the bytes from `start` to `end` (None: the end of
+    the file), its first record the file's record number `first_record`, holding `records` page
+    records (responses and resources). Read, ledgered and committed as a file of its own, so a
+    multi-GB WARC streams through batches and a rerun after a crash skips the slices committed."""
+
+    source: Path | StoredObject
+    start: int
+    end: int | None
+    first_record: int
+    records: int
+
+    @property
+    def suffix(self) -> str:
+        return ".warc"
+
+
 def is_url(path: str | os.PathLike) -> bool:
     """Whether an input names an object store location (`s3://...`) rather than a local path."""
     return isinstance(path, str) and bool(URL.match(path)) and not path.startswith("file://")
 
 
-def display_path(path: Path | StoredObject) -> str:
+def display_path(path: Path | StoredObject | WarcSlice) -> str:
     """`path` as storable text: bytes that are not UTF-8 in a file name become `\\xNN` escapes;
-    an object is its URL."""
+    an object is its URL; a WARC slice its file's."""
+    if isinstance(path, WarcSlice):
+        return display_path(path.source)
     if isinstance(path, StoredObject):
         return path.url
     return os.fsencode(path).decode("utf-8", "backslashreplace")
@@ -73,7 +101,10 @@ def display_path(path: Path | StoredObject) -> str:
 
 def ledger_key(path: Path | StoredObject) -> str:
     """The input ledger's name for a file: its absolute path (the same file given relatively from
-    another folder is still recognised), or an object's URL."""
+    another folder is still recognised), or an object's URL; a WARC slice's is its file's with
+    `#<start>` after it."""
+    if isinstance(path, WarcSlice):
+        return f"{ledger_key(path.source)}#{path.start}"
     if isinstance(path, StoredObject):
         return path.url
     return display_path(Path(os.path.abspath(path)))
@@ -81,7 +112,9 @@ def ledger_key(path: Path | StoredObject) -> str:
 
 def fingerprint(path: Path | StoredObject) -> Fingerprint | None:
     """(size, mtime_ns, ctime_ns) of a file, or None when it cannot be stat'ed; for an object,
-    (size, last modified, a number from its version)."""
+    (size, last modified, a number from its version); for a WARC slice, its file's."""
+    if isinstance(path, WarcSlice):
+        return fingerprint(path.source)
     if isinstance(path, StoredObject):
         version = int(hashlib.sha256(path.version.encode("utf-8")).hexdigest()[:15], 16)
         return path.size, path.modified_ns, version
@@ -242,26 +275,82 @@ def count_inputs(paths: Sequence[str | os.PathLike]) -> int:
     return sum(1 for _ in iter_inputs(paths))
 
 
-def read_input(path: Path | StoredObject, max_bytes: int | None = None) -> InputFile:
+def _open(path: Path | StoredObject):
+    if isinstance(path, StoredObject):
+        import fsspec
+
+        return fsspec.open(path.url, "rb").open()
+    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+
+
+def warc_slices(path: Path | StoredObject) -> Iterator[WarcSlice | InputFile]:
+    """A WARC file as slices of `WARC_SLICE_RECORDS` page records, found by reading it through
+    once (headers parsed, payloads skipped; a `.warc.gz` decompressed). Where its records cannot
+    be parsed further (a truncated file), the last slice runs to the end of the file, where
+    reading it quarantines the damage. A file that cannot be opened is an InputFile naming why."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from tasks.warc import PAGE_RECORD_TYPES
+
+    start, first, records, number = 0, 0, 0, 0
+    try:
+        handle = _open(path)
+    except Exception as exc:  # noqa: BLE001 - local and store errors alike
+        yield InputFile(display_path(path), None, f"{type(exc).__name__}: {exc}"[:500], "unreadable_file")
+        return
+    with handle:
+        iterator = ArchiveIterator(handle)
+        try:
+            for record in iterator:
+                if not record.format.startswith("warc"):
+                    raise ValueError(record.format)
+                offset = iterator.get_record_offset()  # also skips the payload
+                if records >= WARC_SLICE_RECORDS:
+                    yield WarcSlice(path, start, offset, first, records)
+                    start, first, records = offset, number, 0
+                records += record.rec_type in PAGE_RECORD_TYPES
+                number += 1
+        except Exception:  # noqa: BLE001 - damaged from here: its slice reports it when read
+            records += 1
+    if records or number == 0:
+        yield WarcSlice(path, start, None, first, max(records, 1))
+
+
+def read_input(path: Path | StoredObject | WarcSlice, max_bytes: int | None = None) -> InputFile:
     """One input file's bytes; a file that is not a regular file, larger than `max_bytes` (for
     `.txt` articles; a JSONL file's records are checked one by one) or unreadable comes back with
     its reason instead of its bytes."""
     # Imported here, with the cleaning libraries it loads: `newsfacts query` reads no inputs.
-    from tasks.ingest import TEXT_SUFFIXES, too_large
+    from tasks.ingest import ARTICLE_SUFFIXES, too_large
 
+    if isinstance(path, WarcSlice):
+        return _read_slice(path)
     if isinstance(path, StoredObject):
-        return _read_object(path, max_bytes, TEXT_SUFFIXES, too_large)
+        return _read_object(path, max_bytes, ARTICLE_SUFFIXES, too_large)
     name = display_path(path)
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
             return InputFile(name, None, "not a regular file (a FIFO, socket or device)", "not_a_regular_file")
-        if max_bytes is not None and path.suffix.lower() in TEXT_SUFFIXES and info.st_size > max_bytes:
+        if max_bytes is not None and path.suffix.lower() in ARTICLE_SUFFIXES and info.st_size > max_bytes:
             return InputFile(name, None, too_large(info.st_size, max_bytes), "too_large")
         return InputFile(name, path.read_bytes())
     except OSError as exc:
         reason = "symlink_loop" if exc.errno == errno.ELOOP else "unreadable_file"
         return InputFile(name, None, f"{type(exc).__name__}: {exc.strerror or exc}", reason)
+
+
+def _read_slice(entry: WarcSlice) -> InputFile:
+    """The bytes of a WARC slice's records, or why they could not be read."""
+    name = display_path(entry)
+    try:
+        with _open(entry.source) as handle:
+            handle.seek(entry.start)
+            data = handle.read() if entry.end is None else handle.read(entry.end - entry.start)
+        return InputFile(name, data, first_record=entry.first_record)
+    except Exception as exc:  # noqa: BLE001 - local and store errors alike
+        return InputFile(name, None, f"{type(exc).__name__}: {exc}"[:500], "unreadable_file",
+                         first_record=entry.first_record)
 
 
 def _read_object(entry: StoredObject, max_bytes: int | None, text_suffixes, too_large) -> InputFile:
@@ -288,8 +377,11 @@ def read_files(entries: Sequence[Path | StoredObject | InputFile], max_bytes: in
     return [entry if isinstance(entry, InputFile) else read_input(entry, max_bytes) for entry in entries]
 
 
-def record_count(path: Path | StoredObject) -> int:
-    """How many records a file holds, for planning batches: its lines for JSONL, else 1."""
+def record_count(path: Path | StoredObject | WarcSlice) -> int:
+    """How many records a file holds, for planning batches: its lines for JSONL, its page records
+    for a WARC slice, else 1."""
+    if isinstance(path, WarcSlice):
+        return path.records
     if path.suffix.lower() != ".jsonl":
         return 1
     lines, last = 0, b"\n"
@@ -328,14 +420,15 @@ class BatchPlan:
     in `unchanged`."""
 
     def __init__(self, paths: Sequence[str | os.PathLike], committed: Mapping[str, set[Fingerprint]],
-                 batch_size: int):
+                 batch_size: int, problems: Sequence[InputFile] = ()):
         self.paths, self.committed, self.batch_size = list(paths), committed, max(1, batch_size)
+        self.problems = list(problems)  # entries known not to be readable (URLs that could not be fetched)
         self.unchanged = 0
         self.entries = 0
 
     def __iter__(self) -> Iterator[Batch]:
         batch = Batch(number=1)
-        for entry in iter_inputs(self.paths):
+        for entry in itertools.chain(self.problems, _with_warc_slices(iter_inputs(self.paths))):
             self.entries += 1
             if not isinstance(entry, InputFile):
                 key, print_ = ledger_key(entry), fingerprint(entry)
@@ -357,6 +450,18 @@ class BatchPlan:
             batch.records += records
         if batch.entries:
             yield batch
+
+
+def _with_warc_slices(entries: Iterator[Path | StoredObject | InputFile]
+                      ) -> Iterator[Path | StoredObject | WarcSlice | InputFile]:
+    """The entries, each WARC file as its slices (`warc_slices`)."""
+    from tasks.warc import is_warc
+
+    for entry in entries:
+        if isinstance(entry, InputFile) or not is_warc(display_path(entry)):
+            yield entry
+        else:
+            yield from warc_slices(entry)
 
 
 def read_gold(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[dict]:

@@ -1,0 +1,152 @@
+"""HTML pages -> an article's main text and metadata, with trafilatura (boilerplate removal: menus,
+cookie notices, related links, comments and footers go) and courlan (canonical URLs, domains).
+
+Pure functions: page text in, a `Page` out; nothing here reads files or the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+#: How a page starts, after a byte-order mark, whitespace and comments: what makes a file HTML
+#: whatever its name (a `.txt` saved from a browser).
+HTML_START = re.compile(r"\A(?:\ufeff)?\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html[\s>]|<head[\s>])",
+                        re.IGNORECASE | re.DOTALL)
+#: `<html lang="en-GB">`: the language the page declares.
+HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?", re.IGNORECASE)
+#: Read this much of a page to sniff it or find its declared language.
+SNIFF_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a page yielded: its main `text` (None: the page has none), and its metadata, each None
+    when the page does not give it."""
+
+    text: str | None
+    title: str | None = None
+    author: str | None = None
+    url: str | None = None
+    domain: str | None = None
+    site_name: str | None = None
+    language: str | None = None
+    published_date: dt.date | None = None
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether decoded text is an HTML page (a doctype, `<html>` or `<head>` first)."""
+    return bool(HTML_START.match(text[:SNIFF_CHARS]))
+
+
+@lru_cache(maxsize=1)
+def _config():
+    # trafilatura's defaults, but for the date: its extensive search reads dates out of any text
+    # on the page, and takes `Copyright 2022` in a footer for 2022-01-01. Without it htmldate reads
+    # the page's metadata, structured data and URL only. (The extraction timeout, a SIGALRM that
+    # only the main thread may set, applies to trafilatura's CLI alone.)
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    config.set("DEFAULT", "EXTENSIVE_DATE_SEARCH", "off")
+    config.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+    return config
+
+
+def extract_page(html: str, url: str | None = None) -> Page:
+    """The main text and metadata of one HTML page; `url` is where it was fetched from (a WARC
+    record's target, a JSONL `url`), used when the page names no canonical URL.
+
+    The text is the article's paragraphs, a blank line between them, without the headline when it
+    opens the text (it is `title`). The URL is the page's canonical one (`link rel=canonical`,
+    `og:url`, else `url`), normalised by courlan: lower-case host, no fragment, no tracking
+    parameters. The date is the page's publication date as htmldate finds it in the page's metadata,
+    structured data or URL (not in its text: a footer's copyright year is no date). The language
+    is the one `<html lang>` declares.
+    """
+    import trafilatura
+
+    result = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                         include_images=False, include_links=False, config=_config())
+    language = HTML_LANG.search(html[:SNIFF_CHARS])
+    language = language.group(1).lower() if language else None
+    if result is None:
+        return Page(text=None, url=canonical_url(url), domain=domain_of(url), language=language)
+    title = _clean(result.title)
+    page_url = canonical_url(result.url or url)
+    return Page(
+        text=_main_text(result.text or "", title),
+        title=title,
+        author=_clean(result.author),
+        url=page_url,
+        domain=domain_of(page_url),
+        site_name=_clean(result.sitename),
+        language=language,
+        published_date=_date(result.date),
+    )
+
+
+def _main_text(text: str, title: str | None) -> str | None:
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    if lines and title and lines[0].casefold() == title.casefold():
+        lines = lines[1:]
+    return "\n\n".join(lines) or None
+
+
+def _clean(value: str | None) -> str | None:
+    value = " ".join((value or "").split())
+    return value or None
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def canonical_url(url: str | None) -> str | None:
+    """`url` normalised (courlan, strict): scheme and host lower-case, default port, fragment and
+    tracking parameters (`utm_*`, `fbclid`, ...) removed; None for no URL or one that is not http(s)."""
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return None
+    from courlan import normalize_url
+
+    try:
+        return normalize_url(url.strip(), strict=True)
+    except ValueError:
+        return None
+
+
+def domain_of(url: str | None) -> str | None:
+    """The registered domain of a URL (`https://www.bbc.co.uk/news` -> `bbc.co.uk`), lower-case."""
+    if not url:
+        return None
+    from courlan import extract_domain
+
+    domain = extract_domain(url, fast=True)
+    return domain.lower() if domain else None
+
+
+#: Elements whose text is a paragraph of an HTML fragment.
+BLOCKS = ("p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "td")
+
+
+def fragment_text(fragment: str) -> str | None:
+    """The text of an HTML fragment (a feed item's content), a blank line between its paragraphs;
+    scripts, styles and figures' captions left out."""
+    import lxml.html
+    from lxml.etree import ParserError
+
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (ParserError, ValueError):
+        return None
+    for junk in root.xpath("//script|//style|//figcaption|//noscript"):
+        junk.drop_tree()
+    blocks = [element for element in root.iter(*BLOCKS) if not any(a.tag in BLOCKS for a in element.iterancestors())]
+    texts = [element.text_content() for element in blocks] if blocks else [root.text_content()]
+    paragraphs = [" ".join(text.split()) for text in texts]
+    return "\n\n".join(p for p in paragraphs if p) or None

@@ -1,0 +1,80 @@
+"""HTML pages: the article's paragraphs and metadata, none of the boilerplate around them."""
+
+import datetime as dt
+import json
+
+import pytest
+
+from tasks.html import canonical_url, domain_of, extract_page, looks_like_html
+from tasks.ingest import ingest_file
+from tests.news_pages import ARTICLES, BOILERPLATE_MARKERS, empty_page, news_page
+
+
+@pytest.mark.parametrize("article", ARTICLES, ids=lambda a: a.slug)
+def test_a_page_gives_its_article_and_none_of_the_boilerplate(article):
+    (row,) = ingest_file(f"pages/{article.slug}.html", news_page(article).encode()).rows
+    assert row["body"] == "\n\n".join(article.paragraphs)  # the headline is `title`, not text
+    assert not [marker for marker in BOILERPLATE_MARKERS if marker in row["raw_text"]]
+    assert (row["title"], row["author"], row["site_name"]) == (article.title, article.author, article.site)
+    assert row["url"] == article.url  # canonical, tracking parameters gone
+    assert row["domain"] == ".".join(article.host.split(".")[-2:])  # the registered domain
+    assert row["published_date"] == dt.date.fromisoformat(article.published)
+    assert (row["declared_language"], row["source_format"], row["source_id"]) == ("en", "html", article.slug)
+
+
+def test_the_dateline_of_a_page_is_found_in_its_main_text():
+    (row,) = ingest_file("a.html", news_page(ARTICLES[0]).encode()).rows
+    assert row["dateline"] == "KYIV, Ukraine"
+
+
+def test_a_page_without_an_article_is_quarantined_no_main_text():
+    (problem,) = ingest_file("missing.html", empty_page().encode()).quarantine
+    assert problem["reason"] == "no_main_text" and "after boilerplate removal" in problem["detail"]
+    assert problem["source_id"] == "missing"
+
+
+def test_html_saved_under_another_name_is_sniffed_and_plain_text_is_not():
+    (page,) = ingest_file("saved.txt", news_page(ARTICLES[1]).encode("cp1252", "replace")).rows
+    assert page["source_format"] == "html" and page["title"] == ARTICLES[1].title
+    (text,) = ingest_file("plain.txt", b"The <html> tag opens a page, Kyiv said.").rows
+    assert text["source_format"] == "txt" and text["body"].startswith("The <html> tag")
+    assert looks_like_html("\ufeff  <!-- saved -->\n<!DOCTYPE html><html>") and not looks_like_html("<p>Hi</p>")
+
+
+def test_a_jsonl_record_may_give_html_and_its_own_fields_come_first():
+    article = ARTICLES[2]
+    records = [
+        {"id": "p1", "html": news_page(article)},
+        {"id": "p2", "html": news_page(article, canonical=False, metadata=False), "date": "2022-10-01",
+         "title": "Own title", "url": "https://WWW.Daily.example.org/x?utm_source=a&id=7#top"},
+        {"id": "p3", "html": empty_page()},
+        {"id": "p4", "html": ""},
+        {"id": "p5", "text": "Text wins over html.", "html": news_page(article)},
+    ]
+    out = ingest_file("feed.jsonl", "\n".join(json.dumps(r) for r in records).encode())
+    first, second, text = out.rows
+    assert first["body"] == "\n\n".join(article.paragraphs) and first["source_format"] == "jsonl"
+    assert (first["title"], first["published_date"], first["url"]) == (article.title, dt.date(2022, 9, 28),
+                                                                         article.url)
+    assert (second["title"], second["published_date"]) == ("Own title", dt.date(2022, 10, 1))
+    assert second["url"] == "https://www.daily.example.org/x?id=7" and second["domain"] == "example.org"
+    assert text["body"] == "Text wins over html." and text["author"] is None
+    assert [(q["source_id"], q["reason"]) for q in out.quarantine] == [("p3", "no_main_text"),
+                                                                       ("p4", "invalid_record")]
+
+
+def test_a_page_with_no_date_in_its_metadata_has_none_rather_than_a_footer_year():
+    page = extract_page(news_page(ARTICLES[0], canonical=False, metadata=False))
+    assert page.published_date is None  # the footer says `Copyright 2022`
+    dated = extract_page(news_page(ARTICLES[0], canonical=False, metadata=False),
+                         "https://news.example.com/2022/09/30/convoy-strike")
+    assert dated.published_date == dt.date(2022, 9, 30) and dated.url.endswith("/2022/09/30/convoy-strike")
+
+
+def test_urls_are_canonicalised_and_domains_are_registered_domains():
+    assert canonical_url("HTTPS://News.Example.com:443/a/b?utm_medium=x&fbclid=1&page=2#c") == \
+        "https://news.example.com/a/b?page=2"
+    assert canonical_url("mailto:desk@example.com") is None and canonical_url(None) is None
+    assert domain_of("https://www.bbc.co.uk/news/world-1") == "bbc.co.uk"
+    (row,) = ingest_file("f.jsonl", json.dumps({"id": 1, "text": "Kyiv said.", "url": "urn:x:1"}).encode()).rows
+    assert row["url"] == "urn:x:1" and row["domain"] is None  # not http(s): kept as given

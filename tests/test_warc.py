@@ -1,0 +1,95 @@
+"""WARC files as CC-NEWS publishes them: each response record a page, read in slices of whole
+records; pages become documents, everything else quarantine rows with their reasons."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+import tasks.io.inputs as inputs
+from conftest import read
+from tasks.ingest import ingest_file
+from tests.news_pages import ARTICLES, BOILERPLATE_MARKERS, news_page, write_warc
+
+
+def read_slices(path):
+    rows, quarantine, slices = [], [], list(inputs.warc_slices(path))
+    for piece in slices:
+        read = inputs.read_input(piece)
+        out = ingest_file(read.path, read.data, read.error, read.reason, first_record=read.first_record)
+        rows += out.rows
+        quarantine += out.quarantine
+    return slices, rows, quarantine
+
+
+@pytest.mark.parametrize("gzip", [True, False], ids=["warc.gz", "warc"])
+@pytest.mark.parametrize("per_slice", [100, 2])
+def test_every_response_is_a_document_or_quarantined_with_its_reason(tmp_path, monkeypatch, gzip, per_slice):
+    monkeypatch.setattr(inputs, "WARC_SLICE_RECORDS", per_slice)
+    path = tmp_path / ("crawl.warc.gz" if gzip else "crawl.warc")
+    expected = write_warc(path, gzip=gzip)
+    slices, rows, quarantine = read_slices(path)
+    assert len(slices) == -(-len(expected) // per_slice)  # whole slices of `per_slice` responses
+    assert {r["fetched_url"]: "document" for r in rows} | {q["detail"].rsplit("(", 1)[1].rstrip(")"): q["reason"]
+                                                            for q in quarantine} == expected
+    by_url = {r["fetched_url"]: r for r in rows}
+    for article in ARTICLES:
+        row = by_url[article.url]
+        assert row["body"] == "\n\n".join(article.paragraphs) and row["source_format"] == "warc"
+        assert not [m for m in BOILERPLATE_MARKERS if m in row["body"]]
+        assert row["source_id"].startswith("urn:uuid:") and row["fetched_at"].tzinfo is not None
+    # Record numbers count every record (warcinfo, request, response, metadata) from 0.
+    assert [r["record_index"] for r in rows] == [2, 5, 20]
+    assert len({q["quarantine_id"] for q in quarantine}) == len(quarantine)
+
+
+def test_a_file_that_is_no_warc_and_a_damaged_one_are_quarantined(tmp_path):
+    (tmp_path / "junk.warc.gz").write_bytes(b"this is not a WARC file at all\n" * 20)
+    _, rows, (problem,) = read_slices(tmp_path / "junk.warc.gz")
+    assert not rows and problem["reason"] == "invalid_warc" and problem["record_kind"] == "file"
+    good = tmp_path / "good.warc"
+    write_warc(good, gzip=False)
+    data = bytearray(good.read_bytes())
+    second = data.find(b"WARC/1.0", data.find(b"WARC/1.0", data.find(b"WARC/1.0") + 1) + 1)
+    data[second:second + 8] = b"GARBAGE!"  # the first response's header damaged: the rest is unreadable
+    (tmp_path / "damaged.warc").write_bytes(bytes(data))
+    _, rows, quarantine = read_slices(tmp_path / "damaged.warc")
+    assert not rows and [q["reason"] for q in quarantine] == ["truncated_record"]
+
+
+@pytest.mark.slow
+def test_a_run_reads_pages_and_warcs_and_a_rerun_reads_nothing_again(tmp_path, monkeypatch):
+    """The real flow over a WARC in slices of two responses across batches, the same articles as
+    saved pages, and a JSONL of a page: every record in `documents` or `quarantine` (the pages are
+    duplicates of the WARC's responses, whatever their format); the same inputs again read nothing."""
+    import dataclasses
+    import json
+
+    from flows.news_pipeline import news_pipeline
+
+    monkeypatch.setattr(inputs, "WARC_SLICE_RECORDS", 2)
+    folder = tmp_path / "in"
+    (folder / "pages").mkdir(parents=True)
+    for article in ARTICLES:
+        (folder / "pages" / f"{article.slug}.html").write_text(news_page(article), encoding="utf-8")
+    expected = write_warc(folder / "crawl.warc.gz")
+    wire = dataclasses.replace(ARTICLES[1], paragraphs=ARTICLES[1].paragraphs[::-1], host="wire.example.net")
+    (folder / "wire.jsonl").write_text(json.dumps({"id": "w1", "html": news_page(wire, canonical=False),
+                                                   "url": wire.url}), encoding="utf-8")
+    output = tmp_path / "out"
+    manifest = news_pipeline(inputs=[str(folder)], output_dir=str(output), batch_size=3)
+    # Four slices of two responses (a batch of 3 holds one), then three pages and a record.
+    assert manifest["conserved"] and [b["records"] for b in manifest["batches"]] == [2, 2, 2, 3, 3]
+    documents, quarantine = read(output, "documents"), read(output, "quarantine")
+    assert documents.group_by("source_format").len().sort("source_format").rows() == [("jsonl", 1), ("warc", 3)]
+    assert dict(quarantine.group_by("reason").len().rows()) == {
+        "duplicate_document": 3, "http_error": 1, "http_redirect": 1, "no_main_text": 1, "not_html": 1,
+        "truncated_record": 1}
+    assert sorted(documents.filter(pl.col("source_format") == "warc")["fetched_url"]) == \
+        sorted(url for url, outcome in expected.items() if outcome == "document")
+    assert not documents.filter(pl.col("text").str.contains("|".join(BOILERPLATE_MARKERS))).height
+    assert documents.sort("source_format")["domain"].to_list() == ["example.net", "example.com", "example.com",
+                                                                     "example.org"]
+    again = news_pipeline(inputs=[str(folder)], output_dir=str(output), batch_size=3)
+    assert not again["batches"] and read(output, "documents").height == documents.height
+    assert read(output, "quarantine").height == quarantine.height
