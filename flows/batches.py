@@ -163,6 +163,7 @@ def stage_batch_files(output_dir: Path, run_id: str, outcome: BatchOutcome, buck
             staged[table] = (rows.height, io.write_table(output_dir, table, rows, staging, run_id=run_id,
                                                          new_documents=True)[1])
         io.write_state(staging, "signatures", values["signatures"].filter(pl.col("doc_id").is_in(written)))
+        io.write_state(staging, "stories", values["stories"].filter(pl.col("doc_id").is_in(written)))
         io.write_state(staging, "lsh_buckets", values["lsh_buckets"].filter(pl.col("doc_id").is_in(written)),
                        bucket_folder)
     except BaseException:

@@ -136,16 +136,20 @@ def detect_language(documents: pl.DataFrame, languages: list[str]) -> Out:
 def find_near_duplicates(documents: pl.DataFrame, near_duplicate_store: io.NearDuplicateStore,
                          near_duplicate_threshold: float) -> Out:
     """Documents with `near_duplicate_of` where one repeats an earlier one with small edits, and
-    their signatures and buckets to store: earlier documents are looked up by the buckets the
-    batch falls in, never signed again."""
+    their `story_id`; their signatures, buckets and stories to store: earlier documents are looked
+    up by the buckets the batch falls in, never signed again."""
     from tasks import near_duplicates
 
     signatures = near_duplicates.signatures_frame(documents)
     buckets = near_duplicates.buckets_frame(signatures, near_duplicate_threshold)
     candidates, earlier = near_duplicate_store.lookup(buckets["bucket"].to_list())
-    found = near_duplicates.find_near_duplicates(signatures, candidates, earlier, near_duplicate_threshold)
-    return Out({"documents": near_duplicates.with_near_duplicates(documents, found),
-                "signatures": signatures, "lsh_buckets": buckets})
+    found = near_duplicates.find_near_duplicates(signatures, candidates, earlier.select("doc_id", "signature"),
+                                                 near_duplicate_threshold)
+    stories = near_duplicates.story_ids(documents, found, dict(earlier.drop_nulls("story_id")
+                                                               .select("doc_id", "story_id").iter_rows()))
+    documents = near_duplicates.with_near_duplicates(documents, found).with_columns(stories)
+    return Out({"documents": documents, "signatures": signatures, "lsh_buckets": buckets,
+                "stories": documents.select("doc_id", "story_id")})
 
 
 @dataclass
@@ -257,7 +261,8 @@ PIPELINE: tuple[Stage | Gate, ...] = (
     Stage(detect_language, takes=("documents",), gives=("documents",), counts=("documents", "documents"),
           unit="documents", config=("languages",)),
     Stage(find_near_duplicates, takes=("documents", "near_duplicate_store"),
-          gives=("documents", "signatures", "lsh_buckets"), counts=("documents", "documents"), unit="documents",
+          gives=("documents", "signatures", "lsh_buckets", "stories"), counts=("documents", "documents"),
+          unit="documents",
           config=("near_duplicate_threshold",)),
     Gate("documents", value="documents", stage="clean", record_kind="document", excerpt="text", unit="documents"),
     Stage(extract_mentions, takes=("documents", "extracted"),

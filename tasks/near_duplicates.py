@@ -108,6 +108,22 @@ def find_near_duplicates(
     return found
 
 
+def story_ids(documents: pl.DataFrame, found: dict[str, tuple[str, float]], earlier: dict[str, str]) -> pl.Series:
+    """The story of each document, in input order: a near-copy's is the story of the document it
+    copies (`earlier`: doc_id -> story_id of stored ones; one stored before stories were kept is
+    a story of its own id), else the story of its canonical URL, else its own."""
+    stories: dict[str, str] = {}
+    for doc_id, url in zip(documents["doc_id"], documents["url"], strict=True):
+        if doc_id in found:
+            original = found[doc_id][0]
+            stories[doc_id] = stories.get(original) or earlier.get(original) or original
+        elif url:
+            stories[doc_id] = hashlib.sha256(f"url|{url}".encode()).hexdigest()[:16]
+        else:
+            stories[doc_id] = doc_id
+    return pl.Series("story_id", [stories[doc_id] for doc_id in documents["doc_id"]], dtype=pl.String)
+
+
 def with_near_duplicates(documents: pl.DataFrame, found: dict[str, tuple[str, float]]) -> pl.DataFrame:
     """Documents with `near_duplicate_of` and `near_duplicate_similarity` set from `found` (null
     when none), and the `near_duplicate` flag added."""

@@ -87,6 +87,11 @@ DOCUMENTS = pa.schema(
                "edits; null when none."),
         column("near_duplicate_similarity", pa.float32(), "Estimated Jaccard similarity of word 3-grams with "
                "`near_duplicate_of`, 0 to 1; null when none.", unit="ratio"),
+        column("story_id", pa.string(), "The story the document reports, to count each event once across "
+               "outlets and copies: the `story_id` of the earlier document it is a near-copy of "
+               "(`near_duplicate_of`), else 16 hex digits of the SHA-256 of `url|<url>` (every article at one "
+               "canonical URL), else its own `doc_id`. Null in documents written before schema 1.2; a near-copy of "
+               "one of those gets that document's `doc_id`."),
         column("run_id", pa.string(), "The run that wrote the document (a folder under `_runs/`).", required=True),
     ]
 )
@@ -224,6 +229,11 @@ SIGNATURES = pa.schema([
     column("signature", pa.binary(), "MinHash of its word 3-grams: 128 little-endian uint32 values.",
            required=True),
 ])
+#: The story of each written document, for a later near-copy to join it.
+STORIES = pa.schema([
+    column("doc_id", pa.string(), "A written document.", required=True),
+    column("story_id", pa.string(), "Its `documents.story_id`.", required=True),
+])
 LSH_BUCKETS = pa.schema([
     column("bucket", pa.int64(), "An LSH band bucket the document's signature falls in.", required=True),
     column("doc_id", pa.string(), "A written document.", required=True),
@@ -238,6 +248,7 @@ ENTITY_DATES = pa.schema([
 STATE_TABLES: dict[str, pa.Schema] = {
     "inputs": INPUT_LEDGER,
     "signatures": SIGNATURES,
+    "stories": STORIES,
     "lsh_buckets": LSH_BUCKETS,
     "entity_dates": ENTITY_DATES,
 }

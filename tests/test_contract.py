@@ -320,7 +320,8 @@ def test_an_unversioned_dataset_is_refused_until_migrated(seeds_run, tmp_path):
 
 def test_readme_sql_and_polars_examples_agree_on_the_seeds(in_project):
     found = examples(ROOT / "README.md")
-    assert {"top-entities-sql", "entity-numbers-sql", "casualties-sql", "polars", "cli-query"} <= set(found)
+    assert {"top-entities-sql", "entity-numbers-sql", "casualties-sql", "casualties-per-story-sql", "polars",
+            "cli-query"} <= set(found)
     sql = {name: duckdb.sql(code).pl() for name, (language, code) in found.items() if language == "sql"}
     namespace: dict = {}
     exec(compile(found["polars"][1], "README.md (polars example)", "exec"), namespace)
@@ -346,6 +347,16 @@ def test_readme_sql_and_polars_examples_agree_on_the_seeds(in_project):
     assert casualties.select("place", "count_type", "people").rows() == [("Russia", "WOUND", 50), ("Russia", "KILL", 25)]
     assert casualties.with_columns(pl.col("reports").cast(pl.UInt32)).equals(
         namespace["casualties"].select(casualties.columns))
+
+    per_story = sql["casualties-per-story-sql"]
+    stories = read(Path("data"), "documents").select("doc_id", "story_id")
+    expected = (read(Path("data"), "numbers").filter(pl.col("count_type").is_in(["KILL", "WOUND"]))
+                .join(stories, on="doc_id").group_by("story_id", "count_type")
+                .agg(articles=pl.col("doc_id").n_unique(), people=pl.col("value").max())
+                .group_by("count_type").agg(stories=pl.len(), articles=pl.col("articles").sum(),
+                                            people=pl.col("people").sum()).sort("count_type"))
+    assert per_story.rows() == expected.rows() and per_story.height == 2
+    assert stories["story_id"].null_count() == 0
 
 
 def _mentions(name: str, dated: bool) -> int:

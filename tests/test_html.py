@@ -78,3 +78,19 @@ def test_urls_are_canonicalised_and_domains_are_registered_domains():
     assert domain_of("https://www.bbc.co.uk/news/world-1") == "bbc.co.uk"
     (row,) = ingest_file("f.jsonl", json.dumps({"id": 1, "text": "Kyiv said.", "url": "urn:x:1"}).encode()).rows
     assert row["url"] == "urn:x:1" and row["domain"] is None  # not http(s): kept as given
+
+
+def test_a_story_is_shared_by_near_copies_and_by_articles_at_one_url():
+    import polars as pl
+
+    from tasks.near_duplicates import story_ids
+
+    documents = pl.DataFrame({"doc_id": ["a", "b", "c", "d", "e"],
+                              "url": ["https://x.example/1", None, "https://x.example/1", None, None]})
+    # b copies a stored document whose story is known, d copies b, e copies one stored before stories
+    found = {"b": ("old", 0.9), "d": ("b", 0.8), "e": ("older", 0.75)}
+    stories = story_ids(documents, found, {"old": "s-old"}).to_list()
+    assert stories[1:4:2] == ["s-old", "s-old"] and stories[4] == "older"
+    assert stories[0] == stories[2] != "a" and len(stories[0]) == 16  # one canonical URL, one story
+    assert story_ids(pl.DataFrame({"doc_id": ["z"], "url": [None]}, schema={"doc_id": pl.String, "url": pl.String}),
+                     {}, {}).to_list() == ["z"]

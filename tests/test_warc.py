@@ -90,6 +90,11 @@ def test_a_run_reads_pages_and_warcs_and_a_rerun_reads_nothing_again(tmp_path, m
     assert not documents.filter(pl.col("text").str.contains("|".join(BOILERPLATE_MARKERS))).height
     assert documents.sort("source_format")["domain"].to_list() == ["example.net", "example.com", "example.com",
                                                                      "example.org"]
+    # The wire's copy of the grain story (its paragraphs reordered, another outlet's URL) is the same story.
+    wire_row = documents.filter(pl.col("source_format") == "jsonl").row(0, named=True)
+    grain = documents.filter(pl.col("url") == ARTICLES[1].url).row(0, named=True)
+    assert wire_row["near_duplicate_of"] == grain["doc_id"] and wire_row["story_id"] == grain["story_id"]
+    assert documents["story_id"].n_unique() == 3
     again = news_pipeline(inputs=[str(folder)], output_dir=str(output), batch_size=3)
     assert not again["batches"] and read(output, "documents").height == documents.height
     assert read(output, "quarantine").height == quarantine.height

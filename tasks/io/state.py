@@ -78,18 +78,21 @@ class NearDuplicateStore:
         return (state_dir(self.output_dir, "lsh_buckets") / self.folder).exists()
 
     def lookup(self, buckets: Sequence[int]) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """((bucket, doc_id) stored in `buckets`, (doc_id, signature) of those documents)."""
+        """((bucket, doc_id) stored in `buckets`, (doc_id, signature, story_id) of those documents;
+        story_id null for one stored before stories were kept)."""
         folder = state_dir(self.output_dir, "lsh_buckets") / self.folder
         files = sorted(folder.glob("*.parquet"), key=storage.path_order) if folder.exists() else []
         if not files:
             return (pl.DataFrame(schema={"bucket": pl.Int64, "doc_id": pl.String}),
-                    pl.DataFrame(schema={"doc_id": pl.String, "signature": pl.Binary}))
+                    pl.DataFrame(schema={"doc_id": pl.String, "signature": pl.Binary, "story_id": pl.String}))
         wanted = pl.Series(list(buckets), dtype=pl.Int64).unique().implode()
         candidates = (pl.scan_parquet([str(f) for f in files], glob=False, hive_partitioning=False)
                       .filter(pl.col("bucket").is_in(wanted)).collect())
-        signatures = read_state(self.output_dir, "signatures",
-                                where=pl.col("doc_id").is_in(candidates["doc_id"].unique().implode()))
-        return candidates, signatures.unique("doc_id", keep="first", maintain_order=True)
+        wanted = candidates["doc_id"].unique().implode()
+        signatures = read_state(self.output_dir, "signatures", where=pl.col("doc_id").is_in(wanted))
+        stories = read_state(self.output_dir, "stories", where=pl.col("doc_id").is_in(wanted))
+        return candidates, signatures.unique("doc_id", keep="first", maintain_order=True).join(
+            stories.unique("doc_id", keep="first"), on="doc_id", how="left")
 
     def all_signatures(self) -> pl.DataFrame:
         return read_state(self.output_dir, "signatures").unique("doc_id", keep="first", maintain_order=True)
