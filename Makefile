@@ -77,6 +77,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.growth $(CORPUS)
 	$(BIN)/python -m bench.cluster $(CORPUS)
 	$(BIN)/python -m bench.object_store $(CORPUS)
+	$(BIN)/python -m bench.pages $(CORPUS)
 
 clean:
 	rm -rf $(VENV) data/documents data/entities data/numbers data/quarantine data/entity_catalog \

@@ -54,8 +54,9 @@ ARTICLES = (
 )
 
 
-def news_page(article: Article, *, canonical: bool = True, metadata: bool = True) -> str:
-    """The article in a page with every kind of boilerplate around it."""
+def news_page(article: Article, *, canonical: bool = True, metadata: bool = True, heavy: bool = False) -> str:
+    """The article in a page with every kind of boilerplate around it; `heavy` adds what makes a
+    real news site's page some 100 KiB: inline scripts and styles, a mega-menu, a link-laden footer."""
     meta = ""
     if metadata:
         meta = (f'<meta name="author" content="{article.author}">'
@@ -65,12 +66,21 @@ def news_page(article: Article, *, canonical: bool = True, metadata: bool = True
     if canonical:
         meta += f'<link rel="canonical" href="{article.url}?utm_source=rss&amp;utm_medium=feed">'
     paragraphs = "".join(f"<p>{html.escape(p)}</p>" for p in article.paragraphs)
+    if heavy:
+        meta += "<style>" + "".join(f".c{i}{{margin:{i}px;color:#{i:06x}}}" for i in range(800)) + "</style>"
+        meta += "<script>" + "".join(f"window.t{i}=function(a){{return a*{i}+1}};" for i in range(1500)) + "</script>"
+    menu = footer = ""
+    if heavy:
+        menu = "<ul class='mega-menu'>" + "".join(f"<li><a href='/s/{i}'>Section {i} Quuxnav</a></li>"
+                                                  for i in range(250)) + "</ul>"
+        footer = "<div class='footer-links'>" + "".join(f"<a href='/f/{i}'>Footerzz link {i}</a> "
+                                                        for i in range(300)) + "</div>"
     return f"""<!DOCTYPE html>
 <html lang="en-GB"><head><meta charset="utf-8"><title>{html.escape(article.title)} | {article.site}</title>{meta}
 </head><body>
 <header><nav class="main-menu"><ul><li><a href="/">Home Quuxnav</a></li><li><a href="/world">World</a></li>
 <li><a href="/business">Business</a></li><li><a href="/sport">Sport</a></li><li><a href="/culture">Culture</a></li>
-</ul></nav></header>
+</ul>{menu}</nav></header>
 <div id="cookie-banner" class="cookie-consent"><p>We use Cookiezz cookies to improve your experience and to show
 you personalised ads. By clicking accept you agree to our use of cookies.</p><button>Accept all</button></div>
 <main><article class="story">
@@ -87,7 +97,7 @@ you personalised ads. By clicking accept you agree to our use of cookies.</p><bu
 <div class="comment"><p>Commentzz this is a disgrace, what are they thinking? Reply.</p></div></section>
 </main>
 <footer><p>Copyright 2022 {article.site}. Footerzz All rights reserved.</p><ul><li><a href="/privacy">Privacy
-policy</a></li><li><a href="/terms">Terms of use</a></li><li><a href="/contact">Contact us</a></li></ul></footer>
+policy</a></li><li><a href="/terms">Terms of use</a></li><li><a href="/contact">Contact us</a></li></ul>{footer}</footer>
 </body></html>
 """
 
