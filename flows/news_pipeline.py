@@ -35,6 +35,7 @@ from tasks import io
 from tasks.config import RunConfig, flow_docstring, flow_signature
 from tasks.errors import BatchFailedError, QualityGateError
 from tasks.io import state as stored
+from tasks.io.inputs import SliceIndex
 from tasks.schemas import PARTITIONED_TABLES, REBUILT_TABLES, TABLES, with_published_month
 
 # No task caches: stage outputs are in-memory frames, and hashing them buys nothing. Only I/O retries.
@@ -150,7 +151,7 @@ def commit_batch(output_dir: Path, name: str, run_id: str, tables: dict[str, pl.
 
 
 @task(name="fetch-news", cache_policy=NO_CACHE)
-def fetch_news(output: Path, run_id: str, urls: list[str], feeds: list[str], feed_files: list[Path],
+def fetch_news(output: Path, run_id: str, urls: list[str], feeds: list[str], feed_files: list,
                settings) -> "FetchResult":  # noqa: F821 - imported when fetching
     """The URLs given as inputs, the feeds listed and the pages of feed items without their full
     content, fetched into the output's `_fetched/` WARCs (`tasks.io.fetch`)."""
@@ -171,7 +172,8 @@ def fetch_inputs(config: RunConfig, output: Path, run_id: str):
     local = [path for path in config.inputs if not is_http(path)]
     urls = [path for path in config.inputs if is_http(path)]
     feeds = read_feed_list(config.feeds) if config.feeds else []
-    feed_files = [entry for entry in io.iter_inputs(local) if isinstance(entry, Path) and is_feed_file(entry.name)]
+    feed_files = [entry for entry in io.iter_inputs(local)
+                  if isinstance(entry, (Path, io.StoredObject)) and is_feed_file(io.display_path(entry))]
     result = FetchResult()
     if urls or feeds or feed_files:
         settings = FetchSettings(timeout=config.fetch_timeout, host_delay=config.fetch_delay,
@@ -390,7 +392,8 @@ def _run(config: RunConfig, run_id: str) -> dict:
     io.write_json(records / "manifest.json", {"run_id": run_id, "status": "running", "started_at": started.isoformat(),
                                               **config.as_parameters()})
     inputs, fetched = fetch_inputs(config, output, run_id)
-    plan = io.BatchPlan(inputs, stored.read_ledger(output), config.batch_size, fetched.failures)
+    plan = io.BatchPlan(inputs, stored.read_ledger(output), config.batch_size, fetched.failures,
+                        SliceIndex(output))
     total = io.count_inputs(inputs) + len(fetched.failures)
     emit("plan", files=total)
     progress = create_progress_artifact(0.0, key="news-pipeline-progress",

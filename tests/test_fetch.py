@@ -75,7 +75,8 @@ class NewsSite(BaseHTTPRequestHandler):
             body, kind = (rss(base), "application/rss+xml") if path == "/feed.rss" else (atom(base),
                                                                                            "application/atom+xml")
             return self.answer(200, body, kind, {"ETag": etag})
-        pages = {"/world/grain-exports": ARTICLES[1], "/world/central-bank-rates": ARTICLES[2]}
+        pages = {"/world/grain-exports": ARTICLES[1], "/world/central-bank-rates": ARTICLES[2],
+                 "/world/convoy-strike": ARTICLES[0]}
         if path in pages:
             return self.answer(200, news_page(pages[path], canonical=False), "text/html; charset=utf-8")
         if path == "/broken":
@@ -117,14 +118,21 @@ def test_feeds_and_their_pages_end_as_documents_or_quarantine_and_a_rerun_fetche
 
     feeds = tmp_path / "feeds.txt"
     feeds.write_text(f"# the site's feeds\n{site}/feed.rss\n\n{site}/atom.xml  # the wire\n", encoding="utf-8")
+    # A feed file among the inputs: its teaser item's page is fetched too.
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "saved.rss").write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Saved</title><item><title>Convoy</title>'
+        f'<link>{site}/world/convoy-strike</link><description>Teaser only.</description></item></channel></rss>',
+        encoding="utf-8")
     output = tmp_path / "out"
     settings = {"fetch_delay": 0.0, "fetch_timeout": 1.0}
-    manifest = news_pipeline(inputs=[], feeds=str(feeds), output_dir=str(output), **settings)
+    manifest = news_pipeline(inputs=[str(tmp_path / "in")], feeds=str(feeds), output_dir=str(output), **settings)
     assert manifest["conserved"]
     documents, quarantine = read(output, "documents"), read(output, "quarantine")
     by_url = dict(zip(documents["url"], documents["source_format"], strict=True))
     assert by_url == {f"{site}/politics/in-the-feed": "feed", f"{site}/wire/atom-full": "feed",
-                      f"{site}/world/grain-exports": "warc", f"{site}/world/central-bank-rates": "warc"}
+                      f"{site}/world/grain-exports": "warc", f"{site}/world/central-bank-rates": "warc",
+                      f"{site}/world/convoy-strike": "warc"}
     assert not documents.filter(pl.col("text").str.contains("|".join(BOILERPLATE_MARKERS))).height
     feed_row = documents.filter(pl.col("source_format") == "feed").sort("url").row(0, named=True)
     assert feed_row["text"] == "\n\n".join(FULL.paragraphs) and feed_row["source"] == "Example News"
@@ -138,12 +146,12 @@ def test_feeds_and_their_pages_end_as_documents_or_quarantine_and_a_rerun_fetche
     # The grain page is linked from both feeds: fetched once. The slow page was tried three times.
     assert NewsSite.requests["/world/grain-exports"] == 1 and NewsSite.requests["/slow"] == 3
     assert NewsSite.requests["/private/secret"] == 0 and NewsSite.requests["/robots.txt"] == 1
-    assert list((output / "_fetched").glob("*.warc.gz")) and manifest["fetch"]["pages"] == 3
+    assert list((output / "_fetched").glob("*.warc.gz")) and manifest["fetch"]["pages"] == 4
 
     before = dict(NewsSite.requests)
-    again = news_pipeline(inputs=[], feeds=str(feeds), output_dir=str(output), **settings)
+    again = news_pipeline(inputs=[str(tmp_path / "in")], feeds=str(feeds), output_dir=str(output), **settings)
     fetched_again = {path: n - before.get(path, 0) for path, n in NewsSite.requests.items() if n > before.get(path, 0)}
     # The feeds answer 304; only what failed is asked for again; no page it has.
-    assert again["fetch"]["not_modified"] == 2 and again["fetch"]["already_fetched"] == 0
+    assert again["fetch"]["not_modified"] == 2 and again["fetch"]["already_fetched"] == 1  # the saved feed's link
     assert set(fetched_again) == {"/feed.rss", "/atom.xml", "/robots.txt", "/broken", "/slow", "/loop", "/loop2"}
     assert read(output, "documents").height == documents.height

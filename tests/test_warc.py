@@ -98,3 +98,16 @@ def test_a_run_reads_pages_and_warcs_and_a_rerun_reads_nothing_again(tmp_path, m
     again = news_pipeline(inputs=[str(folder)], output_dir=str(output), batch_size=3)
     assert not again["batches"] and read(output, "documents").height == documents.height
     assert read(output, "quarantine").height == quarantine.height
+
+
+def test_a_warc_planned_once_is_planned_again_from_the_index_until_it_changes(tmp_path, monkeypatch):
+    monkeypatch.setattr(inputs, "WARC_SLICE_RECORDS", 3)
+    path = tmp_path / "crawl.warc.gz"
+    write_warc(path)
+    index = inputs.SliceIndex(tmp_path / "out")
+    first = list(inputs.warc_slices(path, index))
+    scans = []
+    monkeypatch.setattr(inputs, "_scan_warc", lambda p: scans.append(p) or iter(()))
+    assert list(inputs.warc_slices(path, index)) == first and not scans  # not read through again
+    path.write_bytes(path.read_bytes() + b"\n")  # changed: its fingerprint no longer matches
+    assert list(inputs.warc_slices(path, index)) == [] and scans == [path]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasks.io.files import atomic_write, write_json
-from tasks.io.inputs import InputFile
+from tasks.io.inputs import InputFile, StoredObject, read_input
 
 FETCHED_DIR = "_fetched"
 USER_AGENT = "newsfacts/0.1 (news extraction pipeline; +https://pypi.org/project/newsfacts/)"
@@ -104,6 +104,15 @@ class Fetcher:
         self.client.close()
 
     # --- what to fetch -----------------------------------------------------------------------
+
+    def guarded(self, fetch, url: str):
+        """`fetch(url)`, an error it raises (a URL httpx refuses, a response it cannot decode)
+        recorded as that URL's `fetch_error` rather than ending the run."""
+        try:
+            return fetch(url)
+        except Exception as exc:  # noqa: BLE001 - one URL must not cost the run
+            self._fail(url, "fetch_error", f"{type(exc).__name__}: {exc}"[:500])
+            return None
 
     def fetch_feed(self, url: str) -> list[str]:
         """A feed (or a page given as an input) fetched and kept; the links of its items that
@@ -258,10 +267,12 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def fetch_news(output: Path, run_id: str, *, urls: list[str], feeds: list[str], feed_files: list[Path],
+def fetch_news(output: Path, run_id: str, *, urls: list[str], feeds: list[str],
+               feed_files: list[Path | StoredObject],
                settings: FetchSettings) -> FetchResult:
     """Fetch the inputs given as URLs (a feed or a page each), the feeds listed, and the pages of
-    the items of feeds (fetched, or the local `feed_files`) that carry no full content, into
+    the items of feeds (fetched, or the `feed_files` among the inputs, local or in an object store)
+    that carry no full content, into
     `<output>/_fetched/<run_id>.warc.gz`; record what was fetched beside it."""
     from warcio.warcwriter import WARCWriter
 
@@ -278,11 +289,12 @@ def fetch_news(output: Path, run_id: str, *, urls: list[str], feeds: list[str], 
             try:
                 pages: list[str] = []
                 for url in [*urls, *feeds]:
-                    pages += fetcher.fetch_feed(url)
+                    pages += fetcher.guarded(fetcher.fetch_feed, url) or []
                 for path in feed_files:
+                    data = read_input(path).data
                     try:
-                        feed = parse_feed(Path(path).read_bytes())
-                    except (NotAFeed, OSError):
+                        feed = parse_feed(data or b"")
+                    except NotAFeed:
                         continue  # reading the file quarantines it
                     pages += [item.link for item in feed.items
                               if item.text is None and item.link and is_http(item.link)]
@@ -290,7 +302,7 @@ def fetch_news(output: Path, run_id: str, *, urls: list[str], feeds: list[str], 
                 pages += [url for url, entry in ledger.items()
                           if entry.get("kind") == "page" and not fetcher.final(url)]
                 for url in dict.fromkeys(pages):
-                    fetcher.fetch_page(url)
+                    fetcher.guarded(fetcher.fetch_page, url)
             finally:
                 fetcher.close()
 

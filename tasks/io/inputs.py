@@ -283,11 +283,62 @@ def _open(path: Path | StoredObject):
     return open(path, "rb")  # noqa: SIM115 - the caller closes it
 
 
-def warc_slices(path: Path | StoredObject) -> Iterator[WarcSlice | InputFile]:
+class SliceIndex:
+    """The slices of the WARC files planned before, by file and fingerprint (a JSON object each
+    under `<output>/_cache/warc_slices/`): a run plans a WARC it has read before, whose slices the
+    input ledger then skips, without reading it through again. A cache: losing it costs a read."""
+
+    def __init__(self, output_dir: Path | None):
+        self.folder = None if output_dir is None else output_dir / "_cache" / "warc_slices"
+
+    def _path(self, path: Path | StoredObject):
+        return self.folder / f"{hashlib.sha256(ledger_key(path).encode('utf-8')).hexdigest()[:24]}.json"
+
+    def get(self, path: Path | StoredObject) -> list[WarcSlice] | None:
+        print_ = fingerprint(path)
+        if self.folder is None or print_ is None:
+            return None
+        try:
+            stored = json.loads(self._path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if stored.get("key") != ledger_key(path) or tuple(stored.get("fingerprint", ())) != print_:
+            return None
+        return [WarcSlice(path, *piece) for piece in stored["slices"]]
+
+    def put(self, path: Path | StoredObject, slices: list[WarcSlice]) -> None:
+        print_ = fingerprint(path)
+        if self.folder is None or print_ is None:
+            return
+        from tasks.io.files import write_json
+
+        try:
+            write_json(self._path(path), {"key": ledger_key(path), "fingerprint": list(print_),
+                                          "slices": [[s.start, s.end, s.first_record, s.records] for s in slices]})
+        except OSError:
+            pass  # a cache: the next run reads the file through again
+
+
+def warc_slices(path: Path | StoredObject, index: SliceIndex | None = None) -> Iterator[WarcSlice | InputFile]:
     """A WARC file as slices of `WARC_SLICE_RECORDS` page records, found by reading it through
-    once (headers parsed, payloads skipped; a `.warc.gz` decompressed). Where its records cannot
-    be parsed further (a truncated file), the last slice runs to the end of the file, where
-    reading it quarantines the damage. A file that cannot be opened is an InputFile naming why."""
+    once (headers parsed, payloads skipped; a `.warc.gz` decompressed) or in `index`. Where its
+    records cannot be parsed further (a truncated file), the last slice runs to the end of the
+    file, where reading it quarantines the damage. A file that cannot be opened is an InputFile
+    naming why."""
+    known = index.get(path) if index is not None else None
+    if known is not None:
+        yield from known
+        return
+    found = []
+    for piece in _scan_warc(path):
+        if isinstance(piece, WarcSlice):
+            found.append(piece)
+        yield piece
+    if found and index is not None:
+        index.put(path, found)
+
+
+def _scan_warc(path: Path | StoredObject) -> Iterator[WarcSlice | InputFile]:
     from warcio.archiveiterator import ArchiveIterator
 
     from tasks.warc import PAGE_RECORD_TYPES
@@ -420,15 +471,16 @@ class BatchPlan:
     in `unchanged`."""
 
     def __init__(self, paths: Sequence[str | os.PathLike], committed: Mapping[str, set[Fingerprint]],
-                 batch_size: int, problems: Sequence[InputFile] = ()):
+                 batch_size: int, problems: Sequence[InputFile] = (), slice_index: SliceIndex | None = None):
         self.paths, self.committed, self.batch_size = list(paths), committed, max(1, batch_size)
+        self.slice_index = slice_index
         self.problems = list(problems)  # entries known not to be readable (URLs that could not be fetched)
         self.unchanged = 0
         self.entries = 0
 
     def __iter__(self) -> Iterator[Batch]:
         batch = Batch(number=1)
-        for entry in itertools.chain(self.problems, _with_warc_slices(iter_inputs(self.paths))):
+        for entry in itertools.chain(self.problems, _with_warc_slices(iter_inputs(self.paths), self.slice_index)):
             self.entries += 1
             if not isinstance(entry, InputFile):
                 key, print_ = ledger_key(entry), fingerprint(entry)
@@ -452,7 +504,7 @@ class BatchPlan:
             yield batch
 
 
-def _with_warc_slices(entries: Iterator[Path | StoredObject | InputFile]
+def _with_warc_slices(entries: Iterator[Path | StoredObject | InputFile], index: SliceIndex | None = None
                       ) -> Iterator[Path | StoredObject | WarcSlice | InputFile]:
     """The entries, each WARC file as its slices (`warc_slices`)."""
     from tasks.warc import is_warc
@@ -461,7 +513,7 @@ def _with_warc_slices(entries: Iterator[Path | StoredObject | InputFile]
         if isinstance(entry, InputFile) or not is_warc(display_path(entry)):
             yield entry
         else:
-            yield from warc_slices(entry)
+            yield from warc_slices(entry, index)
 
 
 def read_gold(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[dict]:
