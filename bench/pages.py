@@ -96,7 +96,8 @@ def main(argv=None) -> dict:
             warc_seconds = round(time.perf_counter() - started, 2)
         report[kind] = {"page_kib": size, "extract_seconds": seconds, "texts_equal_article": equal,
                         "warc_seconds": warc_seconds, "warc_documents": rows,
-                        "extract_share_of_ner": round(seconds / ner, 3), "warc_share_of_ner": round(warc_seconds / ner, 3)}
+                        "extract_share_of_ner": round(seconds / ner, 3),
+                        "warc_share_of_ner": round(warc_seconds / ner, 3)}
         rows_text += [
             f"| HTML extraction (trafilatura), {kind} | {size} | {seconds} | {round(len(pages) / seconds, 1)} | "
             f"{report[kind]['extract_share_of_ner']} |",
@@ -111,7 +112,8 @@ def main(argv=None) -> dict:
         "",
         "Extracted texts equal to the article: " + ", ".join(
             f"{report[k]['texts_equal_article']} of {len(found)} ({k})" for k in ("light", "heavy"))
-        + "; documents from the WARCs: " + ", ".join(str(report[k]["warc_documents"]) for k in ("light", "heavy")) + ".",
+        + "; documents from the WARCs: "
+        + ", ".join(str(report[k]["warc_documents"]) for k in ("light", "heavy")) + ".",
     ])
     save_report(args.out, "pages", report, text)
     return report

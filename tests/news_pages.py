@@ -97,7 +97,8 @@ you personalised ads. By clicking accept you agree to our use of cookies.</p><bu
 <div class="comment"><p>Commentzz this is a disgrace, what are they thinking? Reply.</p></div></section>
 </main>
 <footer><p>Copyright 2022 {article.site}. Footerzz All rights reserved.</p><ul><li><a href="/privacy">Privacy
-policy</a></li><li><a href="/terms">Terms of use</a></li><li><a href="/contact">Contact us</a></li></ul>{footer}</footer>
+policy</a></li><li><a href="/terms">Terms of use</a></li><li><a href="/contact">Contact us</a></li></ul>
+{footer}</footer>
 </body></html>
 """
 
