@@ -238,7 +238,8 @@ def _link(path: str) -> str:
 # --- the flow --------------------------------------------------------------------------------
 
 def _run_name() -> str:
-    inputs = flow_run.parameters.get("inputs") or ["seeds"]
+    feeds = flow_run.parameters.get("feeds")
+    inputs = flow_run.parameters.get("inputs") or ([feeds] if feeds else ["seeds"])
     label = Path(str(inputs[0])).name or "input"
     if len(inputs) > 1:
         label += f"+{len(inputs) - 1}"

@@ -117,7 +117,17 @@ class Validator:
                                   "base_directory": str(Path(docs_dir).resolve())},
             })
 
+    def _use(self) -> None:
+        """This validator's context made GE's current one. GE keeps one context per process and
+        checks a checkpoint's suite and assets against it; with the flow's validator and a
+        worker's in one process, GE 1.7 (this project's lower bound) looked in the one made last and failed
+        ("BatchDefinition 'run' has changed", "Could not find asset")."""
+        from great_expectations.data_context.data_context.context_factory import project_manager
+
+        project_manager.set_project(self.context)
+
     def _checkpoint(self, suite_name: str):
+        self._use()
         if suite_name not in self.checkpoints:
             module = importlib.import_module(f"expectations.{suite_name}")
             # Built whole, then added: adding expectations one by one to a stored suite saves it

@@ -257,3 +257,32 @@ def test_prefect_yaml_deploys_with_its_schedule_and_no_overlap(prefect_server):
     assert [s["schedule"]["cron"] for s in deployment["schedules"]] == ["*/15 * * * *"]
     assert deployment["global_concurrency_limit"]["limit"] == 1
     assert deployment["concurrency_options"]["collision_strategy"] == "CANCEL_NEW"
+
+
+def test_a_served_feed_schedule_fetches_and_its_next_run_fetches_nothing_it_has(prefect_server, tmp_path):
+    """`newsfacts serve --feeds FILE --cron ...`, its runs started as the schedule starts them: the
+    first fetches the feed and the page of its teaser item; the next gets a 304 for the feed and
+    asks for no page."""
+    from tests.news_pages import NewsSite, news_site
+
+    url, env = prefect_server
+    output = tmp_path / "out"
+    with news_site() as site:
+        feeds = tmp_path / "feeds.txt"
+        feeds.write_text(f"{site}/atom.xml\n", encoding="utf-8")
+        asked = []
+        with serving(url, env, tmp_path / "serve.log", "--feeds", str(feeds), "--output", str(output),
+                     "--fetch-delay", "0", "--cron", "0 0 1 1 *", "--name", "feeds") as serve:
+            wait_for_deployment(url, "feeds", serve)
+            with temporary_settings({PREFECT_API_URL: url}), get_client(sync_client=True) as client:
+                runs = []
+                for _ in range(2):
+                    before = dict(NewsSite.requests)
+                    run = run_deployment("news-pipeline/feeds", timeout=0)
+                    runs.append(wait_for(lambda r=run: (f := client.read_flow_run(r.id)).state.is_final() and f,
+                                         "flow run", timeout=300))
+                    asked.append({p for p, n in NewsSite.requests.items() if n > before.get(p, 0)})
+    assert all(run.state.is_completed() for run in runs), (tmp_path / "serve.log").read_text()[-3000:]
+    assert runs[0].name.startswith("news-pipeline/feeds.txt/")
+    assert asked == [{"/robots.txt", "/atom.xml", "/world/grain-exports"}, {"/robots.txt", "/atom.xml"}]
+    assert sorted(read(output, "documents")["source_format"]) == ["feed", "warc"]
