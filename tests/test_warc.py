@@ -97,6 +97,8 @@ def test_a_run_reads_pages_and_warcs_and_a_rerun_reads_nothing_again(tmp_path, m
     assert documents["story_id"].n_unique() == 3
     again = news_pipeline(inputs=[str(folder)], output_dir=str(output), batch_size=3)
     assert not again["batches"] and read(output, "documents").height == documents.height
+    # Files count the WARC once, not once a slice: (1 WARC, 3 pages, 1 JSONL), all unchanged the second time.
+    assert (manifest["files"], again["files"], again["files_unchanged"]) == (5, 5, 5)
     assert read(output, "quarantine").height == quarantine.height
 
 

@@ -481,11 +481,13 @@ class BatchPlan:
     def __iter__(self) -> Iterator[Batch]:
         batch = Batch(number=1)
         for entry in itertools.chain(self.problems, _with_warc_slices(iter_inputs(self.paths), self.slice_index)):
-            self.entries += 1
+            # Files are counted (for progress and the manifest), a WARC once: at its last slice.
+            whole = not isinstance(entry, WarcSlice) or entry.end is None
+            self.entries += whole
             if not isinstance(entry, InputFile):
                 key, print_ = ledger_key(entry), fingerprint(entry)
                 if print_ is not None and print_ in self.committed.get(key, ()):
-                    self.unchanged += 1
+                    self.unchanged += whole
                     continue
                 records = record_count(entry)
                 if batch.entries and batch.records + records > self.batch_size:
