@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from conftest import read
-from tests.news_pages import ARTICLES, BOILERPLATE_MARKERS, FULL, NewsSite, news_site
+from tests.news_pages import BOILERPLATE_MARKERS, FULL, NewsSite, news_site
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
 
