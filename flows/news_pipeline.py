@@ -163,23 +163,28 @@ def fetch_news(output: Path, run_id: str, urls: list[str], feeds: list[str], fee
 
 
 def fetch_inputs(config: RunConfig, output: Path, run_id: str):
-    """(what the run reads, what was fetched): the inputs that are not URLs to fetch, and every
-    WARC a fetch wrote into the output (this run's and earlier ones', whose committed slices the
-    input ledger skips)."""
+    """(what the run reads, how many entries that is, what was fetched): the inputs that are not
+    URLs to fetch, and every WARC a fetch wrote into the output (this run's and earlier ones',
+    whose committed slices the input ledger skips). The inputs are walked once here, for their
+    count (progress) and their feed files (whose teaser items' pages are fetched)."""
     from tasks.feeds import is_feed_file
     from tasks.io.fetch import FetchResult, FetchSettings, fetched_warcs, is_http, read_feed_list
 
     local = [path for path in config.inputs if not is_http(path)]
     urls = [path for path in config.inputs if is_http(path)]
     feeds = read_feed_list(config.feeds) if config.feeds else []
-    feed_files = [entry for entry in io.iter_inputs(local)
-                  if isinstance(entry, (Path, io.StoredObject)) and is_feed_file(io.display_path(entry))]
+    walked, feed_files = 0, []
+    for entry in io.iter_inputs(local):
+        walked += 1
+        if isinstance(entry, (Path, io.StoredObject)) and is_feed_file(io.display_path(entry)):
+            feed_files.append(entry)
     result = FetchResult()
     if urls or feeds or feed_files:
         settings = FetchSettings(timeout=config.fetch_timeout, host_delay=config.fetch_delay,
                                  max_pages=config.max_pages)
         result = fetch_news(output, run_id, urls, feeds, feed_files, settings)
-    return local + [io.location(path) for path in fetched_warcs(output)], result
+    warcs = [io.location(path) for path in fetched_warcs(output)]
+    return local + warcs, walked + len(warcs) + len(result.failures), result
 
 
 @io_task(name="write-run-records")
@@ -392,10 +397,9 @@ def _run(config: RunConfig, run_id: str) -> dict:
     # written (a full disk) nothing is published. The full manifest replaces it.
     io.write_json(records / "manifest.json", {"run_id": run_id, "status": "running", "started_at": started.isoformat(),
                                               **config.as_parameters()})
-    inputs, fetched = fetch_inputs(config, output, run_id)
+    inputs, total, fetched = fetch_inputs(config, output, run_id)
     plan = io.BatchPlan(inputs, stored.read_ledger(output), config.batch_size, fetched.failures,
                         SliceIndex(output))
-    total = io.count_inputs(inputs) + len(fetched.failures)
     emit("plan", files=total)
     progress = create_progress_artifact(0.0, key="news-pipeline-progress",
                                         description="Share of the run's input files done")

@@ -47,8 +47,14 @@ def is_feed_file(name: str) -> bool:
     return name.lower().endswith(FEED_SUFFIXES)
 
 
-def is_feed_type(content_type: str) -> bool:
-    return content_type.split(";")[0].strip().lower() in FEED_TYPES
+def is_feed(content_type: str, payload: bytes) -> bool:
+    """Whether a response is a feed: served as one, or an RSS/Atom document served as anything
+    but HTML (feeds often come as `text/plain` or `application/octet-stream`)."""
+    media = content_type.split(";")[0].strip().lower()
+    if media in FEED_TYPES:
+        return True
+    head = payload[:2048]
+    return "html" not in media and any(mark in head for mark in (b"<rss", b"<feed", b"<rdf:RDF"))
 
 
 def parse_feed(data: bytes) -> Feed:

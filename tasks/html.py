@@ -77,7 +77,7 @@ def extract_page(html: str, url: str | None = None) -> Page:
     language = HTML_LANG.search(html[:SNIFF_CHARS])
     language = language.group(1).lower() if language else None
     if result is None:
-        return Page(text=None, url=canonical_url(url), domain=domain_of(url), language=language)
+        return Page(text=None, url=canonical_url(url), domain=domain_of(canonical_url(url)), language=language)
     title = _clean(result.title)
     page_url = canonical_url(result.url or url)
     return Page(

@@ -192,7 +192,7 @@ def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DE
         page, problem = page_text(text)
         if problem:
             out.quarantine.append(quarantine_row(stage="ingest", record_kind="file", reason="no_main_text",
-                                                 detail=problem, excerpt=text, **where))
+                                                 detail=problem, excerpt=page.text, **where))
             return out
         out.rows.append(article_row(record_index=None, raw_text=page.text, encoding=decoded.encoding, flags=flags,
                                     source_format="html", page=page, **where))
@@ -326,7 +326,7 @@ def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = D
             if problem:
                 out.quarantine.append(quarantine_row(stage="ingest", record_kind="record", reason="no_main_text",
                                                      detail=f"line {line_number}: {problem}",
-                                                     source_id=str(record["id"]), excerpt=given, **where))
+                                                     source_id=str(record["id"]), excerpt=page.text, **where))
                 continue
         date = parse_date_field(record.get("date"))
         flags = encoding_flags(decoded.encoding, given)

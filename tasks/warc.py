@@ -50,12 +50,12 @@ def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_b
     """
     from warcio.archiveiterator import ArchiveIterator
 
-    from tasks.feeds import is_feed_type
+    from tasks.feeds import is_feed
     from tasks.ingest import Ingested, ingest_feed, ingest_page, too_large
 
     out = Ingested()
     number = first_record
-    records = iter(ArchiveIterator(io.BytesIO(data), no_record_parse=False))
+    records = iter(ArchiveIterator(io.BytesIO(data)))
     while True:
         where = {"source_path": source_path, "record_index": number}
         try:
@@ -81,16 +81,17 @@ def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_b
             break
         number += 1
         fetched = {"url": url, "fetched_at": warc_date(headers.get_header("WARC-Date"))}
-        problem = _problem(record, payload, short, max_document_bytes, too_large)
-        if problem and problem[0] == "not_html" and is_feed_type(_content_type(record)):
-            items = ingest_feed(where["source_path"], payload, where["record_index"], **fetched)
-            out.rows += items.rows
-            out.quarantine += items.quarantine
-            continue
+        feed = is_feed(_content_type(record), payload)
+        problem = _problem(record, payload, short, max_document_bytes, too_large, feed)
         if problem:
             reason, detail = problem
             out.quarantine.append(quarantine_row(stage="ingest", record_kind="record", reason=reason,
                                                  detail=f"{detail} ({url})", **where))
+            continue
+        if feed:
+            items = ingest_feed(where["source_path"], payload, where["record_index"], **fetched)
+            out.rows += items.rows
+            out.quarantine += items.quarantine
             continue
         try:
             text, encoding = _decode(payload, _content_type(record))
@@ -109,8 +110,9 @@ def _content_type(record) -> str:
     return (headers.get_header("Content-Type") if headers else None) or ""
 
 
-def _problem(record, payload: bytes, short: int, max_document_bytes: int, too_large) -> tuple[str, str] | None:
-    """(reason, detail) of a record that holds no page to read, or None."""
+def _problem(record, payload: bytes, short: int, max_document_bytes: int, too_large, feed: bool
+             ) -> tuple[str, str] | None:
+    """(reason, detail) of a record that holds no page or feed to read, or None."""
     truncated = record.rec_headers.get_header("WARC-Truncated")
     if truncated or short:
         return "truncated_record", (f"WARC-Truncated: {truncated}" if truncated
@@ -128,7 +130,7 @@ def _problem(record, payload: bytes, short: int, max_document_bytes: int, too_la
         if not status.startswith("2"):
             return "http_error", line.strip()
     media = _content_type(record).split(";")[0].strip().lower()
-    if media not in HTML_TYPES and not (not media and payload.lstrip()[:1] == b"<"):
+    if not feed and media not in HTML_TYPES and not (not media and payload.lstrip()[:1] == b"<"):
         return "not_html", f"a payload of type {media or '(none given)'}, not an HTML page"
     return None
 

@@ -113,3 +113,28 @@ def test_a_warc_planned_once_is_planned_again_from_the_index_until_it_changes(tm
     assert list(inputs.warc_slices(path, index)) == first and not scans  # not read through again
     path.write_bytes(path.read_bytes() + b"\n")  # changed: its fingerprint no longer matches
     assert list(inputs.warc_slices(path, index)) == [] and scans == [path]
+
+
+@pytest.mark.parametrize("served_as", ["application/rss+xml", "text/plain; charset=utf-8"])
+def test_a_fetched_feed_in_a_warc_gives_its_full_items_whatever_it_was_served_as(tmp_path, served_as):
+    import io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from tests.news_pages import FULL, rss
+
+    path = tmp_path / "fetched.warc.gz"
+    with open(path, "wb") as handle:
+        writer = WARCWriter(handle, gzip=True)
+        body = rss("https://news.example.com").encode()
+        http = StatusAndHeaders("200 OK", [("Content-Type", served_as)], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record("https://news.example.com/feed.rss", "response",
+                                                      payload=io.BytesIO(body), http_headers=http))
+    _, rows, quarantine = read_slices(path)
+    assert not quarantine  # the teaser items are pages to fetch, not records of this one
+    (row,) = rows
+    assert (row["source_format"], row["body"], row["source"]) == ("feed", "\n\n".join(FULL.paragraphs),
+                                                                  "Example News")
+    assert row["url"] == "https://news.example.com/politics/in-the-feed"
+    assert row["fetched_url"] == "https://news.example.com/feed.rss"

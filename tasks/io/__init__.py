@@ -16,7 +16,7 @@ from tasks.errors import OutputLockedError, SchemaVersionError  # noqa: F401 - r
 from tasks.io.commits import (clear_dataset, commit_record_path, discard_staged, last_commit, output_lock,
                               publish_staged, recover_staged, remove_temporary_files)
 from tasks.io.files import CRASH_AT_ENV, atomic_write, crash_point, read_json, write_json, write_text
-from tasks.io.inputs import (Batch, BatchPlan, Fingerprint, InputFile, StoredObject, count_inputs, discover_inputs,
+from tasks.io.inputs import (Batch, BatchPlan, Fingerprint, InputFile, StoredObject, discover_inputs,
                              display_path, fingerprint, input_exists, is_url, iter_inputs, ledger_key, read_files,
                              read_gold, read_input, read_inputs, record_count)
 from tasks.io.layout import (COMMIT_MARKER, COMMITS_DIR, CONTRACT_FILE, EMPTY_PART, LOCK_FILE, NULL_PARTITION,

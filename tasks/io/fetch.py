@@ -118,7 +118,7 @@ class Fetcher:
         """A feed (or a page given as an input) fetched and kept; the links of its items that
         carry no full content, to fetch as pages. A feed unchanged since the last fetch (304)
         gives nothing."""
-        from tasks.feeds import NotAFeed, is_feed_type, parse_feed
+        from tasks.feeds import NotAFeed, is_feed, parse_feed
 
         response = self._get(url, conditional=True)
         if response is not None and response.status_code == 304:
@@ -128,8 +128,7 @@ class Fetcher:
         self.result.counts["feeds"] += 1
         if not 200 <= response.status_code < 300:
             return []
-        if not is_feed_type(response.headers.get("content-type", "")) and b"<rss" not in response.content[:2048] \
-                and b"<feed" not in response.content[:2048]:
+        if not is_feed(response.headers.get("content-type", ""), response.content):
             return []  # a page: kept, read as one
         try:
             feed = parse_feed(response.content)

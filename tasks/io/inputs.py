@@ -79,10 +79,6 @@ class WarcSlice:
     first_record: int
     records: int
 
-    @property
-    def suffix(self) -> str:
-        return ".warc"
-
 
 def is_url(path: str | os.PathLike) -> bool:
     """Whether an input names an object store location (`s3://...`) rather than a local path."""
@@ -270,11 +266,6 @@ def discover_inputs(paths: Sequence[str | os.PathLike]) -> tuple[list[Path], lis
     return files, problems
 
 
-def count_inputs(paths: Sequence[str | os.PathLike]) -> int:
-    """How many entries `iter_inputs` yields (for progress), walking without reading."""
-    return sum(1 for _ in iter_inputs(paths))
-
-
 def _open(path: Path | StoredObject):
     if isinstance(path, StoredObject):
         import fsspec
@@ -437,13 +428,7 @@ def record_count(path: Path | StoredObject | WarcSlice) -> int:
         return 1
     lines, last = 0, b"\n"
     try:
-        if isinstance(path, StoredObject):
-            import fsspec
-
-            handle = fsspec.open(path.url, "rb").open()
-        else:
-            handle = open(path, "rb")  # noqa: SIM115 - closed by the block below
-        with handle:
+        with _open(path) as handle:
             while chunk := handle.read(_CHUNK):
                 lines += chunk.count(b"\n")
                 last = chunk[-1:]
