@@ -27,3 +27,17 @@ def span_expectations() -> list[Expectation]:
         gx.expectations.ExpectColumnValuesToBeInSet(column="span_matches_document", value_set=[True]),
         gx.expectations.ExpectColumnValuesToBeBetween(column="sentence_index", min_value=0),
     ]
+
+
+def place_expectations() -> list[Expectation]:
+    """Where a resolved place is: on the globe, in a known country, of a known feature class."""
+    from tasks.schemas import FEATURE_CLASSES
+
+    return [
+        gx.expectations.ExpectColumnValuesToBeBetween(column="latitude", min_value=-90, max_value=90),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="longitude", min_value=-180, max_value=180),
+        gx.expectations.ExpectColumnValuesToMatchRegex(column="country_code", regex=r"^[A-Z]{2}$"),
+        gx.expectations.ExpectColumnValuesToMatchRegex(column="admin1_code", regex=r"^[A-Z]{2}-[A-Z0-9]{1,3}$"),
+        gx.expectations.ExpectColumnValuesToBeInSet(column="feature_class", value_set=list(FEATURE_CLASSES)),
+        gx.expectations.ExpectColumnValuesToBeBetween(column="population", min_value=0),
+    ]

@@ -2,12 +2,12 @@
 
 import great_expectations as gx
 
-from expectations import schema_expectations, span_expectations
+from expectations import place_expectations, schema_expectations, span_expectations
 from tasks.schemas import ENTITIES, ENTITY_LABELS
 
 
 def expectations() -> list:
-    return schema_expectations(ENTITIES) + span_expectations() + [
+    return schema_expectations(ENTITIES) + place_expectations() + span_expectations() + [
         gx.expectations.ExpectColumnValuesToBeInSet(column="label", value_set=list(ENTITY_LABELS)),
         gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["doc_id", "start_char", "end_char", "label"]),
         gx.expectations.ExpectColumnValuesToMatchRegex(column="entity_id", regex=r"^[0-9a-f]{16}$"),

@@ -2,14 +2,14 @@
 
 import great_expectations as gx
 
-from expectations import schema_expectations
+from expectations import place_expectations, schema_expectations
 from tasks.schemas import ENTITY_CATALOG, ENTITY_LABELS
 from tasks.validation import MENTION_TOTAL
 
 
 def expectations() -> list:
     total = {"$PARAMETER": MENTION_TOTAL}
-    return schema_expectations(ENTITY_CATALOG) + [
+    return schema_expectations(ENTITY_CATALOG) + place_expectations() + [
         gx.expectations.ExpectColumnValuesToBeUnique(column="entity_id"),
         gx.expectations.ExpectColumnValuesToBeUnique(column="entity_key"),
         gx.expectations.ExpectColumnValuesToBeInSet(column="label", value_set=list(ENTITY_LABELS)),

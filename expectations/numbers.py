@@ -3,9 +3,9 @@
 import great_expectations as gx
 
 from expectations import schema_expectations, span_expectations
-from tasks.schemas import CHANGES, COUNT_TYPES, NUMBER_KINDS, NUMBERS, QUALIFIERS
+from tasks.schemas import CHANGES, COUNT_TYPES, DATE_GRANULARITIES, NUMBER_KINDS, NUMBERS, QUALIFIERS
 
-# Beyond any amount news reports; also what rejects inf (NaN already fails the not-null check).
+# Beyond any amount news reports; also what rejects inf (an amount's NaN fails `value_fits_kind`).
 MAX_ABS_VALUE = 1e18
 
 
@@ -22,4 +22,7 @@ def expectations() -> list:
         gx.expectations.ExpectColumnValuesToBeInSet(column="change", value_set=list(CHANGES)),
         gx.expectations.ExpectColumnValuesToBeInSet(column="count_type", value_set=list(COUNT_TYPES)),
         gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["doc_id", "start_char", "end_char"]),
+        gx.expectations.ExpectColumnValuesToBeInSet(column="date_granularity", value_set=list(DATE_GRANULARITIES)),
+        # An amount has a value, a date or time a calendar value written as its granularity says.
+        gx.expectations.ExpectColumnValuesToBeInSet(column="value_fits_kind", value_set=[True]),
     ]

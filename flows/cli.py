@@ -108,9 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
         "migrate", parents=[common], help="rewrite a dataset written under an older schema to the current one",
         description="Rewrite every table file of a dataset to this newsfacts's contract (schema version, "
                     "partitioning, columns, metadata), atomically, and store the new contract. Runs refuse a "
-                    "dataset of another major schema version until it is migrated.",
+                    "dataset of another major schema version until it is migrated. From 1.x to 2.0 it resolves "
+                    "places and dates and derives events from what is stored, and extracts numbers again "
+                    "(with the spaCy model).",
     )
     add_output_argument(migrate)
+    migrate.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
+                         help="spaCy pipeline to extract numbers again with, from schema 1.x to 2.0 "
+                              f"(default: {DEFAULT_MODEL}, what runs use)")
     evaluate = commands.add_parser(
         "eval", parents=[common], help="score extraction against hand-annotated gold",
         description="Score the pipeline against gold annotations, beside the raw spaCy model.",
@@ -126,14 +131,31 @@ def build_parser() -> argparse.ArgumentParser:
     add_gold_arguments(entities, "+", DEFAULT_MODEL)
     numbers = targets.add_parser(
         "numbers", parents=[common], help="numbers: value, value+unit and value+object P/R/F1, beside quantulum3",
-        description="Score number mentions (a prediction matches a gold mention when the spans overlap and the "
-                    "values agree) against gold JSONL ({\"id\", \"text\" or \"source\"+\"sha256\", \"numbers\": "
+        description="Score number mentions other than dates and times (a prediction matches a gold mention when "
+                    "the spans overlap and the values agree) against gold JSONL ({\"id\", \"text\" or \"source\"+\"sha256\", \"numbers\": "
                     "[{\"start\", \"end\", \"value\", \"value_low\", \"value_high\", \"unit\", \"object\", ...}]}) "
                     "and/or Microsoft Recognizers-Text's English specs, with quantulum3's scores beside.",
     )
     add_gold_arguments(numbers, "*", DEFAULT_MODEL)
     numbers.add_argument("--recognizers", metavar="DIR", default=None,
                          help="Recognizers-Text spec folder (e.g. ../shared/dev-eval/recognizers_text)")
+    places = targets.add_parser(
+        "places", parents=[common], help="places: accuracy within 161 km, beside the most populous gazetteer match",
+        description="Score place resolution against gold JSONL ({\"id\", \"text\" or \"source\"+\"sha256\", "
+                    "\"places\": [{\"start\", \"end\", \"text\", \"label\", \"latitude\", \"longitude\", "
+                    "\"country_code\", \"feature_class\", \"geonames_id\"}]}, see bench/gold/PLACES_GUIDELINES.md): "
+                    "each gold span resolved in its document, and the pipeline's own mentions end to end, beside "
+                    "the naive baseline (the most populous gazetteer entry of the name).",
+    )
+    add_gold_arguments(places, "+", DEFAULT_MODEL)
+    dates = targets.add_parser(
+        "dates", parents=[common], help="dates: detection and TIMEX3 value accuracy, beside dateparser",
+        description="Score date and time expressions against gold JSONL ({\"id\", \"text\" or "
+                    "\"source\"+\"sha256\", \"document_date\", \"dates\": [{\"start\", \"end\", \"surface\", "
+                    "\"value\", \"granularity\"}]}, see bench/gold/DATES_GUIDELINES.md), beside dateparser given "
+                    "each gold expression and the document date.",
+    )
+    add_gold_arguments(dates, "+", DEFAULT_MODEL)
     return parser
 
 
@@ -171,13 +193,19 @@ def evaluate_numbers(args) -> int:
         return 2
     print(f"{'set':<32}{'docs':>5}{'gold':>6}   {'newsfacts F1: value  +unit  +object':>36}   "
           f"{'quantulum3 F1: value  +unit':>28}")
+    calendar = ("date", "time")
     for name, records in sets.items():
         texts = [r["text"] for r in records]
-        gold = [r["numbers"] for r in records]
+        # Dates and times have calendar values, scored by `newsfacts eval dates`: left out here,
+        # with every prediction on one.
+        dated = [[(n["start"], n["end"]) for n in r["numbers"] if n["kind"] in calendar] for r in records]
+        gold = [[n for n in r["numbers"] if n["kind"] not in calendar] for r in records]
         kinds = records[0].get("kinds")
 
         def only_kinds(docs):
-            return [[n for n in doc if kinds is None or n["kind"] in kinds] for doc in docs]
+            return [[n for n in doc if (kinds is None or n["kind"] in kinds) and n.get("kind") not in calendar
+                     and not any(n["start"] < end and start < n["end"] for start, end in spans)]
+                    for doc, spans in zip(docs, dated, strict=True)]
 
         ours = score_numbers(gold, only_kinds(predict_numbers(args.model, texts)))
         theirs = score_numbers(gold, only_kinds([quantulum_numbers(t) for t in texts]), with_object=False)
@@ -218,11 +246,118 @@ def evaluate_entities(args) -> int:
     return 0
 
 
+def _read_gold_or_fail(args) -> list[dict] | None:
+    from pathlib import Path
+
+    from tasks.io import read_gold
+
+    try:
+        return read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None)
+    except (ValueError, OSError) as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return None
+
+
+def evaluate_places(args) -> int:
+    import polars as pl
+
+    from tasks.evaluation import score_places
+    from tasks.extraction import extract_mentions
+    from tasks.gazetteer import place_candidates
+    from tasks.nlp import load_model
+    from tasks.places import PlaceMention, locate_places, place_fields, resolve_document_places
+
+    gold = _read_gold_or_fail(args)
+    if gold is None:
+        return 2
+    expected = [record["places"] for record in gold]
+
+    def described(start, end, place):
+        fields = place_fields(place.external_id) if place is not None else {}
+        external = place.external_id if place is not None else ""
+        return {"start": start, "end": end, **fields,
+                "geonames_id": int(external.split(":")[1]) if external.startswith("geonames:") else None}
+
+    def most_populous(text):
+        candidates = place_candidates(text)
+        return max(candidates, key=lambda p: p.population, default=None)
+
+    ours, naive = [], []
+    for record, places in zip(gold, expected, strict=True):
+        mentions = [PlaceMention(g["start"], g["end"], g["text"], g["label"]) for g in places]
+        found = resolve_document_places(record["text"], record.get("dateline"), mentions).places
+        ours.append([described(m.start, m.end, p) for m, p in zip(mentions, found, strict=True)])
+        naive.append([described(m.start, m.end, most_populous(m.text)) for m in mentions])
+    texts = [record["text"] for record in gold]
+    ids = [str(i) for i in range(len(texts))]
+    entities, _ = extract_mentions(load_model(args.model), ids, texts)
+    documents = pl.DataFrame({"doc_id": ids, "text": texts, "dateline": [r.get("dateline") for r in gold]})
+    located, _ = locate_places(entities, documents)
+    end_to_end: list[list[dict]] = [[] for _ in texts]
+    naive_end_to_end: list[list[dict]] = [[] for _ in texts]
+    for row in located.filter(pl.col("label").is_in(["GPE", "LOC", "FAC"])).iter_rows(named=True):
+        i, span = int(row["doc_id"]), (row["start_char"], row["end_char"])
+        external = row["external_id"] or ""
+        end_to_end[i].append({"start": span[0], "end": span[1], **{k: row[k] for k in (
+            "latitude", "longitude", "country_code", "feature_class")},
+            "geonames_id": int(external.split(":")[1]) if external.startswith("geonames:") else None})
+        naive_end_to_end[i].append(described(*span, most_populous(row["text"])))
+    scores = {"gold spans": (score_places(expected, ours), score_places(expected, naive)),
+              "end to end": (score_places(expected, end_to_end), score_places(expected, naive_end_to_end))}
+    print(f"{len(gold)} documents, {scores['gold spans'][0].total} gold place mentions with a location, "
+          f"model {args.model}; right = within 161 km, same country or same GeoNames id")
+    print(f"{'':<12}{'newsfacts':>12}{'most populous':>16}")
+    for name, (mine, baseline) in scores.items():
+        print(f"{name:<12}{mine.value:>12.3f}{baseline.value:>16.3f}")
+    return 0
+
+
+def evaluate_dates(args) -> int:
+    import datetime as dt
+
+    import polars as pl
+
+    from tasks.dates import clause_around, resolve_date, with_date_values
+    from tasks.evaluation import score_dates
+    from tasks.extraction import extract_mentions
+    from tasks.nlp import load_model
+    from tasks.peers import dateparser_value
+
+    gold = _read_gold_or_fail(args)
+    if gold is None:
+        return 2
+    texts = [record["text"] for record in gold]
+    anchors = [dt.date.fromisoformat(r["document_date"]) if r.get("document_date") else None for r in gold]
+    expected = [record["dates"] for record in gold]
+    ids = [str(i) for i in range(len(texts))]
+    _, numbers = extract_mentions(load_model(args.model), ids, texts)
+    documents = pl.DataFrame({"doc_id": ids, "text": texts, "published_date": anchors},
+                             schema={"doc_id": pl.String, "text": pl.String, "published_date": pl.Date})
+    resolved = with_date_values(numbers, documents).filter(pl.col("kind").is_in(["date", "time"]))
+    ours: list[list[dict]] = [[] for _ in texts]
+    for doc_id, start, end, value in resolved.select("doc_id", "start_char", "end_char", "date_value").iter_rows():
+        ours[int(doc_id)].append({"start": start, "end": end, "value": value})
+    on_spans, baseline = [], []
+    for text, anchor, dates in zip(texts, anchors, expected, strict=True):
+        on_spans.append([{**g, "value": resolve_date(g["surface"], anchor, clause_around(text, g["start"], g["end"]))[0]}
+                         for g in dates])
+        baseline.append([{**g, "value": dateparser_value(g["surface"], anchor)} for g in dates])
+    mine, given, theirs = (score_dates(expected, p) for p in (ours, on_spans, baseline))
+    found = mine["found"]
+    print(f"{len(gold)} documents, {found.support} gold expressions, {mine['value'].total} with a value, "
+          f"model {args.model}")
+    print(f"newsfacts end to end: found P {found.precision:.3f} R {found.recall:.3f} F1 {found.f1:.3f}; "
+          f"value accuracy {mine['value'].value:.3f}")
+    print(f"value accuracy given the gold expressions: newsfacts {given['value'].value:.3f}, "
+          f"dateparser {theirs['value'].value:.3f}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     # Each command imports what it needs: --help, schema, query, compact and migrate never load
-    # Prefect, Great Expectations or spaCy.
+    # Prefect or Great Expectations, and only migrate from schema 1.x loads spaCy.
     from flows.supervise import follow_supervisor, run_supervised, supervised
     from tasks.errors import describe_error
 
@@ -232,7 +367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         follow_supervisor(mark_run_stopped)
     try:
         if args.command == "eval":
-            return evaluate_entities(args) if args.target == "entities" else evaluate_numbers(args)
+            return {"entities": evaluate_entities, "numbers": evaluate_numbers, "places": evaluate_places,
+                    "dates": evaluate_dates}[args.target](args)
         return {"server": start_server, "serve": serve_deployment, "run": run_pipeline, "schema": print_schema,
                 "prefect-yaml": print_prefect_yaml,
                 "query": run_query, "compact": compact_tables, "migrate": migrate_tables}[args.command](args)
@@ -362,7 +498,7 @@ def migrate_tables(args) -> int:
     from tasks.io import migrate
 
     def work(output, run_id):
-        rewritten = migrate(output, run_id)
+        rewritten = migrate(output, run_id, args.model)
         for table, rows in rewritten.items():
             print(f"{table}: {rows} rows rewritten")
         print(f"{output}: schema {SCHEMA_VERSION}" + ("" if rewritten else " already, nothing to rewrite"))

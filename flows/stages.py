@@ -2,8 +2,10 @@
 its counts count, and the quality gate on what it gives. `flows.runner` runs it on each batch.
 
     PIPELINE = read_files -> ingest_documents -> [ingested] -> clean_documents -> detect_language
-               -> find_near_duplicates -> [documents] -> extract_mentions -> [numbers]   (BATCH_STEPS)
-               -> link_entities -> [entities] -> merge_entity_catalog -> [entity_catalog] (RUN_STEPS)
+               -> find_near_duplicates -> [documents] -> extract_mentions -> resolve_dates
+               -> locate_places -> [numbers]                                              (BATCH_STEPS)
+               -> link_entities -> [entities] -> merge_entity_catalog -> [entity_catalog]
+               -> extract_events -> [events]                                              (RUN_STEPS)
     then, on every batch:   [quarantine] -> [run_manifest] -> commit_batch
 
 A batch's BATCH_STEPS run as one task, `process-batch`, on a worker (this process, a local
@@ -206,6 +208,28 @@ def _in_document_order(rows: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFr
     return rows.with_columns(_position=order).sort("_position", maintain_order=True).drop("_position")
 
 
+def resolve_dates(numbers: pl.DataFrame, documents: pl.DataFrame) -> Out:
+    """Dates and times with their calendar value, resolved against their document's date."""
+    from tasks import dates
+
+    return Out({"numbers": dates.with_date_values(numbers, documents)})
+
+
+def locate_places(entities: pl.DataFrame, documents: pl.DataFrame) -> Out:
+    """Place mentions resolved in their document's context, and each document's focus country and place."""
+    from tasks import places
+
+    located, documents = places.locate_places(entities, documents)
+    return Out({"entities": located, "documents": documents})
+
+
+def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.DataFrame) -> Out:
+    """One event per count of killed, wounded, arrested, ... with its place, actor and date."""
+    from tasks import events
+
+    return Out({"events": events.extract_events(numbers, entities, documents)})
+
+
 def link_entities(entities: pl.DataFrame, catalog: pl.DataFrame) -> Out:
     """Entity mentions with their entity ids (a surname alone resolves from earlier documents)."""
     from tasks import canonical
@@ -234,6 +258,12 @@ def _span_check(surface: str):
 
         return with_span_check(rows, values["documents"], surface)
     return prepare
+
+
+def _number_checks(rows: pl.DataFrame, values: dict) -> pl.DataFrame:
+    from tasks.validation import with_date_check, with_span_check
+
+    return with_date_check(with_span_check(rows, values["documents"], "surface"))
 
 
 def _alias_check(rows: pl.DataFrame, values: dict) -> pl.DataFrame:
@@ -268,8 +298,12 @@ PIPELINE: tuple[Stage | Gate, ...] = (
     Stage(extract_mentions, takes=("documents", "extracted"),
           gives=("documents", "entities", "numbers", "extraction"), counts=("documents", "documents"),
           unit="documents", config=("model", "shard_size")),
+    Stage(resolve_dates, takes=("numbers", "documents"), gives=("numbers",), counts=("numbers", "numbers"),
+          unit="mentions"),
+    Stage(locate_places, takes=("entities", "documents"), gives=("entities", "documents"),
+          counts=("entities", "entities"), unit="mentions"),
     Gate("numbers", value="numbers", stage="numbers", record_kind="number", excerpt="surface", unit="mentions",
-         prepare=_span_check("surface")),
+         prepare=_number_checks),
     Stage(link_entities, takes=("entities", "catalog"), gives=("entities",), counts=("entities", "entities"),
           unit="mentions"),
     Gate("entities", value="entities", stage="entities", record_kind="entity", excerpt="text", unit="mentions",
@@ -278,6 +312,9 @@ PIPELINE: tuple[Stage | Gate, ...] = (
           gives=("catalog", "entities", "mention_total"), counts=("entities", "catalog"), unit="entities"),
     Gate("entity_catalog", value="catalog", stage="entities", record_kind="entity", excerpt="canonical_name",
          unit="entities", prepare=_alias_check, parameters=_mention_total),
+    Stage(extract_events, takes=("numbers", "entities", "documents"), gives=("events",), counts=(None, "events"),
+          unit="events"),
+    Gate("events", value="events", stage="events", record_kind="event", excerpt="sentence", unit="events"),
 )
 
 #: The steps a batch runs wherever it is processed (a worker): everything up to linking, which

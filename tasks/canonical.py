@@ -19,6 +19,7 @@ from anyascii import anyascii
 
 from tasks.entity_rules import PERSON_TITLES, PLACE_LABELS
 from tasks.gazetteer import find_place, fold
+from tasks.places import with_place_columns
 from tasks.schemas import ENTITY_CATALOG, frame
 
 # Transliterations of one Slavic surname ending: Zelenskyi, Zelenskiy, Zelenskii, Zelenskyy -> zelensky.
@@ -96,8 +97,17 @@ def resolve_surnames(keys: list[str], doc_ids: list[str], known_counts: Mapping[
 
 def link_entities(mentions: pl.DataFrame, known_counts: Mapping[str, int] | None = None) -> pl.DataFrame:
     """Mentions with `entity_id`, `entity_key` and `external_id` (canonical names come from the
-    catalog); `known_counts` are the stored catalog's mentions per entity key."""
-    identities = [identity_key(text, label) for text, label in mentions.select("text", "label").iter_rows()]
+    catalog); `known_counts` are the stored catalog's mentions per entity key. A mention whose
+    place is already resolved in its document (`external_id` and `gazetteer_name` given, see
+    `tasks.places.locate_places`) is that place; others are looked up by name alone."""
+    if "gazetteer_name" in mentions.columns:
+        located = mentions.select("text", "label", "external_id", "gazetteer_name").iter_rows()
+        identities = [(f"PLACE|{external}", external, name) if external is not None
+                      else identity_key(text, label) if label not in PLACE_LABELS
+                      else (f"{label}|{fold(text)}", None, None)
+                      for text, label, external, name in located]
+    else:
+        identities = [identity_key(text, label) for text, label in mentions.select("text", "label").iter_rows()]
     keys = resolve_surnames([k for k, _, _ in identities], mentions["doc_id"].to_list(), known_counts)
     return mentions.with_columns(
         entity_key=pl.Series(keys, dtype=pl.String),
@@ -175,8 +185,8 @@ def merge_catalog(stored: pl.DataFrame, batch: pl.DataFrame) -> pl.DataFrame:
         schema={"entity_id": pl.String, "label": pl.String, "canonical_name": pl.String}, orient="row")
     kept = stored.select("entity_id", "label", "canonical_name").join(chosen, on="entity_id", how="anti")
     catalog = merged.drop("gazetteer_name").join(pl.concat([kept, chosen]), on="entity_id")
-    return frame([], ENTITY_CATALOG).vstack(
-        _with_unshared_aliases(catalog).select(frame([], ENTITY_CATALOG).columns)).sort("entity_id")
+    catalog = with_place_columns(_with_unshared_aliases(catalog))
+    return frame([], ENTITY_CATALOG).vstack(catalog.select(frame([], ENTITY_CATALOG).columns)).sort("entity_id")
 
 
 #: The catalog columns `merge_catalog` adds up (with the ids that identify them).

@@ -105,17 +105,26 @@ def needs_migration(stored: dict | None, new: dict) -> bool:
     return stored is None or _version(stored) != _version(new) or stored["tables"] != new["tables"]
 
 
-def _from_unversioned(table: str, rows: pl.DataFrame) -> pl.DataFrame:
+def _from_unversioned(tables: dict[str, pl.DataFrame], model: str) -> dict[str, pl.DataFrame]:
     """0 -> 1: the columns were already those of 1.0; what changes is the layout (partitions,
     sort order, column descriptions and file metadata), which the rewrite itself applies."""
-    return rows
+    return tables
 
 
-#: Major version N -> the step that carries a table's rows from N to N + 1: (table, rows) -> rows.
-MIGRATIONS: dict[int, Callable[[str, pl.DataFrame], pl.DataFrame]] = {0: _from_unversioned}
+def _to_places_and_dates(tables: dict[str, pl.DataFrame], model: str) -> dict[str, pl.DataFrame]:
+    """1 -> 2: places with coordinates, dates with calendar values, events (`tasks.schema_upgrade`)."""
+    from tasks.schema_upgrade import upgrade
+
+    return upgrade(tables, model)
 
 
-def migrations_from(stored: dict | None) -> list[Callable[[str, pl.DataFrame], pl.DataFrame]]:
+#: Major version N -> the step that carries the dataset's rows from N to N + 1: (rows by table,
+#: spaCy model name) -> rows by table (a table a step does not change passes through).
+Migration = Callable[[dict[str, pl.DataFrame], str], dict[str, pl.DataFrame]]
+MIGRATIONS: dict[int, Migration] = {0: _from_unversioned, 1: _to_places_and_dates}
+
+
+def migrations_from(stored: dict | None) -> list[Migration]:
     """The steps from `stored`'s major version to this pipeline's, in order."""
     major, new_major = _version(stored)[0], _version(current())[0]
     missing = [m for m in range(major, new_major) if m not in MIGRATIONS]

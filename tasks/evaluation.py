@@ -113,3 +113,73 @@ def score_numbers(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[d
             counts[metric]["fp"] += len(predicted_doc) - good
             counts[metric]["fn"] += len(gold_doc) - good
     return {metric: Score(c["tp"], c["fp"], c["fn"]) for metric, c in counts.items()}
+
+
+# --- places and dates ----------------------------------------------------------------------
+
+#: A resolved place within this of the gold point is right (GeoNames-based geoparsing's usual
+#: 100 miles: a city named for its region, or a region's point, is not wrong by its size).
+PLACE_TOLERANCE_KM = 161.0
+
+
+@dataclass(frozen=True)
+class Accuracy:
+    correct: int
+    total: int
+
+    @property
+    def value(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+
+def same_place(gold: dict, predicted: dict | None) -> bool:
+    """Whether a predicted place (`latitude`, `longitude`, `country_code`, `feature_class`,
+    `geonames_id`) is the gold one: within PLACE_TOLERANCE_KM, the same country, or the same
+    GeoNames id."""
+    from tasks.gazetteer import distance_km
+
+    if predicted is None:
+        return False
+    if gold.get("geonames_id") is not None and gold["geonames_id"] == predicted.get("geonames_id"):
+        return True
+    if gold.get("feature_class") == "country" and predicted.get("feature_class") == "country":
+        return gold.get("country_code") == predicted.get("country_code")
+    if predicted.get("latitude") is None or predicted.get("longitude") is None:
+        return False
+    return distance_km((gold["latitude"], gold["longitude"]),
+                       (predicted["latitude"], predicted["longitude"])) <= PLACE_TOLERANCE_KM
+
+
+def score_places(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]]) -> Accuracy:
+    """Accuracy over gold place mentions with a location: the prediction at the same span (or
+    overlapping it) is the same place (`same_place`)."""
+    correct = total = 0
+    for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
+        for g in gold_doc:
+            if g.get("latitude") is None or g.get("longitude") is None:
+                continue
+            total += 1
+            exact = [p for p in predicted_doc if (p["start"], p["end"]) == (g["start"], g["end"])]
+            overlapping = exact or [p for p in predicted_doc if p["start"] < g["end"] and g["start"] < p["end"]]
+            correct += same_place(g, overlapping[0] if overlapping else None)
+    return Accuracy(correct, total)
+
+
+def score_dates(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]]) -> dict:
+    """`found` (precision/recall of date and time expressions, by overlap) and `value` (accuracy over
+    gold expressions with a value: the overlapping prediction has exactly that value)."""
+    tp = fp = fn = correct = total = 0
+    for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
+        matched = set()
+        for g in gold_doc:
+            overlapping = [i for i, p in enumerate(predicted_doc) if p["start"] < g["end"] and g["start"] < p["end"]]
+            if overlapping:
+                tp += 1
+                matched.update(overlapping)
+            else:
+                fn += 1
+            if g.get("value") is not None:
+                total += 1
+                correct += any(predicted_doc[i].get("value") == g["value"] for i in overlapping)
+        fp += len(predicted_doc) - len(matched)
+    return {"found": Score(tp, fp, fn), "value": Accuracy(correct, total)}

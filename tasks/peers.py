@@ -1,8 +1,9 @@
-"""Other systems' answers in our terms, to score them beside ours: quantulum3, and Microsoft
-Recognizers-Text's English test specs read as gold."""
+"""Other systems' answers in our terms, to score them beside ours: quantulum3, dateparser, and
+Microsoft Recognizers-Text's English test specs read as gold."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import warnings
@@ -102,3 +103,36 @@ def read_recognizers_specs(root: Path) -> dict[str, list[dict]]:
                             "kinds": SPEC_KINDS[kind]})
         out[path.stem] = records
     return out
+
+
+def dateparser_value(surface: str, anchor) -> str | None:
+    """dateparser's reading of a date expression as a TIMEX3 value at the period it reports (day,
+    week, month, year; a clock time as a minute), with `anchor` (a date) as the base of relative
+    expressions and past dates preferred, as news reads; None when it finds no date. Without an
+    anchor dateparser would read relative expressions against today, so they get None."""
+    import datetime as dt
+
+    settings = {"PREFER_DATES_FROM": "past", "RETURN_TIME_AS_PERIOD": True}
+    if anchor is not None:
+        settings["RELATIVE_BASE"] = dt.datetime(anchor.year, anchor.month, anchor.day, 12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = _date_parser(tuple(sorted(settings.items()))).get_date_data(surface)
+    when, period = data.date_obj, data.period
+    if when is None:
+        return None
+    if anchor is None and not re.search(r"\d{4}", surface):
+        return None
+    if period == "time":
+        return when.strftime("%Y-%m-%dT%H:%M")
+    if period == "week":
+        year, week, _ = when.isocalendar()
+        return f"{year}-W{week:02d}"
+    return {"year": when.strftime("%Y"), "month": when.strftime("%Y-%m")}.get(period, when.strftime("%Y-%m-%d"))
+
+
+@functools.lru_cache(maxsize=8)
+def _date_parser(settings: tuple):
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(languages=["en"], settings=dict(settings))

@@ -13,6 +13,32 @@ def column(name: str, type_: pa.DataType, meaning: str, *, required: bool = Fals
     return pa.field(name, type_, nullable=not required, metadata=metadata)
 
 
+#: What kind of place a resolved place mention is (`feature_class`).
+FEATURE_CLASSES = ("country", "admin1", "admin2", "city", "region", "continent", "landmark")
+#: How precise a resolved date is (`numbers.date_granularity`).
+DATE_GRANULARITIES = ("day", "week", "month", "quarter", "half", "season", "year", "decade", "century", "time")
+
+
+def place_columns(whose: str) -> list[pa.Field]:
+    """Where a resolved place is, from its gazetteer entry (`whose`: what the columns describe)."""
+    return [
+        column("latitude", pa.float64(), f"Latitude of {whose}: a city's GeoNames point, a country's "
+               "`countryinfo` reference point, a first-level division's ISO 3166-2 reference point (`iso3166-2`), "
+               "a region's mean over what it spans; null when not a known place or it has no location "
+               "(`the West`).", unit="degrees north (WGS 84)"),
+        column("longitude", pa.float64(), f"Longitude of {whose}, as `latitude`.", unit="degrees east (WGS 84)"),
+        column("country_code", pa.string(), f"ISO 3166-1 alpha-2 code of the country of {whose} (the country "
+               "itself for a country); null for continents, regions across countries and unknown places."),
+        column("admin1_code", pa.string(), f"ISO 3166-2 code of the first-level division (state, oblast, "
+               f"province, UK nation) {whose} is or lies in (`UA-23`); null when unknown or a country."),
+        column("admin1_name", pa.string(), "English name of that division (`Zaporizhzhia Oblast`)."),
+        column("feature_class", pa.string(), f"What {whose} is: one of {', '.join(FEATURE_CLASSES)}; null when "
+               "not a known place."),
+        column("population", pa.int64(), f"Population of {whose} as GeoNames gives it (cities and countries); "
+               "null when unknown.", unit="people"),
+    ]
+
+
 # OntoNotes named-entity labels; the numeric ones (CARDINAL, DATE, ...) belong to the numbers table.
 ENTITY_LABELS = (
     "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
@@ -83,6 +109,12 @@ DOCUMENTS = pa.schema(
                required=True),
         column("language_score", pa.float32(), "Confidence of `language`, 0 to 1.", required=True,
                unit="probability"),
+        column("focus_country", pa.string(), "ISO 3166-1 alpha-2 code of the country the document is mostly "
+               "about: the country its resolved place mentions (and its dateline, counted twice) name most; ties go "
+               "to the first named. Null when it names no known place."),
+        column("focus_entity_id", pa.string(), "The place the document is mostly about (`entity_catalog.entity_id`): "
+               "its most mentioned resolved place, its dateline's place counting twice more; ties go to the first "
+               "mentioned. Null when it mentions no known place."),
         column("near_duplicate_of", pa.string(), "`doc_id` of the earlier document this one repeats with small "
                "edits; null when none."),
         column("near_duplicate_similarity", pa.float32(), "Estimated Jaccard similarity of word 3-grams with "
@@ -113,7 +145,10 @@ ENTITIES = pa.schema(
                "`entity_catalog.canonical_name` is, over every mention in the documents written before it and in it "
                "(the catalog holds the latest).", required=True),
         column("external_id", pa.string(), "Gazetteer id of a place: `geonames:703448` (GeoNames), `iso3166:UA` "
-               "(ISO 3166 country) or `region:crimea` (a region newsfacts names); null for other entities."),
+               "(ISO 3166 country), `iso3166-2:UA-23` (first-level division) or `region:donbas` (a region newsfacts "
+               "names); chosen in context (`Paris` in a story about Texas is Paris, Texas; `Kherson region` is the "
+               "oblast). Null for other entities and unknown places."),
+        *place_columns("the place mentioned"),
     ]
 )
 
@@ -143,6 +178,7 @@ ENTITY_CATALOG = pa.schema(
         column("label_counts", pa.list_(pa.struct([("label", pa.string()), ("mentions", pa.int64())])),
                "Mentions per OntoNotes label, by label: the votes `label` is chosen by. Null in catalogs "
                "written before schema 1.1."),
+        *place_columns("the place"),
     ]
 )
 
@@ -155,8 +191,8 @@ NUMBERS = pa.schema(
                required=True, unit="characters (code points)"),
         column("surface", pa.string(), "The number as written: `documents.text[start_char:end_char]` "
                "(`more than 1,000`, `tens of thousands`).", required=True),
-        column("value", pa.float64(), "The amount in `unit`; the midpoint of a range (`between 87% and 99%`: 93).",
-               required=True, unit="given by `unit`"),
+        column("value", pa.float64(), "The amount in `unit`; the midpoint of a range (`between 87% and 99%`: 93). "
+               "Null for dates and times, whose value is `date_value`.", unit="given by `unit`"),
         column("value_low", pa.float64(), "Lower bound of a range or vague amount (`tens of thousands`: 20000); "
                "null for an exact amount.", unit="given by `unit`"),
         column("value_high", pa.float64(), "Upper bound of a range or vague amount; null for an exact amount.",
@@ -175,6 +211,50 @@ NUMBERS = pa.schema(
                "AFFECT, SEIZE, PROTEST, DISPLACE, EVACUATE; empty otherwise.", required=True),
         column("sentence_index", pa.int32(), "Sentence of the document (from 0): join with `entities` on "
                "`doc_id` and `sentence_index` for the entities in the same sentence.", required=True),
+        column("date_value", pa.string(), "A date's or time's value in TimeML TIMEX3 form: `2022-09-30`, `2022-09`, "
+               "`2022`, `2022-W39`, `2022-Q3`, `2022-H1`, `2022-SU`, `199` (the 1990s), `20` (the 21st century), "
+               "`2022-09-30T15:00`; relative expressions (`Friday`, `last week`, `next month`) resolved against the "
+               "document's `published_date` (see tasks/dates.py). Null for other kinds, and for a date with no fixed "
+               "value (`recent weeks`) or a relative one in an undated document."),
+        column("date_granularity", pa.string(), f"Precision of `date_value`: one of {', '.join(DATE_GRANULARITIES)}; "
+               "null when `date_value` is."),
+    ]
+)
+
+EVENTS = pa.schema(
+    [
+        column("doc_id", pa.string(), "The document reporting the event.", required=True),
+        column("start_char", pa.int32(), "Offset of the count (`numbers.start_char`) in `documents.text`.",
+               required=True, unit="characters (code points)"),
+        column("end_char", pa.int32(), "Offset just past the count.", required=True, unit="characters (code points)"),
+        column("sentence_index", pa.int32(), "Sentence of the count (from 0), as in `numbers`.", required=True),
+        column("count_type", pa.string(), "What happened to the counted: KILL, WOUND, ARREST, KIDNAP, AFFECT, SEIZE, "
+               "PROTEST, DISPLACE, EVACUATE (as `numbers.count_type`).", required=True),
+        column("value", pa.float64(), "How many (the midpoint of a range).", required=True, unit="given by `object`"),
+        column("value_low", pa.float64(), "Lower bound of a range or vague amount; null when exact."),
+        column("value_high", pa.float64(), "Upper bound of a range or vague amount; null when exact."),
+        column("qualifier", pa.string(), "`=`, `~`, `>`, `<`, `>=` or `<=`, as in `numbers`.", required=True),
+        column("object", pa.string(), "Who or what was counted (`people`, `civilians`); empty when unknown.",
+               required=True),
+        column("place_entity_id", pa.string(), "Where it happened (`entity_catalog.entity_id` of a place): the "
+               "resolved place mention nearest the count in its sentence (not the actor's own mention), else in its "
+               "paragraph, else the document's `focus_entity_id`; null when none of these is known."),
+        column("latitude", pa.float64(), "Latitude of that place.", unit="degrees north (WGS 84)"),
+        column("longitude", pa.float64(), "Longitude of that place.", unit="degrees east (WGS 84)"),
+        column("country_code", pa.string(), "ISO 3166-1 alpha-2 code of that place's country."),
+        column("place_source", pa.string(), "Which rule gave the place: `sentence`, `paragraph` or `document`; "
+               "null when there is no place."),
+        column("actor_entity_id", pa.string(), "Who did it, when the sentence names them: the entity a passive names "
+               "after the count (`killed by Russian shelling`), else the person, organisation, country or "
+               "nationality opening the sentence as its subject (`Russia bombarded Kyiv, killing 25`); null "
+               "otherwise."),
+        column("event_date", pa.date32(), "When: the first day of the nearest day, week, month or time the "
+               "count's sentence names (`numbers.date_value`), else the document's `published_date`; null when "
+               "neither is known."),
+        column("event_date_source", pa.string(), "`sentence` or `document`: which gave `event_date`; null when "
+               "there is none."),
+        column("sentence", pa.string(), "The sentence around the count (split at sentence punctuation), for "
+               "reading the event without the document."),
     ]
 )
 
@@ -258,6 +338,7 @@ TABLES: dict[str, pa.Schema] = {
     "documents": DOCUMENTS,
     "entities": ENTITIES,
     "numbers": NUMBERS,
+    "events": EVENTS,
     "quarantine": QUARANTINE,
     "entity_catalog": ENTITY_CATALOG,
 }
@@ -267,6 +348,7 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "documents": ("doc_id",),
     "entities": ("doc_id", "start_char", "end_char", "label"),
     "numbers": ("doc_id", "start_char", "end_char"),
+    "events": ("doc_id", "start_char", "end_char"),
     "quarantine": ("quarantine_id",),
     "entity_catalog": ("entity_id",),
 }
@@ -277,13 +359,16 @@ REBUILT_TABLES = ("entity_catalog",)
 #: change: files written before it still read, with nulls. Anything else (a column removed,
 #: renamed, retyped or made required; a new partitioning) is a major change: runs refuse a dataset
 #: of another major version until `newsfacts migrate` rewrites it (see `tasks.contract`).
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "2.0"
 
 #: What one row of each table is.
 TABLE_DESCRIPTIONS: dict[str, str] = {
     "documents": "One row per article written: its metadata, clean text and where it came from.",
     "entities": "One row per named-entity mention (people, places, organisations, ...) in a document.",
-    "numbers": "One row per number mention in a document: its value, unit, what it counts and how.",
+    "numbers": "One row per number mention in a document: its value, unit, what it counts and how; dates and "
+               "times with their calendar value.",
+    "events": "One row per counted event (a number with a `count_type`: killed, wounded, arrested, ...) with "
+              "where, when and by whom.",
     "quarantine": "One row per record a stage could not pass on (file, record, document, entity or number), "
                   "with the reason. Every input record is in `documents` or here.",
     "entity_catalog": "One row per real-world entity over every mention written so far, rewritten by each run "
@@ -296,14 +381,18 @@ FOREIGN_KEYS: dict[tuple[str, str], tuple[str, str]] = {
     ("entities", "doc_id"): ("documents", "doc_id"),
     ("entities", "entity_id"): ("entity_catalog", "entity_id"),
     ("numbers", "doc_id"): ("documents", "doc_id"),
+    ("events", "doc_id"): ("documents", "doc_id"),
+    ("events", "place_entity_id"): ("entity_catalog", "entity_id"),
+    ("events", "actor_entity_id"): ("entity_catalog", "entity_id"),
     ("documents", "near_duplicate_of"): ("documents", "doc_id"),
+    ("documents", "focus_entity_id"): ("entity_catalog", "entity_id"),
 }
 
 #: Hive partition column (`published_month=2022-09/`; `__HIVE_DEFAULT_PARTITION__` when the
 #: document has no date, read as null). It lives in the folder names, not inside the files.
 PARTITION_COLUMN = "published_month"
 #: Tables partitioned by their document's published month.
-PARTITIONED_TABLES = ("documents", "entities", "numbers")
+PARTITIONED_TABLES = ("documents", "entities", "numbers", "events")
 PARTITION_FIELD = column(PARTITION_COLUMN, pa.string(), "Month of the document's `published_date` (`YYYY-MM`); "
                          "null when the document is undated. A Hive partition: in the folder names, not in the "
                          "files (readers add it: DuckDB by default, polars with `hive_partitioning=True`).")
@@ -366,8 +455,8 @@ NUMBER_KINDS = ("count", "percent", "money", "measure", "duration", "ordinal", "
 QUALIFIERS = ("=", "~", ">", "<", ">=", "<=")
 CHANGES = ("", "up", "down")
 COUNT_TYPES = ("", "KILL", "WOUND", "ARREST", "KIDNAP", "AFFECT", "SEIZE", "PROTEST", "DISPLACE", "EVACUATE")
-STAGES = ("read", "ingest", "clean", "extract", "entities", "numbers", "write")
-RECORD_KINDS = ("file", "record", "document", "entity", "number")
+STAGES = ("read", "ingest", "clean", "extract", "entities", "numbers", "events", "write")
+RECORD_KINDS = ("file", "record", "document", "entity", "number", "event")
 
 
 def empty_table(schema: pa.Schema) -> pa.Table:

@@ -16,7 +16,7 @@ from tasks.errors import QualityGateError  # noqa: F401 - raised by the flow, ca
 from tasks.quarantine import quarantine_frame, quarantine_row
 
 #: Checks computed on the frame before validation (compute, then validate), never written.
-COMPUTED_COLUMNS = ("span_matches_document", "alias_shared")
+COMPUTED_COLUMNS = ("span_matches_document", "alias_shared", "value_fits_kind")
 #: Suite parameter of `entity_catalog`: how many mentions the catalog was built from.
 MENTION_TOTAL = "mention_total"
 DOCS_SITE = "run"
@@ -93,6 +93,31 @@ def with_span_check(mentions: pl.DataFrame, documents: pl.DataFrame, surface: st
         for text in (texts.get(doc_id),)
     ]
     return mentions.with_columns(span_matches_document=pl.Series(matches, dtype=pl.Boolean))
+
+
+#: A date value as TIMEX3 writes it at each granularity.
+DATE_VALUE_PATTERNS = {
+    "day": r"\d{4}-\d{2}-\d{2}", "week": r"\d{4}-W\d{2}", "month": r"\d{4}-\d{2}", "quarter": r"\d{4}-Q[1-4]",
+    "half": r"\d{4}-H[12]", "season": r"\d{4}-(?:SP|SU|FA|WI)", "year": r"\d{4}", "decade": r"\d{3}",
+    "century": r"\d{2}", "time": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}",
+}
+
+
+def with_date_check(numbers: pl.DataFrame) -> pl.DataFrame:
+    """Numbers with `value_fits_kind`: an amount has a value and no date value; a date or time has
+    no amount, and a date value (if any) written as its granularity says."""
+    import re
+
+    fits = []
+    for kind, value, date_value, granularity in numbers.select(
+            "kind", "value", "date_value", "date_granularity").iter_rows():
+        if kind in ("date", "time"):
+            fits.append(value is None and (date_value is None) == (granularity is None) and (
+                date_value is None or (granularity in DATE_VALUE_PATTERNS
+                                       and re.fullmatch(DATE_VALUE_PATTERNS[granularity], date_value) is not None)))
+        else:
+            fits.append(value is not None and date_value is None and granularity is None)
+    return numbers.with_columns(value_fits_kind=pl.Series(fits, dtype=pl.Boolean))
 
 
 class Validator:

@@ -14,11 +14,14 @@ def test_spelling_and_script_variants_of_a_surname_fold_together():
 
 
 def test_place_variants_share_their_gazetteer_id():
-    for variants in (("Zaporizhzhia", "Zaporozhye", "Zaporizhia", "Zaporizhia Oblast"), ("Lyman", "Liman"),
+    for variants in (("Zaporizhzhia", "Zaporozhye", "Zaporizhia"), ("Zaporizhia Oblast", "Zaporizhzhia oblast",
+                                                                      "Zaporizhzhia region"), ("Lyman", "Liman"),
                      ("Kyiv", "Kiev"), ("Odessa", "Odesa"), ("US", "United States", "America")):
         assert len({identity_key(v, "GPE")[0] for v in variants}) == 1, variants
     assert identity_key("Kyiv", "GPE")[1].startswith("geonames:")
     assert identity_key("Ukraine", "GPE")[1] == "iso3166:UA"
+    # A region is not its capital city.
+    assert identity_key("Zaporizhia Oblast", "GPE")[1] == "iso3166-2:UA-23"
 
 
 def test_surnames_are_never_fuzzy_matched_to_places_for_relabelling():

@@ -55,7 +55,7 @@ def test_no_place_is_a_person_and_variants_share_one_entity(seeds_run):
     assert {"Vladimir Putin", "Andrii Yermak", "Jens Stoltenberg", "Denis Pushylin"} <= people
     ids = dict(entities.select("text", "entity_id").iter_rows())
     for variants in (("Zelensky", "Vladimir Zelensky", "Володимир Зеленський"),
-                     ("Zaporizhzhia", "Zaporozhye", "Zaporizhia Oblast"), ("Lyman", "Liman"),
+                     ("Zaporizhzhia", "Zaporizhia Oblast"), ("Lyman", "Liman"),
                      ("Putin", "Vladimir Putin")):
         assert len({ids[v] for v in variants}) == 1, variants
     assert ids["Putin"] != ids["Zelensky"]
@@ -101,11 +101,61 @@ def test_numbers_from_the_seeds(seeds_run):
     check("18%", value=18, kind="percent", unit="percent")
     check("between 87% and 99%", value_low=87, value_high=99, kind="percent", unit="percent")
     check("tens of thousands", value_low=20000, value_high=90000, qualifier="~")
-    check("3 p.m.", kind="time", value=15)
-    check("2014", kind="date", value=2014)
+    check("3 p.m.", kind="time", value=None, date_value="2022-09-30T15:00", date_granularity="time")
+    check("2014", kind="date", value=None, date_value="2014", date_granularity="year")
     check("27", value=27, object="member states")
     check("seven-month", kind="duration", unit="month", value=7)
     check("at least one", qualifier=">=", count_type="KILL")
+
+
+def test_places_have_coordinates_and_regions_are_divisions(seeds_run):
+    output, _ = seeds_run
+    entities = read(output, "entities")
+    place = {row["text"]: row for row in entities.iter_rows(named=True)}
+    kyiv = place["Kyiv"]
+    assert (kyiv["feature_class"], kyiv["country_code"], kyiv["admin1_code"]) == ("city", "UA", "UA-30")
+    assert abs(kyiv["latitude"] - 50.45) < 0.05 and abs(kyiv["longitude"] - 30.52) < 0.05
+    for region, code in (("Zaporizhia Oblast", "UA-23"), ("Kherson Oblasts", "UA-65"),
+                         ("Donetsk People’s Republics", "UA-14")):
+        assert (place[region]["feature_class"], place[region]["admin1_code"]) == ("admin1", code), region
+    # `Kherson and Zaporizhzhia regions`: both names are the regions, not their capitals.
+    first = entities.filter(pl.col("text").is_in(["Kherson", "Zaporizhzhia"])).sort("start_char").head(2)
+    assert first["feature_class"].to_list() == ["admin1", "admin1"]
+    assert place["Ukraine"]["feature_class"] == "country" and place["Europe"]["feature_class"] == "continent"
+    assert place["Donbass"]["feature_class"] == "region" and place["Donbass"]["country_code"] == "UA"
+    catalog = read(output, "entity_catalog")
+    assert catalog.filter(canonical_name="Kyiv")["latitude"].to_list() == [kyiv["latitude"]]
+    documents = read(output, "documents")
+    assert documents["focus_country"].to_list() == ["UA", "UA"]
+    ukraine = catalog.filter(canonical_name="Ukraine")["entity_id"].item()
+    assert documents["focus_entity_id"].to_list() == [ukraine, ukraine]
+
+
+def test_dates_are_resolved_against_the_published_date(seeds_run):
+    output, _ = seeds_run
+    numbers = read(output, "numbers").join(read(output, "documents").select("doc_id", "source_id"), on="doc_id")
+    dated = {(row["source_id"], row["surface"]): row["date_value"] for row in numbers.iter_rows(named=True)}
+    assert dated[(SEED_000, "Friday")] == "2022-09-30"  # the article's own date, a Friday
+    assert dated[(SEED_000, "last week")] == "2022-W38"
+    assert dated[(SEED_000, "September 29, 2022")] == "2022-09-29"
+    # The second seed has no date: its relative dates have no value, its absolute ones do.
+    assert dated[(SEED_002, "February 24")] is None and dated[(SEED_002, "2014")] == "2014"
+
+
+def test_counts_are_events_with_a_place_an_actor_and_a_date(seeds_run):
+    output, _ = seeds_run
+    events = read(output, "events")
+    catalog = dict(read(output, "entity_catalog").select("entity_id", "canonical_name").iter_rows())
+    killed = events.filter(count_type="KILL", value=25).row(0, named=True)
+    # `Russia bombarded Ukrainian cities ..., killing 25 people`
+    assert (killed["country_code"], catalog[killed["actor_entity_id"]], catalog[killed["place_entity_id"]]) == \
+        ("UA", "Russia", "Ukraine")
+    assert killed["object"] == "people" and "killing 25 people" in killed["sentence"]
+    numbers = read(output, "numbers")
+    assert events.height == numbers.filter(pl.col("count_type") != "").height
+    dated = read(output, "documents").select("doc_id", "published_date")
+    for row in events.join(dated, on="doc_id").iter_rows(named=True):
+        assert row["event_date"] == row["published_date"] or row["event_date_source"] == "sentence"
 
 
 def test_tables_read_as_datasets_with_declared_schemas(seeds_run):
@@ -124,7 +174,7 @@ def test_manifest_accounts_for_every_row_and_keeps_validation_results(seeds_run)
     stages = {s["stage"]: s for s in manifest["stages"]}
     assert stages["ingest-documents"]["in"] == 2 and stages["clean-documents"]["out"] == 2
     assert [g["suite"] for g in manifest["gates"]] == ["ingested", "documents", "numbers", "entities", "entity_catalog",
-                                                       "quarantine", "run_manifest"]
+                                                       "events", "quarantine", "run_manifest"]
     assert manifest["accounting"] | {"seconds": 0} == {
         "stage": "overall", "unit": "records", "in": 2, "out": 2, "quarantined": 0, "skipped": 0,
         "conserved": True, "seconds": 0, "held_back": 0, "already_written": 0}

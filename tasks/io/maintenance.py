@@ -45,15 +45,6 @@ def check_contract(output_dir: Path) -> None:
         raise SchemaVersionError(f"{output_dir}: {problem}")
 
 
-def _month_of_documents(output_dir: Path) -> pl.DataFrame:
-    """(doc_id, published_month) of every written document, read from its rows, whatever the layout."""
-    files = table_files(output_dir, "documents")
-    if not files:
-        return pl.DataFrame(schema={"doc_id": pl.String, PARTITION_COLUMN: pl.String})
-    documents = pl.from_arrow(_dataset(files).to_table(columns=["doc_id", "published_date"]))
-    return documents.select("doc_id", published_month(pl.col("published_date")))
-
-
 def _dataset(files: Sequence[Path], schema: pa.Schema | None = None):
     """A pyarrow dataset of the Parquet `files`, partition folders ignored. Imported here:
     pyarrow.dataset loads pandas, which `newsfacts query` would wait for without using."""
@@ -145,34 +136,48 @@ def compact(output_dir: Path, target_rows: int = TARGET_FILE_ROWS, operation: st
     return changed
 
 
-def migrate(output_dir: Path, operation: str = "migrate") -> dict[str, int]:
+def migrate(output_dir: Path, operation: str = "migrate", model: str | None = None) -> dict[str, int]:
     """Every file of every table rewritten to this pipeline's contract: the current partitioning,
     metadata and columns (`contract.MIGRATIONS` carries a major version's rows to the next; a
     column added since is null), published all at once, then the new contract stored. Only call
-    while holding the output lock. Returns table -> rows rewritten (empty when nothing to do)."""
+    while holding the output lock. `model` is the spaCy pipeline a step that extracts again uses
+    (1 -> 2). Returns table -> rows rewritten (empty when nothing to do)."""
+    from tasks.defaults import DEFAULT_MODEL
+
     stored = read_contract(output_dir)
     if not contract.needs_migration(stored, contract.current()):
         return {}
     steps = contract.migrations_from(stored)
-    months = _month_of_documents(output_dir)
+    files = {table: table_files(output_dir, table) for table in TABLES}
+    rows = {}
+    for table, paths in files.items():
+        if paths:
+            # Files written under different schemas: every column any of them has.
+            schema = pa.unify_schemas([storage.parquet_file(f).schema_arrow.remove_metadata() for f in paths])
+            rows[table] = pl.from_arrow(_dataset(paths, schema).to_table())
+        else:
+            rows[table] = pl.DataFrame(schema=polars_schema(TABLES[table]))
+    for step in steps:
+        rows = step(rows, model or DEFAULT_MODEL)
+    months = rows["documents"].select("doc_id", published_month(pl.col("published_date")))
     staging = staging_dir(output_dir, operation)
     replaced, rewritten = [], {}
     for table in TABLES:
-        files = table_files(output_dir, table)
-        if not files:
+        if not files[table] and not rows[table].height:
             continue
-        # Files written under different schemas: every column any of them has.
-        schema = pa.unify_schemas([storage.parquet_file(f).schema_arrow.remove_metadata() for f in files])
-        rows = pl.from_arrow(_dataset(files, schema).to_table())
-        for step in steps:
-            rows = step(table, rows)
-        rows = _with_declared_columns(rows, table)
+        table_rows = _with_declared_columns(rows[table], table)
         if table in PARTITIONED_TABLES:
-            rows = rows.join(months, on="doc_id", how="left")
-        _rewrite(table, files, rows, staging, operation, TARGET_FILE_ROWS)
-        replaced += files
-        rewritten[table] = rows.height
-    if replaced:
+            table_rows = table_rows.join(months, on="doc_id", how="left")
+        _rewrite(table, files[table], table_rows, staging, operation, TARGET_FILE_ROWS)
+        replaced += files[table]
+        rewritten[table] = table_rows.height
+    if steps and state_files(output_dir, "entity_dates"):
+        # The timeline's counts, by entity: a step that gives mentions other ids counts them again.
+        from tasks.report import entity_dates
+
+        replaced += state_files(output_dir, "entity_dates")
+        write_state(staging, "entity_dates", entity_dates(rows["entities"], rows["documents"]))
+    if replaced or rewritten:
         publish_staged(output_dir, staging, replaced)
     write_contract(output_dir)
     return rewritten

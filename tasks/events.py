@@ -1,0 +1,145 @@
+"""Events: every counted casualty, arrest or protest (a number row with a `count_type`) with the
+place it happened, who did it and when.
+
+- place: the resolved place mention nearest the count in its sentence (the actor's own mention
+  left out), else the country of a nationality the sentence puts on places (`Ukrainian cities`),
+  else the nearest place in its paragraph, else the document's focus place;
+- actor: the entity a passive names after the count (`killed by Russian shelling`), else the
+  entity that opens the count's sentence or clause as its subject (`Russia bombarded Kyiv, killing
+  25`): a person, organisation, country or nationality;
+- date: a date or time of the count's sentence (day, week or month; the nearest), else the
+  document's published date (else the day it was fetched).
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from tasks.dates import SENTENCE_BREAK, start_of
+from tasks.schemas import EVENTS, frame
+
+ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+EVENT_DATE_GRANULARITIES = ("day", "week", "month", "time")
+# Before the subject of a clause: nothing but a few words that are not a verb's object.
+SUBJECT_LEAD = re.compile(r"^(?:\s*(?:[\"\u201c]|on|in|at|late|early|earlier|later|the|a|an|[A-Z]\w*day|\w+ly|,))*\s*$",
+                          re.IGNORECASE)
+# `Ukrainian cities`, `Russian territory`: a nationality that says in which country it happened.
+PLACE_NOUNS = re.compile(r"^\s+(?:cities|city|towns?|villages?|territor(?:y|ies)|soil|regions?|capital|border|coast"
+                         r"|positions|airspace|lands?|oblasts?|provinces?|districts?|areas?|streets|homes|ports?)\b",
+                         re.IGNORECASE)
+PASSIVE_BY = re.compile(r"^[^.;:!?]{0,60}?\bby\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _paragraph(text: str, at: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    return start, len(text) if end < 0 else end
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    breaks = [m.end() for m in SENTENCE_BREAK.finditer(text, 0, start)]
+    after = SENTENCE_BREAK.search(text, end)
+    return (breaks[-1] if breaks else 0), (after.start() + 1 if after else len(text))
+
+
+def _nearest(mentions: list[dict], start: int, end: int) -> dict | None:
+    def distance(m):
+        return m["start_char"] - end if m["start_char"] >= end else start - m["end_char"]
+    return min(mentions, key=lambda m: (distance(m), m["start_char"])) if mentions else None
+
+
+def _nationality_place(text: str, in_sentence: list[dict], actor: dict | None, in_doc: list[dict]) -> dict | None:
+    """The country a nationality before a place noun names (`Ukrainian cities`), as a place: its
+    mention in the document where there is one (for its entity id), else the country alone."""
+    from tasks.canonical import entity_id_for
+    from tasks.gazetteer import demonyms, fold
+
+    for mention in in_sentence:
+        if mention is actor or mention["label"] != "NORP":
+            continue
+        country = demonyms().get(fold(text[mention["start_char"]:mention["end_char"]]))
+        if country is None or not PLACE_NOUNS.match(text[mention["end_char"]:mention["end_char"] + 20]):
+            continue
+        entity_id = entity_id_for(f"PLACE|{country.external_id}")
+        mentioned = any(m["entity_id"] == entity_id for m in in_doc)
+        return {"entity_id": entity_id if mentioned else None, "latitude": country.latitude,
+                "longitude": country.longitude, "country_code": country.country_code}
+    return None
+
+
+def _actor(text: str, count: dict, sentence_mentions: list[dict]) -> dict | None:
+    after = [m for m in sentence_mentions if m["start_char"] >= count["end_char"] and m["label"] in ACTOR_LABELS]
+    for mention in after:
+        if PASSIVE_BY.match(text[count["end_char"]:mention["start_char"]]):
+            return mention
+    before = [m for m in sentence_mentions if m["end_char"] <= count["start_char"] and m["label"] in ACTOR_LABELS]
+    if before:
+        first = before[0]
+        sentence_start, _ = _sentence(text, first["start_char"], first["end_char"])
+        if SUBJECT_LEAD.match(text[sentence_start:first["start_char"]]):
+            return first
+    return None
+
+
+def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """One row per count with a `count_type` (numbers, linked entities with place columns, and
+    documents with `focus_entity_id`, `published_date` and `text`)."""
+    counts = numbers.filter(pl.col("count_type") != "")
+    if not counts.height:
+        return frame([], EVENTS)
+    wanted = counts["doc_id"].unique().implode()
+    fetched = pl.col("fetched_at").dt.date() if "fetched_at" in documents.columns else None
+    docs = {row["doc_id"]: row for row in documents.filter(pl.col("doc_id").is_in(wanted)).select(
+        "doc_id", "text", pl.coalesce("published_date", fetched).alias("published_date"),
+        "focus_entity_id").iter_rows(named=True)}
+    mentions: dict[str, list[dict]] = {}
+    for row in entities.filter(pl.col("doc_id").is_in(wanted)).select(
+            "doc_id", "start_char", "end_char", "label", "sentence_index", "entity_id", "latitude", "longitude",
+            "country_code").iter_rows(named=True):
+        mentions.setdefault(row["doc_id"], []).append(row)
+    places_by_id = {row["entity_id"]: row for rows in mentions.values() for row in rows
+                    if row["latitude"] is not None or row["country_code"] is not None}
+    dates: dict[tuple[str, int], list[dict]] = {}
+    for row in numbers.filter(pl.col("doc_id").is_in(wanted) & pl.col("date_granularity").is_in(
+            EVENT_DATE_GRANULARITIES)).select("doc_id", "start_char", "end_char", "sentence_index",
+                                              "date_value").iter_rows(named=True):
+        dates.setdefault((row["doc_id"], row["sentence_index"]), []).append(row)
+    rows = []
+    for count in counts.iter_rows(named=True):
+        doc = docs.get(count["doc_id"])
+        if doc is None:
+            continue
+        text, in_doc = doc["text"], mentions.get(count["doc_id"], [])
+        in_sentence = [m for m in in_doc if m["sentence_index"] == count["sentence_index"]]
+        actor = _actor(text, count, in_sentence)
+        located = [m for m in in_doc if m["entity_id"] in places_by_id and m is not actor]
+        place, source = _nearest([m for m in located if m["sentence_index"] == count["sentence_index"]],
+                                 count["start_char"], count["end_char"]), "sentence"
+        if place is None:
+            place = _nationality_place(text, in_sentence, actor, in_doc)
+        if place is None:
+            start, end = _paragraph(text, count["start_char"])
+            place, source = _nearest([m for m in located if start <= m["start_char"] < end],
+                                     count["start_char"], count["end_char"]), "paragraph"
+        if place is None and doc["focus_entity_id"] in places_by_id:
+            place, source = places_by_id[doc["focus_entity_id"]], "document"
+        if place is None:
+            source = None
+        when = _nearest(dates.get((count["doc_id"], count["sentence_index"]), []), count["start_char"],
+                        count["end_char"])
+        event_date = start_of(when["date_value"]) if when else None
+        sentence_start, sentence_end = _sentence(text, count["start_char"], count["end_char"])
+        rows.append({
+            **{key: count[key] for key in ("doc_id", "start_char", "end_char", "sentence_index", "count_type",
+                                           "value", "value_low", "value_high", "qualifier", "object")},
+            "place_entity_id": place["entity_id"] if place else None,
+            "latitude": place["latitude"] if place else None, "longitude": place["longitude"] if place else None,
+            "country_code": place["country_code"] if place else None, "place_source": source,
+            "actor_entity_id": actor["entity_id"] if actor else None,
+            "event_date": event_date or doc["published_date"],
+            "event_date_source": "sentence" if event_date else ("document" if doc["published_date"] else None),
+            "sentence": text[sentence_start:sentence_end].strip(),
+        })
+    return frame(rows, EVENTS)

@@ -1,0 +1,250 @@
+"""Places in context: each place mention resolved to one gazetteer entry by what its document says,
+and each document's focus.
+
+A name with an administrative word beside it (`Kherson Oblast`, `Kherson and Zaporizhzhia regions`,
+`Donetsk People's Republic`, `the region of Kherson`) is the division, not its capital. Otherwise
+the candidates a spelling names (`tasks.gazetteer.place_candidates`) are scored: countries, then
+regions and continents, then cities by population, then divisions, unless the document points
+elsewhere: a place qualified in the text (`Paris, Texas`), a division or country the document
+names, its dateline (`MOSCOW, Russia`) and its focus country, voted by its unambiguous places.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from tasks.gazetteer import ADMIN_WORDS, Place, fold, place_by_id, place_candidates
+
+PLACE_MENTION_LABELS = ("GPE", "LOC", "FAC")
+_NAME = r"[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){0,2}"
+# `Kherson and Zaporizhzhia regions`: the word after the second name makes both divisions.
+DESIGNATED_AFTER = re.compile(rf"^(?:\s*,?\s+(?:and|or)\s+(?:the\s+)?{_NAME})?\s+(?:{ADMIN_WORDS}|oblast|krai)\b",
+                              re.IGNORECASE)
+DESIGNATED_BEFORE = re.compile(r"\b(?:region|province|oblast|state|county)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+# `Paris, Texas`, `Portland, Maine`: the name after the comma holds the place.
+QUALIFIED_BY = re.compile(rf"^,\s+(?P<name>{_NAME})(?![\w'\u2019])")
+DATELINE_PARTS = re.compile(r"\s*[,/]\s*")
+# How much each kind of evidence weighs against a city's log10 population.
+PRIORS = {"country": 100.0, "region": 90.0, "continent": 90.0, "admin1": 3.0, "admin2": 2.0, "landmark": 1.0}
+DESIGNATED, QUALIFIED, DATELINE, FOCUS_COUNTRY, NAMED_DIVISION, NAMED_COUNTRY = 1000.0, 500.0, 10.0, 3.0, 4.0, 1.5
+# A country named (or only possible) this close to a mention counts for it again (`the UK plant
+# at Gaydon, near Warwick`), over the document's focus.
+NEARBY, NEARBY_CHARS = 3.5, 300
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    start: int
+    end: int
+    text: str
+    label: str
+
+
+@dataclass(frozen=True)
+class DocumentPlaces:
+    """A document's places: one per mention (None where no known place), its focus country and place."""
+
+    places: list[Place | None]
+    focus_country: str | None
+    focus_place: Place | None
+
+
+def _prior(place: Place) -> float:
+    if place.feature_class == "city":
+        return math.log10(max(place.population, 1) + 10)
+    return PRIORS.get(place.feature_class, 0.0)
+
+
+def _designated(text: str, mention: PlaceMention) -> bool:
+    return (re.search(rf"\s(?:{ADMIN_WORDS})$", fold(mention.text)) is not None
+            or DESIGNATED_AFTER.match(text[mention.end:mention.end + 60]) is not None
+            or DESIGNATED_BEFORE.search(text[max(0, mention.start - 30):mention.start]) is not None)
+
+
+def _qualifier(text: str, mention: PlaceMention) -> Place | None:
+    """The country or division named right after a comma (`Paris, Texas`), if any."""
+    match = QUALIFIED_BY.match(text[mention.end:mention.end + 40])
+    if match is None:
+        return None
+    holder = next(iter(place_candidates(match["name"], fuzzy=False)), None)
+    return holder if holder is not None and holder.feature_class in ("country", "admin1") else None
+
+
+def _contains(holder: Place, place: Place) -> bool:
+    if holder.feature_class == "country":
+        return place.country_code == holder.country_code and place.external_id != holder.external_id
+    return holder.admin1_code is not None and place.admin1_code == holder.admin1_code and place != holder
+
+
+def dateline_places(dateline: str | None) -> list[Place]:
+    """The known places a dateline names (`MOSCOW, Russia` -> Moscow, Russia), most specific first."""
+    if not dateline:
+        return []
+    found = [next(iter(place_candidates(part.title(), fuzzy=False)), None)
+             for part in DATELINE_PARTS.split(dateline.strip()) if part]
+    return [place for place in found if place is not None]
+
+
+def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[PlaceMention]) -> DocumentPlaces:
+    """Each mention's place, chosen with the whole document in view."""
+    candidates = [place_candidates(m.text) for m in mentions]
+    designated = [_designated(text, m) for m in mentions]
+    datelined = dateline_places(dateline)
+    # The document's evidence, from what needs no context: countries and divisions it names, and
+    # the countries of places only one candidate fits.
+    votes: Counter = Counter()
+    divisions: set[str] = set()
+    countries: set[str] = set()
+    sure: list[tuple[int, str]] = []  # (offset, country) of mentions whose country is certain
+    for mention, places, division_word in zip(mentions, candidates, designated, strict=True):
+        if not places:
+            continue
+        top = places[0]
+        if top.country_code and (top.feature_class == "country" or len({p.country_code for p in places}) == 1):
+            sure.append((mention.start, top.country_code))
+        if top.feature_class == "country":
+            countries.add(top.country_code)
+        if top.feature_class == "admin1" or (division_word and top.is_division):
+            divisions.add(top.admin1_code)
+        if top.country_code and (len({p.country_code for p in places}) == 1 or top.feature_class == "country"):
+            votes[top.country_code] += 1
+    for place in datelined:
+        if place.country_code:
+            votes[place.country_code] += 2
+            countries.add(place.country_code)
+        if place.feature_class == "admin1":
+            divisions.add(place.admin1_code)
+    focus = _first_most_common(votes)
+    dateline_ids = {p.external_id for p in datelined}
+
+    chosen: list[Place | None] = []
+    for mention, places, division_word in zip(mentions, candidates, designated, strict=True):
+        if not places:
+            chosen.append(None)
+            continue
+        qualifier = _qualifier(text, mention)
+        nearby = {country for offset, country in sure
+                  if offset != mention.start and abs(offset - mention.start) <= NEARBY_CHARS}
+
+        def score(place: Place) -> float:
+            value = _prior(place)
+            if division_word and place.is_division:
+                value += DESIGNATED
+            if qualifier is not None and _contains(qualifier, place):
+                value += QUALIFIED
+            if place.external_id in dateline_ids:
+                value += DATELINE
+            if place.feature_class != "country":
+                if place.country_code is not None and place.country_code == focus:
+                    value += FOCUS_COUNTRY
+                elif place.country_code in countries:
+                    value += NAMED_COUNTRY
+                if place.country_code in nearby and len({p.country_code for p in places}) > 1:
+                    value += NEARBY
+                if place.admin1_code in divisions and not place.is_division:
+                    value += NAMED_DIVISION
+            return value
+
+        chosen.append(max(places, key=lambda p: (score(p), -places.index(p))))
+    return DocumentPlaces(chosen, *_focus(chosen, datelined))
+
+
+def _first_most_common(votes: Counter) -> str | None:
+    """The most voted key; ties go to the one voted first (Counter keeps insertion order)."""
+    if not votes:
+        return None
+    top = max(votes.values())
+    return next(key for key, count in votes.items() if count == top)
+
+
+def _focus(places: Sequence[Place | None], datelined: Sequence[Place]) -> tuple[str | None, Place | None]:
+    """(focus country, focus place): the country and the place the document's resolved place
+    mentions and its dateline (counted twice) name most; ties go to the first named."""
+    countries: Counter = Counter()
+    mentioned: Counter = Counter()
+    by_id: dict[str, Place] = {}
+    for place in datelined:
+        if place.country_code:
+            countries[place.country_code] += 2
+    for place in places:
+        if place is None:
+            continue
+        mentioned[place.external_id] += 1
+        by_id[place.external_id] = place
+        if place.country_code:
+            countries[place.country_code] += 1
+    for place in datelined:
+        if place.external_id in mentioned:
+            mentioned[place.external_id] += 2
+    country = _first_most_common(countries)
+    # The focus place is in the focus country (the country itself, or its most named place).
+    inside = Counter({key: n for key, n in mentioned.items() if by_id[key].country_code == country})
+    focus_id = _first_most_common(inside or mentioned)
+    return country, by_id[focus_id] if focus_id else None
+
+
+#: The place columns of `entities` and `entity_catalog`, from the place's gazetteer entry.
+PLACE_COLUMNS = {
+    "latitude": pl.Float64, "longitude": pl.Float64, "country_code": pl.String, "admin1_code": pl.String,
+    "admin1_name": pl.String, "feature_class": pl.String, "population": pl.Int64,
+}
+
+
+def place_fields(external_id: str | None) -> dict:
+    """The PLACE_COLUMNS of a gazetteer id (all null for none, or an id the gazetteer no longer has)."""
+    place = place_by_id(external_id) if external_id else None
+    if place is None:
+        return dict.fromkeys(PLACE_COLUMNS)
+    return {"latitude": place.latitude, "longitude": place.longitude, "country_code": place.country_code,
+            "admin1_code": place.admin1_code, "admin1_name": place.admin1_name,
+            "feature_class": place.feature_class, "population": place.population or None}
+
+
+def with_place_columns(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` (with `external_id`) with PLACE_COLUMNS filled from the gazetteer."""
+    ids = rows["external_id"].unique().drop_nulls().to_list()
+    table = pl.DataFrame([{"external_id": i, **place_fields(i)} for i in ids],
+                         schema={"external_id": pl.String, **PLACE_COLUMNS})
+    return rows.drop(*PLACE_COLUMNS, strict=False).join(table, on="external_id", how="left", maintain_order="left")
+
+
+def locate_places(entities: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Entity mentions with their place (`external_id`, `gazetteer_name` and PLACE_COLUMNS; null for
+    mentions of no known place) and documents with `focus_country` and `focus_place_id` (the
+    focus place's gazetteer id)."""
+    from tasks.canonical import entity_id_for
+
+    texts = dict(documents.select("doc_id", "text").iter_rows())
+    datelines = dict(documents.select("doc_id", "dateline").iter_rows())
+    rows = entities.select("doc_id", "start_char", "end_char", "text", "label").iter_rows()
+    by_document: dict[str, list[tuple[int, PlaceMention]]] = {}
+    for i, (doc_id, start, end, mention, label) in enumerate(rows):
+        if label in PLACE_MENTION_LABELS:
+            by_document.setdefault(doc_id, []).append((i, PlaceMention(start, end, mention, label)))
+    external: list[str | None] = [None] * entities.height
+    names: list[str | None] = [None] * entities.height
+    focus_rows = []
+    for doc_id in documents["doc_id"].to_list():
+        positions = by_document.get(doc_id, [])
+        if doc_id not in texts:
+            continue
+        found = resolve_document_places(texts[doc_id] or "", datelines.get(doc_id), [m for _, m in positions])
+        for (i, _), place in zip(positions, found.places, strict=True):
+            if place is not None:
+                external[i], names[i] = place.external_id, place.name
+        focus_rows.append({"doc_id": doc_id, "focus_country": found.focus_country,
+                           "focus_entity_id": entity_id_for(f"PLACE|{found.focus_place.external_id}")
+                           if found.focus_place else None})
+    located = entities.with_columns(external_id=pl.Series(external, dtype=pl.String),
+                                    gazetteer_name=pl.Series(names, dtype=pl.String))
+    focus = pl.DataFrame(focus_rows, schema={"doc_id": pl.String, "focus_country": pl.String,
+                                             "focus_entity_id": pl.String})
+    documents = documents.drop("focus_country", "focus_entity_id", strict=False).join(
+        focus, on="doc_id", how="left", maintain_order="left")
+    return with_place_columns(located), documents
