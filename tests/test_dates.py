@@ -1,0 +1,77 @@
+"""Date and time expressions: found, and resolved to TIMEX3 values against the document's date."""
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from tasks.dates import clause_around, find_dates, resolve_date, start_of, with_date_values
+
+FRIDAY = dt.date(2022, 9, 30)
+
+
+def found(text):
+    return [(text[m.start:m.end], m.kind) for m in find_dates(text)]
+
+
+def value(text, anchor=FRIDAY):
+    (mention,) = find_dates(text)
+    return resolve_date(text[mention.start:mention.end], anchor, clause_around(text, mention.start, mention.end))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Putin signed the treaties on Friday.", ("2022-09-30", "day")),  # the article's own day
+    ("The talks were held on Monday.", ("2022-09-26", "day")),
+    ("The talks will be held on Monday.", ("2022-10-03", "day")),  # the sentence speaks of the future
+    ("Votes were cast last week.", ("2022-W38", "week")),
+    ("He moved troops in on February 24.", ("2022-02-24", "day")),
+    ("It was signed on September 29, 2022.", ("2022-09-29", "day")),
+    ("They declared independence in 2014.", ("2014", "year")),
+    ("Prices doubled in the 1990s.", ("199", "decade")),
+    ("A ceremony at 3 p.m. local time.", ("2022-09-30T15:00", "time")),
+    ("Sanctions follow next month.", ("2022-10", "month")),
+    ("Output fell in the third quarter of 2004.", ("2004-Q3", "quarter")),
+    ("It happened five years ago.", ("2017", "year")),
+    ("Trade grew in the 21st century.", ("20", "century")),
+    ("He spoke yesterday.", ("2022-09-29", "day")),
+    ("Fighting continued in recent weeks.", (None, None)),  # no fixed value
+])
+def test_expressions_resolve_against_the_document_date(text, expected):
+    assert value(text) == expected
+
+
+def test_relative_expressions_need_a_document_date_and_absolute_ones_do_not():
+    assert value("He moved troops in on February 24.", None) == (None, None)
+    assert value("They declared independence in 2014.", None) == ("2014", "year")
+    assert value("It was signed on September 29, 2022.", None) == ("2022-09-29", "day")
+
+
+def test_words_that_only_look_like_dates_are_not_dates():
+    assert found("He may go. The march began. Mr Balls told Today.") == []
+    assert found("Elections in May and March 5 were set.") == [("May", "date"), ("March 5", "date")]
+    assert found("at 10:30 and 3 p.m.") == [("10:30", "time"), ("3 p.m.", "time")]
+
+
+def test_later_in_the_week_refers_to_the_last_date_said():
+    assert resolve_date("the week", FRIDAY, earlier=["2022-09-19"]) == ("2022-W38", "week")
+    assert resolve_date("the year", FRIDAY, earlier=["2004-Q3"]) == ("2004", "year")
+    assert resolve_date("the week", FRIDAY) == ("2022-W39", "week")
+
+
+def test_a_time_takes_the_day_its_sentence_names_and_rows_get_values():
+    text = "On September 29, 2022 at 3 p.m. he spoke. Friday was quiet."
+    spans = find_dates(text)
+    numbers = pl.DataFrame({"doc_id": ["d"] * len(spans), "start_char": [m.start for m in spans],
+                            "end_char": [m.end for m in spans], "kind": [m.kind for m in spans],
+                            "sentence_index": [0, 0, 1]})
+    documents = pl.DataFrame({"doc_id": ["d"], "text": [text], "published_date": [FRIDAY]})
+    resolved = with_date_values(numbers, documents)
+    assert resolved["date_value"].to_list() == ["2022-09-29", "2022-09-29T15:00", "2022-09-30"]
+    assert resolved["date_granularity"].to_list() == ["day", "time", "day"]
+
+
+def test_start_of_a_value_is_its_first_day():
+    assert start_of("2022-W38") == dt.date(2022, 9, 19)
+    assert start_of("2022-09") == dt.date(2022, 9, 1)
+    assert start_of("2022-09-30T15:00") == FRIDAY
+    assert start_of("2022") is None and start_of(None) is None

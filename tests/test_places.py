@@ -1,0 +1,54 @@
+"""Places resolved in their document's context, and the gazetteer they come from."""
+
+from tasks.gazetteer import demonyms, distance_km, place_candidates, small_places
+from tasks.places import PlaceMention, dateline_places, resolve_document_places
+
+
+def resolve(text, names, dateline=None):
+    mentions = []
+    for name in names:
+        start = text.index(name, mentions[-1].end if mentions else 0)
+        mentions.append(PlaceMention(start, start + len(name), name, "GPE"))
+    return resolve_document_places(text, dateline, mentions)
+
+
+def test_a_name_with_a_division_word_is_the_division_not_its_capital():
+    found = resolve("Leaders from Kherson and Zaporizhzhia regions met in Kyiv.", ["Kherson", "Zaporizhzhia", "Kyiv"])
+    assert [(p.feature_class, p.admin1_code) for p in found.places] == [
+        ("admin1", "UA-65"), ("admin1", "UA-23"), ("city", "UA-30")]
+    (oblast,) = resolve("Shelling in Zaporizhia Oblast.", ["Zaporizhia Oblast"]).places
+    assert (oblast.feature_class, oblast.name) == ("admin1", "Zaporizhzhia Oblast")
+    (republic,) = resolve("the Donetsk People's Republic said", ["Donetsk People's Republic"]).places
+    assert republic.admin1_code == "UA-14"
+
+
+def test_an_ambiguous_name_is_resolved_by_the_document_not_only_by_population():
+    (paris,) = resolve("Tornado hits Paris, Texas.", ["Paris"]).places
+    assert (paris.country_code, paris.admin1_code) == ("US", "US-TX")
+    texan = resolve("In Texas, storms reached Paris overnight.", ["Texas", "Paris"]).places
+    assert texan[1].admin1_code == "US-TX"
+    (french,) = resolve("Fashion week opens in Paris.", ["Paris"]).places
+    assert french.country_code == "FR"
+    county, _ = resolve("Floods in Kent, the UK's Environment Agency said.", ["Kent", "UK"]).places
+    assert (county.feature_class, county.country_code) == ("admin2", "GB")
+
+
+def test_focus_country_and_place_come_from_the_mentions_and_the_dateline():
+    found = resolve("Russia said Kyiv and Kharkiv were hit; Ukraine denied it.", ["Russia", "Kyiv", "Kharkiv", "Ukraine"],
+                    dateline="MOSCOW, Russia")
+    assert found.focus_country == "RU" and found.focus_place.name == "Russia"
+    assert [p.name for p in dateline_places("MOSCOW, Russia")] == ["Moscow", "Russia"]
+    nothing = resolve_document_places("No places here.", None, [])
+    assert (nothing.focus_country, nothing.focus_place) == (None, None)
+
+
+def test_every_kind_of_place_has_a_location_from_the_packages():
+    kyiv = place_candidates("Kiev")[0]
+    assert distance_km((kyiv.latitude, kyiv.longitude), (50.45, 30.52)) < 5
+    assert place_candidates("Ukraine")[0].feature_class == "country"
+    assert place_candidates("Europe")[0].feature_class == "continent"
+    donbas = place_candidates("Donbass")[0]
+    assert donbas.feature_class == "region" and 47 < donbas.latitude < 50
+    assert place_candidates("the West")[0].latitude is None  # a bloc, not a place on the map
+    assert small_places("Henley-on-Thames")[0].country_code == "GB"
+    assert demonyms()["ukrainian"].country_code == "UA" and demonyms()["american"].country_code == "US"
