@@ -100,7 +100,8 @@ def build_run_state(output_dir: Path, store: io.NearDuplicateStore, threshold: f
         mentions = io.read_table(output_dir, "entities", ["doc_id", "entity_id"])
         io.write_state(staging, "entity_dates", entity_dates(mentions, documents))
         last = {"sequence": 0, "rows_total": stored.rows_total(output_dir),
-                "aggregates": batch_aggregates(documents, io.read_table(output_dir, "numbers"))}
+                "aggregates": batch_aggregates(documents, io.read_table(output_dir, "numbers"),
+                                               io.read_table(output_dir, "events"))}
     io.write_state(staging, "lsh_buckets", buckets_frame(signatures, threshold), store.folder)
     record = last | {"sequence": last["sequence"] + 1, "run_id": name, "batch": 0, "status": "state built",
                      "committed_at": dt.datetime.now(dt.UTC).isoformat(), "rows_written": {}}
@@ -203,7 +204,8 @@ def write_run_report(output_dir: Path, manifest: dict, catalog: pl.DataFrame, ag
     for whoever opens the output folder: the latest run's. Built from stored aggregates only."""
     from tasks.report import render_report, timeline_entities
 
-    columns = catalog.select("entity_id", "canonical_name", "label", "mention_count")
+    columns = catalog.select("entity_id", "canonical_name", "label", "mention_count", "feature_class", "latitude",
+                             "longitude")
     dates = stored.read_entity_dates(output_dir, timeline_entities(columns)["entity_id"].to_list())
     page = io.run_dir(output_dir, manifest["run_id"]) / "report.html"
     io.write_text(page, render_report(manifest, columns, dates, aggregates, "data_docs/index.html"))
@@ -580,7 +582,7 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
             ("inputs", None): stored.ledger_rows({k: v for k, v in batch.fingerprints.items() if k not in unreadable},
                                                  run_id),
         }
-        aggregates = merge_aggregates(aggregates, batch_aggregates(documents, values["numbers"]))
+        aggregates = merge_aggregates(aggregates, batch_aggregates(documents, values["numbers"], values["events"]))
     state.sequence += 1
     record = {"sequence": state.sequence, "run_id": run_id, "batch": batch.number,
               "status": "written" if outcome.passed else "failed",

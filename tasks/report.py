@@ -100,17 +100,27 @@ def largest_counts(numbers: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
 
 
 #: What the report adds up over every batch written, kept in each commit record (`aggregates`).
-AGGREGATE_KEYS = ("documents", "undated_documents", "number_kinds", "largest_counts")
+AGGREGATE_KEYS = ("documents", "undated_documents", "number_kinds", "largest_counts", "event_dates")
 
 
-def batch_aggregates(documents: pl.DataFrame, numbers: pl.DataFrame) -> dict:
+def event_dates(events: pl.DataFrame | None) -> list[list]:
+    """`[event_date (ISO), count_type, events, counted]` rows of dated events, by date and type."""
+    if events is None or not events.height:
+        return []
+    by = (events.drop_nulls("event_date").group_by("event_date", "count_type")
+          .agg(n=pl.len(), counted=pl.col("value").sum()).sort("event_date", "count_type"))
+    return [[day.isoformat(), kind, n, counted] for day, kind, n, counted in by.iter_rows()]
+
+
+def batch_aggregates(documents: pl.DataFrame, numbers: pl.DataFrame, events: pl.DataFrame | None = None) -> dict:
     """What a batch adds to the report: documents and undated documents, numbers per kind and
-    unit, and its largest counts with their sentences."""
+    unit, its largest counts with their sentences, and its events per date and type."""
     kinds = numbers.group_by("kind", "unit").agg(n=pl.len()).sort("kind", "unit")
     return {"documents": documents.height,
             "undated_documents": documents["published_date"].null_count(),
             "number_kinds": [list(row) for row in kinds.iter_rows()],
-            "largest_counts": largest_counts(numbers, documents).to_dicts() if numbers.height else []}
+            "largest_counts": largest_counts(numbers, documents).to_dicts() if numbers.height else [],
+            "event_dates": event_dates(events)}
 
 
 def merge_aggregates(stored: dict | None, batch: dict) -> dict:
@@ -123,10 +133,16 @@ def merge_aggregates(stored: dict | None, batch: dict) -> dict:
     both = [*stored["largest_counts"], *batch["largest_counts"]]
     largest = (pl.DataFrame(both, schema=_LARGEST, orient="row").pipe(largest_count_rows).to_dicts()
                if both else [])
+    dated: dict[tuple[str, str], list] = {}
+    for day, kind, n, counted in [*stored.get("event_dates", []), *batch.get("event_dates", [])]:
+        total = dated.setdefault((day, kind), [0, 0.0])
+        total[0] += n
+        total[1] += counted
     return {"documents": stored["documents"] + batch["documents"],
             "undated_documents": stored["undated_documents"] + batch["undated_documents"],
             "number_kinds": [[kind, unit, n] for (kind, unit), n in sorted(kinds.items())],
-            "largest_counts": largest}
+            "largest_counts": largest,
+            "event_dates": [[day, kind, n, counted] for (day, kind), (n, counted) in sorted(dated.items())]}
 
 
 _LARGEST = {"count_type": pl.String, "surface": pl.String, "value": pl.Float64, "object": pl.String,
@@ -179,6 +195,107 @@ def timeline_chart(points: pl.DataFrame) -> str:
     return _svg(figure)
 
 
+MAP_LABELS = 8
+COUNT_COLORS = {"KILL": "#c44e52", "WOUND": "#dd8452", "ARREST": "#4c72b0", "KIDNAP": "#8172b3",
+                "AFFECT": "#937860", "SEIZE": "#da8bc3", "PROTEST": "#55a868", "DISPLACE": "#8c8c8c",
+                "EVACUATE": "#ccb974"}
+
+
+def mapped_places(catalog: pl.DataFrame) -> pl.DataFrame:
+    """The catalog's places with a location (canonical_name, feature_class, latitude, longitude,
+    mention_count), the most mentioned first."""
+    return (catalog.drop_nulls(["latitude", "longitude"])
+            .select("canonical_name", "feature_class", "latitude", "longitude", "mention_count")
+            .sort(["mention_count", "canonical_name"], descending=[True, False]))
+
+
+def _map_window(places: pl.DataFrame) -> tuple[float, float, float, float]:
+    """(west, east, south, north) around the places, at least 60 by 30 degrees, within the world."""
+    west, east = places["longitude"].min() - 8, places["longitude"].max() + 8
+    south, north = places["latitude"].min() - 6, places["latitude"].max() + 6
+    if east - west < 60:
+        west, east = (west + east) / 2 - 30, (west + east) / 2 + 30
+    west, east = max(west, -180), min(east, 180)
+    # At least half as tall as wide: a map, not a strip.
+    if north - south < (east - west) / 2:
+        middle = (south + north) / 2
+        south, north = middle - (east - west) / 4, middle + (east - west) / 4
+    return west, east, max(south, -90), min(north, 90)
+
+
+@functools.cache
+def _outlines() -> list[list[tuple[float, float]]]:
+    """Every country's outline as (longitude, latitude) rings, from `countryinfo` (no download)."""
+    import countryinfo
+
+    rings = []
+    for country in countryinfo.all_countries():
+        for feature in country.geo_json().get("features", []):
+            geometry = feature["geometry"]
+            polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+            rings += [[(x, y) for x, y, *_ in polygon[0]] for polygon in polygons]
+    return rings
+
+
+def places_map(places: pl.DataFrame) -> str:
+    """Places mentioned on a plain longitude/latitude map with country outlines, each a point sized
+    by its mentions, the most mentioned named."""
+    from matplotlib.collections import PolyCollection
+
+    plt = _pyplot()
+    west, east, south, north = _map_window(places)
+    figure, axes = plt.subplots(figsize=(7.5, 4.6))
+    rings = [ring for ring in _outlines() if any(west <= x <= east and south <= y <= north for x, y in ring)]
+    axes.add_collection(PolyCollection(rings, facecolor="#eeeeee", edgecolor="#b0b0b0", linewidth=0.4))
+    sizes = (places["mention_count"].cast(pl.Float64).sqrt() * 18).to_list()
+    axes.scatter(places["longitude"].to_list(), places["latitude"].to_list(), s=sizes, color="#dd8452",
+                 alpha=0.7, edgecolor="#8c4a1c", linewidth=0.5, zorder=3)
+    named: list[tuple[float, float]] = []
+    spacing = (east - west) / 40  # a name per few degrees: a cluster (Ukraine's oblasts) gets its biggest
+    for row in places.iter_rows(named=True):
+        point = (row["longitude"], row["latitude"])
+        if len(named) < MAP_LABELS and all(abs(point[0] - x) + abs(point[1] - y) > spacing for x, y in named):
+            axes.annotate(row["canonical_name"], point, fontsize=7, xytext=(4, 3), textcoords="offset points",
+                          zorder=4)
+            named.append(point)
+    axes.set_xlim(west, east)
+    axes.set_ylim(south, north)
+    axes.set_aspect("equal")
+    axes.set_xlabel("longitude")
+    axes.set_ylabel("latitude")
+    axes.set_title("Places mentioned (point size: mentions)", loc="left", fontweight="bold")
+    return _svg(figure)
+
+
+def events_chart(dated: list[list]) -> str:
+    """Events per event date, stacked by count type (`[date, count_type, events, counted]` rows)."""
+    import datetime as dt
+
+    from matplotlib.dates import DateFormatter
+
+    plt = _pyplot()
+    by = pl.DataFrame(dated, schema={"day": pl.String, "kind": pl.String, "n": pl.Int64, "counted": pl.Float64},
+                      orient="row").with_columns(day=pl.col("day").str.to_date())
+    figure, axes = plt.subplots(figsize=(7.5, 3.0))
+    days = sorted(set(by["day"].to_list()))
+    bottom = dict.fromkeys(days, 0)
+    width = max(0.8, (days[-1] - days[0]).days / 60) if len(days) > 1 else 0.8
+    for kind in [k for k in COUNT_COLORS if k in set(by["kind"])]:
+        part = by.filter(pl.col("kind") == kind)
+        x, n = part["day"].to_list(), part["n"].to_list()
+        axes.bar(x, n, width=width, bottom=[bottom[d] for d in x], color=COUNT_COLORS[kind], label=kind)
+        for d, value in zip(x, n, strict=True):
+            bottom[d] += value
+    axes.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
+    if len(days) == 1:
+        axes.set_xlim(days[0] - dt.timedelta(days=3), days[0] + dt.timedelta(days=3))
+    axes.set_title("Events by event date (killed, wounded, arrested, ...)", loc="left", fontweight="bold")
+    axes.set_ylabel("events")
+    axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    figure.autofmt_xdate()
+    return _svg(figure)
+
+
 def number_kinds_shown(number_kinds: list[list], top: int) -> list[tuple[str, int]]:
     """(`kind / unit`, mentions) of the `top` most frequent pairs of `[kind, unit, mentions]` rows,
     then one `other` bar for the rest: a corpus has dozens of units, most with a mention or two."""
@@ -206,12 +323,14 @@ def stages_chart(stages: list[dict]) -> str:
 def render_report(manifest: dict, catalog: pl.DataFrame, dates: pl.DataFrame, aggregates: dict,
                   data_docs_href: str) -> str:
     """The run report page, from stored aggregates only: the manifest (this run's counts and the
-    tables' totals), the entity catalog (entity_id, canonical_name, label, mention_count), the
+    tables' totals), the entity catalog (entity_id, canonical_name, label, mention_count, and the
+    places' latitude, longitude and feature_class), the
     stored mentions per date of the catalog's `timeline_entities`, the commit log's `aggregates`
     (see `batch_aggregates`), and `data_docs_href`, the Data Docs' address from the page."""
     totals = manifest["rows_total"]
     figures = [("documents", totals["documents"]), ("entity mentions", totals["entities"]),
                ("entities", totals["entity_catalog"]), ("numbers", totals["numbers"]),
+               ("events", totals.get("events", 0)),
                ("quarantined (this run)", sum(manifest["quarantine_reasons"].values()))]
     stages = pl.DataFrame(manifest["stages"]).select("stage", "unit", "in", "out", "quarantined", "skipped",
                                                      "seconds")
@@ -220,8 +339,11 @@ def render_report(manifest: dict, catalog: pl.DataFrame, dates: pl.DataFrame, ag
                             "rows": list(manifest["quarantine_reasons"].values())},
                            schema={"reason": pl.String, "rows": pl.Int64})
     points = timeline(dates, timeline_entities(catalog))
+    places = mapped_places(catalog) if "latitude" in catalog.columns else pl.DataFrame()
     charts = [entities_chart(top_entities(catalog)) if catalog.height else "",
+              places_map(places) if places.height else "",
               timeline_chart(points) if points.height else "",
+              events_chart(aggregates["event_dates"]) if aggregates.get("event_dates") else "",
               numbers_chart(aggregates["number_kinds"]) if aggregates.get("number_kinds") else "",
               stages_chart(manifest["stages"]) if manifest["stages"] else ""]
     counts = pl.DataFrame(aggregates.get("largest_counts") or [], schema=_LARGEST, orient="row") \

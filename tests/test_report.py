@@ -14,7 +14,28 @@ import pytest
 
 from conftest import ROOT, SEEDS, read, render_in_chromium, server_env
 from flows.progress import TerminalProgress, emit
-from tasks.report import number_kinds_shown, sentence_around
+from tasks.report import events_chart, event_dates, merge_aggregates, number_kinds_shown, sentence_around
+
+
+def test_events_are_added_up_by_date_and_type_across_batches_and_charted():
+    import datetime as dt
+
+    import polars as pl
+
+    day = dt.date(2022, 9, 30)
+    events = pl.DataFrame({"event_date": [day, day, None], "count_type": ["KILL", "KILL", "WOUND"],
+                           "value": [25.0, 1.0, 50.0]})
+    batch = {"documents": 1, "undated_documents": 0, "number_kinds": [], "largest_counts": [],
+             "event_dates": event_dates(events)}
+    assert batch["event_dates"] == [["2022-09-30", "KILL", 2, 26.0]]  # the undated one is left out
+    merged = merge_aggregates(batch, batch | {"event_dates": [["2022-09-29", "WOUND", 1, 50.0],
+                                                              ["2022-09-30", "KILL", 1, 3.0]]})
+    assert merged["event_dates"] == [["2022-09-29", "WOUND", 1, 50.0], ["2022-09-30", "KILL", 3, 29.0]]
+    # A commit record written before events existed adds nothing.
+    assert merge_aggregates({k: v for k, v in batch.items() if k != "event_dates"}, batch)["event_dates"] == \
+        batch["event_dates"]
+    svg = events_chart(merged["event_dates"])
+    assert svg.startswith("<svg") and "Events by event date" in svg and "KILL" in svg and "WOUND" in svg
 
 def test_report_is_one_self_contained_page_beside_the_outputs(seeds_run):
     output, manifest = seeds_run
@@ -25,11 +46,13 @@ def test_report_is_one_self_contained_page_beside_the_outputs(seeds_run):
     assert page == latest.read_text(encoding="utf-8").replace(
         "data_docs/index.html", f"_runs/{latest.parent.name}/data_docs/index.html")
     assert "<script" not in page and not re.search(r"""(src|href)=["']https?:""", page), "it must open offline"
-    assert page.count("<svg") == 4
+    # Entities, the map, the timeline, numbers, stages (the seeds' events are all undated: no event timeline).
+    assert page.count("<svg") == 5
     for href in set(re.findall(r'<a href="([^"]+)"', page)):
         assert (output / href).exists(), href
     for name, value in (("documents", 2), ("entity mentions", read(output, "entities").height),
-                        ("entities", read(output, "entity_catalog").height), ("numbers", 30)):
+                        ("entities", read(output, "entity_catalog").height), ("numbers", read(output, "numbers").height),
+                        ("events", read(output, "events").height)):
         assert f'data-figure="{name}"><b>{value:,}</b>' in page
     assert "Russia bombarded Ukrainian cities" in page  # the sentence of the largest KILL count
 
@@ -40,11 +63,14 @@ def test_report_renders_in_headless_chromium_with_its_charts(seeds_run):
     dom = render_in_chromium(Path(manifest["report"]).resolve().as_uri(), screenshot, window="1280,2400")
     print(f"run report screenshot: {screenshot}")
     assert screenshot.exists() and screenshot.stat().st_size > 50_000
-    assert dom.count("<svg") == 4 and dom.count("<path") > 50  # bars, lines and markers were drawn
-    for title in ("Top entities per label", "Mentions of the top entities by published date",
+    assert dom.count("<svg") == 5 and dom.count("<path") > 50  # bars, lines, outlines and markers were drawn
+    for title in ("Top entities per label", "Places mentioned", "Mentions of the top entities by published date",
                   "Numbers by kind / unit", "Slowest stages"):
         assert title in dom
-    assert manifest["run_id"] in dom and 'data-figure="numbers"><b>30</b>' in dom
+    numbers = read(output, "numbers").height
+    assert manifest["run_id"] in dom and f'data-figure="numbers"><b>{numbers}</b>' in dom
+    # The map names the most mentioned place, drawn where it is among the countries' outlines.
+    assert "Russia" in dom.split("Places mentioned")[1].split("</svg>")[0]
 
 
 def test_the_prefect_link_artifact_points_to_the_report(seeds_run):
