@@ -3,6 +3,7 @@ README's query examples run exactly as written against the seeds' outputs."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import shlex
@@ -322,8 +323,8 @@ def test_an_unversioned_dataset_is_refused_until_migrated(seeds_run, tmp_path):
 
 def test_readme_sql_and_polars_examples_agree_on_the_seeds(in_project):
     found = examples(ROOT / "README.md")
-    assert {"top-entities-sql", "entity-numbers-sql", "casualties-sql", "casualties-per-story-sql", "polars",
-            "cli-query"} <= set(found)
+    assert {"top-entities-sql", "entity-numbers-sql", "casualties-sql", "casualties-per-story-sql",
+            "casualties-by-country-week-sql", "polars", "cli-query"} <= set(found)
     sql = {name: duckdb.sql(code).pl() for name, (language, code) in found.items() if language == "sql"}
     namespace: dict = {}
     exec(compile(found["polars"][1], "README.md (polars example)", "exec"), namespace)
@@ -349,6 +350,20 @@ def test_readme_sql_and_polars_examples_agree_on_the_seeds(in_project):
     assert casualties.select("place", "count_type", "people").rows() == [("Russia", "WOUND", 50), ("Russia", "KILL", 25)]
     assert casualties.with_columns(pl.col("reports").cast(pl.UInt32)).equals(
         namespace["casualties"].select(casualties.columns))
+
+    by_week = sql["casualties-by-country-week-sql"]
+    # `Russia bombarded Ukrainian cities, killing 25 ... injuring 50` and Dnipro's one killed and five
+    # injured happened in Ukraine; the undated article's weeks are null.
+    assert by_week.select("country_code", "count_type", "events", "people").rows() == [
+        ("RU", "WOUND", 1, 55000.0), ("UA", "KILL", 2, 26.0), ("UA", "WOUND", 2, 55.0)]
+    assert by_week["week"].null_count() == by_week.height
+    assert by_week.with_columns(pl.col("events").cast(pl.UInt32)).equals(
+        namespace["by_country_week"].select(by_week.columns))
+    dated = namespace["pl"].DataFrame({"event_date": [dt.date(2022, 9, 27), dt.date(2022, 10, 2)]})
+    assert dated.select(namespace["pl"].col("event_date").dt.truncate("1w"))["event_date"].to_list() == \
+        [dt.date(2022, 9, 26)] * 2  # a week starts on Monday, as DuckDB's date_trunc('week', ...)
+    assert duckdb.sql("SELECT CAST(date_trunc('week', DATE '2022-10-02') AS DATE)").fetchall()[0][0] == \
+        dt.date(2022, 9, 26)
 
     per_story = sql["casualties-per-story-sql"]
     stories = read(Path("data"), "documents").select("doc_id", "story_id")
