@@ -198,8 +198,8 @@ def evaluate_numbers(args) -> int:
         texts = [r["text"] for r in records]
         # Dates and times have calendar values, scored by `newsfacts eval dates`: left out here,
         # with every prediction on one.
-        dated = [[(n["start"], n["end"]) for n in r["numbers"] if n["kind"] in calendar] for r in records]
-        gold = [[n for n in r["numbers"] if n["kind"] not in calendar] for r in records]
+        dated = [[(n["start"], n["end"]) for n in r["numbers"] if n.get("kind") in calendar] for r in records]
+        gold = [[n for n in r["numbers"] if n.get("kind") not in calendar] for r in records]
         kinds = records[0].get("kinds")
 
         def only_kinds(docs):

@@ -46,10 +46,17 @@ _UNIT = r"(?:week|month|year|weekend|quarter|decade)"
 _COUNT = r"(?:\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty)"
 _ORDINAL = r"(?:\d{1,2}(?:st|nd|rd|th)|" + "|".join(sorted(ORDINAL_WORDS, key=len, reverse=True)) + ")"
 
-# One alternation, most specific first; named groups say which form matched. `May` counts only
-# with a day or year beside it, or a preposition before it (the verb `may` otherwise).
-DATE_PATTERN = re.compile(
-    rf"""
+# What a date can start with: a digit or one of these words. Tried first, at word starts only, it
+# keeps the long alternation below from being tried at every character (the same matches: see
+# tests/test_dates.py).
+_FIRST = ("the|later|earlier|during|throughout|last|this|next|past|coming|previous|following|early|late|mid|on|in"
+          "|today|tonight|yesterday|tomorrow|recent|first|second|third|fourth|final|spring|summer|autumn|winter"
+          "|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|a|an|one|two|three|four|five|six"
+          "|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|q[1-4]|" + "|".join(ORDINAL_WORDS)
+          + "|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun")
+# One alternation, most specific first; named groups say which form matched. A month or season alone
+# counts only with a word that makes it one (`_is_date`: `in May`, not the verb `may`).
+DATE_FORMS = rf"""
       (?P<iso>\b(?P<iso_y>{_YEAR})-(?P<iso_m>[01]\d)-(?P<iso_d>[0-3]\d)\b)
     | (?P<time>\b(?:[01]?\d|2[0-3])(?::(?P<t_min>[0-5]\d))?\s?(?P<ampm>a\.m\.|p\.m\.|am\b|pm\b)
         |\b(?:[01]?\d|2[0-3]):[0-5]\d\b(?:\s?(?:GMT|BST|UTC|EST|ET|CET))?
@@ -75,9 +82,8 @@ DATE_PATTERN = re.compile(
     | (?P<anaphor>\b(?:(?:later|earlier)\s+in|during|throughout)\s+(?P<an_the>the\s+(?P<an_u>week|month|year|day))\b)
     | (?P<vague>\b(?:recent|coming|past|next|last)\s+(?:few\s+)?(?:days|weeks|months|years)\b)
     | (?P<year>(?<![\w$£€¥.,/])(?P<y>{_YEAR})(?!s\b)\b(?![.,]\d|\s?%|\s?percent))
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
+"""
+DATE_PATTERN = re.compile(rf"(?<!\w)(?=\d|'\d|(?:{_FIRST}))(?:{DATE_FORMS})", re.VERBOSE | re.IGNORECASE)
 ANAPHOR = re.compile(r"the\s+(?P<unit>week|month|year|day)", re.IGNORECASE)
 FUTURE = re.compile(r"(?:\b(?:will|won't|shall|next|(?:is|are)\s+due\s+to|is\s+to|are\s+to|plans?\s+to|planned"
                     r"|expected\s+to|going\s+to|scheduled|set\s+to|upcoming|coming|later\s+this)|'ll)\b",

@@ -4,8 +4,10 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tasks.dates import clause_around, find_dates, resolve_date, start_of, with_date_values
+from tasks.dates import DATE_PATTERN, clause_around, find_dates, resolve_date, start_of, with_date_values
 
 FRIDAY = dt.date(2022, 9, 30)
 
@@ -75,3 +77,22 @@ def test_start_of_a_value_is_its_first_day():
     assert start_of("2022-09") == dt.date(2022, 9, 1)
     assert start_of("2022-09-30T15:00") == FRIDAY
     assert start_of("2022") is None and start_of(None) is None
+
+
+DATE_WORDS = ["the", "last", "next", "this", "week", "month", "year", "ago", "five", "a", "in", "on", "May",
+              "March", "Friday", "2014", "1990s", "'90s", "3", "p.m.", "10:30", "1200", "GMT", "24", "February",
+              "24th", "of", "first", "quarter", "half", "summer", "21st", "century", "later", "during", "day",
+              "today", "Today", "recent", "weeks", "mid-2004", "Q3", "2004-10-05", ",", ".", "said", "x1999",
+              "$2014", "2,014", "2014%"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(DATE_WORDS), max_size=25), st.sampled_from([" ", "  ", "\n", ", "]))
+def test_the_first_word_filter_finds_what_the_whole_grammar_finds(words, gap):
+    import re as regex
+
+    from tasks.dates import DATE_FORMS
+
+    text = gap.join(words)
+    whole = regex.compile(DATE_FORMS, regex.VERBOSE | regex.IGNORECASE)
+    assert [m.span() for m in DATE_PATTERN.finditer(text)] == [m.span() for m in whole.finditer(text)]
