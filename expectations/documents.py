@@ -18,6 +18,4 @@ def expectations() -> list:
         gx.expectations.ExpectColumnValuesToMatchRegex(column="language", regex=r"^[a-z]{2,3}$"),
         gx.expectations.ExpectColumnValuesToBeBetween(column="language_score", min_value=0, max_value=1),
         gx.expectations.ExpectColumnValuesToBeBetween(column="near_duplicate_similarity", min_value=0, max_value=1),
-        gx.expectations.ExpectColumnValuesToMatchRegex(column="focus_country", regex=r"^[A-Z]{2}$"),
-        gx.expectations.ExpectColumnValuesToMatchRegex(column="focus_entity_id", regex=r"^[0-9a-f]{16}$"),
     ] + article_expectations()
