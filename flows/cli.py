@@ -132,8 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     numbers = targets.add_parser(
         "numbers", parents=[common], help="numbers: value, value+unit and value+object P/R/F1, beside quantulum3",
         description="Score number mentions other than dates and times (a prediction matches a gold mention when "
-                    "the spans overlap and the values agree) against gold JSONL ({\"id\", \"text\" or \"source\"+\"sha256\", \"numbers\": "
-                    "[{\"start\", \"end\", \"value\", \"value_low\", \"value_high\", \"unit\", \"object\", ...}]}) "
+                    "the spans overlap and the values agree) against gold JSONL ({\"id\", \"text\" or "
+                    "\"source\"+\"sha256\", \"numbers\": [{\"start\", \"end\", \"value\", \"value_low\", "
+                    "\"value_high\", \"unit\", \"object\", ...}]}) "
                     "and/or Microsoft Recognizers-Text's English specs, with quantulum3's scores beside.",
     )
     add_gold_arguments(numbers, "*", DEFAULT_MODEL)
@@ -339,8 +340,8 @@ def evaluate_dates(args) -> int:
         ours[int(doc_id)].append({"start": start, "end": end, "value": value})
     on_spans, baseline = [], []
     for text, anchor, dates in zip(texts, anchors, expected, strict=True):
-        on_spans.append([{**g, "value": resolve_date(g["surface"], anchor, clause_around(text, g["start"], g["end"]))[0]}
-                         for g in dates])
+        on_spans.append([{**g, "value": resolve_date(g["surface"], anchor,
+                                                      clause_around(text, g["start"], g["end"]))[0]} for g in dates])
         baseline.append([{**g, "value": dateparser_value(g["surface"], anchor)} for g in dates])
     mine, given, theirs = (score_dates(expected, p) for p in (ours, on_spans, baseline))
     found = mine["found"]

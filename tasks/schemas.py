@@ -113,8 +113,8 @@ DOCUMENTS = pa.schema(
                "about: the country its resolved place mentions (and its dateline, counted twice) name most; ties go "
                "to the first named. Null when it names no known place."),
         column("focus_entity_id", pa.string(), "The place the document is mostly about (`entity_catalog.entity_id`): "
-               "its most mentioned resolved place, its dateline's place counting twice more; ties go to the first "
-               "mentioned. Null when it mentions no known place."),
+               "its most mentioned resolved place in `focus_country` (the country itself included), the dateline's "
+               "place counting twice more; ties go to the first mentioned. Null when it mentions no known place."),
         column("near_duplicate_of", pa.string(), "`doc_id` of the earlier document this one repeats with small "
                "edits; null when none."),
         column("near_duplicate_similarity", pa.float32(), "Estimated Jaccard similarity of word 3-grams with "
@@ -249,8 +249,8 @@ EVENTS = pa.schema(
                "nationality opening the sentence as its subject (`Russia bombarded Kyiv, killing 25`); null "
                "otherwise."),
         column("event_date", pa.date32(), "When: the first day of the nearest day, week, month or time the "
-               "count's sentence names (`numbers.date_value`), else the document's `published_date`; null when "
-               "neither is known."),
+               "count's sentence names (`numbers.date_value`), else the document's `published_date` (else the day "
+               "it was fetched); null when none is known."),
         column("event_date_source", pa.string(), "`sentence` or `document`: which gave `event_date`; null when "
                "there is none."),
         column("sentence", pa.string(), "The sentence around the count (split at sentence punctuation), for "

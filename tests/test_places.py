@@ -34,8 +34,8 @@ def test_an_ambiguous_name_is_resolved_by_the_document_not_only_by_population():
 
 
 def test_focus_country_and_place_come_from_the_mentions_and_the_dateline():
-    found = resolve("Russia said Kyiv and Kharkiv were hit; Ukraine denied it.", ["Russia", "Kyiv", "Kharkiv", "Ukraine"],
-                    dateline="MOSCOW, Russia")
+    found = resolve("Russia said Kyiv and Kharkiv were hit; Ukraine denied it.",
+                    ["Russia", "Kyiv", "Kharkiv", "Ukraine"], dateline="MOSCOW, Russia")
     assert found.focus_country == "RU" and found.focus_place.name == "Russia"
     assert [p.name for p in dateline_places("MOSCOW, Russia")] == ["Moscow", "Russia"]
     nothing = resolve_document_places("No places here.", None, [])

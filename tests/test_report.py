@@ -51,7 +51,8 @@ def test_report_is_one_self_contained_page_beside_the_outputs(seeds_run):
     for href in set(re.findall(r'<a href="([^"]+)"', page)):
         assert (output / href).exists(), href
     for name, value in (("documents", 2), ("entity mentions", read(output, "entities").height),
-                        ("entities", read(output, "entity_catalog").height), ("numbers", read(output, "numbers").height),
+                        ("entities", read(output, "entity_catalog").height),
+                        ("numbers", read(output, "numbers").height),
                         ("events", read(output, "events").height)):
         assert f'data-figure="{name}"><b>{value:,}</b>' in page
     assert "Russia bombarded Ukrainian cities" in page  # the sentence of the largest KILL count
