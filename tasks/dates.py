@@ -374,13 +374,19 @@ def resolve_date(surface: str, anchor: dt.date | None, sentence: str = "",
     return None, None
 
 
+def reference_date(columns: Sequence[str]) -> pl.Expr:
+    """What a document's relative dates are read from: its `published_date`, else (a page fetched
+    without a date of its own) the day it was fetched."""
+    if "fetched_at" in columns:
+        return pl.coalesce("published_date", pl.col("fetched_at").dt.date()).alias("published_date")
+    return pl.col("published_date")
+
+
 def with_date_values(numbers: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     """Number rows with `date_value` and `date_granularity` set for dates and times, resolved
     against their document's `published_date`, else the day it was fetched (`fetched_at`); a time
     takes the day of a date in its sentence."""
-    # A page fetched without a date of its own is read as of the day it was fetched.
-    anchors = documents.select("doc_id", "text", pl.coalesce(
-        "published_date", pl.col("fetched_at").dt.date() if "fetched_at" in documents.columns else None))
+    anchors = documents.select("doc_id", "text", reference_date(documents.columns))
     texts = {doc_id: (text, anchor) for doc_id, text, anchor in anchors.iter_rows()}
     rows = numbers.select("doc_id", "start_char", "end_char", "kind", "sentence_index").iter_rows()
     values: list[str | None] = []

@@ -17,7 +17,7 @@ import re
 
 import polars as pl
 
-from tasks.dates import SENTENCE_BREAK, start_of
+from tasks.dates import SENTENCE_BREAK, reference_date, start_of
 from tasks.schemas import EVENTS, frame
 
 ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")
@@ -90,10 +90,8 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
     if not counts.height:
         return frame([], EVENTS)
     wanted = counts["doc_id"].unique().implode()
-    fetched = pl.col("fetched_at").dt.date() if "fetched_at" in documents.columns else None
     docs = {row["doc_id"]: row for row in documents.filter(pl.col("doc_id").is_in(wanted)).select(
-        "doc_id", "text", pl.coalesce("published_date", fetched).alias("published_date"),
-        "focus_entity_id").iter_rows(named=True)}
+        "doc_id", "text", reference_date(documents.columns), "focus_entity_id").iter_rows(named=True)}
     mentions: dict[str, list[dict]] = {}
     for row in entities.filter(pl.col("doc_id").is_in(wanted)).select(
             "doc_id", "start_char", "end_char", "label", "sentence_index", "entity_id", "latitude", "longitude",

@@ -237,13 +237,15 @@ EVENTS = pa.schema(
         column("object", pa.string(), "Who or what was counted (`people`, `civilians`); empty when unknown.",
                required=True),
         column("place_entity_id", pa.string(), "Where it happened (`entity_catalog.entity_id` of a place): the "
-               "resolved place mention nearest the count in its sentence (not the actor's own mention), else in its "
-               "paragraph, else the document's `focus_entity_id`; null when none of these is known."),
+               "resolved place mention nearest the count in its sentence (not the actor's own mention); else the "
+               "country of a nationality the sentence puts on places (`Ukrainian cities`: that country's entity "
+               "when the document names it, else null with the country's code and point below); else the nearest "
+               "place in its paragraph; else the document's `focus_entity_id`; null when none of these is known."),
         column("latitude", pa.float64(), "Latitude of that place.", unit="degrees north (WGS 84)"),
         column("longitude", pa.float64(), "Longitude of that place.", unit="degrees east (WGS 84)"),
         column("country_code", pa.string(), "ISO 3166-1 alpha-2 code of that place's country."),
-        column("place_source", pa.string(), "Which rule gave the place: `sentence`, `paragraph` or `document`; "
-               "null when there is no place."),
+        column("place_source", pa.string(), "Which rule gave the place: `sentence` (a place or a nationality in "
+               "it), `paragraph` or `document`; null when there is no place."),
         column("actor_entity_id", pa.string(), "Who did it, when the sentence names them: the entity a passive names "
                "after the count (`killed by Russian shelling`), else the person, organisation, country or "
                "nationality opening the sentence as its subject (`Russia bombarded Kyiv, killing 25`); null "

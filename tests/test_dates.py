@@ -96,3 +96,15 @@ def test_the_first_word_filter_finds_what_the_whole_grammar_finds(words, gap):
     text = gap.join(words)
     whole = regex.compile(DATE_FORMS, regex.VERBOSE | regex.IGNORECASE)
     assert [m.span() for m in DATE_PATTERN.finditer(text)] == [m.span() for m in whole.finditer(text)]
+
+
+def test_a_fetched_page_without_a_date_is_read_as_of_the_day_it_was_fetched():
+    numbers = pl.DataFrame({"doc_id": ["a", "b"], "start_char": [0, 0], "end_char": [6, 6],
+                            "kind": ["date", "date"], "sentence_index": [0, 0]})
+    documents = pl.DataFrame({
+        "doc_id": ["a", "b"], "text": ["Friday it was"] * 2, "published_date": [None, FRIDAY],
+        "fetched_at": [dt.datetime(2022, 10, 8, 9, tzinfo=dt.timezone.utc),
+                       dt.datetime(2023, 1, 1, tzinfo=dt.timezone.utc)]})
+    # The page's own date wins over the day it was fetched.
+    assert with_date_values(numbers, documents)["date_value"].to_list() == ["2022-10-07", "2022-09-30"]
+    assert with_date_values(numbers, documents.drop("fetched_at"))["date_value"].to_list() == [None, "2022-09-30"]
