@@ -273,11 +273,12 @@ def evaluate_places(args) -> int:
         return 2
     expected = [record["places"] for record in gold]
 
+    def geonames_id(external: str | None) -> int | None:
+        return int(external.split(":")[1]) if external and external.startswith("geonames:") else None
+
     def described(start, end, place):
         fields = place_fields(place.external_id) if place is not None else {}
-        external = place.external_id if place is not None else ""
-        return {"start": start, "end": end, **fields,
-                "geonames_id": int(external.split(":")[1]) if external.startswith("geonames:") else None}
+        return {"start": start, "end": end, **fields, "geonames_id": geonames_id(place and place.external_id)}
 
     def most_populous(text):
         candidates = place_candidates(text)
@@ -298,10 +299,8 @@ def evaluate_places(args) -> int:
     naive_end_to_end: list[list[dict]] = [[] for _ in texts]
     for row in located.filter(pl.col("label").is_in(["GPE", "LOC", "FAC"])).iter_rows(named=True):
         i, span = int(row["doc_id"]), (row["start_char"], row["end_char"])
-        external = row["external_id"] or ""
         end_to_end[i].append({"start": span[0], "end": span[1], **{k: row[k] for k in (
-            "latitude", "longitude", "country_code", "feature_class")},
-            "geonames_id": int(external.split(":")[1]) if external.startswith("geonames:") else None})
+            "latitude", "longitude", "country_code", "feature_class")}, "geonames_id": geonames_id(row["external_id"])})
         naive_end_to_end[i].append(described(*span, most_populous(row["text"])))
     scores = {"gold spans": (score_places(expected, ours), score_places(expected, naive)),
               "end to end": (score_places(expected, end_to_end), score_places(expected, naive_end_to_end))}

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import polars as pl
 from dateutil.relativedelta import relativedelta
 
+from tasks.sentences import SENTENCE_BREAK, sentence_span
+
 MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                "november", "december")
 MONTH_NUMBER = {name: i for i, name in enumerate(MONTH_NAMES, start=1)} | {
@@ -91,7 +93,6 @@ FUTURE = re.compile(r"(?:\b(?:will|won't|shall|next|(?:is|are)\s+due\s+to|is\s+t
 # Where a clause starts or ends: a date's tense is its clause's (`..., which came into force on Thursday`).
 CLAUSE_BREAK = re.compile(r"[,;:()\u2014]|\b(?:which|that|who|while|but|and|after|before|when|although|as)\b",
                           re.IGNORECASE)
-SENTENCE_BREAK = re.compile(r"[.!?][\"\u201d\u2019']?\s+|\n")
 GRANULARITIES = ("day", "week", "month", "quarter", "half", "season", "year", "decade", "century", "time")
 
 
@@ -146,10 +147,7 @@ def _is_date(text: str, match: re.Match) -> bool:
 
 def clause_around(text: str, start: int, end: int) -> str:
     """The clause of the sentence holding text[start:end] (what says whether it is to come)."""
-    breaks = [m.end() for m in SENTENCE_BREAK.finditer(text, max(0, start - 300), start)]
-    sentence_start = breaks[-1] if breaks else max(0, start - 300)
-    after = SENTENCE_BREAK.search(text, end, end + 300)
-    sentence_end = after.start() if after else min(len(text), end + 300)
+    sentence_start, sentence_end = sentence_span(text, start, end, reach=300)
     opened = [m.end() for m in CLAUSE_BREAK.finditer(text, sentence_start, start)]
     closed = CLAUSE_BREAK.search(text, end, sentence_end)
     return text[opened[-1] if opened else sentence_start:closed.start() if closed else sentence_end]

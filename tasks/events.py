@@ -17,7 +17,8 @@ import re
 
 import polars as pl
 
-from tasks.dates import SENTENCE_BREAK, reference_date, start_of
+from tasks.dates import reference_date, start_of
+from tasks.sentences import sentence_span
 from tasks.schemas import EVENTS, frame
 
 ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")
@@ -36,12 +37,6 @@ def _paragraph(text: str, at: int) -> tuple[int, int]:
     start = text.rfind("\n", 0, at) + 1
     end = text.find("\n", at)
     return start, len(text) if end < 0 else end
-
-
-def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    breaks = [m.end() for m in SENTENCE_BREAK.finditer(text, 0, start)]
-    after = SENTENCE_BREAK.search(text, end)
-    return (breaks[-1] if breaks else 0), (after.start() + 1 if after else len(text))
 
 
 def _nearest(mentions: list[dict], start: int, end: int) -> dict | None:
@@ -77,7 +72,7 @@ def _actor(text: str, count: dict, sentence_mentions: list[dict]) -> dict | None
     before = [m for m in sentence_mentions if m["end_char"] <= count["start_char"] and m["label"] in ACTOR_LABELS]
     if before:
         first = before[0]
-        sentence_start, _ = _sentence(text, first["start_char"], first["end_char"])
+        sentence_start, _ = sentence_span(text, first["start_char"], first["end_char"])
         if SUBJECT_LEAD.fullmatch(text[sentence_start:first["start_char"]]):
             return first
     return None
@@ -128,7 +123,7 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
         when = _nearest(dates.get((count["doc_id"], count["sentence_index"]), []), count["start_char"],
                         count["end_char"])
         event_date = start_of(when["date_value"]) if when else None
-        sentence_start, sentence_end = _sentence(text, count["start_char"], count["end_char"])
+        sentence_start, sentence_end = sentence_span(text, count["start_char"], count["end_char"])
         rows.append({
             **{key: count[key] for key in ("doc_id", "start_char", "end_char", "sentence_index", "count_type",
                                            "value", "value_low", "value_high", "qualifier", "object")},

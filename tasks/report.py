@@ -6,19 +6,19 @@ from __future__ import annotations
 
 import functools
 import io as _io
-import re
 from pathlib import Path
 
 import jinja2
 import polars as pl
 from markupsafe import Markup
 
+from tasks.sentences import sentence_around
+
 TOP_PER_LABEL = 5
 TOP_NUMBER_KINDS = 15
 TIMELINE_ENTITIES = 5
 LARGEST_COUNTS = 3
 LABELS = ("PERSON", "GPE", "ORG", "NORP", "LOC")
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’']?\s+")
 
 
 def _svg(figure) -> str:
@@ -72,13 +72,6 @@ def entity_dates(mentions: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFram
     return (mentions.select("doc_id", "entity_id").join(documents.select("doc_id", "published_date"), on="doc_id")
             .group_by("entity_id", "published_date").agg(mentions=pl.len().cast(pl.Int64))
             .sort("entity_id", "published_date"))
-
-
-def sentence_around(text: str, start: int, end: int) -> str:
-    """The sentence of `text` holding [start, end), found by its punctuation."""
-    before = [m.end() for m in SENTENCE_END.finditer(text, 0, start)]
-    after = SENTENCE_END.search(text, end)
-    return text[before[-1] if before else 0: after.start() if after else len(text)].strip()
 
 
 def largest_count_rows(numbers: pl.DataFrame) -> pl.DataFrame:

@@ -14,7 +14,8 @@ import pytest
 
 from conftest import ROOT, SEEDS, read, render_in_chromium, server_env
 from flows.progress import TerminalProgress, emit
-from tasks.report import events_chart, event_dates, merge_aggregates, number_kinds_shown, sentence_around
+from tasks.report import events_chart, event_dates, merge_aggregates, number_kinds_shown
+from tasks.sentences import sentence_around
 
 
 def test_events_are_added_up_by_date_and_type_across_batches_and_charted():
