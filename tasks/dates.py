@@ -93,7 +93,6 @@ FUTURE = re.compile(r"(?:\b(?:will|won't|shall|next|(?:is|are)\s+due\s+to|is\s+t
 # Where a clause starts or ends: a date's tense is its clause's (`..., which came into force on Thursday`).
 CLAUSE_BREAK = re.compile(r"[,;:()\u2014]|\b(?:which|that|who|while|but|and|after|before|when|although|as)\b",
                           re.IGNORECASE)
-GRANULARITIES = ("day", "week", "month", "quarter", "half", "season", "year", "decade", "century", "time")
 
 
 @dataclass(frozen=True)
@@ -124,7 +123,7 @@ def find_dates(text: str) -> list[DateMention]:
 
 
 # Words before a month name alone that make it the month (`in May`, not the verb `may`).
-MONTH_BEFORE = re.compile(r"\b(?:in|since|until|till|by|from|during|before|after|of|early|late|mid|end|until)\s+$",
+MONTH_BEFORE = re.compile(r"\b(?:in|since|until|till|by|from|during|before|after|of|early|late|mid|end)\s+$",
                           re.IGNORECASE)
 
 

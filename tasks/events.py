@@ -17,7 +17,9 @@ import re
 
 import polars as pl
 
+from tasks.canonical import entity_id_for
 from tasks.dates import reference_date, start_of
+from tasks.gazetteer import demonyms, fold
 from tasks.sentences import sentence_span
 from tasks.schemas import EVENTS, frame
 
@@ -48,9 +50,6 @@ def _nearest(mentions: list[dict], start: int, end: int) -> dict | None:
 def _nationality_place(text: str, in_sentence: list[dict], actor: dict | None, in_doc: list[dict]) -> dict | None:
     """The country a nationality before a place noun names (`Ukrainian cities`), as a place: its
     mention in the document where there is one (for its entity id), else the country alone."""
-    from tasks.canonical import entity_id_for
-    from tasks.gazetteer import demonyms, fold
-
     for mention in in_sentence:
         if mention is actor or mention["label"] != "NORP":
             continue

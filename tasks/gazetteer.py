@@ -51,7 +51,6 @@ _NOT_NAME = re.compile(r"[^a-z0-9]+")
 # Words after a name that make it a division: `Kherson Oblast`, `Donetsk People's Republic`.
 ADMIN_WORDS = r"oblasts?|regions?|provinces?|states?|krai|raion|rayon|peoples republics?|republics?"
 ADMIN_SUFFIXES = re.compile(rf"\s+(?:{ADMIN_WORDS})$")
-FEATURE_CLASSES = ("country", "admin1", "admin2", "city", "region", "continent", "landmark")
 # Priors when one spelling names several places: a country beats a region beats the biggest city
 # beats a division, unless the document says otherwise (see tasks.places).
 COUNTRY_RANK, REGION_RANK, ADMIN1_RANK, ADMIN2_RANK = 10.0 ** 12, 10.0 ** 11, 1.0, 0.5
@@ -206,8 +205,10 @@ def _build_gazetteer() -> _Gazetteer:
             held[place.external_id] = ranked
         by_id.setdefault(place.external_id, place)
 
-    # Divisions, keyed by GeoNames' admin1 code (`UA.26`) for the cities in them.
+    # Divisions, keyed by GeoNames' admin1 code (`UA.26`) for the cities in them, and by ISO code
+    # for the second-level ones and the regions they make up (`_divisions` gives the first level first).
     divisions: dict[str, Place] = {}
+    division_by_iso: dict[str, Place] = {}
     division_names: list[tuple[Place, list[str]]] = []
     for sub in _divisions():
         external_id = f"iso3166-2:{sub.iso_code}" if sub.iso_code else f"geonames:{sub.geonames_id}"
@@ -217,12 +218,13 @@ def _build_gazetteer() -> _Gazetteer:
                           sub.iso_code, name, ADMIN1_RANK)
             if sub.geonames_code:
                 divisions[sub.geonames_code] = place
+            division_by_iso[sub.iso_code] = place
         else:
-            place = Place(external_id, name, "GPE", 0, "admin2", *sub.point, sub.country, sub.parent, None,
-                          ADMIN2_RANK)
+            parent = division_by_iso.get(sub.parent)
+            place = Place(external_id, name, "GPE", 0, "admin2", *sub.point, sub.country, sub.parent,
+                          parent.name if parent else None, ADMIN2_RANK)
         division_names.append((place, list(sub.names)))
 
-    division_by_iso = {p.admin1_code: p for p, _ in division_names if p.feature_class == "admin1"}
     city_points: dict[str, list[tuple[float, float]]] = {}
     cities_by_name: dict[str, Place] = {}
     for city in data.get_cities().values():
@@ -252,12 +254,6 @@ def _build_gazetteer() -> _Gazetteer:
             if stripped != fold(name):
                 add(stripped, place, 0.0)
 
-    for key, held in index.items():  # a county's division by its English name, as its cities have it
-        for external_id, place in held.items():
-            if place.feature_class == "admin2" and place.admin1_code in division_by_iso:
-                held[external_id] = replace(place, admin1_name=division_by_iso[place.admin1_code].name)
-    by_id.update({p.external_id: replace(p, rank=0.0) for held in index.values() for p in held.values()
-                  if p.feature_class == "admin2"})
     countries = {c["iso"]: c for c in data.get_countries().values()}
     country_points = {c.iso(2): c.latlng() for c in countryinfo.all_countries()}
     for country in pycountry.countries:
@@ -275,17 +271,17 @@ def _build_gazetteer() -> _Gazetteer:
         add(continent["name"], Place(f"geonames:{continent['geonameId']}", continent["name"], "LOC",
                                      int(continent.get("population") or 0), "continent", float(continent["lat"]),
                                      float(continent["lng"]), rank=REGION_RANK))
-    division_by_code = {p.admin1_code: p for p in by_id.values() if p.feature_class == "admin1" and p.admin1_code}
     for alias, (name, members) in REGIONS.items():
-        spanned = [by_id.get(f"iso3166:{m}") or division_by_code.get(m) or cities_by_name.get(fold(m))
+        spanned = [by_id.get(f"iso3166:{m}") or by_id.get(f"iso3166-2:{m}") or cities_by_name.get(fold(m))
                    for m in members]
         spanned = [p for p in spanned if p is not None and p.latitude is not None]
+        if len(spanned) == 1 and spanned[0].is_division:  # `Crimean peninsula`: the division, one entity
+            add(alias, spanned[0], REGION_RANK)
+            continue
         countries_spanned = {p.country_code for p in spanned}
         region = Place(f"region:{fold(name).replace(' ', '-')}", name, "LOC", 0, "region",
                        *_mean_point([(p.latitude, p.longitude) for p in spanned]),
                        countries_spanned.pop() if len(countries_spanned) == 1 else None, rank=REGION_RANK)
-        if name == "Crimea":  # the peninsula is the division: one entity, however it is called
-            region = division_by_code["UA-43"]
         add(alias, region, REGION_RANK)
     ranked = {key: tuple(sorted(places.values(), key=lambda p: (-p.rank, p.external_id)))
               for key, places in index.items()}

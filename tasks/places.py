@@ -19,12 +19,12 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tasks.gazetteer import ADMIN_WORDS, Place, fold, place_by_id, place_candidates, small_places
+from tasks.gazetteer import ADMIN_SUFFIXES, ADMIN_WORDS, Place, fold, place_by_id, place_candidates, small_places
 
 PLACE_MENTION_LABELS = ("GPE", "LOC", "FAC")
 _NAME = r"[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){0,2}"
 # `Kherson and Zaporizhzhia regions`: the word after the second name makes both divisions.
-DESIGNATED_AFTER = re.compile(rf"^(?:\s*,?\s+(?:and|or)\s+(?:the\s+)?{_NAME})?\s+(?:{ADMIN_WORDS}|oblast|krai)\b",
+DESIGNATED_AFTER = re.compile(rf"^(?:\s*,?\s+(?:and|or)\s+(?:the\s+)?{_NAME})?\s+(?:{ADMIN_WORDS})\b",
                               re.IGNORECASE)
 DESIGNATED_BEFORE = re.compile(r"\b(?:region|province|oblast|state|county)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
 # `Paris, Texas`, `Portland, Maine`: the name after the comma holds the place.
@@ -62,7 +62,7 @@ def _prior(place: Place) -> float:
 
 
 def _designated(text: str, mention: PlaceMention) -> bool:
-    return (re.search(rf"\s(?:{ADMIN_WORDS})$", fold(mention.text)) is not None
+    return (ADMIN_SUFFIXES.search(fold(mention.text)) is not None
             or DESIGNATED_AFTER.match(text[mention.end:mention.end + 60]) is not None
             or DESIGNATED_BEFORE.search(text[max(0, mention.start - 30):mention.start]) is not None)
 
@@ -98,7 +98,6 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
     datelined = dateline_places(dateline)
     # The document's evidence, from what needs no context: countries and divisions it names, and
     # the countries of places only one candidate fits.
-    votes: Counter = Counter()
     divisions: set[str] = set()
     countries: set[str] = set()
     sure: list[tuple[int, str]] = []  # (offset, country) of mentions whose country is certain
@@ -112,8 +111,7 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
             countries.add(top.country_code)
         if top.feature_class == "admin1" or (division_word and top.is_division):
             divisions.add(top.admin1_code)
-        if top.country_code and (len({p.country_code for p in places}) == 1 or top.feature_class == "country"):
-            votes[top.country_code] += 1
+    votes = Counter(country for _, country in sure)
     for place in datelined:
         if place.country_code:
             votes[place.country_code] += 2
@@ -216,8 +214,8 @@ def with_place_columns(rows: pl.DataFrame) -> pl.DataFrame:
 
 def locate_places(entities: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Entity mentions with their place (`external_id`, `gazetteer_name` and PLACE_COLUMNS; null for
-    mentions of no known place) and documents with `focus_country` and `focus_place_id` (the
-    focus place's gazetteer id)."""
+    mentions of no known place) and documents with `focus_country` and `focus_entity_id` (the
+    focus place's entity)."""
     from tasks.canonical import entity_id_for
 
     texts = dict(documents.select("doc_id", "text").iter_rows())
@@ -232,9 +230,7 @@ def locate_places(entities: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.D
     focus_rows = []
     for doc_id in documents["doc_id"].to_list():
         positions = by_document.get(doc_id, [])
-        if doc_id not in texts:
-            continue
-        found = resolve_document_places(texts[doc_id] or "", datelines.get(doc_id), [m for _, m in positions])
+        found = resolve_document_places(texts[doc_id], datelines[doc_id], [m for _, m in positions])
         for (i, _), place in zip(positions, found.places, strict=True):
             if place is not None:
                 external[i], names[i] = place.external_id, place.name

@@ -332,7 +332,7 @@ def render_report(manifest: dict, catalog: pl.DataFrame, dates: pl.DataFrame, ag
                             "rows": list(manifest["quarantine_reasons"].values())},
                            schema={"reason": pl.String, "rows": pl.Int64})
     points = timeline(dates, timeline_entities(catalog))
-    places = mapped_places(catalog) if "latitude" in catalog.columns else pl.DataFrame()
+    places = mapped_places(catalog)
     charts = [entities_chart(top_entities(catalog)) if catalog.height else "",
               places_map(places) if places.height else "",
               timeline_chart(points) if points.height else "",

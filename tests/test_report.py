@@ -190,11 +190,13 @@ def test_names_and_sentences_are_escaped_in_the_page():
     numbers = pl.DataFrame({"doc_id": ["d"], "start_char": [start], "end_char": [start + 2], "surface": ["25"],
                             "value": [25.0], "kind": ["count"], "unit": [""], "object": ["people"],
                             "count_type": ["KILL"]}, schema_overrides={"start_char": pl.Int32, "end_char": pl.Int32})
-    catalog = pl.DataFrame({"entity_id": ["e"], "canonical_name": [f"AT&T {hostile}"], "label": ["ORG"],
-                            "mention_count": [1]})
+    catalog = pl.DataFrame({"entity_id": ["e", "p"], "canonical_name": [f"AT&T {hostile}", f"Kyiv {hostile}"],
+                            "label": ["ORG", "GPE"], "mention_count": [1, 2], "feature_class": [None, "city"],
+                            "latitude": [None, 50.45], "longitude": [None, 30.52]})
     page = render_report(manifest, catalog, entity_dates(pl.DataFrame({"doc_id": ["d"], "entity_id": ["e"]}), documents),
                          batch_aggregates(documents, numbers), "data_docs/index.html?a=1&b=2")
-    assert "<script" not in page and page.count("<svg") == 4
+    assert "<script" not in page and page.count("<svg") == 5  # the map too
+    assert "Kyiv &lt;script&gt;" in page.split("Places mentioned")[1]  # a place's name on the map, as SVG text
     assert "Rebels &amp; &lt;script&gt;alert(1)&lt;/script&gt; said 25 people were killed." in page
     assert "AT&amp;T &lt;script&gt;" in page  # inside the entities chart, as SVG text
     assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in page and "<td>S&amp;P</td>" in page
