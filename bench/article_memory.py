@@ -74,7 +74,7 @@ def _probe(corpus: str, model: str, size: int) -> None:
     extract_mentions(nlp, [str(i) for i in range(len(shard))], shard)
     baseline = _peak_mib()
     started = time.perf_counter()
-    entities, numbers = extract_mentions(nlp, ["long"], [article])
+    entities, numbers, _ = extract_mentions(nlp, ["long"], [article])
     seconds = time.perf_counter() - started
     peak = _peak_mib()
     print(json.dumps({"bytes": len(article.encode("utf-8")), "characters": len(article),

@@ -165,7 +165,7 @@ def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
     from tasks.extraction import extract_mentions
     from tasks.nlp import load_model
 
-    _, rows = extract_mentions(load_model(model), [str(i) for i in range(len(texts))], texts)
+    rows = extract_mentions(load_model(model), [str(i) for i in range(len(texts))], texts).numbers
     grouped: list[list[dict]] = [[] for _ in texts]
     for row in rows.iter_rows(named=True):
         grouped[int(row["doc_id"])].append({**row, "start": row["start_char"], "end": row["end_char"]})
@@ -237,7 +237,7 @@ def evaluate_entities(args) -> int:
     # The model's NER alone, beside the entity rows a run writes (NER, corrections, sentences).
     docs = annotate_texts(nlp, texts, components_for(nlp, ["ner"]))
     columns = {"spaCy": score_spans(expected, [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs])}
-    rows, _ = extract_mentions(nlp, [str(i) for i in range(len(texts))], texts)
+    rows = extract_mentions(nlp, [str(i) for i in range(len(texts))], texts).entities
     predicted: list[list[tuple]] = [[] for _ in texts]
     for doc_id, start, end, label in rows.select("doc_id", "start_char", "end_char", "label").iter_rows():
         predicted[int(doc_id)].append((start, end, label))
@@ -292,7 +292,7 @@ def evaluate_places(args) -> int:
         naive.append([described(m.start, m.end, most_populous(m.text)) for m in mentions])
     texts = [record["text"] for record in gold]
     ids = [str(i) for i in range(len(texts))]
-    entities, _ = extract_mentions(load_model(args.model), ids, texts)
+    entities = extract_mentions(load_model(args.model), ids, texts).entities
     documents = pl.DataFrame({"doc_id": ids, "text": texts, "dateline": [r.get("dateline") for r in gold]})
     located, _ = locate_places(entities, documents)
     end_to_end: list[list[dict]] = [[] for _ in texts]
@@ -330,7 +330,7 @@ def evaluate_dates(args) -> int:
     anchors = [dt.date.fromisoformat(r["document_date"]) if r.get("document_date") else None for r in gold]
     expected = [record["dates"] for record in gold]
     ids = [str(i) for i in range(len(texts))]
-    _, numbers = extract_mentions(load_model(args.model), ids, texts)
+    numbers = extract_mentions(load_model(args.model), ids, texts).numbers
     documents = pl.DataFrame({"doc_id": ids, "text": texts, "published_date": anchors},
                              schema={"doc_id": pl.String, "text": pl.String, "published_date": pl.Date})
     resolved = with_date_values(numbers, documents).filter(pl.col("kind").is_in(["date", "time"]))

@@ -573,6 +573,8 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
         documents = values["documents"].with_columns(run_id=pl.lit(run_id))
         tables["entities"] = with_published_month(values["entities"], documents)
         tables["events"] = with_published_month(values["events"], documents)
+        tables["sentences"] = with_published_month(values["sentences"], documents)
+        tables["quotes"] = with_published_month(values["quotes"], documents)
         if values["entities"].height or not state.catalog_written:
             tables["entity_catalog"] = values["catalog"]
         unreadable = {io.ledger_key(entry) for entry in values["read_errors"] if not isinstance(entry, io.InputFile)}

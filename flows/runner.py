@@ -253,8 +253,8 @@ def _last_readers() -> dict[int, tuple[str, ...]]:
 
 
 #: What the commit reads of a batch, and the run's own values: never dropped.
-KEPT = frozenset({"documents", "entities", "numbers", "events", "catalog", "signatures", "stories", "lsh_buckets",
-                  "read_errors",
+KEPT = frozenset({"documents", "entities", "numbers", "events", "sentences", "quotes", "catalog", "signatures",
+                  "stories", "lsh_buckets", "read_errors",
                   "mention_total", "known", "near_duplicate_store", "extraction"})
 DROPPED_AFTER = _last_readers()
 

@@ -13,16 +13,18 @@ from spacy.tokens import Doc
 from flows.progress import emit
 from tasks import entities as entity_mentions
 from tasks.extraction import annotate, numbers_of
+from tasks.extraction import extract_sentences as sentence_rows
 from tasks.gazetteer import place_index
 from tasks.nlp import load_model
-from tasks.schemas import ENTITIES, NUMBERS, frame
+from tasks.schemas import ENTITIES, NUMBERS, SENTENCES, frame
 
 # Stage outputs are in-memory frames and spaCy docs: hashing them for a cache key costs time and
 # buys nothing, so no task caches.
 stage_task = task(cache_policy=NO_CACHE)
 FAILURES = {"doc_id": pl.String, "detail": pl.String}
 
-ShardOutcome = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame] | str  # the shard's mentions and failures, or why it failed
+# The shard's entity mentions, number mentions, sentences and failures, or why it failed.
+ShardOutcome = tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame] | str
 
 
 def load_resources(model: str) -> None:
@@ -49,15 +51,22 @@ def extract_numbers(doc_ids: list[str], texts: list[str], docs: list[Doc], model
     return numbers_of(load_model(model), doc_ids, texts, docs)
 
 
+@stage_task(name="extract-sentences")
+def extract_sentences(doc_ids: list[str], texts: list[str], docs: list[Doc]) -> pl.DataFrame:
+    """Where the sentences are: the ones `sentence_index` counts."""
+    return sentence_rows(doc_ids, texts, docs)
+
+
 @stage_task(name="extract-shard")
-def extract_shard(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """(entity mentions, number mentions, documents that failed with why) of one shard: NER, then
-    both extractions, in whichever process runs the shard (the model stays loaded in the process
-    between shards).
+def extract_shard(doc_ids: list[str], texts: list[str], model: str
+                  ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(entity mentions, number mentions, sentences, documents that failed with why) of one
+    shard: NER, then the extractions, in whichever process runs the shard (the model stays loaded
+    in the process between shards).
     When the shard fails, each document is retried alone, so one bad document costs only itself."""
     try:
-        entities, numbers = _extract(doc_ids, texts, model)
-        return entities, numbers, pl.DataFrame(schema=FAILURES)
+        entities, numbers, sentences = _extract(doc_ids, texts, model)
+        return entities, numbers, sentences, pl.DataFrame(schema=FAILURES)
     except Exception:
         get_run_logger().warning("shard of %d documents failed; extracting them one by one", len(doc_ids))
     parts, failed = [], []
@@ -66,9 +75,10 @@ def extract_shard(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.
             parts.append(_extract([doc_id], [text], model))
         except Exception as exc:
             failed.append({"doc_id": doc_id, "detail": f"{type(exc).__name__}: {exc}"[:500]})
-    entities = pl.concat([e for e, _ in parts]) if parts else frame([], ENTITIES)
-    numbers = pl.concat([n for _, n in parts]) if parts else frame([], NUMBERS)
-    return entities, numbers, pl.DataFrame(failed, schema=FAILURES)
+    entities = pl.concat([e for e, _, _ in parts]) if parts else frame([], ENTITIES)
+    numbers = pl.concat([n for _, n, _ in parts]) if parts else frame([], NUMBERS)
+    sentences = pl.concat([s for _, _, s in parts]) if parts else frame([], SENTENCES)
+    return entities, numbers, sentences, pl.DataFrame(failed, schema=FAILURES)
 
 
 # A process runs one shard at a time on its pipeline (spaCy is not thread-safe), and loads the
@@ -91,13 +101,14 @@ def _count_documents(documents: int) -> None:
     _read["documents"] += documents
 
 
-def _extract(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _extract(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     # `tasks.extraction.extract_mentions`, with each step a task the UI shows. The frames it
     # returns hold copies of the docs' strings; the docs are not used after the shard.
     with _PIPELINE:
         _count_documents(len(texts))
         docs = annotate_text(texts, model)
-        return extract_entities(doc_ids, docs), extract_numbers(doc_ids, texts, docs, model)
+        return (extract_entities(doc_ids, docs), extract_numbers(doc_ids, texts, docs, model),
+                extract_sentences(doc_ids, texts, docs))
 
 
 def shards_of(doc_ids: list[str], texts: list[str], size: int) -> list[tuple[list[str], list[str]]]:

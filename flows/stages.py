@@ -2,10 +2,10 @@
 its counts count, and the quality gate on what it gives. `flows.runner` runs it on each batch.
 
     PIPELINE = read_files -> ingest_documents -> [ingested] -> clean_documents -> detect_language
-               -> find_near_duplicates -> [documents] -> extract_mentions -> resolve_dates
-               -> locate_places -> [numbers]                                              (BATCH_STEPS)
+               -> find_near_duplicates -> [documents] -> extract_mentions
+               -> measure_tone -> [sentences] -> resolve_dates -> locate_places -> [numbers]   (BATCH_STEPS)
                -> link_entities -> [entities] -> merge_entity_catalog -> [entity_catalog]
-               -> extract_events -> [events]                                              (RUN_STEPS)
+               -> extract_events -> [events] -> extract_quotes -> [quotes]                 (RUN_STEPS)
     then, on every batch:   [quarantine] -> [run_manifest] -> commit_batch
 
 A batch's BATCH_STEPS run as one task, `process-batch`, on a worker (this process, a local
@@ -30,7 +30,7 @@ import polars as pl
 
 from tasks import io
 from tasks.quarantine import quarantine_frame, quarantine_row
-from tasks.schemas import ENTITIES, NUMBERS, frame
+from tasks.schemas import ENTITIES, NUMBERS, SENTENCES, frame
 
 # Pure stage logic is imported where a stage runs (a run with nothing new loads none of it: spaCy,
 # SciPy) and called through its module, so tests can replace one function everywhere.
@@ -163,10 +163,11 @@ class Extraction:
     doc_ids: list[str]
     entities: pl.DataFrame
     numbers: pl.DataFrame
+    sentences: pl.DataFrame
 
 
 def extract_mentions(documents: pl.DataFrame, extracted: Extraction | None, model: str, shard_size: int) -> Out:
-    """Entity and number mentions of the documents, shard by shard in the process running the
+    """Entity and number mentions and sentences of the documents, shard by shard in the process running the
     batch (those in `extracted` reused); documents whose extraction failed are quarantined."""
     from flows.shards import extract_shards, shards_of
 
@@ -183,20 +184,24 @@ def extract_mentions(documents: pl.DataFrame, extracted: Extraction | None, mode
     parts = [outcome for outcome in outcomes if not isinstance(outcome, str)]
     failed += [quarantine_row(stage="extract", record_kind="document", reason="extraction_error", detail=detail,
                               doc_id=doc_id)
-               for _, _, failures in parts for doc_id, detail in failures.iter_rows()]
-    entities = pl.concat([e for e, _, _ in parts]) if parts else frame([], ENTITIES)
-    numbers = pl.concat([n for _, n, _ in parts]) if parts else frame([], NUMBERS)
+               for *_, failures in parts for doc_id, detail in failures.iter_rows()]
+    entities = pl.concat([e for e, _, _, _ in parts]) if parts else frame([], ENTITIES)
+    numbers = pl.concat([n for _, n, _, _ in parts]) if parts else frame([], NUMBERS)
+    sentences = pl.concat([s for _, _, s, _ in parts]) if parts else frame([], SENTENCES)
     if done:
         reused = pl.col("doc_id").is_in(to_extract["doc_id"].filter(to_extract["doc_id"].is_in(list(done))).implode())
         entities = _in_document_order(pl.concat([entities, extracted.entities.filter(reused)], how="vertical_relaxed"),
                                       to_extract)
         numbers = _in_document_order(pl.concat([numbers, extracted.numbers.filter(reused)], how="vertical_relaxed"),
                                      to_extract)
+        sentences = _in_document_order(pl.concat([sentences, extracted.sentences.filter(reused)],
+                                                 how="vertical_relaxed"), to_extract)
     failed_ids = [row["doc_id"] for row in failed]
     documents = documents.filter(~pl.col("doc_id").is_in(failed_ids))
     extraction = Extraction(to_extract["doc_id"].filter(~to_extract["doc_id"].is_in(failed_ids)).to_list(),
-                            entities, numbers)
-    return Out({"documents": documents, "entities": entities, "numbers": numbers, "extraction": extraction},
+                            entities, numbers, sentences)
+    return Out({"documents": documents, "entities": entities, "numbers": numbers, "sentences": sentences,
+                "extraction": extraction},
                quarantine_frame(failed))
 
 
@@ -206,6 +211,14 @@ def _in_document_order(rows: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFr
     position = {doc_id: i for i, doc_id in enumerate(documents["doc_id"].to_list())}
     order = pl.Series([position[doc_id] for doc_id in rows["doc_id"].to_list()], dtype=pl.Int64)
     return rows.with_columns(_position=order).sort("_position", maintain_order=True).drop("_position")
+
+
+def measure_tone(sentences: pl.DataFrame, documents: pl.DataFrame) -> Out:
+    """Sentences and documents with their tone, from VADER's lexicon."""
+    from tasks import tone
+
+    sentences, documents = tone.measure_tone(sentences, documents)
+    return Out({"sentences": sentences, "documents": documents})
 
 
 def resolve_dates(numbers: pl.DataFrame, documents: pl.DataFrame) -> Out:
@@ -228,6 +241,13 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
     from tasks import events
 
     return Out({"events": events.extract_events(numbers, entities, documents)})
+
+
+def extract_quotes(entities: pl.DataFrame, sentences: pl.DataFrame, documents: pl.DataFrame) -> Out:
+    """Every direct quotation with its cue and speaker, the speaker resolved to the catalog."""
+    from tasks import quotes
+
+    return Out({"quotes": quotes.extract_quotes(entities, sentences, documents)})
 
 
 def link_entities(entities: pl.DataFrame, catalog: pl.DataFrame) -> Out:
@@ -296,8 +316,12 @@ PIPELINE: tuple[Stage | Gate, ...] = (
           config=("near_duplicate_threshold",)),
     Gate("documents", value="documents", stage="clean", record_kind="document", excerpt="text", unit="documents"),
     Stage(extract_mentions, takes=("documents", "extracted"),
-          gives=("documents", "entities", "numbers", "extraction"), counts=("documents", "documents"),
+          gives=("documents", "entities", "numbers", "sentences", "extraction"), counts=("documents", "documents"),
           unit="documents", config=("model", "shard_size")),
+    Stage(measure_tone, takes=("sentences", "documents"), gives=("sentences", "documents"),
+          counts=("sentences", "sentences"), unit="sentences"),
+    Gate("sentences", value="sentences", stage="sentences", record_kind="sentence", excerpt="doc_id",
+         unit="sentences"),
     Stage(resolve_dates, takes=("numbers", "documents"), gives=("numbers",), counts=("numbers", "numbers"),
           unit="mentions"),
     Stage(locate_places, takes=("entities", "documents"), gives=("entities", "documents"),
@@ -315,6 +339,10 @@ PIPELINE: tuple[Stage | Gate, ...] = (
     Stage(extract_events, takes=("numbers", "entities", "documents"), gives=("events",), counts=(None, "events"),
           unit="events"),
     Gate("events", value="events", stage="events", record_kind="event", excerpt="sentence", unit="events"),
+    Stage(extract_quotes, takes=("entities", "sentences", "documents"), gives=("quotes",), counts=(None, "quotes"),
+          unit="quotes"),
+    Gate("quotes", value="quotes", stage="quotes", record_kind="quote", excerpt="text", unit="quotes",
+         prepare=_span_check("text")),
 )
 
 #: The steps a batch runs wherever it is processed (a worker): everything up to linking, which

@@ -95,6 +95,54 @@ def resolve_surnames(keys: list[str], doc_ids: list[str], known_counts: Mapping[
     return resolved
 
 
+ACRONYM = re.compile(r"(?:[A-Z]\.){2,6}|[A-Z]{2,6}")
+# Words an acronym skips (`Federal Bureau of Investigation` -> FBI).
+ACRONYM_SKIPS = frozenset("the of and for & in on de".split())
+
+
+def initials(name: str) -> set[str]:
+    """The acronyms a name can have: its words' initials, with and without the small words."""
+    words = [w for w in re.split(r"[\s\-]+", re.sub(r"[\u2019']s\b", "", name)) if w and w[0].isalnum()]
+    if words and words[0].lower() == "the":
+        words = words[1:]
+    if len(words) < 2:
+        return set()
+    every = "".join(w[0] for w in words).upper()
+    significant = "".join(w[0] for w in words if w.lower() not in ACRONYM_SKIPS).upper()
+    return {every, significant}
+
+
+def with_acronyms_expanded(doc_ids: list[str], texts: list[str],
+                           identities: list[tuple[str, str | None, str | None]]) -> list[tuple[str, str | None, str | None]]:
+    """Identities where an acronym (`AP`, `PGO`, `RF`) takes the identity of the name it stands for
+    in the same document (`The Associated Press`, `the Prosecutor General's Office (PGO)`, `Russian
+    Federation`: a country's acronym is the country). Only within a document: the same letters
+    stand for other names elsewhere, and a document's own full name is what tells them apart."""
+    result = list(identities)
+    start = 0
+    while start < len(doc_ids):
+        end = start
+        while end < len(doc_ids) and doc_ids[end] == doc_ids[start]:
+            end += 1
+        expansions: dict[str, set[int]] = defaultdict(set)
+        for i in range(start, end):
+            for letters in initials(texts[i]):
+                expansions[letters].add(i)
+        for i in range(start, end):
+            text = texts[i].strip()
+            if not ACRONYM.fullmatch(text):
+                continue
+            letters = text.replace(".", "")
+            if identities[i][0].startswith("PERSON|"):
+                continue
+            targets = {identities[j] for j in expansions.get(letters, ())
+                       if identities[j][0] != identities[i][0] and not identities[j][0].startswith("PERSON|")}
+            if len(targets) == 1:
+                result[i] = targets.pop()
+        start = end
+    return result
+
+
 def link_entities(mentions: pl.DataFrame, known_counts: Mapping[str, int] | None = None) -> pl.DataFrame:
     """Mentions with `entity_id`, `entity_key` and `external_id` (canonical names come from the
     catalog); `known_counts` are the stored catalog's mentions per entity key. A mention whose
@@ -108,6 +156,7 @@ def link_entities(mentions: pl.DataFrame, known_counts: Mapping[str, int] | None
                       for text, label, external, name in located]
     else:
         identities = [identity_key(text, label) for text, label in mentions.select("text", "label").iter_rows()]
+    identities = with_acronyms_expanded(mentions["doc_id"].to_list(), mentions["text"].to_list(), identities)
     keys = resolve_surnames([k for k, _, _ in identities], mentions["doc_id"].to_list(), known_counts)
     return mentions.with_columns(
         entity_key=pl.Series(keys, dtype=pl.String),

@@ -196,6 +196,13 @@ def sentence_starts(doc: Doc) -> list[int]:
     return starts if starts and starts[0] == 0 else [0, *starts]
 
 
+def sentence_bounds(doc: Doc, text: str) -> list[tuple[int, int]]:
+    """(start, end) of each of the doc's sentences in `text`, its trailing spaces left out."""
+    starts = sentence_starts(doc)
+    return [(start, start + len(text[start:end].rstrip()))
+            for start, end in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
 def sentence_index(starts: list[int], char: int) -> int:
     """Index of the sentence that contains character offset `char`."""
     return max(bisect.bisect_right(starts, char) - 1, 0)

@@ -34,7 +34,7 @@ def extract_numbers_again(documents: pl.DataFrame, model: str) -> pl.DataFrame:
     parts = []
     for start in range(0, extracted.height, CHUNK):
         chunk = extracted.slice(start, CHUNK)
-        parts.append(extract_mentions(nlp, chunk["doc_id"].to_list(), chunk["text"].to_list())[1])
+        parts.append(extract_mentions(nlp, chunk["doc_id"].to_list(), chunk["text"].to_list()).numbers)
     return pl.concat(parts)
 
 

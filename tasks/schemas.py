@@ -39,6 +39,26 @@ def place_columns(whose: str) -> list[pa.Field]:
     ]
 
 
+def tone_columns(over: str) -> list[pa.Field]:
+    """GKG-style tone of a text, counted over `over` with VADER's lexicon (`tasks.tone`)."""
+    return [
+        column("word_count", pa.int32(), f"Words in {over}: runs of letters (with inner apostrophes and hyphens).",
+               unit="words"),
+        column("positive", pa.float32(), f"Share of {over} that VADER's lexicon rates positive, in percent "
+               "(GDELT GKG's Positive Score). Lexicon-based: each word is looked up alone, without negation or "
+               "context.", unit="percent of words"),
+        column("negative", pa.float32(), f"Share of {over} that VADER's lexicon rates negative, in percent "
+               "(GKG's Negative Score).", unit="percent of words"),
+        column("tone", pa.float32(), "`positive` - `negative` (GKG's Tone): below 0 reads negative, above 0 "
+               "positive; most news lies between -10 and +10.", unit="percentage points"),
+        column("polarity", pa.float32(), "`positive` + `negative` (GKG's Polarity): how much emotionally charged "
+               "wording there is, whichever way.", unit="percent of words"),
+        column("sentiment", pa.float32(), "VADER's compound score, -1 (most negative) to +1 (most positive): with "
+               "negation, intensifiers and punctuation taken into account; a document's is the mean of its "
+               "sentences' weighted by their words.", unit="score"),
+    ]
+
+
 # OntoNotes named-entity labels; the numeric ones (CARDINAL, DATE, ...) belong to the numbers table.
 ENTITY_LABELS = (
     "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
@@ -115,6 +135,7 @@ DOCUMENTS = pa.schema(
         column("focus_entity_id", pa.string(), "The place the document is mostly about (`entity_catalog.entity_id`): "
                "its most mentioned resolved place in `focus_country` (the country itself included), the dateline's "
                "place counting twice more; ties go to the first mentioned. Null when it mentions no known place."),
+        *tone_columns("the document's words (over all its sentences)"),
         column("near_duplicate_of", pa.string(), "`doc_id` of the earlier document this one repeats with small "
                "edits; null when none."),
         column("near_duplicate_similarity", pa.float32(), "Estimated Jaccard similarity of word 3-grams with "
@@ -260,14 +281,63 @@ EVENTS = pa.schema(
     ]
 )
 
+SENTENCES = pa.schema(
+    [
+        column("doc_id", pa.string(), "The document the sentence is in.", required=True),
+        column("sentence_index", pa.int32(), "Sentence of the document (from 0), as in `entities` and `numbers`.",
+               required=True),
+        column("start_char", pa.int32(), "Offset of the sentence's first character in `documents.text`.",
+               required=True, unit="characters (code points)"),
+        column("end_char", pa.int32(), "Offset just past its last character (trailing spaces left out).",
+               required=True, unit="characters (code points)"),
+        *tone_columns("the sentence's words"),
+    ]
+)
+
+#: How a quote's speaker is named (`quotes.speaker_kind`).
+SPEAKER_KINDS = ("name", "title", "pronoun", "signature")
+
+QUOTES = pa.schema(
+    [
+        column("doc_id", pa.string(), "The document quoting.", required=True),
+        column("start_char", pa.int32(), "Offset of the opening quotation mark in `documents.text` (for an "
+               "embedded post, of its first word).", required=True, unit="characters (code points)"),
+        column("end_char", pa.int32(), "Offset just past the closing quotation mark (the post's last word).",
+               required=True, unit="characters (code points)"),
+        column("sentence_index", pa.int32(), "Sentence (from 0) the quote starts in, as in `entities`.",
+               required=True),
+        column("text", pa.string(), "The quotation with its marks: `documents.text[start_char:end_char]`; one "
+               "running over paragraphs holds them all, one the attribution interrupts is two quotes.",
+               required=True),
+        column("cue", pa.string(), "The word or phrase attributing it, lower-case as written (`said`, `told`, "
+               "`added`, `according to`, `wrote`, `called`); `posted` for an embedded post; null when nothing "
+               "attributes it (a quote carrying on from the one before takes that one's cue)."),
+        column("speaker_start", pa.int32(), "Offset of the mention naming the speaker next to the cue: a name "
+               "(`Putin`), a title (`the Ukrainian president`) or a pronoun (`he`); null when there is none.",
+               unit="characters (code points)"),
+        column("speaker_end", pa.int32(), "Offset just past that mention.", unit="characters (code points)"),
+        column("speaker_text", pa.string(), "That mention as written: `documents.text[speaker_start:speaker_end]`."),
+        column("speaker_kind", pa.string(), f"How the speaker is named: one of {', '.join(SPEAKER_KINDS)} (the "
+               "author line of an embedded post); null when there is no speaker."),
+        column("speaker_entity_id", pa.string(), "Who said it (`entity_catalog.entity_id`): the entity of a named "
+               "speaker; for a title, the person the document names with that title (`the Ukrainian president`: "
+               "`President Vladimir Zelensky`); for `he`/`she`, the nearest person named before the quote outside "
+               "quotation marks (the speaker of the quote before when the pronoun follows it). Null when it cannot "
+               "be told: no speaker, a group (`analysts`), a title nobody in the document holds."),
+        column("speaker_name", pa.string(), "`canonical_name` of that entity as of this document; null when "
+               "`speaker_entity_id` is."),
+    ]
+)
+
 QUARANTINE = pa.schema(
     [
         column("quarantine_id", pa.string(), "Id of the quarantined record: 24 hex digits of a hash of its stage, "
                "reason and location (the same failure gets the same id on a rerun).", required=True),
         column("run_id", pa.string(), "The run that quarantined it (a folder under `_runs/`).", required=True),
         column("stage", pa.string(), "Stage that could not pass it on: read, ingest, clean, extract, entities, "
-               "numbers or write.", required=True),
-        column("record_kind", pa.string(), "What was held back: file, record, document, entity or number.",
+               "numbers, events, sentences, quotes or write.", required=True),
+        column("record_kind", pa.string(), "What was held back: file, record, document, entity, number, event, sentence or "
+               "quote.",
                required=True),
         column("reason", pa.string(), "Why, one word (see Quarantine reasons).", required=True),
         column("detail", pa.string(), "Why, in a sentence a person can act on (the expectation and column of a "
@@ -341,6 +411,8 @@ TABLES: dict[str, pa.Schema] = {
     "entities": ENTITIES,
     "numbers": NUMBERS,
     "events": EVENTS,
+    "sentences": SENTENCES,
+    "quotes": QUOTES,
     "quarantine": QUARANTINE,
     "entity_catalog": ENTITY_CATALOG,
 }
@@ -351,6 +423,8 @@ PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
     "entities": ("doc_id", "start_char", "end_char", "label"),
     "numbers": ("doc_id", "start_char", "end_char"),
     "events": ("doc_id", "start_char", "end_char"),
+    "sentences": ("doc_id", "sentence_index"),
+    "quotes": ("doc_id", "start_char", "end_char"),
     "quarantine": ("quarantine_id",),
     "entity_catalog": ("entity_id",),
 }
@@ -361,7 +435,7 @@ REBUILT_TABLES = ("entity_catalog",)
 #: change: files written before it still read, with nulls. Anything else (a column removed,
 #: renamed, retyped or made required; a new partitioning) is a major change: runs refuse a dataset
 #: of another major version until `newsfacts migrate` rewrites it (see `tasks.contract`).
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 #: What one row of each table is.
 TABLE_DESCRIPTIONS: dict[str, str] = {
@@ -371,6 +445,8 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
                "times with their calendar value.",
     "events": "One row per counted event (a number with a `count_type`: killed, wounded, arrested, ...) with "
               "where, when and by whom.",
+    "sentences": "One row per sentence of an extracted document: where it is and its tone.",
+    "quotes": "One row per direct quotation in a document: where it is, the cue and who said it.",
     "quarantine": "One row per record a stage could not pass on (file, record, document, entity or number), "
                   "with the reason. Every input record is in `documents` or here.",
     "entity_catalog": "One row per real-world entity over every mention written so far, rewritten by each run "
@@ -386,6 +462,9 @@ FOREIGN_KEYS: dict[tuple[str, str], tuple[str, str]] = {
     ("events", "doc_id"): ("documents", "doc_id"),
     ("events", "place_entity_id"): ("entity_catalog", "entity_id"),
     ("events", "actor_entity_id"): ("entity_catalog", "entity_id"),
+    ("sentences", "doc_id"): ("documents", "doc_id"),
+    ("quotes", "doc_id"): ("documents", "doc_id"),
+    ("quotes", "speaker_entity_id"): ("entity_catalog", "entity_id"),
     ("documents", "near_duplicate_of"): ("documents", "doc_id"),
     ("documents", "focus_entity_id"): ("entity_catalog", "entity_id"),
 }
@@ -394,7 +473,7 @@ FOREIGN_KEYS: dict[tuple[str, str], tuple[str, str]] = {
 #: document has no date, read as null). It lives in the folder names, not inside the files.
 PARTITION_COLUMN = "published_month"
 #: Tables partitioned by their document's published month.
-PARTITIONED_TABLES = ("documents", "entities", "numbers", "events")
+PARTITIONED_TABLES = ("documents", "entities", "numbers", "events", "sentences", "quotes")
 PARTITION_FIELD = column(PARTITION_COLUMN, pa.string(), "Month of the document's `published_date` (`YYYY-MM`); "
                          "null when the document is undated. A Hive partition: in the folder names, not in the "
                          "files (readers add it: DuckDB by default, polars with `hive_partitioning=True`).")
@@ -457,8 +536,8 @@ NUMBER_KINDS = ("count", "percent", "money", "measure", "duration", "ordinal", "
 QUALIFIERS = ("=", "~", ">", "<", ">=", "<=")
 CHANGES = ("", "up", "down")
 COUNT_TYPES = ("", "KILL", "WOUND", "ARREST", "KIDNAP", "AFFECT", "SEIZE", "PROTEST", "DISPLACE", "EVACUATE")
-STAGES = ("read", "ingest", "clean", "extract", "entities", "numbers", "events", "write")
-RECORD_KINDS = ("file", "record", "document", "entity", "number", "event")
+STAGES = ("read", "ingest", "clean", "extract", "entities", "numbers", "events", "sentences", "quotes", "write")
+RECORD_KINDS = ("file", "record", "document", "entity", "number", "event", "sentence", "quote")
 
 
 def empty_table(schema: pa.Schema) -> pa.Table:

@@ -64,7 +64,7 @@ def test_eval_scores_the_rows_a_run_writes(seeds_run):
 
     output, _ = seeds_run
     documents = read(output, "documents").sort("doc_id")
-    entities, numbers = extract_mentions(load_model(DEFAULT_MODEL), documents["doc_id"].to_list(),
+    entities, numbers, _ = extract_mentions(load_model(DEFAULT_MODEL), documents["doc_id"].to_list(),
                                          documents["text"].to_list())
     for table, extracted, columns in (
             ("entities", entities, ["doc_id", "start_char", "end_char", "label", "sentence_index"]),

@@ -36,8 +36,10 @@ def test_a_second_pass_extracts_only_what_the_first_did_not(monkeypatch):
     # Only the first and last documents extracted before: the middle one goes through the model,
     # and its mentions take their place between theirs.
     earlier = Extraction(["d1", "d3"], first["entities"].filter(pl.col("doc_id") != "d2"),
-                         first["numbers"].filter(pl.col("doc_id") != "d2"))
+                         first["numbers"].filter(pl.col("doc_id") != "d2"),
+                         first["sentences"].filter(pl.col("doc_id") != "d2"))
     partly = extract_mentions(docs, earlier, DEFAULT_MODEL, 2).values
     assert seen == ["d2"]
     for result in (again, partly):
         assert result["entities"].equals(first["entities"]) and result["numbers"].equals(first["numbers"])
+        assert result["sentences"].equals(first["sentences"])

@@ -33,7 +33,7 @@ def test_a_process_reloads_its_pipeline_and_frees_the_words_it_read(monkeypatch)
     first = weakref.ref(load_model(DEFAULT_MODEL))
     assert "Glimtharians" in first().vocab.strings  # the pipeline keeps the words it read...
     # ...and gives the rows it gave when it had not read them.
-    again_entities, again_numbers = extract_mentions(first(), doc_ids, texts)
+    again_entities, again_numbers, _ = extract_mentions(first(), doc_ids, texts)
     assert entities.equals(again_entities) and numbers.equals(again_numbers)
     del again_entities, again_numbers
 

@@ -1,0 +1,510 @@
+"""Direct quotations and who said them.
+
+- Quotations: text between quotation marks (curly or straight double marks, curly single ones)
+  of at least MIN_WORDS words, or a shorter part of one the attribution interrupts (`“The armed
+  formations of Ukraine,” he told ..., “are trying ...”`); one left open at a paragraph's end and
+  opened again at the next one's start runs on; an embedded post (`... — Name (@handle) date`)
+  is a quotation by the name in its author line. Titles (every word capitalised) are not quotes.
+- Attribution: a speech cue (`said`, `told`, `according to`, ...) after the quote in its sentence
+  (`“...,” said X`, `“...,” X said`), else before it (`X said: “...”`, `X called it “...”`), else
+  the cue of the sentence before it (a quote carrying on from `X said` or `he added`).
+- Speaker: the cue's subject, a name (an entity mention), a pronoun or a title/description (`the
+  Ukrainian president`); resolved to an entity: a name by its mention; `he`/`she` by the nearest
+  person named before outside quotation marks; a title by the person the document names with that
+  title (a nationality in it must not contradict theirs); `a spokesman for X` by X; `the company`
+  by the nearest organisation named before.
+
+Pure functions of a document's text, its sentences and its linked entity mentions.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+import polars as pl
+
+from tasks.gazetteer import demonyms, fold
+from tasks.schemas import QUOTES, frame
+
+MIN_WORDS = 3
+WORD = re.compile(r"\w+(?:['\u2019-]\w+)*")
+# Marks that open a quotation and the one closing it; a straight double mark does both.
+OPENERS = {"\u201c": "\u201d", "\u2018": "\u2019", '"': '"'}
+MARK = re.compile("[\u201c\u201d\u2018\u2019\"]")
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
+# An embedded post's author line: `— Володимир Зеленський (@ZelenskyyUa) September 29, 2022`.
+POST_AUTHOR = re.compile(r"\s[\u2014\u2013-]{1,2}\s*(?P<name>[^\n()@]{2,60}?)\s*\(@\w{1,30}\)[^\n]{0,40}$")
+SMALL_WORDS = frozenset("a an and the of in on at to for or by with from".split())
+
+# Speech verbs as written (no lemmatiser: the stage reads text), and `according to`.
+CUE_VERBS = frozenset("""
+say says said saying tell tells told telling add adds added adding write writes wrote writing ask asks asked
+explain explains explained stated declare declares declared insist insists insisted warn warns warned argue
+argues argued noted claimed announced tweeted posted reply replied replies commented admit admits admitted
+acknowledge acknowledged urge urged urging conclude concluded concede conceded suggested stressed recalled
+predicted promised vowed pledged accuse accused accusing continued described complained remarked asserted
+maintained confirmed reported
+""".split())
+# Where a newspaper reports what another outlet wrote, the outlet is not the speaker.
+SOURCE_CUES = frozenset({"reported"})
+# `called` attributes only what it names: `X called it “...”`, not `what he called a “plan”`.
+CALLED = re.compile(r"\b(?:called|calls|calling|described|describes)\s+(?:it|them|this|that|the\s+\w+|him|her)?\s*$")
+CUE = re.compile(r"\baccording\s+to\b|\b(?:" + "|".join(sorted(CUE_VERBS - {"called"})) + r")\b", re.IGNORECASE)
+PRONOUNS = {"he": "person", "she": "person", "they": "group", "we": "group", "i": "person", "it": "thing"}
+ADVERBS = frozenset("also then later has have had later previously again once repeatedly recently earlier "
+                    "simply just further separately subsequently today yesterday".split())
+# Titles that name a person by office; `leader` is any of the leaders'.
+LEADER_TITLES = frozenset("president prime minister premier chancellor king queen leader".split())
+TITLE_WORDS = frozenset("""
+president minister premier chancellor secretary leader spokesman spokeswoman spokesperson governor mayor
+chairman chairwoman chief executive boss head director general commander ambassador senator envoy official
+""".split())
+# A description that speaks for an organisation (`a spokesman for Microsoft`, `a Microsoft spokeswoman`).
+SPOKES_WORDS = frozenset("spokesman spokeswoman spokesperson statement representative".split())
+# `the company said`: the organisation named last before.
+ORGANISATION_WORDS = frozenset("company firm group bank carrier retailer maker giant agency ministry department "
+                               "government party union club organisation organization".split())
+SPEAKER_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+
+
+@dataclass(frozen=True)
+class Quote:
+    start: int
+    end: int
+    #: True for an embedded post; its author line's name then is the speaker.
+    author: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class Speaker:
+    start: int
+    end: int
+    kind: str  # name, title, pronoun or signature
+    cue: str
+
+
+def _words(text: str) -> int:
+    return len(WORD.findall(text))
+
+
+def _is_title_text(inner: str) -> bool:
+    words = WORD.findall(inner)
+    return all(w[0].isupper() or w.lower() in SMALL_WORDS for w in words) and words[0][0].isupper() \
+        and not re.search(r"[.!?,:;]", inner)
+
+
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    bounds, start = [], 0
+    for m in PARAGRAPH_BREAK.finditer(text):
+        bounds.append((start, m.start()))
+        start = m.end()
+    return [*bounds, (start, len(text))]
+
+
+def find_marked(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every span between quotation marks, marks included, whatever its length.
+    Straight double marks alternate within a paragraph; a quote open at a paragraph's end carries
+    on when the next paragraph opens with its mark, else ends there."""
+    spans: list[tuple[int, int]] = []
+    open_at: int | None = None
+    closer, last_end = "", 0
+    for p_start, p_end in _paragraphs(text):
+        scan_from = p_start
+        if open_at is not None:
+            opener = next(o for o, c in OPENERS.items() if c == closer)
+            if text.startswith(opener, p_start):
+                scan_from = p_start + 1  # carried on: this mark reopens the same quotation
+            else:
+                spans.append((open_at, last_end))
+                open_at = None
+        for m in MARK.finditer(text, scan_from, p_end):
+            mark, at = m.group(), m.start()
+            side = _side(text, at) if mark == '"' else ("open" if mark in "\u201c\u2018" else "close")
+            if open_at is None:
+                if mark not in OPENERS or side == "close":
+                    continue  # a stray closing mark or an apostrophe
+                if mark == "\u2018" and ((at and text[at - 1].isalnum()) or not _closes_single(text, at, p_end)):
+                    continue
+                open_at, closer = at, OPENERS[mark]
+            elif mark == closer and side != "open" \
+                    and not (closer == "\u2019" and at + 1 < len(text) and text[at + 1].isalpha()):
+                spans.append((open_at, at + 1))
+                open_at = None
+            # An opening mark inside an open quotation carries it on: a new paragraph of the same
+            # quotation whose break the text lost (`... portfolio. "Our businesses ...`).
+
+        last_end = p_end
+    if open_at is not None:
+        spans.append((open_at, last_end))
+    return spans
+
+
+def _side(text: str, at: int) -> str:
+    """Whether a straight double mark at `at` looks like it opens or closes a quotation, by the
+    characters around it (`either` when they do not tell)."""
+    before = text[at - 1] if at else " "
+    after = text[at + 1] if at + 1 < len(text) else " "
+    if (before.isspace() or before in "([{\u2014\u2013-") and not after.isspace():
+        return "open"
+    if not before.isspace() and (after.isspace() or after in ".,;:!?)]}\u2014\u2013-"):
+        return "close"
+    return "either"
+
+
+def _closes_single(text: str, at: int, end: int) -> bool:
+    """Whether a `‘` opens a quotation: a `’` not followed by a letter closes it in the paragraph."""
+    for m in re.finditer("\u2019", text[at + 1:end]):
+        after = at + 1 + m.end()
+        if after >= len(text) or not text[after].isalpha():
+            return True
+    return False
+
+
+def find_quotes(text: str) -> list[Quote]:
+    """The document's quotations (see the module docstring), in text order."""
+    marked = find_marked(text)
+    quotes: list[Quote] = []
+    for i, (start, end) in enumerate(marked):
+        inner = text[start + 1:end - 1]
+        if not WORD.search(inner):
+            continue
+        long_enough = _words(inner) >= MIN_WORDS and not _is_title_text(inner)
+        interrupted = _interrupts(text, marked, i)
+        if long_enough or interrupted:
+            quotes.append(Quote(start, end))
+    for p_start, p_end in _paragraphs(text):
+        line = text[p_start:p_end]
+        author = POST_AUTHOR.search(line)
+        if author is None or _words(line[:author.start()]) < MIN_WORDS:
+            continue
+        if any(p_start <= q.start < p_end for q in quotes):
+            continue
+        body_end = p_start + len(line[:author.start()].rstrip())
+        quotes.append(Quote(p_start, body_end, (p_start + author.start("name"), p_start + author.end("name"))))
+    return sorted(quotes, key=lambda q: q.start)
+
+
+def _interrupts(text: str, marked: list[tuple[int, int]], i: int) -> bool:
+    """Whether marked span i is part of a quotation an attribution interrupts: it ends with a comma
+    and the next quote follows a short attribution, or it follows one such part."""
+    def attribution(a: int, b: int) -> bool:
+        between = text[marked[a][1]:marked[b][0]]
+        return "\n" not in between and _words(between) <= 10 and CUE.search(between) is not None \
+            and between.rstrip().endswith(",")
+    before = i > 0 and text[marked[i - 1][1] - 2:marked[i - 1][1] - 1] == "," and attribution(i - 1, i) \
+        and _words(text[marked[i - 1][0]:marked[i - 1][1]]) + _words(text[marked[i][0]:marked[i][1]]) >= MIN_WORDS
+    after = i + 1 < len(marked) and text[marked[i][1] - 2:marked[i][1] - 1] == "," and attribution(i, i + 1) \
+        and _words(text[marked[i][0]:marked[i][1]]) + _words(text[marked[i + 1][0]:marked[i + 1][1]]) >= MIN_WORDS
+    return before or after
+
+
+# --- attribution -------------------------------------------------------------------------------
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with what every quotation says blanked (same length): cues and names inside quotes
+    do not attribute."""
+    chars = list(text)
+    for start, end in spans:
+        for k in range(start + 1, end - 1):
+            if chars[k] != "\n":
+                chars[k] = "\u2591"
+    return "".join(chars)
+
+
+def _cue_name(match: re.Match) -> str:
+    return " ".join(match.group().lower().split())
+
+
+def _subject_before(masked: str, region_start: int, cue_start: int, mentions: list[dict]) -> tuple[int, int, str] | None:
+    """The cue's subject right before it: a pronoun, an entity mention (an apposition between
+    them allowed: `Andrii Yermak, the head of ..., said`), else the noun phrase back to the
+    clause's start (a title or description). A participle cue (`..., saying`) takes its clause's
+    subject: the first person or organisation named in the region."""
+    before = masked[region_start:cue_start]
+    words = list(WORD.finditer(before))
+    while words and words[-1].group().lower() in ADVERBS:
+        words.pop()
+    if not words:
+        return None
+    cue_word = WORD.match(masked, cue_start)
+    if cue_word is not None and cue_word.group().lower().endswith("ing") and "," in before[words[-1].end():]:
+        first = [m for m in mentions if region_start <= m["start_char"] and m["end_char"] <= cue_start
+                 and m["label"] in ("PERSON", "ORG") and not _possessive(masked, m)]
+        if first:
+            return first[0]["start_char"], first[0]["end_char"], "name"
+        lead = words[0]
+        if lead.group().lower() in PRONOUNS:
+            return region_start + lead.start(), region_start + lead.end(), "pronoun"
+        return None
+    last = words[-1]
+    if last.group().lower() in PRONOUNS and (len(words) == 1 or not before[words[-2].end():last.start()].strip()
+                                             or re.search(r"[,;:\u201d\"\u2591]\s*$", before[:last.start()])):
+        return region_start + last.start(), region_start + last.end(), "pronoun"
+    candidates = sorted((m for m in mentions if region_start <= m["start_char"] and m["end_char"] <= cue_start
+                         and m["label"] in SPEAKER_LABELS), key=lambda m: -m["end_char"])
+    for mention in candidates:
+        gap = masked[mention["end_char"]:cue_start]
+        gap_words = [w.lower() for w in WORD.findall(gap)]
+        named_between_commas = mention["label"] == "PERSON" and gap.strip() == "," \
+            and masked[max(0, mention["start_char"] - 2):mention["start_char"]] == ", "
+        plain = named_between_commas or "," not in gap and "\u2591" not in gap and (
+            all(w in ADVERBS for w in gap_words)
+            or (mention["label"] in ("PERSON", "ORG") and len(gap_words) <= 3 and re.search(r"[;:.]", gap) is None
+                and not set(gap_words) & TITLE_WORDS))
+        apposition = mention["label"] in ("PERSON", "ORG") \
+            and re.fullmatch(r"\s*,[^,;:\u2591]{1,90},\s*(?:\w+\s+)?", gap) is not None
+        if plain and mention["label"] != "PERSON":
+            # `Howard Archer, economist at Global Insight said`: the person the apposition is about.
+            person = next((m for m in candidates if m["label"] == "PERSON" and m["end_char"] <= mention["start_char"]
+                           and re.fullmatch(r"\s*,[^,;:\u2591]{1,60}", masked[m["end_char"]:mention["start_char"]])),
+                          None)
+            if person is not None:
+                return person["start_char"], person["end_char"], "name"
+        if plain or apposition:
+            return mention["start_char"], mention["end_char"], "name"
+    # A noun phrase: back from the cue to punctuation or the region's start, at most six words.
+    phrase_start = max((m.end() for m in re.finditer(r"[,;:\u2014\u2013\u201c\u201d\"(\u2591]", before)), default=0)
+    phrase = [w for w in words if w.start() >= phrase_start][-6:]
+    if not phrase:
+        return None
+    return region_start + phrase[0].start(), region_start + phrase[-1].end(), "title"
+
+
+def _possessive(text: str, mention: dict) -> bool:
+    return text[mention["end_char"]:mention["end_char"] + 2] in ("'s", "\u2019s")
+
+
+def _subject_after(masked: str, cue_end: int, region_end: int, mentions: list[dict]) -> tuple[int, int, str] | None:
+    """The subject of an inverted cue (`said X`): the words after it up to punctuation; the
+    person named in them, else an entity ending them (`said Swedish trades union official Ulf
+    Carlsson`), else the person named right after a comma (`said its chief executive, Sir Howard
+    Newby`), else the phrase as a title."""
+    after = masked[cue_end:region_end]
+    stop = re.search(r"[,;:.!?\u2014\u2013(\u2591\u201c\"]", after)
+    phrase_end = cue_end + (stop.start() if stop else len(after))
+    words = list(WORD.finditer(masked, cue_end, phrase_end))
+    if not words:
+        return None
+    phrase_end = words[-1].end()
+    inside = [m for m in mentions if cue_end <= m["start_char"] and m["end_char"] <= phrase_end]
+    named = [m for m in inside if m["label"] == "PERSON"] \
+        or [m for m in inside if m["label"] in SPEAKER_LABELS and m["end_char"] == phrase_end
+            and (m["label"] != "NORP" or m["start_char"] == words[0].start())]
+    if named:
+        return named[0]["start_char"], named[0]["end_char"], "name"
+    if words[0].group().lower() in PRONOUNS and len(words) == 1:
+        return words[0].start(), words[0].end(), "pronoun"
+    if len(words) > 8:
+        return None
+    comma = re.match(r",\s*(?:(?:sir|mr|mrs|ms|dr|lord|dame)\.?\s+)?", masked[phrase_end:phrase_end + 12], re.IGNORECASE)
+    if comma is not None:
+        person = next((m for m in mentions if m["label"] == "PERSON"
+                       and phrase_end < m["start_char"] <= phrase_end + comma.end()), None)
+        if person is not None:
+            return person["start_char"], person["end_char"], "name"
+    return words[0].start(), words[-1].end(), "title"
+
+
+def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence: tuple[int, int],
+              next_quote: int | None, mentions: list[dict]) -> Speaker | None:
+    """The cue and speaker of one quote from its own sentence (see the module docstring)."""
+    if quote.author is not None:
+        return Speaker(*quote.author, "signature", "posted")
+    # After the quote: `“...,” said X`, `“...,” X said`, `“...,” according to X`.
+    region_end = min(end_sentence[1], next_quote if next_quote is not None else len(masked))
+    # A quote ending its sentence (`... now.” Mr X said`) is attributed by a name or pronoun only.
+    ends_sentence = masked[quote.end - 2:quote.end - 1] in ".!?"
+    for cue in CUE.finditer(masked, quote.end, region_end):
+        if _words(masked[quote.end:cue.start()]) > 10:
+            break
+        if cue.group().lower() in SOURCE_CUES:
+            continue
+        cue_word = _cue_name(cue)
+        if cue_word == "according to" or not masked[quote.end:cue.start()].strip(" ,\u2591"):
+            found = _subject_after(masked, cue.end(), region_end, mentions)
+        else:
+            found = _subject_before(masked, quote.end, cue.start(), mentions)
+        if found is not None and not (ends_sentence and found[2] == "title"):
+            return Speaker(*found, cue_word)
+        break
+    # Before it, in its sentence: `X said: “...”`, `X called it “...”`, `Putin said ... to “...”`.
+    return _cue_in(masked, sentence[0], quote.start, mentions, first=True)
+
+
+def _cue_in(masked: str, start: int, end: int, mentions: list[dict], first: bool) -> Speaker | None:
+    cues = [c for c in CUE.finditer(masked, start, end) if c.group().lower() not in SOURCE_CUES]
+    cues += [c for c in re.finditer(r"\b(?:called|calls|described|describes)\b", masked[start:end])
+             if CALLED.search(masked[start:end][:c.end()] + masked[start + c.end():end][:30])]
+    cues = sorted(cues, key=lambda c: c.start()) if cues else []
+    for cue in (cues if first else reversed(cues)):
+        if cue.string is not masked:  # a `called` match found in a slice
+            cue_start, cue_end = start + cue.start(), start + cue.end()
+        else:
+            cue_start, cue_end = cue.start(), cue.end()
+        if masked[cue_start:cue_end].lower() in SOURCE_CUES:
+            continue
+        found = _subject_before(masked, start, cue_start, mentions)
+        if found is None and masked[cue_start:cue_end].lower() == "according to":
+            found = _subject_after(masked, cue_end, end, mentions)
+        if found is not None:
+            return Speaker(*found, " ".join(masked[cue_start:cue_end].lower().split()))
+    return None
+
+
+# --- resolution ----------------------------------------------------------------------------------
+
+def _outside(mentions: list[dict], spans: list[tuple[int, int]]) -> list[dict]:
+    return [m for m in mentions if not any(s < m["start_char"] < e for s, e in spans)]
+
+
+def _nationalities(text: str) -> set[str]:
+    """Country codes of the demonyms and countries in `text` (`Ukrainian`, `of Ukraine`)."""
+    found = set()
+    by_demonym = demonyms()
+    for word in WORD.findall(text):
+        place = by_demonym.get(fold(word))
+        if place is not None:
+            found.add(place.country_code)
+    return found
+
+
+def resolve_speaker(text: str, speaker: Speaker, before: int, mentions: list[dict],
+                    quote_spans: list[tuple[int, int]]) -> dict | None:
+    """The entity mention a speaker refers to (see the module docstring), or None."""
+    outside = _outside(mentions, quote_spans)
+    if speaker.kind in ("name", "signature"):
+        at = [m for m in mentions if m["start_char"] < speaker.end and speaker.start < m["end_char"]]
+        return (sorted(at, key=lambda m: m["label"] != "PERSON")[0]) if at else None
+    phrase = text[speaker.start:speaker.end]
+    words = [w.lower() for w in WORD.findall(phrase)]
+    earlier = [m for m in outside if m["end_char"] <= min(before, speaker.start)]
+    people = [m for m in earlier if m["label"] == "PERSON" and not _possessive(text, m)]
+    if speaker.kind == "pronoun":
+        if words and words[0] in ("he", "she", "i"):
+            return people[-1] if people else None
+        return None
+    inside = [m for m in mentions if speaker.start <= m["start_char"] and m["end_char"] <= speaker.end
+              and m["label"] in ("ORG", "GPE")]
+    if SPOKES_WORDS & set(words):
+        after = [m for m in mentions if m["label"] in ("ORG", "GPE")
+                 and 0 <= m["start_char"] - speaker.end <= 12 and text[speaker.end:m["start_char"]].strip() in ("for",
+                                                                                                                "of")]
+        named = inside or after
+        return named[0] if named else None
+    titles = set(words) & TITLE_WORDS
+    if titles and not inside:
+        wanted = _nationalities(phrase)
+        holder = _holder(text, earlier or outside, titles, wanted)
+        if holder is None and words[0] == "the" and people and not (wanted and _nationalities(
+                text[max(0, people[-1]["start_char"] - 40):people[-1]["start_char"]]) - wanted):
+            # `Mr Blair warned. The prime minister also urged`: a definite title names the person last named.
+            return people[-1]
+        return holder
+    if words and words[-1] in ORGANISATION_WORDS and words[0] in ("the", "its") and len(words) <= 3:
+        organisations = [m for m in earlier if m["label"] == "ORG"]
+        return organisations[-1] if organisations else None
+    return None
+
+
+def _title_run(text: str, start: int) -> str:
+    """The words right before a name that can be its title: capitalised ones, title words and
+    `of`/`the` (`Russian President`, `NATO Secretary General`, `former Kremlin speechwriter`)."""
+    lead = re.split(r"[.;:!?\n,\u201c\u201d\"\u2014\u2013]", text[max(0, start - 60):start])[-1]
+    words = list(WORD.finditer(lead))
+    first = len(lead)
+    for word in reversed(words):
+        w = word.group()
+        if not (w[0].isupper() or w.lower() in TITLE_WORDS | LEADER_TITLES | {"of", "the", "deputy", "former",
+                                                                            "acting", "vice"}):
+            break
+        first = word.start()
+    return lead[first:]
+
+
+def _holder(text: str, mentions: list[dict], titles: set[str], wanted: set[str]) -> dict | None:
+    """The person holding one of `titles` (any leader's title for `leader`) named last: of the
+    people the document names with such a title (a nationality in it, if any, among `wanted`),
+    the one whose latest mention in `mentions` is latest."""
+    accepted = titles | (LEADER_TITLES if "leader" in titles else set())
+    holders = set()
+    for mention in (m for m in mentions if m["label"] == "PERSON"):
+        lead = _title_run(text, mention["start_char"])
+        if not {w.lower() for w in WORD.findall(lead)} & accepted:
+            continue
+        theirs = _nationalities(lead)
+        if wanted and theirs and not (theirs & wanted):
+            continue
+        holders.add(mention["entity_id"])
+    return next((m for m in reversed(mentions) if m["label"] == "PERSON" and m["entity_id"] in holders), None)
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+def document_quotes(doc_id: str, text: str, sentence_bounds: list[tuple[int, int]],
+                    mentions: list[dict]) -> list[dict]:
+    """Quote rows of one document. `mentions`: its entity mentions (with `entity_id` and
+    `canonical_name`) in text order; `sentence_bounds`: (start, end) of its sentences."""
+    quotes = find_quotes(text)
+    if not quotes:
+        return []
+    marked = find_marked(text)
+    masked = _masked(text, marked)
+    starts = [s for s, _ in sentence_bounds] or [0]
+
+    def sentence_of(char: int) -> int:
+        return max(bisect.bisect_right(starts, char) - 1, 0)
+
+    def bounds(index: int) -> tuple[int, int]:
+        return sentence_bounds[index] if sentence_bounds else (0, len(text))
+
+    rows, previous = [], None
+    for i, quote in enumerate(quotes):
+        first = sentence_of(quote.start)
+        last = sentence_of(max(quote.end - 1, quote.start))
+        next_start = quotes[i + 1].start if i + 1 < len(quotes) else None
+        speaker = attribute(masked, quote, bounds(first), bounds(last), next_start, mentions)
+        if speaker is None and previous is not None and _carries_on(text, previous[0], quote):
+            speaker = previous[1]
+        if speaker is None and first > 0:
+            # `Mr Raha stressed that ...` before a quote standing alone: the sentence before attributes it.
+            p_start, _ = bounds(first - 1)
+            if "\n\n" not in text[bounds(first - 1)[1]:quote.start] or text[quote.start - 1:quote.start] == "\n":
+                speaker = _cue_in(masked, p_start, bounds(first - 1)[1], mentions, first=False)
+        entity = resolve_speaker(text, speaker, quote.start, mentions, marked) if speaker is not None else None
+        rows.append({
+            "doc_id": doc_id, "start_char": quote.start, "end_char": quote.end, "sentence_index": first,
+            "text": text[quote.start:quote.end],
+            "cue": speaker.cue if speaker else None,
+            "speaker_start": speaker.start if speaker else None,
+            "speaker_end": speaker.end if speaker else None,
+            "speaker_text": text[speaker.start:speaker.end] if speaker else None,
+            "speaker_kind": speaker.kind if speaker else None,
+            "speaker_entity_id": entity["entity_id"] if entity else None,
+            "speaker_name": entity["canonical_name"] if entity else None,
+        })
+        previous = (quote, speaker) if speaker is not None else previous
+    return rows
+
+
+def _carries_on(text: str, earlier: Quote, quote: Quote) -> bool:
+    """Whether `quote` carries on the same speaker's words: right after the earlier quote's
+    attribution sentence, in its paragraph or opening the next."""
+    between = text[earlier.end:quote.start]
+    return between.count("\n\n") <= 1 and _words(between) <= 12 and not re.search(r"\n\s*\n[^\u201c\"]", between + "x")
+
+
+def extract_quotes(entities: pl.DataFrame, sentences: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
+    """The `quotes` table's rows for `documents`, their sentences and linked entity mentions."""
+    by_doc_mentions = {key[0]: part.sort("start_char").to_dicts()
+                       for key, part in entities.select("doc_id", "start_char", "end_char", "label", "entity_id",
+                                                        "canonical_name").partition_by("doc_id", as_dict=True).items()}
+    by_doc_sentences = {key[0]: list(part.sort("sentence_index").select("start_char", "end_char").iter_rows())
+                        for key, part in sentences.partition_by("doc_id", as_dict=True).items()}
+    rows = []
+    for doc_id, text in documents.select("doc_id", "text").iter_rows():
+        if doc_id not in by_doc_sentences:
+            continue  # not extracted (another language)
+        rows.extend(document_quotes(doc_id, text, by_doc_sentences[doc_id], by_doc_mentions.get(doc_id, [])))
+    return frame(rows, QUOTES)
