@@ -157,6 +157,14 @@ def build_parser() -> argparse.ArgumentParser:
                     "each gold expression and the document date.",
     )
     add_gold_arguments(dates, "+", DEFAULT_MODEL)
+    quotes = targets.add_parser(
+        "quotes", parents=[common], help="quotes: recall, precision and speaker accuracy, beside textacy",
+        description="Score direct quotations and their speakers against gold JSONL ({\"id\", \"text\" or "
+                    "\"source\"+\"sha256\", \"quotes\": [{\"start\", \"end\", \"speaker_start\", "
+                    "\"speaker_end\", \"speaker_name\", ...}]}, see bench/gold/QUOTES_GUIDELINES.md), beside "
+                    "textacy's direct_quotations on the same model's full parse.",
+    )
+    add_gold_arguments(quotes, "+", DEFAULT_MODEL)
     return parser
 
 
@@ -353,6 +361,65 @@ def evaluate_dates(args) -> int:
     return 0
 
 
+def predict_quotes(model: str, texts: list[str]) -> list[list[dict]]:
+    """The quote rows a run writes for each text, each with the names its speaker goes by in the
+    document (`speaker_names`: the catalog name and every spelling of that entity there)."""
+    import polars as pl
+
+    from tasks import canonical
+    from tasks.extraction import extract_mentions
+    from tasks.nlp import load_model
+    from tasks.places import locate_places
+    from tasks.quotes import extract_quotes
+
+    ids = [str(i) for i in range(len(texts))]
+    entities, _, sentences = extract_mentions(load_model(model), ids, texts)
+    documents = pl.DataFrame({"doc_id": ids, "text": texts, "dateline": [None] * len(ids),
+                              "published_date": [None] * len(ids)},
+                             schema={"doc_id": pl.String, "text": pl.String, "dateline": pl.String,
+                                     "published_date": pl.Date})
+    located, documents = locate_places(entities, documents)
+    linked = canonical.link_entities(located).with_columns(canonical_name=pl.coalesce("gazetteer_name", "text"))
+    linked = canonical.with_canonical_names(linked, canonical.build_catalog(linked, documents))
+    names = {(doc_id, entity_id): spellings for doc_id, entity_id, spellings in linked.group_by(
+        "doc_id", "entity_id").agg(pl.col("text").unique()).iter_rows()}
+    grouped: list[list[dict]] = [[] for _ in texts]
+    for row in extract_quotes(linked, sentences, documents).iter_rows(named=True):
+        spellings = names.get((row["doc_id"], row["speaker_entity_id"]), [])
+        grouped[int(row["doc_id"])].append({
+            **row, "start": row["start_char"], "end": row["end_char"],
+            "speaker_names": [n for n in [row["speaker_name"], *spellings] if n]})
+    return grouped
+
+
+def evaluate_quotes(args) -> int:
+    import spacy
+
+    from tasks.evaluation import score_quotes
+    from tasks.peers import textacy_quotes
+
+    gold = _read_gold_or_fail(args)
+    if gold is None:
+        return 2
+    texts = [record["text"] for record in gold]
+    expected = [record["quotes"] for record in gold]
+    ours = score_quotes(expected, predict_quotes(args.model, texts))
+    textacy_found, refused = textacy_quotes(list(spacy.load(args.model).pipe(texts)))
+    theirs = score_quotes(expected, textacy_found)
+    print(f"{len(gold)} documents, {ours['found'].support} gold quotes, {ours['speaker'].total} with a named "
+          f"speaker, model {args.model}")
+    print(f"{'':<24}{'newsfacts':>10}{'textacy':>10}")
+    for name, mine, baseline in (
+            ("quote precision", ours["found"].precision, theirs["found"].precision),
+            ("quote recall", ours["found"].recall, theirs["found"].recall),
+            ("speaker accuracy", ours["speaker"].value, theirs["speaker"].value),
+            ("speaker span accuracy", ours["speaker_span"].value, theirs["speaker_span"].value)):
+        print(f"{name:<24}{mine:>10.3f}{baseline:>10.3f}")
+    if refused:
+        print(f"textacy refused {refused} of {len(gold)} documents (an odd number of quotation marks): no quotes there")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
@@ -368,7 +435,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "eval":
             return {"entities": evaluate_entities, "numbers": evaluate_numbers, "places": evaluate_places,
-                    "dates": evaluate_dates}[args.target](args)
+                    "dates": evaluate_dates, "quotes": evaluate_quotes}[args.target](args)
         return {"server": start_server, "serve": serve_deployment, "run": run_pipeline, "schema": print_schema,
                 "prefect-yaml": print_prefect_yaml,
                 "query": run_query, "compact": compact_tables, "migrate": migrate_tables}[args.command](args)

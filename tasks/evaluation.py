@@ -183,3 +183,48 @@ def score_dates(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dic
                 correct += any(predicted_doc[i].get("value") == g["value"] for i in overlapping)
         fp += len(predicted_doc) - len(matched)
     return {"found": Score(tp, fp, fn), "value": Accuracy(correct, total)}
+
+
+# --- quotes --------------------------------------------------------------------------------------
+
+def same_speaker(name: str | None, gold: str) -> bool:
+    """Whether a predicted speaker name names the gold speaker: the same name, or the same last
+    word (`Putin` for `Vladimir Putin`), spelling and script folded."""
+    from tasks.canonical import surname_key
+    from tasks.gazetteer import fold
+
+    if not name:
+        return False
+    ours, theirs = fold(name).split(), fold(gold).split()
+    return bool(ours and theirs) and (ours == theirs or surname_key(ours[-1]) == surname_key(theirs[-1]))
+
+
+def score_quotes(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]]) -> dict:
+    """`found` (quote precision and recall, by overlap, each gold quote and prediction counted
+    once), `speaker` (of gold quotes with a `speaker_name`: the overlapping prediction's
+    `speaker_names` name that speaker, `same_speaker`) and `speaker_span` (of gold quotes with a
+    speaker span: the prediction's speaker span overlaps it)."""
+    tp = fp = fn = 0
+    speaker, span = Counter(), Counter()
+    for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
+        matched = set()
+        for g in gold_doc:
+            overlapping = [i for i, p in enumerate(predicted_doc) if p["start"] < g["end"] and g["start"] < p["end"]]
+            free = [i for i in overlapping if i not in matched]
+            hit = predicted_doc[free[0]] if free else None
+            if hit is None:
+                fn += 1
+            else:
+                tp += 1
+                matched.add(free[0])
+            if g.get("speaker_name"):
+                speaker["total"] += 1
+                speaker["correct"] += hit is not None and any(same_speaker(n, g["speaker_name"])
+                                                              for n in hit["speaker_names"])
+            if g.get("speaker_start") is not None:
+                span["total"] += 1
+                span["correct"] += hit is not None and hit["speaker_start"] is not None \
+                    and hit["speaker_start"] < g["speaker_end"] and g["speaker_start"] < hit["speaker_end"]
+        fp += len(predicted_doc) - len(matched)
+    return {"found": Score(tp, fp, fn), "speaker": Accuracy(speaker["correct"], speaker["total"]),
+            "speaker_span": Accuracy(span["correct"], span["total"])}

@@ -136,3 +136,29 @@ def _date_parser(settings: tuple):
     from dateparser.date import DateDataParser
 
     return DateDataParser(languages=["en"], settings=dict(settings))
+
+
+def textacy_quotes(docs) -> tuple[list[list[dict]], int]:
+    """textacy's `direct_quotations` of parsed docs, as quotes: the content's span and the speaker
+    words it returns (textacy resolves no pronoun or title: the words are its answer); and how many
+    docs it refused."""
+    from textacy.extract.triples import direct_quotations
+
+    found, refused = [], 0
+    for doc in docs:
+        quotes = []
+        try:
+            triples = list(direct_quotations(doc))
+        except ValueError:
+            # It refuses a text with an odd number of quotation marks ("safest to bail out"): no quotes.
+            triples, refused = [], refused + 1
+        for triple in triples:
+            speaker = sorted(triple.speaker, key=lambda token: token.i)
+            quotes.append({
+                "start": triple.content.start_char, "end": triple.content.end_char,
+                "speaker_start": speaker[0].idx if speaker else None,
+                "speaker_end": speaker[-1].idx + len(speaker[-1]) if speaker else None,
+                "speaker_names": [" ".join(token.text for token in speaker)] if speaker else [],
+            })
+        found.append(quotes)
+    return found, refused

@@ -73,8 +73,9 @@ def test_the_long_article_is_read_in_pieces(long_run):
 
 
 def test_offsets_point_into_the_whole_text(long_run):
-    _, text, _, (entities, numbers), *_ = long_run
-    assert entities.height and numbers.height
+    _, text, _, (entities, numbers, sentences), *_ = long_run
+    assert entities.height and numbers.height and sentences.height
+    assert sentences["start_char"].to_list() == sorted(sentences["start_char"].to_list())
     for start, end, surface in entities.select("start_char", "end_char", "text").iter_rows():
         assert text[start:end] == surface
     for start, end, surface in numbers.select("start_char", "end_char", "surface").iter_rows():
