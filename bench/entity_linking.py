@@ -1,5 +1,5 @@
-"""How much the entity corrections, place resolution, linking, catalog and date resolution add to
-the NER stage.
+"""How much the entity corrections, place resolution, linking, catalog, date resolution, tone and
+quotes add to the NER stage.
 
     python -m bench.entity_linking [CORPUS_DIR] [--model NAME] [--limit N]
 
@@ -45,7 +45,10 @@ def main(argv=None) -> dict:
     from tasks.entities import extract_entities
     from tasks.entity_rules import correct_entities
     from tasks.gazetteer import place_index
+    from tasks.extraction import extract_sentences
     from tasks.nlp import annotate_texts, components_for, load_model, sentence_component
+    from tasks.quotes import extract_quotes
+    from tasks.tone import measure_tone
 
     texts = load_texts(Path(args.corpus), args.limit)
     nlp = load_model(args.model)
@@ -83,6 +86,16 @@ def main(argv=None) -> dict:
     resolved = with_date_values(rows, documents)
     dates = time.perf_counter() - started
 
+    started = time.perf_counter()
+    sentences, documents = measure_tone(extract_sentences(doc_ids, texts, docs), documents)
+    tone = time.perf_counter() - started
+
+    started = time.perf_counter()
+    quotes = extract_quotes(linked.with_columns(canonical_name=pl.coalesce("gazetteer_name", "text")), sentences,
+                            documents)
+    quoting = time.perf_counter() - started
+
+    added = rules + places + linking + dates + tone + quoting
     result = {
         "corpus": args.corpus, "documents": len(texts), "words": sum(len(t.split()) for t in texts),
         "mentions": linked.height, "entities": catalog.height, "model": args.model,
@@ -90,9 +103,12 @@ def main(argv=None) -> dict:
         "dates": resolved.height, "dates_with_value": resolved["date_value"].drop_nulls().len(),
         "ner_seconds": round(ner, 3), "rules_seconds": round(rules, 3), "places_seconds": round(places, 3),
         "linking_and_catalog_seconds": round(linking, 3), "dates_seconds": round(dates, 3),
+        "sentences": sentences.height, "tone_seconds": round(tone, 3),
+        "quotes": quotes.height, "quoted_speakers": quotes["speaker_entity_id"].drop_nulls().len(),
+        "quotes_seconds": round(quoting, 3),
         "gazetteer_load_seconds": round(gazetteer_load, 3),
-        "added_share_of_ner": round((rules + places + linking + dates) / ner, 4),
-        "added_share_of_ner_with_gazetteer_load": round((rules + places + linking + dates + gazetteer_load) / ner, 4),
+        "added_share_of_ner": round(added / ner, 4),
+        "added_share_of_ner_with_gazetteer_load": round((added + gazetteer_load) / ner, 4),
     }
     print(json.dumps(result, indent=2))
     return result

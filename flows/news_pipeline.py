@@ -97,8 +97,9 @@ def build_run_state(output_dir: Path, store: io.NearDuplicateStore, threshold: f
     if last is None:
         io.write_state(staging, "signatures", signatures)
         documents = io.read_table(output_dir, "documents", ["doc_id", "published_date", "text"])
-        mentions = io.read_table(output_dir, "entities", ["doc_id", "entity_id"])
-        io.write_state(staging, "entity_dates", entity_dates(mentions, documents))
+        mentions = io.read_table(output_dir, "entities", ["doc_id", "entity_id", "sentence_index"])
+        sentences = io.read_table(output_dir, "sentences", ["doc_id", "sentence_index", "tone"])
+        io.write_state(staging, "entity_dates", entity_dates(mentions, documents, sentences))
         last = {"sequence": 0, "rows_total": stored.rows_total(output_dir),
                 "aggregates": batch_aggregates(documents, io.read_table(output_dir, "numbers"),
                                                io.read_table(output_dir, "events"))}
@@ -579,7 +580,7 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
             tables["entity_catalog"] = values["catalog"]
         unreadable = {io.ledger_key(entry) for entry in values["read_errors"] if not isinstance(entry, io.InputFile)}
         state_rows = {
-            ("entity_dates", None): entity_dates(values["entities"], documents),
+            ("entity_dates", None): entity_dates(values["entities"], documents, values["sentences"]),
             # Files that could not be read are tried again next time (a permission fixed, a limit raised).
             ("inputs", None): stored.ledger_rows({k: v for k, v in batch.fingerprints.items() if k not in unreadable},
                                                  run_id),

@@ -136,7 +136,7 @@ def with_acronyms_expanded(doc_ids: list[str], texts: list[str],
             if identities[i][0].startswith("PERSON|"):
                 continue
             targets = {identities[j] for j in expansions.get(letters, ())
-                       if identities[j][0] != identities[i][0] and not identities[j][0].startswith("PERSON|")}
+                       if identities[j] != identities[i] and not identities[j][0].startswith("PERSON|")}
             if len(targets) == 1:
                 result[i] = targets.pop()
         start = end

@@ -42,7 +42,12 @@ def currency_code(name: str) -> str:
 def quantulum_numbers(text: str) -> list[dict]:
     """quantulum3's quantities in `text` as number rows (no object: quantulum3 does not give one)."""
     warnings.filterwarnings("ignore", module="quantulum3")
-    from quantulum3 import parser
+    from quantulum3 import classifier, parser
+
+    # With scikit-learn installed (textacy brings it) quantulum3 loads its pickled unit classifier,
+    # which scikit-learn releases since 1.3 cannot read; it is scored with its rules alone, as it
+    # runs where scikit-learn is absent.
+    classifier.USE_CLF = False
 
     rows = []
     for q in parser.parse(text):

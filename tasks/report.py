@@ -67,10 +67,32 @@ def timeline(entity_dates: pl.DataFrame, entities: pl.DataFrame) -> pl.DataFrame
             .sort(["published_date", "canonical_name"]))
 
 
-def entity_dates(mentions: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
-    """Mentions per entity and published date of a batch (what `_state/entity_dates` stores)."""
-    return (mentions.select("doc_id", "entity_id").join(documents.select("doc_id", "published_date"), on="doc_id")
-            .group_by("entity_id", "published_date").agg(mentions=pl.len().cast(pl.Int64))
+def tone_timeline(entity_dates: pl.DataFrame, entities: pl.DataFrame) -> pl.DataFrame:
+    """Mean tone of the sentences mentioning `entities` per published date (published_date,
+    canonical_name, tone), where their sentences have a tone."""
+    if "toned_mentions" not in entity_dates.columns:
+        return pl.DataFrame(schema={"published_date": pl.Date, "canonical_name": pl.String, "tone": pl.Float64})
+    return (entity_dates.drop_nulls("published_date").filter(pl.col("toned_mentions") > 0).join(entities, on="entity_id")
+            .group_by("published_date", "canonical_name")
+            .agg(tone=pl.col("tone_sum").sum() / pl.col("toned_mentions").sum())
+            .sort(["published_date", "canonical_name"]))
+
+
+def entity_dates(mentions: pl.DataFrame, documents: pl.DataFrame, sentences: pl.DataFrame | None = None
+                 ) -> pl.DataFrame:
+    """Mentions per entity and published date of a batch (what `_state/entity_dates` stores), with
+    the summed tone of their sentences when `sentences` (doc_id, sentence_index, tone) are given."""
+    rows = mentions.select("doc_id", "entity_id", *(["sentence_index"] if sentences is not None else []))
+    if sentences is not None:
+        rows = rows.join(sentences.select("doc_id", "sentence_index", "tone"), on=["doc_id", "sentence_index"],
+                         how="left")
+    else:
+        rows = rows.with_columns(tone=pl.lit(None, pl.Float64))
+    return (rows.join(documents.select("doc_id", "published_date"), on="doc_id")
+            .group_by("entity_id", "published_date")
+            .agg(mentions=pl.len().cast(pl.Int64), tone_sum=pl.col("tone").cast(pl.Float64).sum(),
+                 toned_mentions=pl.col("tone").count().cast(pl.Int64))
+            .with_columns(tone_sum=pl.when(pl.col("toned_mentions") > 0).then(pl.col("tone_sum")))
             .sort("entity_id", "published_date"))
 
 
@@ -165,14 +187,20 @@ def entities_chart(top: pl.DataFrame) -> str:
                       [PALETTE.get(r["label"], "#937860") for r in rows])
 
 
-def timeline_chart(points: pl.DataFrame) -> str:
+def timeline_chart(points: pl.DataFrame, value: str = "mentions", names: list[str] | None = None,
+                   title: str = "Mentions of the top entities by published date") -> str:
+    """A line per entity of `points` (published_date, canonical_name, `value`), in the order of
+    `names` (default: the most mentioned first, so the same entity keeps its colour)."""
     plt = _pyplot()
     figure, axes = plt.subplots(figsize=(7.5, 3.2))
-    totals = points.group_by("canonical_name").agg(pl.col("mentions").sum()) \
-        .sort(["mentions", "canonical_name"], descending=[True, False])
-    for name in totals["canonical_name"]:  # the most mentioned first: same colours for the same tables
+    if names is None:
+        names = points.group_by("canonical_name").agg(pl.col(value).sum()) \
+            .sort([value, "canonical_name"], descending=[True, False])["canonical_name"].to_list()
+    for name in names:
         series = points.filter(pl.col("canonical_name") == name)
-        axes.plot(series["published_date"].to_list(), series["mentions"].to_list(), marker="o", label=name)
+        axes.plot(series["published_date"].to_list(), series[value].to_list(), marker="o", label=name)
+    if value == "tone":
+        axes.axhline(0, color="#8c8c8c", linewidth=0.8)
     import datetime as dt
 
     from matplotlib.dates import DateFormatter
@@ -181,8 +209,8 @@ def timeline_chart(points: pl.DataFrame) -> str:
     first, last = points["published_date"].min(), points["published_date"].max()
     if first == last:  # one date: a week around it rather than matplotlib's default years
         axes.set_xlim(first - dt.timedelta(days=3), last + dt.timedelta(days=3))
-    axes.set_title("Mentions of the top entities by published date", loc="left", fontweight="bold")
-    axes.set_ylabel("mentions")
+    axes.set_title(title, loc="left", fontweight="bold")
+    axes.set_ylabel(value)
     axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     figure.autofmt_xdate()
     return _svg(figure)
@@ -331,11 +359,15 @@ def render_report(manifest: dict, catalog: pl.DataFrame, dates: pl.DataFrame, ag
     reasons = pl.DataFrame({"reason": list(manifest["quarantine_reasons"]),
                             "rows": list(manifest["quarantine_reasons"].values())},
                            schema={"reason": pl.String, "rows": pl.Int64})
-    points = timeline(dates, timeline_entities(catalog))
+    followed = timeline_entities(catalog)
+    points, tones = timeline(dates, followed), tone_timeline(dates, followed)
+    order = [name for name in followed["canonical_name"].to_list() if name in set(tones["canonical_name"])]
     places = mapped_places(catalog)
     charts = [entities_chart(top_entities(catalog)) if catalog.height else "",
               places_map(places) if places.height else "",
               timeline_chart(points) if points.height else "",
+              timeline_chart(tones, "tone", order, "Tone of the sentences mentioning the top entities (VADER "
+                             "lexicon, positive - negative % of words)") if tones.height else "",
               events_chart(aggregates["event_dates"]) if aggregates.get("event_dates") else "",
               numbers_chart(aggregates["number_kinds"]) if aggregates.get("number_kinds") else "",
               stages_chart(manifest["stages"]) if manifest["stages"] else ""]

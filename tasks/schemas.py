@@ -396,6 +396,9 @@ ENTITY_DATES = pa.schema([
     column("published_date", pa.date32(), "A published date of documents mentioning it."),
     column("mentions", pa.int64(), "Its mentions in documents of that date written by one commit.",
            required=True),
+    column("tone_sum", pa.float64(), "Sum over those mentions of their sentence's `tone` (for the report's tone "
+           "over time); null in state written before schema 2.1."),
+    column("toned_mentions", pa.int64(), "How many of those mentions have a sentence with a tone."),
 ])
 STATE_TABLES: dict[str, pa.Schema] = {
     "inputs": INPUT_LEDGER,

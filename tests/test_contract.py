@@ -412,8 +412,10 @@ def test_query_reports_bad_sql_and_a_missing_dataset_clearly(in_project, tmp_pat
 
 
 #: Columns schema 2.0 added to each table (schema 1.2 had none of them; `events` did not exist).
+NEW_IN_2 = ("events", "sentences", "quotes")
 ADDED_IN_2 = {
-    "documents": ["focus_country", "focus_entity_id"],
+    "documents": ["focus_country", "focus_entity_id", "word_count", "positive", "negative", "tone", "polarity",
+                  "sentiment"],
     "entities": ["latitude", "longitude", "country_code", "admin1_code", "admin1_name", "feature_class", "population"],
     "entity_catalog": ["latitude", "longitude", "country_code", "admin1_code", "admin1_name", "feature_class",
                        "population"],
@@ -422,7 +424,8 @@ ADDED_IN_2 = {
 
 
 def as_schema_1(output: Path) -> None:
-    """The seeds' dataset rewritten in place as schema 1.2 wrote it: no 2.0 columns and no events;
+    """The seeds' dataset rewritten in place as schema 1.2 wrote it: no 2.x columns, no events, sentences
+    or quotes;
     a date's `value` its year (else its day), a time's its hours; a place its name's most likely
     gazetteer entry whatever the document says (`Kherson` in `Kherson and Zaporizhzhia regions` the
     city); the contract of 1.2."""
@@ -445,7 +448,7 @@ def as_schema_1(output: Path) -> None:
 
     for table in TABLES:
         for path in io.table_files(output, table):
-            if table == "events":
+            if table in NEW_IN_2:
                 path.unlink()
                 continue
             rows = pl.read_parquet(path).drop(ADDED_IN_2.get(table, []))
@@ -459,11 +462,12 @@ def as_schema_1(output: Path) -> None:
                     pl.col("external_id").map_elements(lambda e: entity_id_for(f"PLACE|{e}"), return_dtype=pl.String)
                 ).otherwise(pl.col("entity_id")))
             pq.write_table(rows.to_arrow(), path)
-    events = output / "events"
-    shutil.rmtree(events)
+    for table in NEW_IN_2:
+        shutil.rmtree(output / table)
     stored = contract.current()
     stored["schema_version"] = "1.2"
-    del stored["tables"]["events"]
+    for table in NEW_IN_2:
+        del stored["tables"][table]
     for table, columns in ADDED_IN_2.items():
         stored["tables"][table]["columns"] = [c for c in stored["tables"][table]["columns"] if c["name"] not in columns]
     for column in stored["tables"]["numbers"]["columns"]:

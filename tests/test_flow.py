@@ -173,8 +173,9 @@ def test_manifest_accounts_for_every_row_and_keeps_validation_results(seeds_run)
     assert manifest["status"] == "completed" and manifest["conserved"]
     stages = {s["stage"]: s for s in manifest["stages"]}
     assert stages["ingest-documents"]["in"] == 2 and stages["clean-documents"]["out"] == 2
-    assert [g["suite"] for g in manifest["gates"]] == ["ingested", "documents", "numbers", "entities", "entity_catalog",
-                                                       "events", "quarantine", "run_manifest"]
+    assert [g["suite"] for g in manifest["gates"]] == ["ingested", "documents", "sentences", "numbers", "entities",
+                                                       "entity_catalog", "events", "quotes", "quarantine",
+                                                       "run_manifest"]
     assert manifest["accounting"] | {"seconds": 0} == {
         "stage": "overall", "unit": "records", "in": 2, "out": 2, "quarantined": 0, "skipped": 0,
         "conserved": True, "seconds": 0, "held_back": 0, "already_written": 0}

@@ -47,8 +47,9 @@ def test_report_is_one_self_contained_page_beside_the_outputs(seeds_run):
     assert page == latest.read_text(encoding="utf-8").replace(
         "data_docs/index.html", f"_runs/{latest.parent.name}/data_docs/index.html")
     assert "<script" not in page and not re.search(r"""(src|href)=["']https?:""", page), "it must open offline"
-    # Entities, the map, the timeline, numbers, stages (the seeds' events are all undated: no event timeline).
-    assert page.count("<svg") == 5
+    # Entities, the map, the timeline, the tone, numbers, stages (the seeds' events are all undated: no
+    # event timeline).
+    assert page.count("<svg") == 6
     for href in set(re.findall(r'<a href="([^"]+)"', page)):
         assert (output / href).exists(), href
     for name, value in (("documents", 2), ("entity mentions", read(output, "entities").height),
@@ -65,8 +66,9 @@ def test_report_renders_in_headless_chromium_with_its_charts(seeds_run):
     dom = render_in_chromium(Path(manifest["report"]).resolve().as_uri(), screenshot, window="1280,2400")
     print(f"run report screenshot: {screenshot}")
     assert screenshot.exists() and screenshot.stat().st_size > 50_000
-    assert dom.count("<svg") == 5 and dom.count("<path") > 50  # bars, lines, outlines and markers were drawn
+    assert dom.count("<svg") == 6 and dom.count("<path") > 50  # bars, lines, outlines and markers were drawn
     for title in ("Top entities per label", "Places mentioned", "Mentions of the top entities by published date",
+                  "Tone of the sentences mentioning the top entities",
                   "Numbers by kind / unit", "Slowest stages"):
         assert title in dom
     numbers = read(output, "numbers").height
@@ -193,9 +195,11 @@ def test_names_and_sentences_are_escaped_in_the_page():
     catalog = pl.DataFrame({"entity_id": ["e", "p"], "canonical_name": [f"AT&T {hostile}", f"Kyiv {hostile}"],
                             "label": ["ORG", "GPE"], "mention_count": [1, 2], "feature_class": [None, "city"],
                             "latitude": [None, 50.45], "longitude": [None, 30.52]})
-    page = render_report(manifest, catalog, entity_dates(pl.DataFrame({"doc_id": ["d"], "entity_id": ["e"]}), documents),
+    mentions = pl.DataFrame({"doc_id": ["d"], "entity_id": ["e"], "sentence_index": [0]})
+    sentences = pl.DataFrame({"doc_id": ["d"], "sentence_index": [0], "tone": [-4.0]})
+    page = render_report(manifest, catalog, entity_dates(mentions, documents, sentences),
                          batch_aggregates(documents, numbers), "data_docs/index.html?a=1&b=2")
-    assert "<script" not in page and page.count("<svg") == 5  # the map too
+    assert "<script" not in page and page.count("<svg") == 6  # the map and the tone too
     assert "Kyiv &lt;script&gt;" in page.split("Places mentioned")[1]  # a place's name on the map, as SVG text
     assert "Rebels &amp; &lt;script&gt;alert(1)&lt;/script&gt; said 25 people were killed." in page
     assert "AT&amp;T &lt;script&gt;" in page  # inside the entities chart, as SVG text

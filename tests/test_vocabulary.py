@@ -28,14 +28,14 @@ def test_a_process_reloads_its_pipeline_and_frees_the_words_it_read(monkeypatch)
     monkeypatch.setitem(shards._read, "documents", 0)
     fresh_strings = len(load_model(DEFAULT_MODEL).vocab.strings)
 
-    entities, numbers = _extract(doc_ids, texts, DEFAULT_MODEL)
+    entities, numbers, sentences = _extract(doc_ids, texts, DEFAULT_MODEL)
     assert entities.height > 10 and numbers.height > 5
     first = weakref.ref(load_model(DEFAULT_MODEL))
     assert "Glimtharians" in first().vocab.strings  # the pipeline keeps the words it read...
     # ...and gives the rows it gave when it had not read them.
-    again_entities, again_numbers, _ = extract_mentions(first(), doc_ids, texts)
-    assert entities.equals(again_entities) and numbers.equals(again_numbers)
-    del again_entities, again_numbers
+    again = extract_mentions(first(), doc_ids, texts)
+    assert entities.equals(again.entities) and numbers.equals(again.numbers) and sentences.equals(again.sentences)
+    del again
 
     _extract(["next"], ["Officials in Kyiv counted 12 votes."], DEFAULT_MODEL)
     gc.collect()

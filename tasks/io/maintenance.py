@@ -121,9 +121,13 @@ def compact(output_dir: Path, target_rows: int = TARGET_FILE_ROWS, operation: st
         for folder, files in by_folder.items():
             if len(files) < 2:
                 continue
-            rows = pl.read_parquet([str(f) for f in files])
+            # Files written before a column was added read it as null.
+            rows = pl.scan_parquet([str(f) for f in files], glob=False, schema=polars_schema(STATE_TABLES[name]),
+                                   hive_partitioning=False, missing_columns="insert").collect()
             if name == "entity_dates":
-                rows = rows.group_by("entity_id", "published_date").agg(pl.col("mentions").sum())
+                rows = rows.group_by("entity_id", "published_date").agg(
+                    pl.col("mentions").sum(), pl.col("tone_sum").sum(), pl.col("toned_mentions").fill_null(0).sum(),
+                ).with_columns(tone_sum=pl.when(pl.col("toned_mentions") > 0).then(pl.col("tone_sum")))
             else:
                 rows = rows.unique(maintain_order=True)
             sub = folder.relative_to(state_dir(output_dir, name))
@@ -176,7 +180,7 @@ def migrate(output_dir: Path, operation: str = "migrate", model: str | None = No
         from tasks.report import entity_dates
 
         replaced += state_files(output_dir, "entity_dates")
-        write_state(staging, "entity_dates", entity_dates(rows["entities"], rows["documents"]))
+        write_state(staging, "entity_dates", entity_dates(rows["entities"], rows["documents"], rows["sentences"]))
     if replaced or rewritten:
         publish_staged(output_dir, staging, replaced)
     write_contract(output_dir)

@@ -115,10 +115,12 @@ def read_documents_for_signatures(output_dir: Path) -> pl.DataFrame:
 
 
 def read_entity_dates(output_dir: Path, entity_ids: Sequence[str]) -> pl.DataFrame:
-    """(entity_id, published_date, mentions) of `entity_ids`, summed over every commit."""
+    """(entity_id, published_date, mentions, tone_sum, toned_mentions) of `entity_ids`, summed
+    over every commit."""
     rows = read_state(output_dir, "entity_dates", where=pl.col("entity_id").is_in(list(entity_ids)))
-    return rows.group_by("entity_id", "published_date").agg(pl.col("mentions").sum()).sort("entity_id",
-                                                                                          "published_date")
+    return rows.group_by("entity_id", "published_date").agg(
+        pl.col("mentions").sum(), pl.col("tone_sum").sum(), pl.col("toned_mentions").fill_null(0).sum(),
+    ).sort("entity_id", "published_date")
 
 
 def has_entity_dates(output_dir: Path) -> bool:

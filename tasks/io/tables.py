@@ -185,7 +185,9 @@ def read_state(output_dir: Path, name: str, columns: Sequence[str] | None = None
     if not files:
         empty = pl.DataFrame(schema=schema)
         return empty.select(columns) if columns else empty
-    scan = pl.scan_parquet([str(f) for f in files], glob=False, schema=schema, hive_partitioning=False)
+    # State written before a column was added reads it as null.
+    scan = pl.scan_parquet([str(f) for f in files], glob=False, schema=schema, hive_partitioning=False,
+                           missing_columns="insert")
     if where is not None:
         scan = scan.filter(where)
     return (scan.select(columns) if columns else scan).collect()
