@@ -276,5 +276,26 @@ def render_markdown() -> str:
     lines += ["", "Quarantine `reason`:", ""]
     lines += [f"- `{reason}`: {meaning}" for reason, meaning in QUARANTINE_REASONS.items()]
     lines += ["", f"Number `kind`: {', '.join(f'`{k}`' for k in NUMBER_KINDS)}.",
-              f"Number `count_type`: {', '.join(f'`{k}`' for k in COUNT_TYPES if k)} or empty."]
+              f"Number `count_type`: {', '.join(f'`{k}`' for k in COUNT_TYPES if k)} or empty.",
+              *_unit_lines()]
     return "\n".join(lines) + "\n"
+
+
+def _unit_lines() -> list[str]:
+    """The Units section: the vocabulary of `numbers.unit` and `numbers.per_unit` (`tasks.units`),
+    which the numbers suite checks."""
+    from tasks import units
+
+    base = sorted(set(units.MEASURE_SPELLINGS.values()))
+    return [
+        "", "### Units", "",
+        "`numbers.unit` holds one vocabulary, checked by the `numbers` suite (`tasks/units.py`):", "",
+        f"- ratios: {', '.join(f'`{u}`' for u in units.RATIO_UNITS)};",
+        "- money: an ISO 4217 code (pycountry's list, with `FRF`, `DEM`, `ITL`, `ESP`, `ZWL`);",
+        f"- measures, pint's names: {', '.join(f'`{u}`' for u in base)}; and any of these but the rates per a "
+        f"time unit, as `<measure>_per_<time unit>` (`barrel_per_day`);",
+        f"- durations and ages: {', '.join(f'`{u}`' for u in units.TIME_UNITS)};",
+        "- empty: plain counts, ordinals, identifiers, dates and times.", "",
+        "`numbers.per_unit`: empty, a time unit (or `night`), a measure name, or one of "
+        f"{', '.join(f'`{u}`' for u in sorted(set(units.PER_NOUNS.values())))}.",
+    ]

@@ -22,6 +22,9 @@ from text_to_num import text2num
 from tasks.dates import find_dates
 from tasks.nlp import sentence_index, sentence_starts
 from tasks.schemas import NUMBERS, frame
+from tasks.units import (COUNTRY_CURRENCIES, CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, MEASURE_SPELLINGS,
+                         MINOR_UNITS, PER_NOUNS, TIME_SPELLINGS, TIME_UNITS, measure_name, per_name, spelling_pattern,
+                         time_name)
 
 _UNITS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
@@ -62,23 +65,12 @@ FRACTIONS = {"half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 
              "one quarter": 0.25, "three quarters": 0.75}
 # `half` only where it is an amount (`half of the`, `half a million`), not `second half`.
 FRACTION = r"(?<!second\s)(?<!first\s)(?:half|a\s+third|one\s+third|two[-\s]thirds|a\s+quarter|one\s+quarter|three[-\s]quarters)(?=\s+(?:of|a|an)\b)"
-CURRENCY_SYMBOLS = {"US$": "USD", "C$": "CAD", "A$": "AUD", "HK$": "HKD", "NZ$": "NZD", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₽": "RUB", "₴": "UAH", "₹": "INR"}
-CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY", "RUB", "UAH", "CNY", "INR", "CHF")
-CURRENCY_WORDS = {"dollar": "USD", "euro": "EUR", "pound": "GBP", "yen": "JPY", "rouble": "RUB", "ruble": "RUB",
-                  "hryvnia": "UAH", "yuan": "CNY", "rupee": "INR"}
-TIME_UNITS = ("year", "month", "week", "day", "hour", "minute", "second", "decade", "century")
-MEASURE_UNITS = (
-    r"(?:square|sq|cubic)\s+(?:kilometres?|kilometers?|miles?|metres?|meters?|feet|foot)|sq\s?km|km2|km/h|km"
-    r"|kilometres?|kilometers?|miles?|metres?|meters?|cm|mm|feet|foot|ft|inch(?:es)?|yards?|kg|kilograms?|grams?"
-    r"|lbs?|ounces?|oz|metric\s+tons?|tonnes?|tons?|litres?|liters?|ml|millilit(?:re|er)s?|gallons?|barrels?"
-    r"|mph|acres?|hectares?|megawatts?|gigawatts?|MW|GW|kWh|bits?|bytes?|megabytes?|gigabytes?|MB|GB|TB"
-    r"|degrees?\s+(?:celsius|fahrenheit|centigrade)|degrees?|°C|°F"
-)
-# Spellings pint reads differently from news: `metric tons`, `km2`, temperatures.
-UNIT_ALIASES = (
-    (r"metric tons?", "metric_ton"), (r"km2", "square_kilometer"),
-    (r"(?:degrees? )?(?:celsius|centigrade)|°c", "degree_Celsius"), (r"(?:degrees? )?fahrenheit|°f", "degree_Fahrenheit"),
-)
+# The unit vocabulary and its spellings live in `tasks.units`; the grammar reads these.
+MEASURE_UNITS = spelling_pattern(MEASURE_SPELLINGS)
+_CURRENCY_PREFIXES = "|".join(re.escape(s[:-1]) for s in sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
+                              if s.endswith("$") and len(s) > 1)
+_CURRENCY_MARKS = "".join(s for s in CURRENCY_SYMBOLS if len(s) == 1 and s != "$")
+_COUNTRY_ADJECTIVES = spelling_pattern(COUNTRY_CURRENCIES)
 MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
           r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)")
 ORDINAL_WORDS = {w: i for i, w in enumerate(
@@ -109,11 +101,12 @@ NUMBER_PATTERN = re.compile(
       (?![,.]\d|[\s.-]\(?\d))
   | (?P<ident>\b(?:Section|Article|Chapter|Clause|Resolution|Flight|Route|Paragraph|No\.)\s+\d+[A-Za-z]?\b
       | \b[A-Za-z]+-?\d+[A-Za-z\d]*\b
-      | \b\d+(?!(?:st|nd|rd|th|s|bn|mn|m|k|tn|trn|am|pm|{MEASURE_UNITS})\b|{WHOLE_NUMBER_EXPONENT})[A-Za-z]+\w*\b)
+      | \b\d+(?!(?:st|nd|rd|th|s|bn|mn|m|k|tn|trn|am|pm|p|{MEASURE_UNITS})\b|{WHOLE_NUMBER_EXPONENT})[A-Za-z]+\w*\b)
   | (?P<ordinal>\b\d+(?:st|nd|rd|th)\b|\b(?:{"|".join(ORDINAL_WORDS)})\b)
   | (?P<quantity>
-      (?P<sign>{SIGN_AFTER}[{SIGNS}](?=(?:US|C|A|HK|NZ)?\$|[£€¥₽₴₹]|\.?\d))?
-      (?P<cur_pre>(?-i:\b(?:US|C|A|HK|NZ))?\$\s?|[£€¥₽₴₹]\s?|\b(?:{"|".join(CURRENCY_CODES)})\s?)?
+      (?P<sign>{SIGN_AFTER}[{SIGNS}](?=(?:{_CURRENCY_PREFIXES})?\$|[{_CURRENCY_MARKS}]|\.?\d))?
+      (?P<cur_pre>(?-i:\b(?:{_CURRENCY_PREFIXES}))?\$\s?|[{_CURRENCY_MARKS}]\s?|(?-i:\bRs\.?\s?)
+        |(?-i:\b(?:{"|".join(CURRENCY_CODES)}))\s?)?
       (?(cur_pre)(?(sign)|(?P<cur_sign>[{SIGNS}])?))
       (?:(?P<digits>(?<![\w.])(?:(?<!\d,)|(?!\d{{3}}(?!\d))){DIGITS})(?P<exponent>{EXPONENT})?
            (?:\s?(?P<mag_word>thousand|million|billion|trillion)\b|(?P<mag_abbr>bn|mn|m|k|tn|trn)\b)?
@@ -122,13 +115,18 @@ NUMBER_PATTERN = re.compile(
        | (?P<words>\b{WORD_NUMBER})\b)
       (?: (?P<pct>\s?%|\s(?:percent|per\s+cent)\b)(?P<pp>\s+points?\b)?
         | (?P<pp_only>\s+percentage\s+points?\b)
-        | (?P<cur_post>\s(?:{"|".join(CURRENCY_WORDS)})s?\b)
-        | (?P<duration>(?:-|\s)(?:{"|".join(TIME_UNITS)})s?\b(?:-old\b)?)
+        | (?P<cur_post>[\s-](?:(?P<cur_country>{_COUNTRY_ADJECTIVES})\s+)?(?:{"|".join(CURRENCY_WORDS)})s?\b
+            |\s(?-i:(?:{"|".join(CURRENCY_CODES)}))\b)
+        | (?P<minor>\s?(?:cents?|pence|penny)\b|(?-i:p)\b)
+        | (?P<duration>(?:-|\s)(?:{"|".join(TIME_UNITS)}|centurie)s?\b(?P<old>-old\b|\s+old\b)?)
         | (?P<measure>(?:-|\s?)(?:{MEASURE_UNITS})(?!\w))
       )?)
     """,
     re.VERBOSE | re.IGNORECASE,
 )
+# `rose by $2 to $43.25`: the change, then the level it reached, not a range.
+CHANGE_BY_BEFORE = re.compile(r"\bby\s+(?:more\s+than\s+|over\s+|about\s+|around\s+|nearly\s+|almost\s+|just\s+|"
+                              r"some\s+|less\s+than\s+)?$", re.IGNORECASE)
 RANGE_JOINERS = re.compile(r"^\s*(?:-|–|—|to)\s*$", re.IGNORECASE)
 BETWEEN_BEFORE = re.compile(r"(?:^|(?<=\W))(?P<word>between|from)\s+$", re.IGNORECASE)
 AND_JOINER = re.compile(r"^\s+and\s+$", re.IGNORECASE)
@@ -151,29 +149,19 @@ class NumberMention:
     object: str = ""
     change: str = ""
     count_type: str = ""
+    per_unit: str = ""
 
 
-@functools.lru_cache(maxsize=1)
-def _unit_registry():
-    import pint
-
-    return pint.UnitRegistry()
-
-
-@functools.lru_cache(maxsize=256)
-def normalise_measure_unit(text: str) -> str:
-    """A unit's canonical pint name (`km` -> `kilometer`, `miles` -> `mile`); the text if pint
-    does not know it."""
-    words = " ".join(text.lower().split())
-    for pattern, name in UNIT_ALIASES:
-        if re.fullmatch(pattern, words):
-            return name
-    if words.startswith("square ") or words.startswith("sq"):
-        return "square_" + normalise_measure_unit(words.split(None, 1)[-1].removeprefix("sq").strip() or "km")
-    try:
-        return str(_unit_registry().parse_units(words.replace("/", " / ")))
-    except Exception:  # pint raises several unrelated types for unknown names
+def _currency_after(written: str, country: str | None) -> str:
+    """The code of a currency named after an amount (`yen`, `Hong Kong dollars`, `EUR`)."""
+    words = " ".join(written.split())
+    if words.isupper() and len(words) == 3:
         return words
+    name = words.split()[-1].lower()
+    name = name if name in CURRENCY_WORDS else name[:-1]
+    if country and name in ("dollar", "pound", "franc", "rupee", "peso", "krona", "krone", "lira", "dinar", "riyal"):
+        return COUNTRY_CURRENCIES.get(" ".join(country.lower().split()), CURRENCY_WORDS[name])
+    return CURRENCY_WORDS[name]
 
 
 def words_value(words: str) -> float | None:
@@ -247,18 +235,27 @@ def _quantity(match: re.Match) -> NumberMention | None:
             return None
     kind, unit = "count", ""
     if match["cur_pre"]:
-        symbol = "".join(match["cur_pre"].split()).upper()
-        kind, unit = "money", CURRENCY_SYMBOLS.get(symbol, symbol)
+        symbol = "".join(match["cur_pre"].split())
+        kind, unit = "money", CURRENCY_SYMBOLS.get(symbol, CURRENCY_SYMBOLS.get(symbol.upper(), symbol.upper()))
+    elif match["cur_post"] and match["cur_post"].strip().lower() == "won" and value < 1000 \
+            and not (match["mag_word"] or match["mag_abbr"]):
+        # `Burnout 3 won the award`: the verb, not South Korea's currency.
+        return NumberMention(match.start(), match.start("cur_post"), value, "count")
     elif match["cur_post"]:
-        kind, unit = "money", CURRENCY_WORDS[match["cur_post"].strip().lower().rstrip("s")]
+        kind, unit = "money", _currency_after(match["cur_post"], match["cur_country"])
+    elif match["minor"]:
+        # Hundredths of a currency; `cents` of the dollar or euro named before (`_cents_currency`).
+        value /= 100
+        low, high = (low / 100 if low is not None else None), (high / 100 if high is not None else None)
+        kind, unit = "money", MINOR_UNITS[match["minor"].strip().lower()] or ""
     elif match["pct"] or match["pp_only"]:
         kind, unit = "percent", "percentage_point" if (match["pp"] or match["pp_only"]) else "percent"
     elif match["duration"]:
         # Any whitespace, not just a space, may join number and unit (`5\nyears` in hard-wrapped text).
-        unit_word = re.sub(r"-old$", "", match["duration"].strip().strip("-").lower())
-        kind, unit = "duration", unit_word.rstrip("s") if unit_word != "centuries" else "century"
+        unit_word = match["duration"][:len(match["duration"]) - len(match["old"] or "")].strip().strip("-")
+        kind, unit = ("age" if match["old"] else "duration"), time_name(unit_word)
     elif match["measure"]:
-        kind, unit = "measure", normalise_measure_unit(match["measure"].strip(" -"))
+        kind, unit = "measure", measure_name(match["measure"].strip(" -"))
     return NumberMention(match.start(), match.end(), value, kind, unit,
                          "~" if low is not None else "=", low, high)
 
@@ -293,9 +290,12 @@ def _join_ranges(text: str, atoms: list[NumberMention]) -> list[NumberMention]:
         first = atoms[i]
         second = atoms[i + 1] if i + 1 < len(atoms) else None
         # `5-10 days`, `87 and 99%`: the unit may be written only after the second value.
-        if second is not None and (first.kind == second.kind or first.kind == "count") and (
+        # `$30-35`: the unit written only before the first value.
+        bare_second = second is not None and first.unit and second.kind == "count" and first.kind in AMOUNT_KINDS \
+            and text[first.end:second.start] in ("-", "\u2013")
+        if second is not None and (first.kind == second.kind or first.kind == "count" or bare_second) and (
             second.kind in AMOUNT_KINDS + ("duration",)
-        ):
+        ) and not CHANGE_BY_BEFORE.search(text[max(0, first.start - 40):first.start]):
             gap = text[first.end:second.start]
             opener = BETWEEN_BEFORE.search(text[max(0, first.start - 12):first.start])
             word = opener["word"].lower() if opener else ""
@@ -305,7 +305,8 @@ def _join_ranges(text: str, atoms: list[NumberMention]) -> list[NumberMention]:
                 start = first.start - (len(opener.group(0)) if opener else 0)
                 low, high = sorted((first.value_low or first.value, second.value_high or second.value))
                 unit = second.unit or first.unit
-                out.append(NumberMention(start, second.end, (low + high) / 2, second.kind, unit, "=", low, high))
+                kind = first.kind if bare_second else second.kind
+                out.append(NumberMention(start, second.end, (low + high) / 2, kind, unit, "=", low, high))
                 i += 2
                 continue
         out.append(first)
@@ -415,9 +416,89 @@ def find_numbers(text: str) -> list[NumberMention]:
     # The grammar's parts are bounded, so this only guards against a rule yet to be written that
     # is not: a longer span holds more than one number and its words.
     mentions = [m for m in mentions if m.end - m.start <= MAX_SURFACE]
+    mentions = with_units_in_context(text, mentions)
     mentions = [replace(m, change=change_of(text, m)) if m.kind in AMOUNT_KINDS else m for m in mentions]
     mentions += [NumberMention(d.start, d.end, None, d.kind) for d in dates]
     return sorted(mentions, key=lambda m: m.start)
+
+
+# --- units read in context ------------------------------------------------------------------
+
+_PER_A_WORDS = (*TIME_SPELLINGS, "share", "shares", "head", "person", "barrel", "tonne", "ton", "gallon", "litre",
+                "liter", "kilo", "kilogram", "pound", "ounce", "unit", "copy", "ticket")
+# `$58.24 per barrel`, `15 cents a share`, `£500 a month`, `$300 per square foot`, `100 km per hour`.
+PER_AFTER = re.compile(
+    rf"^\s*(?:(?:per|/)\s*(?P<per>{spelling_pattern([*TIME_SPELLINGS, *PER_NOUNS, *MEASURE_SPELLINGS])})"
+    rf"|(?:a|an|each)\s+(?P<a>{spelling_pattern(_PER_A_WORDS)}))(?![\w-])"
+    # `$142m a year earlier`, `a year ago`: when, not per.
+    r"(?!\s+(?:earlier|ago|before|later|on|back|previously|after|since|from)\b)", re.IGNORECASE)
+# `hundreds of years`: a vague length of time.
+OF_TIME_AFTER = re.compile(r"^\s+of\s+(?P<unit>years|months|weeks|days|hours|minutes|decades|centuries)\b",
+                           re.IGNORECASE)
+# `billions of dollars`: a vague amount of a currency.
+OF_CURRENCY_AFTER = re.compile(rf"^\s+of\s+(?:(?P<country>{_COUNTRY_ADJECTIVES})\s+)?"
+                               rf"(?P<name>{'|'.join(CURRENCY_WORDS)})s?\b", re.IGNORECASE)
+# `275 pound-feet`: torque, not sterling.
+TORQUE_AFTER = re.compile(r"^(?:-|\s)(?:feet|foot)\b", re.IGNORECASE)
+# Pounds that weigh: a weighing word before them, or what they are of after them.
+WEIGHT_BEFORE = re.compile(r"\b(?:weigh\w*|heav(?:y|ier|iest)|light(?:er|est)|overweight|obese|lost|gained|shed|"
+                           r"lifted|lift|carr(?:y|ies|ied))\b[^.;!?]{0,30}$", re.IGNORECASE)
+WEIGHT_AFTER = re.compile(r"^\s+(?:of\s+(?:\w+\s+)?(?:cocaine|heroin|cannabis|marijuana|drugs|meat|beef|pork|fish|"
+                          r"food|sugar|flour|explosives?|weight|fat|muscle|butter|cheese|gold|silver|rice|potatoes|"
+                          r"fruit|vegetables|coffee|tea)|heavier|lighter)\b", re.IGNORECASE)
+# `2m tall`, `a 100m sprint`: metres, not millions.
+METRES_AFTER = re.compile(r"^\s*(?:tall|high|long|wide|deep|thick|across|away|below|above|sprint|race|hurdles|"
+                          r"freestyle|relay|dash|in\s+(?:height|length|width|diameter|depth))\b", re.IGNORECASE)
+METRES_BEFORE = re.compile(r"\b(?:measur\w*|height|length|width|depth|diameter|span|wingspan|depth)\s+(?:of\s+)?"
+                           r"(?:about\s+|some\s+|nearly\s+|almost\s+|around\s+|over\s+|up\s+to\s+)?$", re.IGNORECASE)
+AGED_BEFORE = re.compile(r"\b(?:aged|age)\s+(?:between\s+|from\s+|over\s+|under\s+)?$", re.IGNORECASE)
+DOLLAR_LIKE = ("USD", "EUR", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD")
+
+
+def with_units_in_context(text: str, mentions: list[NumberMention]) -> list[NumberMention]:
+    """Units the words around an amount settle: what it is per (`per barrel`, `a share`: the span
+    runs on over them; a measure per a time unit is a rate, `kilometer_per_hour`), torque and
+    weight `pounds` apart from sterling, `2m tall` in metres, `aged 15` an age, and whose
+    `cents` (the dollar or euro last named, else the US dollar's)."""
+    out: list[NumberMention] = []
+    currency = "USD"
+    for i, m in enumerate(mentions):
+        stop = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
+        after, before = text[m.end:min(stop, m.end + 40)], text[max(0, m.start - 40):m.start]
+        surface = text[m.start:m.end]
+        if m.kind == "money" and m.unit == "GBP" and re.search(r"pounds?$", surface, re.IGNORECASE):
+            torque = TORQUE_AFTER.match(after)
+            if torque:
+                m = replace(m, end=m.end + torque.end(), kind="measure", unit="pound_force_foot")
+            elif WEIGHT_BEFORE.search(before) or WEIGHT_AFTER.match(after):
+                m = replace(m, kind="measure", unit="pound")
+        elif m.kind == "money" and m.unit == "":
+            m = replace(m, unit=currency)
+        elif m.kind == "count" and re.search(r"\d\s?m$", surface) and (METRES_AFTER.match(after)
+                                                                         or METRES_BEFORE.search(before)):
+            scale = 1e-6
+            m = replace(m, kind="measure", unit="meter", value=m.value * scale,
+                        value_low=m.value_low * scale if m.value_low is not None else None,
+                        value_high=m.value_high * scale if m.value_high is not None else None)
+        elif m.kind == "count" and AGED_BEFORE.search(before):
+            m = replace(m, kind="age", unit="year")
+        elif m.kind == "count" and m.value_low is not None and (of := OF_CURRENCY_AFTER.match(after)):
+            m = replace(m, end=m.end + of.end(), kind="money",
+                        unit=_currency_after(of["name"], of["country"]))
+        elif m.kind == "count" and m.value_low is not None and (of := OF_TIME_AFTER.match(after)):
+            m = replace(m, end=m.end + of.end(), kind="duration", unit=time_name(of["unit"]))
+        if m.kind == "money" and m.unit in DOLLAR_LIKE:
+            currency = m.unit
+        if m.kind in AMOUNT_KINDS:
+            per = PER_AFTER.match(text[m.end:stop])
+            if per is not None:
+                what = per_name(per["per"] or per["a"])
+                if m.kind == "measure" and what in TIME_UNITS:
+                    m = replace(m, end=m.end + per.end(), unit=f"{m.unit}_per_{what}")
+                else:
+                    m = replace(m, end=m.end + per.end(), per_unit=what)
+        out.append(m)
+    return out
 
 
 # --- what is counted -------------------------------------------------------------------------
@@ -671,6 +752,7 @@ def number_rows(doc_id: str, text: str, mentions: Sequence[NumberMention], start
             "qualifier": m.qualifier,
             "change": m.change,
             "count_type": m.count_type,
+            "per_unit": m.per_unit,
             "sentence_index": sentence_index(starts, m.start),
             "date_value": None,
             "date_granularity": None,

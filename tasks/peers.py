@@ -9,7 +9,7 @@ import re
 import warnings
 from pathlib import Path
 
-from tasks.numbers import normalise_measure_unit
+from tasks.units import pint_name
 
 CURRENCY_NAMES = {
     "dollar": "USD", "united states dollar": "USD", "us dollar": "USD", "euro": "EUR", "pound": "GBP",
@@ -30,7 +30,7 @@ RECOGNIZERS_SPECS = {
 #: Each spec annotates one kind of number only, so each system is scored on its answers of that kind.
 SPEC_KINDS = {
     "number": None, "range": None, "ordinal": {"ordinal"}, "percent": {"percent"}, "currency": {"money"},
-    "dimension": {"measure"}, "age": {"duration"}, "temperature": {"measure"},
+    "dimension": {"measure"}, "age": {"age", "duration"}, "temperature": {"measure"},
 }
 TEMPERATURE_UNITS = {"c": "degree_Celsius", "f": "degree_Fahrenheit", "k": "kelvin"}
 
@@ -57,7 +57,7 @@ def quantulum_numbers(text: str) -> list[dict]:
         elif entity == "currency":
             unit = getattr(q.unit, "currency_code", None) or currency_code(unit)
         else:
-            unit = normalise_measure_unit(unit)
+            unit = pint_name(unit)
         start, end = q.span
         kind = {"dimensionless": "percent" if unit == "percent" else "count", "currency": "money",
                 "time": "duration"}.get(entity, "measure")
@@ -88,9 +88,9 @@ def _resolution(result: dict, kind: str) -> dict | None:
     elif kind == "currency":
         row["unit"] = currency_code(unit)
     elif kind == "temperature":
-        row["unit"] = TEMPERATURE_UNITS.get(unit.lower(), normalise_measure_unit(unit))
+        row["unit"] = TEMPERATURE_UNITS.get(unit.lower(), pint_name(unit))
     elif kind in ("dimension", "age"):
-        row["unit"] = normalise_measure_unit(unit)
+        row["unit"] = pint_name(unit)
     return row
 
 

@@ -218,10 +218,17 @@ NUMBERS = pa.schema(
                "null for an exact amount.", unit="given by `unit`"),
         column("value_high", pa.float64(), "Upper bound of a range or vague amount; null for an exact amount.",
                unit="given by `unit`"),
-        column("kind", pa.string(), "One of count, percent, money, measure, duration, ordinal, date, time, other.",
-               required=True),
-        column("unit", pa.string(), "`percent`, `percentage_point`, an ISO 4217 currency code, a pint unit name "
-               "(`kilometer`), a time unit (`month`), or empty for plain counts.", required=True),
+        column("kind", pa.string(), "One of count, percent, money, measure (physical units, index and score "
+               "points), duration, age (`15-year-old`, `aged 15`), ordinal, date, time, other.", required=True),
+        column("unit", pa.string(), "One vocabulary (see Units): `percent` or `percentage_point`; an ISO 4217 code "
+               "for money (`USD`, `JPY` for yen, `HKD` for HK$; cents and pence are amounts of their currency); "
+               "pint's full name of a measure, singular (`kilometer`, `gigabyte`, `mile_per_hour`, "
+               "`barrel_per_day`, `pound_force_foot` for torque), or `point`; the time unit of a duration or age "
+               "(`year`); empty for plain counts, ordinals, identifiers, dates and times.", required=True),
+        column("per_unit", pa.string(), "What the amount is per (`$58.24 per barrel`: `barrel`; `15 cents a "
+               "share`: `share`; `£500 a month`: `month`): a time unit, a measure name (`square_foot`) or a noun "
+               "of the vocabulary (see Units); empty when none. A measure per a time unit is a rate in `unit` "
+               "instead. Null in files written before schema 2.1."),
         column("object", pa.string(), "What is counted or measured (`troops`, `people and firms`); empty when "
                "unknown.", required=True),
         column("qualifier", pa.string(), "How `value` relates to the truth: `=`, `~` (about), `>`, `<`, `>=`, "
@@ -535,7 +542,7 @@ QUARANTINE_REASONS = {
     "shard_failed": "the extraction of the shard of documents holding it failed as a whole (the error in `detail`)",
     "failed_expectation": "a row that failed a quality gate's expectation (the detail names it and the column)",
 }
-NUMBER_KINDS = ("count", "percent", "money", "measure", "duration", "ordinal", "date", "time", "other")
+NUMBER_KINDS = ("count", "percent", "money", "measure", "duration", "age", "ordinal", "date", "time", "other")
 QUALIFIERS = ("=", "~", ">", "<", ">=", "<=")
 CHANGES = ("", "up", "down")
 COUNT_TYPES = ("", "KILL", "WOUND", "ARREST", "KIDNAP", "AFFECT", "SEIZE", "PROTEST", "DISPLACE", "EVACUATE")

@@ -71,3 +71,26 @@ def test_the_failed_share_counts_documents_so_one_document_cannot_flood_a_gate()
     assert not gate.passed and "1 of 21 documents (5 of 26 rows)" in gate.message()
     kept, quarantine = split_failures(checked, failures, stage="entities", record_kind="entity", excerpt_column="text")
     assert kept.height == 21 and quarantine["doc_id"].unique().to_list() == ["d00"]
+
+
+def test_the_numbers_suite_holds_units_to_the_vocabulary():
+    from tasks.schemas import NUMBERS
+    from tasks.validation import with_date_check
+
+    text = "It holds 5 GB and 6 GB, costs 3 yen and 4 zorkmids, at 2 per fortnight."
+    base = {"doc_id": "d1", "kind": "measure", "qualifier": "=", "change": "", "count_type": "", "object": "",
+            "sentence_index": 0, "value": 5.0, "per_unit": ""}
+
+    def row(surface, **fields):
+        start = text.index(surface)
+        return base | {"start_char": start, "end_char": start + len(surface), "surface": surface} | fields
+
+    rows = frame([row("5 GB", unit="gigabyte"), row("3 yen", kind="money", unit="JPY"),
+                  row("6 GB", unit="gb"),
+                  row("4 zorkmids", kind="money", unit="ZRK"),
+                  row("2 per fortnight", kind="count", unit="", per_unit="fortnight")], NUMBERS)
+    documents = pl.DataFrame({"doc_id": ["d1"], "text": [text]})
+    gate, failures = Validator().validate("numbers", with_date_check(with_span_check(rows, documents, "surface")))
+    assert sorted(failures) == [2, 3, 4]
+    assert {"expect_column_values_to_be_in_set(unit)", "expect_column_values_to_be_in_set(per_unit)"} \
+        <= set(gate.failed_expectations)
