@@ -32,6 +32,24 @@ WEST = re.compile(r"(?:(?<=\bthe )West|Western)\b(?!\s+[A-Z])")
 CYRILLIC_NAME = re.compile(r"\b[А-ЯЁЄІЇҐ][а-яёєіїґ'’]+(?:\s+[А-ЯЁЄІЇҐ][а-яёєіїґ'’]+){1,2}\b")
 
 
+# Results and match reports: a town that beats, draws with or loses to another is its club.
+_RESULT = (r"beat|beats|defeated|defeats|thrashed|hammered|edged|overcame|routed|trounced|crushed|stunned|"
+           r"drew\s+(?:\d{1,2}-\d{1,2}\s+)?(?:with|against|at)|lost\s+(?:\d{1,2}-\d{1,2}\s+)?(?:to|at)|"
+           r"lose\s+to|knocked\s+out|eliminated")
+TEAM_VERB_AFTER = re.compile(rf"^\s+(?:{_RESULT})\s+(?:the\s+)?", re.IGNORECASE)
+TEAM_VERB_BEFORE = re.compile(rf"\b(?:{_RESULT}|against|v|vs\.?|versus|(?:win|victory|defeat|draw)\s+"
+                              rf"(?:over|against|to|with|at))\s+(?:the\s+)?$", re.IGNORECASE)
+SCORE_BEFORE = re.compile(r"\b\d{1,2}-\d{1,2}\b[^.;!?]{0,40}$")
+NAME_LABELS = ("PERSON", "NORP", "FAC", "ORG", "GPE", "LOC")
+# `Chelsea 2-1`: a score NER took into a name.
+TRAILING_SCORE = re.compile(r"\s+\d{1,2}\s?-\s?\d{1,2}$")
+TEAM_POSITION_AFTER = re.compile(
+    r"^(?:'s|\u2019s)?\s+(?:\d{1,2}-\d{1,2}\s+(?:win|victory|defeat|draw|loss|home|away)|striker|midfielder|"
+    r"defender|goalkeeper|keeper|winger|full-back|centre-back|manager|boss|captain)\b", re.IGNORECASE)
+SCORE_NEAR = re.compile(r"^[^.;!?]{0,60}?\b\d{1,2}-\d{1,2}\b")
+PLACE_PREPOSITION = re.compile(r"\b(?:in|at|near)\s+$", re.IGNORECASE)
+
+
 def _is_title(token) -> bool:
     return token.lower_.rstrip(".") in PERSON_TITLES
 
@@ -83,6 +101,11 @@ def _trim(span: Span) -> Span:
     doc = span.doc
     while end - start > 1 and (doc[start].is_punct or doc[start].is_space or doc[start].lower_ == "the"):
         start += 1
+    score = TRAILING_SCORE.search(doc[start:end].text)
+    if score is not None and span.label_ in NAME_LABELS:
+        cut = doc[start:end].char_span(0, score.start(), alignment_mode="contract")
+        if cut is not None and len(cut):
+            end = cut.end
     while end - start > 1 and (doc[end - 1].is_punct or doc[end - 1].is_space
                                or doc[end - 1].lower_ in ("'s", "’s", "'", "’")
                                or (span.label_ == "PERSON" and doc[end - 1].is_lower)):
@@ -126,6 +149,36 @@ def _missed_names(doc: Doc, taken: set[int]) -> list[Span]:
     return [span for span in found if not taken & set(range(span.start, span.end))]
 
 
+def _teams(doc: Doc, ents: list[Span]) -> set[str]:
+    """Names of towns that stand for their sports club in this doc: `Leicester beat Chelsea 2-1`,
+    `lost 3-1 to Bolton`, `Everton's 2-0 win`, `Leicester striker ...`. Countries are left alone
+    (`Russia beat back ...`, and national sides are not clubs)."""
+    text = doc.text
+    teams: set[str] = set()
+    for i, ent in enumerate(ents):
+        if ent.label_ not in ("GPE", "ORG", "PERSON"):
+            continue
+        after = text[ent.end_char:ent.end_char + 60]
+        before = text[max(0, ent.start_char - 40):ent.start_char]
+        following = next((e for e in ents[i + 1:] if e.label_ in NAME_LABELS), None)
+        beat = TEAM_VERB_AFTER.match(after)
+        # A result carries its score (`beat Chelsea 2-1`, `lost 3-1 to`): without one, `beat` is any win.
+        scored = SCORE_NEAR.search(after) or SCORE_BEFORE.search(before)
+        if beat and scored and following is not None and following.start_char == ent.end_char + beat.end():
+            teams.update({ent.text, following.text})
+        elif TEAM_POSITION_AFTER.match(after) or (TEAM_VERB_BEFORE.search(before) and scored):
+            teams.add(ent.text)
+    return {name for name in teams if (place := find_place(name, fuzzy=False)) is None
+            or place.feature_class != "country"}
+
+
+def _as_teams(ents: list[Span], teams: set[str]) -> list[Span]:
+    """A team's mentions as ORG, but where a preposition makes it the place (`in Leicester`)."""
+    return [Span(e.doc, e.start, e.end, "ORG") if e.label_ in PLACE_LABELS and e.text in teams
+            and not PLACE_PREPOSITION.search(e.doc.text[max(0, e.start_char - 6):e.start_char]) else e
+            for e in ents]
+
+
 def correct_entities(doc: Doc) -> list[Span]:
     """The doc's entities with every correction applied (computed, not yet set)."""
     ents = [_trim(ent) for ent in doc.ents]
@@ -133,6 +186,7 @@ def correct_entities(doc: Doc) -> list[Span]:
     ents = [correct_entity(ent, surnames) for ent in ents]
     ents = [Span(doc, e.start, e.end, "NORP") if e.label_ in ("GPE", "PERSON", "ORG") and _is_demonym(e) else e
             for e in ents]
+    ents = _as_teams(ents, _teams(doc, ents))
     ents = _majority_labels(ents)
     taken = {i for ent in ents for i in range(ent.start, ent.end)}
     return sorted(ents + _missed_names(doc, taken), key=lambda span: span.start)

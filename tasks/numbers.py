@@ -154,7 +154,7 @@ class NumberMention:
 
 def _currency_after(written: str, country: str | None) -> str:
     """The code of a currency named after an amount (`yen`, `Hong Kong dollars`, `EUR`)."""
-    words = " ".join(written.split())
+    words = " ".join(written.replace("-", " ").split())
     if words.isupper() and len(words) == 3:
         return words
     name = words.split()[-1].lower()

@@ -55,3 +55,21 @@ def test_one_label_per_name_in_a_document():
     got = corrected("Yukos fell. Yukos shares rose. Yukos said.",
                     [("Yukos", "ORG"), ("Yukos", "ORG"), ("Yukos", "PERSON")])
     assert got == [("Yukos", "ORG")] * 3
+
+
+def test_towns_in_results_and_match_reports_are_their_clubs():
+    text = ("Leicester beat Chelsea 2-1 on Saturday. Bolton lost 3-1 to Everton, and Newcastle manager Graeme "
+            "Souness was angry. The match in Leicester drew a record crowd. Russia beat back an attack on Kyiv.")
+    got = corrected(text, [("Leicester", "GPE"), ("Chelsea 2-1", "ORG"), ("Bolton", "GPE"), ("Everton", "GPE"),
+                           ("Newcastle", "GPE"), ("Graeme Souness", "PERSON"), ("Leicester", "GPE"),
+                           ("Russia", "GPE"), ("Kyiv", "GPE")])
+    assert got == [("Leicester", "ORG"), ("Chelsea", "ORG"), ("Bolton", "ORG"), ("Everton", "ORG"),
+                   ("Newcastle", "ORG"), ("Graeme Souness", "PERSON"),
+                   ("Leicester", "GPE"),  # `in Leicester`: the town
+                   ("Russia", "GPE"), ("Kyiv", "GPE")]  # no score, and a country is no club
+
+
+def test_a_visit_or_a_win_without_a_score_is_no_match():
+    text = "Tony Blair visited Washington. Ohio beat Texas in the vote on the budget."
+    got = corrected(text, [("Tony Blair", "PERSON"), ("Washington", "GPE"), ("Ohio", "GPE"), ("Texas", "GPE")])
+    assert got == [("Tony Blair", "PERSON"), ("Washington", "GPE"), ("Ohio", "GPE"), ("Texas", "GPE")]

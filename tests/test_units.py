@@ -44,6 +44,7 @@ def one(text):
     ("a 500bn won deal", ("500bn won", 5e11, "money", "KRW", "")),
     ("Burnout 3 won the prize", ("3", 3, "count", "", "")),
     ("worth 2bn rupees", ("2bn rupees", 2e9, "money", "INR", "")),
+    ("a 418bn-rand budget", ("418bn-rand", 4.18e11, "money", "ZAR", "")),
     ("it raised HK$3m", ("HK$3m", 3e6, "money", "HKD", "")),
     ("it raised A$40m", ("A$40m", 4e7, "money", "AUD", "")),
     ("it raised 10m Hong Kong dollars", ("10m Hong Kong dollars", 1e7, "money", "HKD", "")),
