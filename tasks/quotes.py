@@ -49,10 +49,12 @@ maintained confirmed reported
 """.split())
 # Where a newspaper reports what another outlet wrote, the outlet is not the speaker.
 SOURCE_CUES = frozenset({"reported"})
-# `called` attributes only what it names: `X called it “...”`, not `what he called a “plan”`.
-CALLED = re.compile(r"\b(?:called|calls|calling|described|describes)\s+(?:it|them|this|that|the\s+\w+|him|her)?\s*$")
+# `called` attributes only what it names right before a quote: `X called it “...”`, not `what he
+# called a plan`.
+CALLED = re.compile(r"\b(?:called|calls|calling)\b(?=\s+(?:it|them|this|that|him|her|the\s+\w+)?\s*[\u201c\"\u2018])",
+                    re.IGNORECASE)
 CUE = re.compile(r"\baccording\s+to\b|\b(?:" + "|".join(sorted(CUE_VERBS - {"called"})) + r")\b", re.IGNORECASE)
-PRONOUNS = {"he": "person", "she": "person", "they": "group", "we": "group", "i": "person", "it": "thing"}
+PRONOUNS = frozenset({"he", "she", "they", "we", "i", "it"})
 ADVERBS = frozenset("also then later has have had later previously again once repeatedly recently earlier "
                     "simply just further separately subsequently today yesterday".split())
 # Titles that name a person by office; `leader` is any of the leaders'.
@@ -334,22 +336,17 @@ def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence
 
 
 def _cue_in(masked: str, start: int, end: int, mentions: list[dict], first: bool) -> Speaker | None:
+    """The cue in masked[start:end] with a subject before it (the first or the last such cue) as
+    a speaker; `according to X` names its speaker after it."""
     cues = [c for c in CUE.finditer(masked, start, end) if c.group().lower() not in SOURCE_CUES]
-    cues += [c for c in re.finditer(r"\b(?:called|calls|described|describes)\b", masked[start:end])
-             if CALLED.search(masked[start:end][:c.end()] + masked[start + c.end():end][:30])]
-    cues = sorted(cues, key=lambda c: c.start()) if cues else []
+    # +1: `called` is a cue only right before the quote's opening mark.
+    cues = sorted(cues + list(CALLED.finditer(masked, start, end + 1)), key=lambda c: c.start())
     for cue in (cues if first else reversed(cues)):
-        if cue.string is not masked:  # a `called` match found in a slice
-            cue_start, cue_end = start + cue.start(), start + cue.end()
-        else:
-            cue_start, cue_end = cue.start(), cue.end()
-        if masked[cue_start:cue_end].lower() in SOURCE_CUES:
-            continue
-        found = _subject_before(masked, start, cue_start, mentions)
-        if found is None and masked[cue_start:cue_end].lower() == "according to":
-            found = _subject_after(masked, cue_end, end, mentions)
+        found = _subject_before(masked, start, cue.start(), mentions)
+        if found is None and _cue_name(cue) == "according to":
+            found = _subject_after(masked, cue.end(), end, mentions)
         if found is not None:
-            return Speaker(*found, " ".join(masked[cue_start:cue_end].lower().split()))
+            return Speaker(*found, _cue_name(cue))
     return None
 
 
@@ -469,9 +466,7 @@ def document_quotes(doc_id: str, text: str, sentence_bounds: list[tuple[int, int
             speaker = previous[1]
         if speaker is None and first > 0:
             # `Mr Raha stressed that ...` before a quote standing alone: the sentence before attributes it.
-            p_start, _ = bounds(first - 1)
-            if "\n\n" not in text[bounds(first - 1)[1]:quote.start] or text[quote.start - 1:quote.start] == "\n":
-                speaker = _cue_in(masked, p_start, bounds(first - 1)[1], mentions, first=False)
+            speaker = _cue_in(masked, *bounds(first - 1), mentions, first=False)
         entity = resolve_speaker(text, speaker, quote.start, mentions, marked) if speaker is not None else None
         rows.append({
             "doc_id": doc_id, "start_char": quote.start, "end_char": quote.end, "sentence_index": first,
@@ -492,7 +487,8 @@ def _carries_on(text: str, earlier: Quote, quote: Quote) -> bool:
     """Whether `quote` carries on the same speaker's words: right after the earlier quote's
     attribution sentence, in its paragraph or opening the next."""
     between = text[earlier.end:quote.start]
-    return between.count("\n\n") <= 1 and _words(between) <= 12 and not re.search(r"\n\s*\n[^\u201c\"]", between + "x")
+    # Nothing between but the earlier quote's attribution, and no paragraph of other words.
+    return _words(between) <= 12 and not any(line.strip() for line in between.split("\n")[1:])
 
 
 def extract_quotes(entities: pl.DataFrame, sentences: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:

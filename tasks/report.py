@@ -70,8 +70,6 @@ def timeline(entity_dates: pl.DataFrame, entities: pl.DataFrame) -> pl.DataFrame
 def tone_timeline(entity_dates: pl.DataFrame, entities: pl.DataFrame) -> pl.DataFrame:
     """Mean tone of the sentences mentioning `entities` per published date (published_date,
     canonical_name, tone), where their sentences have a tone."""
-    if "toned_mentions" not in entity_dates.columns:
-        return pl.DataFrame(schema={"published_date": pl.Date, "canonical_name": pl.String, "tone": pl.Float64})
     return (entity_dates.drop_nulls("published_date").filter(pl.col("toned_mentions") > 0).join(entities, on="entity_id")
             .group_by("published_date", "canonical_name")
             .agg(tone=pl.col("tone_sum").sum() / pl.col("toned_mentions").sum())
