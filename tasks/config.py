@@ -188,6 +188,9 @@ def add_run_options(parser, *, defaults: RunConfig | None = None) -> None:
 def from_arguments(args) -> RunConfig:
     """The configuration the parsed command line gives (`add_run_options`)."""
     values = {spec.name: getattr(args, spec.name) for spec in fields()}
+    # argparse gives an optional positional it did not see as [], not as its default None: no
+    # INPUT given means the default inputs (none beside --feeds), as for a flow parameter left unset.
+    values["inputs"] = values["inputs"] or None
     if isinstance(values["languages"], str):
         values["languages"] = [code.strip() for code in values["languages"].split(",") if code.strip()]
     return RunConfig.of(**values)

@@ -70,3 +70,15 @@ def test_light_commands_load_neither_prefect_nor_great_expectations_nor_spacy(se
                                    "and __import__('tasks.validation').validation.Validator() and 0")
     done = subprocess.run([sys.executable, "-c", loads_all], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert json.loads(done.stdout.strip().splitlines()[-1])["heavy"] == sorted(HEAVY)
+
+
+def test_run_without_inputs_reads_the_seeds_folder_and_feeds_alone_read_no_folder():
+    from flows.cli import build_parser
+    from tasks.config import from_arguments
+
+    def inputs(*argv):
+        return from_arguments(build_parser().parse_args(["run", *argv])).inputs
+
+    assert inputs() == ["seeds"]  # README: `newsfacts run` reads seeds/ into data/
+    assert inputs("--feeds", "feeds.txt") == []
+    assert inputs("a", "b.jsonl") == ["a", "b.jsonl"]
