@@ -112,34 +112,29 @@ def initials(name: str) -> set[str]:
     return {every, significant}
 
 
-def with_acronyms_expanded(doc_ids: list[str], texts: list[str],
-                           identities: list[tuple[str, str | None, str | None]]) -> list[tuple[str, str | None, str | None]]:
+Identity = tuple[str, str | None, str | None]  # (identity key, external id, gazetteer name)
+
+
+def with_acronyms_expanded(doc_ids: list[str], texts: list[str], identities: list[Identity]) -> list[Identity]:
     """Identities where an acronym (`AP`, `PGO`, `RF`) takes the identity of the name it stands for
     in the same document (`The Associated Press`, `the Prosecutor General's Office (PGO)`, `Russian
     Federation`: a country's acronym is the country). Only within a document: the same letters
     stand for other names elsewhere, and a document's own full name is what tells them apart."""
     result = list(identities)
-    start = 0
-    while start < len(doc_ids):
-        end = start
-        while end < len(doc_ids) and doc_ids[end] == doc_ids[start]:
-            end += 1
+    for _, positions in groupby(range(len(doc_ids)), key=doc_ids.__getitem__):  # a document's mentions
+        document = list(positions)
         expansions: dict[str, set[int]] = defaultdict(set)
-        for i in range(start, end):
+        for i in document:
             for letters in initials(texts[i]):
                 expansions[letters].add(i)
-        for i in range(start, end):
+        for i in document:
             text = texts[i].strip()
-            if not ACRONYM.fullmatch(text):
+            if not ACRONYM.fullmatch(text) or identities[i][0].startswith("PERSON|"):
                 continue
-            letters = text.replace(".", "")
-            if identities[i][0].startswith("PERSON|"):
-                continue
-            targets = {identities[j] for j in expansions.get(letters, ())
+            targets = {identities[j] for j in expansions.get(text.replace(".", ""), ())
                        if identities[j] != identities[i] and not identities[j][0].startswith("PERSON|")}
             if len(targets) == 1:
                 result[i] = targets.pop()
-        start = end
     return result
 
 

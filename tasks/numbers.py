@@ -244,7 +244,7 @@ def _quantity(match: re.Match) -> NumberMention | None:
     elif match["cur_post"]:
         kind, unit = "money", _currency_after(match["cur_post"], match["cur_country"])
     elif match["minor"]:
-        # Hundredths of a currency; `cents` of the dollar or euro named before (`_cents_currency`).
+        # Hundredths of a currency; whose `cents` are is read in context (`with_units_in_context`).
         value /= 100
         low, high = (low / 100 if low is not None else None), (high / 100 if high is not None else None)
         kind, unit = "money", MINOR_UNITS[match["minor"].strip().lower()] or ""
@@ -441,8 +441,9 @@ OF_CURRENCY_AFTER = re.compile(rf"^\s+of\s+(?:(?P<country>{_COUNTRY_ADJECTIVES})
 # `275 pound-feet`: torque, not sterling.
 TORQUE_AFTER = re.compile(r"^(?:-|\s)(?:feet|foot)\b", re.IGNORECASE)
 # Pounds that weigh: a weighing word before them, or what they are of after them.
-WEIGHT_BEFORE = re.compile(r"\b(?:weigh\w*|heav(?:y|ier|iest)|light(?:er|est)|overweight|obese|lost|gained|shed|"
-                           r"lifted|lift|carr(?:y|ies|ied))\b[^.;!?]{0,30}$", re.IGNORECASE)
+# Not `lost` or `gained`: a firm loses pounds sterling.
+WEIGHT_BEFORE = re.compile(r"\b(?:weigh\w*|heav(?:y|ier|iest)|light(?:er|est)|overweight|obese)\b[^.;!?]{0,30}$",
+                           re.IGNORECASE)
 WEIGHT_AFTER = re.compile(r"^\s+(?:of\s+(?:\w+\s+)?(?:cocaine|heroin|cannabis|marijuana|drugs|meat|beef|pork|fish|"
                           r"food|sugar|flour|explosives?|weight|fat|muscle|butter|cheese|gold|silver|rice|potatoes|"
                           r"fruit|vegetables|coffee|tea)|heavier|lighter)\b", re.IGNORECASE)

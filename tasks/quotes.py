@@ -53,9 +53,10 @@ SOURCE_CUES = frozenset({"reported"})
 # called a plan`.
 CALLED = re.compile(r"\b(?:called|calls|calling)\b(?=\s+(?:it|them|this|that|him|her|the\s+\w+)?\s*[\u201c\"\u2018])",
                     re.IGNORECASE)
-CUE = re.compile(r"\baccording\s+to\b|\b(?:" + "|".join(sorted(CUE_VERBS - {"called"})) + r")\b", re.IGNORECASE)
+CUE = re.compile(r"\baccording\s+to\b|\b(?:" + "|".join(sorted(CUE_VERBS)) + r")\b", re.IGNORECASE)
 PRONOUNS = frozenset({"he", "she", "they", "we", "i", "it"})
-ADVERBS = frozenset("also then later has have had later previously again once repeatedly recently earlier "
+# Words that may stand between a subject and its cue (`Putin also said`, `he has said`).
+ADVERBS = frozenset("also then later has have had previously again once repeatedly recently earlier "
                     "simply just further separately subsequently today yesterday".split())
 # Titles that name a person by office; `leader` is any of the leaders'.
 LEADER_TITLES = frozenset("president prime minister premier chancellor king queen leader".split())
@@ -69,13 +70,15 @@ SPOKES_WORDS = frozenset("spokesman spokeswoman spokesperson statement represent
 ORGANISATION_WORDS = frozenset("company firm group bank carrier retailer maker giant agency ministry department "
                                "government party union club organisation organization".split())
 SPEAKER_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+# Words a title before a name is made of, besides capitalised ones (`former Kremlin speechwriter`).
+TITLE_RUN_WORDS = TITLE_WORDS | LEADER_TITLES | {"of", "the", "deputy", "former", "acting", "vice"}
 
 
 @dataclass(frozen=True)
 class Quote:
     start: int
     end: int
-    #: True for an embedded post; its author line's name then is the speaker.
+    #: An embedded post's author: (start, end) of the name in its author line, the speaker.
     author: tuple[int, int] | None = None
 
 
@@ -164,9 +167,10 @@ def _closes_single(text: str, at: int, end: int) -> bool:
     return False
 
 
-def find_quotes(text: str) -> list[Quote]:
-    """The document's quotations (see the module docstring), in text order."""
-    marked = find_marked(text)
+def find_quotes(text: str, marked: list[tuple[int, int]] | None = None) -> list[Quote]:
+    """The document's quotations (see the module docstring), in text order; `marked`: what
+    `find_marked` gives, when the caller has it."""
+    marked = find_marked(text) if marked is None else marked
     quotes: list[Quote] = []
     for i, (start, end) in enumerate(marked):
         inner = text[start + 1:end - 1]
@@ -219,7 +223,8 @@ def _cue_name(match: re.Match) -> str:
     return " ".join(match.group().lower().split())
 
 
-def _subject_before(masked: str, region_start: int, cue_start: int, mentions: list[dict]) -> tuple[int, int, str] | None:
+def _subject_before(masked: str, region_start: int, cue_start: int, mentions: list[dict]
+                    ) -> tuple[int, int, str] | None:
     """The cue's subject right before it: a pronoun, an entity mention (an apposition between
     them allowed: `Andrii Yermak, the head of ..., said`), else the noun phrase back to the
     clause's start (a title or description). A participle cue (`..., saying`) takes its clause's
@@ -300,7 +305,8 @@ def _subject_after(masked: str, cue_end: int, region_end: int, mentions: list[di
         return words[0].start(), words[0].end(), "pronoun"
     if len(words) > 8:
         return None
-    comma = re.match(r",\s*(?:(?:sir|mr|mrs|ms|dr|lord|dame)\.?\s+)?", masked[phrase_end:phrase_end + 12], re.IGNORECASE)
+    comma = re.match(r",\s*(?:(?:sir|mr|mrs|ms|dr|lord|dame)\.?\s+)?", masked[phrase_end:phrase_end + 12],
+                     re.IGNORECASE)
     if comma is not None:
         person = next((m for m in mentions if m["label"] == "PERSON"
                        and phrase_end < m["start_char"] <= phrase_end + comma.end()), None)
@@ -357,7 +363,7 @@ def _outside(mentions: list[dict], spans: list[tuple[int, int]]) -> list[dict]:
 
 
 def _nationalities(text: str) -> set[str]:
-    """Country codes of the demonyms and countries in `text` (`Ukrainian`, `of Ukraine`)."""
+    """Country codes of the nationality words in `text` (`Ukrainian`, `Russian`)."""
     found = set()
     by_demonym = demonyms()
     for word in WORD.findall(text):
@@ -367,10 +373,10 @@ def _nationalities(text: str) -> set[str]:
     return found
 
 
-def resolve_speaker(text: str, speaker: Speaker, before: int, mentions: list[dict],
-                    quote_spans: list[tuple[int, int]]) -> dict | None:
-    """The entity mention a speaker refers to (see the module docstring), or None."""
-    outside = _outside(mentions, quote_spans)
+def resolve_speaker(text: str, speaker: Speaker, before: int, mentions: list[dict], outside: list[dict]
+                    ) -> dict | None:
+    """The entity mention a speaker refers to (see the module docstring), or None. `outside`: the
+    mentions outside quotation marks."""
     if speaker.kind in ("name", "signature"):
         at = [m for m in mentions if m["start_char"] < speaker.end and speaker.start < m["end_char"]]
         return (sorted(at, key=lambda m: m["label"] != "PERSON")[0]) if at else None
@@ -413,8 +419,7 @@ def _title_run(text: str, start: int) -> str:
     first = len(lead)
     for word in reversed(words):
         w = word.group()
-        if not (w[0].isupper() or w.lower() in TITLE_WORDS | LEADER_TITLES | {"of", "the", "deputy", "former",
-                                                                            "acting", "vice"}):
+        if not (w[0].isupper() or w.lower() in TITLE_RUN_WORDS):
             break
         first = word.start()
     return lead[first:]
@@ -443,11 +448,12 @@ def document_quotes(doc_id: str, text: str, sentence_bounds: list[tuple[int, int
                     mentions: list[dict]) -> list[dict]:
     """Quote rows of one document. `mentions`: its entity mentions (with `entity_id` and
     `canonical_name`) in text order; `sentence_bounds`: (start, end) of its sentences."""
-    quotes = find_quotes(text)
+    marked = find_marked(text)
+    quotes = find_quotes(text, marked)
     if not quotes:
         return []
-    marked = find_marked(text)
     masked = _masked(text, marked)
+    outside = _outside(mentions, marked)
     starts = [s for s, _ in sentence_bounds] or [0]
 
     def sentence_of(char: int) -> int:
@@ -467,7 +473,7 @@ def document_quotes(doc_id: str, text: str, sentence_bounds: list[tuple[int, int
         if speaker is None and first > 0:
             # `Mr Raha stressed that ...` before a quote standing alone: the sentence before attributes it.
             speaker = _cue_in(masked, *bounds(first - 1), mentions, first=False)
-        entity = resolve_speaker(text, speaker, quote.start, mentions, marked) if speaker is not None else None
+        entity = resolve_speaker(text, speaker, quote.start, mentions, outside) if speaker is not None else None
         rows.append({
             "doc_id": doc_id, "start_char": quote.start, "end_char": quote.end, "sentence_index": first,
             "text": text[quote.start:quote.end],

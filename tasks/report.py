@@ -70,22 +70,18 @@ def timeline(entity_dates: pl.DataFrame, entities: pl.DataFrame) -> pl.DataFrame
 def tone_timeline(entity_dates: pl.DataFrame, entities: pl.DataFrame) -> pl.DataFrame:
     """Mean tone of the sentences mentioning `entities` per published date (published_date,
     canonical_name, tone), where their sentences have a tone."""
-    return (entity_dates.drop_nulls("published_date").filter(pl.col("toned_mentions") > 0).join(entities, on="entity_id")
+    return (entity_dates.drop_nulls("published_date").filter(pl.col("toned_mentions") > 0)
+            .join(entities, on="entity_id")
             .group_by("published_date", "canonical_name")
             .agg(tone=pl.col("tone_sum").sum() / pl.col("toned_mentions").sum())
             .sort(["published_date", "canonical_name"]))
 
 
-def entity_dates(mentions: pl.DataFrame, documents: pl.DataFrame, sentences: pl.DataFrame | None = None
-                 ) -> pl.DataFrame:
+def entity_dates(mentions: pl.DataFrame, documents: pl.DataFrame, sentences: pl.DataFrame) -> pl.DataFrame:
     """Mentions per entity and published date of a batch (what `_state/entity_dates` stores), with
-    the summed tone of their sentences when `sentences` (doc_id, sentence_index, tone) are given."""
-    rows = mentions.select("doc_id", "entity_id", *(["sentence_index"] if sentences is not None else []))
-    if sentences is not None:
-        rows = rows.join(sentences.select("doc_id", "sentence_index", "tone"), on=["doc_id", "sentence_index"],
-                         how="left")
-    else:
-        rows = rows.with_columns(tone=pl.lit(None, pl.Float64))
+    the summed tone of their sentences (doc_id, sentence_index, tone)."""
+    rows = mentions.select("doc_id", "entity_id", "sentence_index").join(
+        sentences.select("doc_id", "sentence_index", "tone"), on=["doc_id", "sentence_index"], how="left")
     return (rows.join(documents.select("doc_id", "published_date"), on="doc_id")
             .group_by("entity_id", "published_date")
             .agg(mentions=pl.len().cast(pl.Int64), tone_sum=pl.col("tone").cast(pl.Float64).sum(),

@@ -328,8 +328,8 @@ QUOTES = pa.schema(
                "author line of an embedded post); null when there is no speaker."),
         column("speaker_entity_id", pa.string(), "Who said it (`entity_catalog.entity_id`): the entity of a named "
                "speaker; for a title, the person the document names with that title (`the Ukrainian president`: "
-               "`President Vladimir Zelensky`); for `he`/`she`, the nearest person named before the quote outside "
-               "quotation marks (the speaker of the quote before when the pronoun follows it). Null when it cannot "
+               "`President Vladimir Zelensky`); for `he`/`she`, the nearest person named before the pronoun and the "
+               "quote, outside quotation marks and not as a possessive (`Mr Bush's`). Null when it cannot "
                "be told: no speaker, a group (`analysts`), a title nobody in the document holds."),
         column("speaker_name", pa.string(), "`canonical_name` of that entity as of this document; null when "
                "`speaker_entity_id` is."),

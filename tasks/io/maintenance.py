@@ -14,6 +14,7 @@ from tasks import contract
 from tasks.errors import SchemaVersionError
 from tasks.io import storage
 from tasks.io.commits import publish_staged
+from tasks.io.state import summed_entity_dates
 from tasks.io.files import write_json
 from tasks.io.layout import (CONTRACT_FILE, EMPTY_PART, NULL_PARTITION, REBUILT_PART, STATE_DIR, safe_join, staging_dir,
                              state_dir)
@@ -125,9 +126,7 @@ def compact(output_dir: Path, target_rows: int = TARGET_FILE_ROWS, operation: st
             rows = pl.scan_parquet([str(f) for f in files], glob=False, schema=polars_schema(STATE_TABLES[name]),
                                    hive_partitioning=False, missing_columns="insert").collect()
             if name == "entity_dates":
-                rows = rows.group_by("entity_id", "published_date").agg(
-                    pl.col("mentions").sum(), pl.col("tone_sum").sum(), pl.col("toned_mentions").fill_null(0).sum(),
-                ).with_columns(tone_sum=pl.when(pl.col("toned_mentions") > 0).then(pl.col("tone_sum")))
+                rows = summed_entity_dates(rows)
             else:
                 rows = rows.unique(maintain_order=True)
             sub = folder.relative_to(state_dir(output_dir, name))

@@ -118,9 +118,15 @@ def read_entity_dates(output_dir: Path, entity_ids: Sequence[str]) -> pl.DataFra
     """(entity_id, published_date, mentions, tone_sum, toned_mentions) of `entity_ids`, summed
     over every commit."""
     rows = read_state(output_dir, "entity_dates", where=pl.col("entity_id").is_in(list(entity_ids)))
+    return summed_entity_dates(rows).sort("entity_id", "published_date")
+
+
+def summed_entity_dates(rows: pl.DataFrame) -> pl.DataFrame:
+    """`_state/entity_dates` rows of several commits as one per entity and date (rows written
+    before the tone columns count no toned mentions)."""
     return rows.group_by("entity_id", "published_date").agg(
         pl.col("mentions").sum(), pl.col("tone_sum").sum(), pl.col("toned_mentions").fill_null(0).sum(),
-    ).sort("entity_id", "published_date")
+    ).with_columns(tone_sum=pl.when(pl.col("toned_mentions") > 0).then(pl.col("tone_sum")))
 
 
 def has_entity_dates(output_dir: Path) -> bool:
