@@ -15,6 +15,17 @@ def add_gold_arguments(parser: argparse.ArgumentParser, nargs: str, default_mode
                         help=f"installed spaCy pipeline to score (default: {default_model})")
 
 
+def positive_seconds(text: str) -> float:
+    """A number of seconds above 0, for argparse."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected seconds above 0, not {text!r}")
+    return value
+
+
 def add_output_argument(parser: argparse.ArgumentParser) -> None:
     """--output: the output directory whose tables a command reads or rewrites."""
     parser.add_argument("--output", "-o", default="data", metavar="DIR", help="output directory (default: data/)")
@@ -55,12 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
                              "postgresql+asyncpg://user:password@127.0.0.1:5432/prefect (default: SQLite)")
     serve = commands.add_parser(
         "serve", parents=[common], help="serve the flow as a scheduled Prefect deployment",
-        description="Serve a deployment of the news-pipeline flow on a cron schedule (Prefect's `serve`); runs "
+        description="Serve a deployment of the news-pipeline flow on a schedule (Prefect's `Runner`); runs "
                     "until stopped. Needs a Prefect server: start `newsfacts server` and set PREFECT_API_URL "
                     "(e.g. http://127.0.0.1:4200/api). Every parameter can be edited per run in the UI.",
     )
     add_run_options(serve)
-    serve.add_argument("--cron", required=True, metavar="CRON", help='schedule, e.g. "*/15 * * * *"')
+    schedule = serve.add_mutually_exclusive_group(required=True)
+    schedule.add_argument("--cron", metavar="CRON", help='schedule, e.g. "*/15 * * * *" (UTC)')
+    schedule.add_argument("--interval", type=positive_seconds, metavar="SECONDS",
+                          help="schedule: a run every SECONDS seconds, the first one SECONDS from now")
     serve.add_argument("--name", default="news-pipeline", help="deployment name (default: news-pipeline)")
     serve.add_argument("--notify-webhook", metavar="URL", default=None,
                        help="also set up a Prefect automation that POSTs {\"subject\", \"body\"} JSON to URL "
@@ -514,12 +528,16 @@ def run_query(args) -> int:
     connection = open_duckdb(output)
     try:
         relation = connection.sql(args.sql)
+        result = None if relation is None else relation.pl()
     except duckdb.Error as exc:
-        print(f"newsfacts: query failed: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())
+        if isinstance(exc, duckdb.PermissionException):
+            message += (f" (newsfacts query reads the tables by name, e.g. FROM quotes, not their files; "
+                        f"tables: {', '.join(TABLES)})")
+        print(f"newsfacts: query failed: {message}", file=sys.stderr)
         return 1
-    if relation is None:  # a statement without a result (SET, CREATE ...)
+    if result is None:  # a statement without a result (SET, CREATE ...)
         return 0
-    result = relation.pl()
     if args.format == "csv":
         sys.stdout.write(result.write_csv())
     elif args.format == "json":
@@ -617,10 +635,11 @@ def serve_deployment(args) -> int:
         print(f"automation {automation}: failures of {parameters['output_dir']} are sent to the webhook", flush=True)
     # The output directory's lock stays the last guard, for runs started outside this deployment.
     strategy = ConcurrencyLimitStrategy.CANCEL_NEW if args.on_overlap == "skip" else ConcurrencyLimitStrategy.ENQUEUE
-    news_pipeline.serve(name=args.name, cron=args.cron, parameters=parameters,
-                        global_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=strategy),
-                        description="Scheduled newsfacts run over a folder that keeps receiving articles.")
-    return 0
+    from flows.serving import serve
+
+    return serve(news_pipeline, name=args.name, cron=args.cron, interval=args.interval, parameters=parameters,
+                 concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=strategy),
+                 description="Scheduled newsfacts run over a folder that keeps receiving articles.")
 
 
 def check_paths(inputs: Sequence[str], output: str, feeds: str | None = None) -> None:
@@ -629,12 +648,23 @@ def check_paths(inputs: Sequence[str], output: str, feeds: str | None = None) ->
 
     from tasks.errors import UsageError
     from tasks.io.files import check_writable_directory
-    from tasks.io.inputs import input_exists
-    from tasks.io.storage import output_root
+    from tasks.io.inputs import DATASET_MARKER, input_exists, is_url
+    from tasks.io.storage import inside, output_root
 
+    root = output_root(output)
     for path in inputs:
-        if not path.lower().startswith(("http://", "https://")) and not input_exists(path):
+        if path.lower().startswith(("http://", "https://")):
+            continue
+        if not input_exists(path):
             raise UsageError(f"input path does not exist: {path}")
+        if is_url(path) != is_url(output):
+            continue
+        # An output folder inside an input is left out as the run walks it; the other way round,
+        # the run would read its own tables.
+        if inside(root, output_root(path)):
+            raise UsageError(f"input {path} lies inside the output folder {output}: give an input outside it")
+        if not is_url(path) and os.path.isfile(os.path.join(path, DATASET_MARKER)):
+            raise UsageError(f"input {path} is a newsfacts output folder (it holds {DATASET_MARKER}), not news")
     if feeds is not None and not os.path.isfile(feeds):
         raise UsageError(f"feed list does not exist: {feeds}")
     check_writable_directory(output_root(output))

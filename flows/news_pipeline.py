@@ -176,7 +176,7 @@ def fetch_inputs(config: RunConfig, output: Path, run_id: str):
     urls = [path for path in config.inputs if is_http(path)]
     feeds = read_feed_list(config.feeds) if config.feeds else []
     walked, feed_files = 0, []
-    for entry in io.iter_inputs(local):
+    for entry in io.iter_inputs(local, [output]):
         walked += 1
         if isinstance(entry, (Path, io.StoredObject)) and is_feed_file(io.display_path(entry)):
             feed_files.append(entry)
@@ -402,7 +402,7 @@ def _run(config: RunConfig, run_id: str) -> dict:
                                               **config.as_parameters()})
     inputs, total, fetched = fetch_inputs(config, output, run_id)
     plan = io.BatchPlan(inputs, stored.read_ledger(output), config.batch_size, fetched.failures,
-                        SliceIndex(output))
+                        SliceIndex(output), outputs=[output])
     emit("plan", files=total)
     progress = create_progress_artifact(0.0, key="news-pipeline-progress",
                                         description="Share of the run's input files done")
@@ -644,6 +644,7 @@ def _manifest(config: RunConfig, run_id: str, started: dt.datetime, plan: io.Bat
         **config.as_parameters(),
         "files": plan.entries,
         "files_unchanged": plan.unchanged,
+        "skipped_folders": plan.skipped_folders,
         "batches": tally.batches,
         "stages": [c.as_dict() for c in stages],
         "accounting": accounting,

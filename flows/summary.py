@@ -15,6 +15,9 @@ def format_summary(manifest: dict) -> str:
         f"{account['already_written']} already written, {documents_quarantined} quarantine rows added",
         "  rows written this run / total:",
     ]
+    if manifest.get("skipped_folders"):
+        lines.insert(2, "  not read:   " + ", ".join(manifest["skipped_folders"])
+                     + " (newsfacts output folders inside the input)")
     for table, total in manifest["rows_total"].items():
         lines.append(f"    {table:<15} {manifest['rows_written'].get(table, 0):>7} / {total}")
     if manifest["quarantine_reasons"]:

@@ -325,7 +325,7 @@ def test_readme_sql_and_polars_examples_agree_on_the_seeds(in_project):
     found = examples(ROOT / "README.md")
     assert {"top-entities-sql", "entity-numbers-sql", "casualties-sql", "casualties-per-story-sql",
             "casualties-by-country-week-sql", "speakers-sql", "polars", "cli-query"} <= set(found)
-    sql = {name: duckdb.sql(code).pl() for name, (language, code) in found.items() if language == "sql"}
+    sql = readme_queries_in_duckdb(found)
     namespace: dict = {}
     exec(compile(found["polars"][1], "README.md (polars example)", "exec"), namespace)
 
@@ -386,6 +386,38 @@ def test_readme_sql_and_polars_examples_agree_on_the_seeds(in_project):
                                             people=pl.col("people").sum()).sort("count_type"))
     assert per_story.rows() == expected.rows() and per_story.height == 2
     assert stories["story_id"].null_count() == 0
+
+
+def readme_queries_in_duckdb(found: dict[str, tuple[str, str]]) -> dict[str, pl.DataFrame]:
+    """name -> result of each README SQL query in DuckDB, on the views README's `duckdb-views`
+    block defines (one for every table)."""
+    connection = duckdb.connect()
+    views = found["duckdb-views"][1]
+    assert set(re.findall(r"CREATE VIEW (\w+) AS", views)) == set(TABLES), "README's views miss a table"
+    connection.execute(views)
+    return {name: connection.sql(code).pl() for name, (language, code) in found.items()
+            if language == "sql" and name != "duckdb-views"}
+
+
+def test_every_readme_query_runs_as_written_in_newsfacts_query(in_project):
+    found = examples(ROOT / "README.md")
+    expected = readme_queries_in_duckdb(found)
+    assert len(expected) >= 6
+    for name, result in expected.items():
+        done = subprocess.run([sys.executable, "-m", "flows", "query", found[name][1], "--format", "json"],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"{name}: {done.stderr}"
+        rows = [json.loads(line) for line in done.stdout.splitlines()]
+        assert len(rows) == result.height and result.height > 0, name
+        assert list(rows[0]) == result.columns, name
+
+
+def test_a_query_reading_files_is_told_to_name_the_tables(in_project):
+    done = subprocess.run([sys.executable, "-m", "flows", "query",
+                           "SELECT count(*) FROM read_parquet('data/quotes/**/*.parquet')"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1
+    assert "Permission Error" in done.stderr and "FROM quotes" in done.stderr
 
 
 def _mentions(name: str, dated: bool) -> int:

@@ -25,9 +25,15 @@ def test_eval_prints_both_systems_and_the_pipeline_beats_the_raw_model(capsys):
     assert re.search(r"^2 documents", out, re.M)
 
 
-def test_gold_without_text_needs_the_corpus(capsys):
-    assert main(["eval", "entities", str(ROOT / "bench" / "gold" / "entities_bbc_tech.jsonl")]) == 2
+def test_gold_without_text_needs_the_corpus(capsys, tmp_path):
+    gold = str(ROOT / "bench" / "gold" / "entities_bbc_tech.jsonl")
+    assert main(["eval", "entities", gold]) == 2
     assert "corpus" in capsys.readouterr().err
+    # README's `--corpus ../shared/corpus/bbc`, from a clone where that folder is not
+    for target in ("entities", "numbers", "quotes"):
+        assert main(["eval", target, gold, "--corpus", str(tmp_path / "bbc")]) == 2
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and f"corpus folder {tmp_path / 'bbc'} does not exist" in error
 
 
 def test_eval_numbers_beats_quantulum3_on_the_seeds(capsys):

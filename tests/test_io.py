@@ -66,6 +66,21 @@ def test_discover_inputs_walks_directories_and_rejects_missing_paths(tmp_path):
         io.discover_inputs([tmp_path / "nope"])
 
 
+def test_output_folders_inside_an_input_are_not_read(tmp_path):
+    root = tmp_path / "in"
+    for name in ("a.txt", "out/report.html", "out/_runs/r/data_docs/index.html", "old/_contract.json",
+                 "old/entities/x.parquet", "older/z.txt", "z/b.txt"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x")
+    skipped: list[str] = []
+    # `out` is the run's own output, before its first commit wrote the contract; `old` a dataset.
+    found = list(io.iter_inputs([root], outputs=[root / "out"], skipped=skipped))
+    assert [p.relative_to(root).as_posix() for p in found] == ["a.txt", "older/z.txt", "z/b.txt"]
+    assert skipped == [str(root / "old"), str(root / "out")]
+    plan = io.BatchPlan([root], {}, batch_size=10, outputs=[root / "out"])
+    assert sum(b.records for b in plan) == 3 and plan.skipped_folders == skipped
+
+
 def test_hostile_input_folders_are_read_with_every_entry_accounted_for(tmp_path):
     root = tmp_path / "in"
     (root / "sub").mkdir(parents=True)

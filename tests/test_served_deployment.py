@@ -5,15 +5,9 @@ automation, and two runs of one deployment never overlap."""
 
 from __future__ import annotations
 
-import contextlib
 import http.server
 import json
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 
 import httpx
 import pytest
@@ -24,80 +18,16 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from conftest import ROOT, SEEDS, read, render_in_chromium, task_names
 from flows.alerts import notify_on_failures
+from prefect_servers import prefect_cli, serving, wait_for, wait_for_deployment
+from prefect_servers import prefect_server as running_server
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
-
-STARTUP_SECONDS = 180
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check, what: str, timeout: float = STARTUP_SECONDS):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-            if result:
-                return result
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    raise TimeoutError(f"{what} not ready after {timeout} s")
 
 
 @pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = free_port()
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db"}
-    env.pop("PREFECT_API_URL", None)
-    log = open(home / "server.log", "w")
-    process = subprocess.Popen([sys.executable, "-m", "flows", "server", "--port", str(port)], env=env,
-                               stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        wait_for(lambda: httpx.get(f"{url}/health", timeout=5).status_code == 200, "prefect server")
+    with running_server(tmp_path_factory.mktemp("prefect-home")) as (url, env):
         yield url, env
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-        log.close()
-
-
-@contextlib.contextmanager
-def serving(url: str, env: dict, log_path, *args: str):
-    """`newsfacts serve ARGS` running against the server at `url` until the block ends."""
-    log = open(log_path, "w")
-    serve = subprocess.Popen([sys.executable, "-m", "flows", "serve", *args], env={**env, "PREFECT_API_URL": url},
-                             stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
-        yield serve
-    finally:
-        serve.terminate()
-        serve.wait(timeout=60)
-        log.close()
-
-
-def wait_for_deployment(url: str, name: str, serve: subprocess.Popen) -> None:
-    def registered():
-        assert serve.poll() is None, f"newsfacts serve exited with {serve.returncode}"
-        return httpx.get(f"{url}/deployments/name/news-pipeline/{name}", timeout=5).status_code == 200
-
-    wait_for(registered, "served deployment")
-
-
-def prefect_cli(url: str, env: dict, *command: str) -> str:
-    """What Prefect's own command line prints for `prefect COMMAND` against the server at `url`."""
-    # A wide terminal, so that rich's tables do not cut names.
-    done = subprocess.run([sys.executable, "-m", "prefect", *command], capture_output=True, text=True, timeout=120,
-                          env={**env, "PREFECT_API_URL": url, "COLUMNS": "400"}, cwd=ROOT)
-    assert done.returncode == 0, f"prefect {' '.join(command)}: {done.stdout[-2000:]}{done.stderr[-3000:]}"
-    return done.stdout
 
 
 def test_served_deployment_runs_and_publishes_artifacts(prefect_server, tmp_path):

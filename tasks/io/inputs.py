@@ -30,6 +30,9 @@ from pathlib import Path, PurePosixPath
 Fingerprint = tuple[int, int, int]
 #: `scheme://...`: an input read through fsspec rather than the local file system.
 URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+#: The file every newsfacts output folder holds (its data contract): a folder holding one is a
+#: dataset, whose tables, report and Data Docs are never read as news.
+DATASET_MARKER = "_contract.json"
 #: Read in chunks of this size to count a JSONL file's records.
 _CHUNK = 1 << 20
 
@@ -125,11 +128,15 @@ def _problem(path: Path, exc: OSError | None, reason: str, detail: str | None = 
     return InputFile(display_path(path), None, detail or f"{type(exc).__name__}: {exc.strerror}", reason)
 
 
-def iter_inputs(paths: Sequence[str | os.PathLike]) -> Iterator[Path | StoredObject | InputFile]:
+def iter_inputs(paths: Sequence[str | os.PathLike], outputs: Sequence[str | os.PathLike] = (),
+                skipped: list[str] | None = None) -> Iterator[Path | StoredObject | InputFile]:
     """Input files under `paths` in path order, one at a time, and (as InputFile with a reason)
     entries that cannot be walked.
 
-    Directories are walked recursively, following symbolic links; hidden entries are skipped. A
+    Directories are walked recursively, following symbolic links; hidden entries are skipped, and
+    so are output folders met on the way: the `outputs` given (the run's own, which may not hold
+    its contract yet) and any folder holding a dataset's `DATASET_MARKER`. Each folder so skipped
+    is appended to `skipped`. A
     link back to a directory already being walked is reported as `symlink_loop`, and an
     unreadable directory as `unreadable_directory`, rather than skipped silently. Files of other
     types are yielded too, so ingestion quarantines them rather than losing them. An object-store
@@ -145,15 +152,20 @@ def iter_inputs(paths: Sequence[str | os.PathLike]) -> Iterator[Path | StoredObj
         elif not (Path(path).exists() or Path(path).is_symlink()):
             raise FileNotFoundError(f"input path does not exist: {path}")
     seen: set[Path] = set()
+    skipped = [] if skipped is None else skipped
+    local_outputs = {identity for output in outputs if not is_url(output)
+                     for identity in [_identity(Path(output))] if identity is not None}
+    remote_outputs = [str(output).rstrip("/") + "/" for output in outputs if is_url(output)]
     for path in given:
         if is_url(path):
             listed = listings[str(path)]
-            yield from ([listed] if isinstance(listed, InputFile) else listed)
+            yield from ([listed] if isinstance(listed, InputFile) else _without_datasets(listed, remote_outputs,
+                                                                                          skipped))
             continue
         path = Path(path)
         if path.is_dir():
             here = os.stat(path)
-            entries = _walk(path, {(here.st_dev, here.st_ino)})
+            entries = _walk(path, {(here.st_dev, here.st_ino)}, local_outputs, skipped)
         else:
             entries = iter([path])
         for entry in entries:
@@ -162,6 +174,33 @@ def iter_inputs(paths: Sequence[str | os.PathLike]) -> Iterator[Path | StoredObj
                     continue
                 seen.add(entry)
             yield entry
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of an existing directory, else None."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
+
+
+def _without_datasets(objects: list[StoredObject], outputs: Sequence[str], skipped: list[str]) -> list[StoredObject]:
+    """`objects` but those under one of the `outputs` prefixes (`s3://bucket/out/`) or under a
+    prefix holding a dataset's marker; each prefix left out is appended to `skipped`."""
+    marker = "/" + DATASET_MARKER
+    prefixes = list(outputs) + [o.url[: -len(DATASET_MARKER)] for o in objects if o.url.endswith(marker)]
+    if not prefixes:
+        return objects
+    kept, left_out = [], set()
+    for item in objects:
+        prefix = next((p for p in prefixes if item.url.startswith(p)), None)
+        if prefix is None:
+            kept.append(item)
+        elif prefix not in left_out:
+            left_out.add(prefix)
+            skipped.append(prefix.rstrip("/"))
+    return kept
 
 
 def _modified_ns(info: dict) -> int:
@@ -202,9 +241,12 @@ def _list_objects(url: str) -> list[StoredObject] | InputFile:
     return objects
 
 
-def _walk(directory: Path, visited: set[tuple[int, int]]) -> Iterator[Path | InputFile]:
+def _walk(directory: Path, visited: set[tuple[int, int]], outputs: set[tuple[int, int]] = frozenset(),
+          skipped: list[str] | None = None) -> Iterator[Path | InputFile]:
     """Files under `directory` in the order sorted paths have (a folder's entries by name, each
-    folder's files where its name falls); `visited` holds the folders already walked."""
+    folder's files where its name falls); `visited` holds the folders already walked. Folders that
+    are one of `outputs` ((device, inode)) or hold a dataset's marker are left out, named in
+    `skipped`."""
     try:
         with os.scandir(directory) as listing:
             entries = sorted((e for e in listing if not e.name.startswith(".")), key=lambda e: e.name)
@@ -220,6 +262,10 @@ def _walk(directory: Path, visited: set[tuple[int, int]]) -> Iterator[Path | Inp
         except OSError as exc:
             yield _problem(Path(entry.path), exc, "unreadable_directory")
             continue
+        if (target.st_dev, target.st_ino) in outputs or os.path.isfile(os.path.join(entry.path, DATASET_MARKER)):
+            if skipped is not None:
+                skipped.append(display_path(Path(entry.path)))
+            continue
         if (target.st_dev, target.st_ino) in visited:
             yield _problem(Path(entry.path), None, "symlink_loop",
                            f"symbolic link to {display_path(Path(os.path.realpath(entry.path)))}, "
@@ -230,7 +276,7 @@ def _walk(directory: Path, visited: set[tuple[int, int]]) -> Iterator[Path | Inp
     folder_names = {e.name for e in folders}
     for entry in entries:
         if entry.name in keep:
-            yield from _walk(Path(entry.path), visited)
+            yield from _walk(Path(entry.path), visited, outputs, skipped)
         elif entry.name not in folder_names:
             yield Path(entry.path)
 
@@ -456,16 +502,19 @@ class BatchPlan:
     in `unchanged`."""
 
     def __init__(self, paths: Sequence[str | os.PathLike], committed: Mapping[str, set[Fingerprint]],
-                 batch_size: int, problems: Sequence[InputFile] = (), slice_index: SliceIndex | None = None):
+                 batch_size: int, problems: Sequence[InputFile] = (), slice_index: SliceIndex | None = None,
+                 outputs: Sequence[str | os.PathLike] = ()):
         self.paths, self.committed, self.batch_size = list(paths), committed, max(1, batch_size)
-        self.slice_index = slice_index
+        self.slice_index, self.outputs = slice_index, list(outputs)
+        self.skipped_folders: list[str] = []  # output folders met inside the inputs, left out
         self.problems = list(problems)  # entries known not to be readable (URLs that could not be fetched)
         self.unchanged = 0
         self.entries = 0
 
     def __iter__(self) -> Iterator[Batch]:
         batch = Batch(number=1)
-        for entry in itertools.chain(self.problems, _with_warc_slices(iter_inputs(self.paths), self.slice_index)):
+        for entry in itertools.chain(self.problems, _with_warc_slices(
+                iter_inputs(self.paths, self.outputs, self.skipped_folders), self.slice_index)):
             # Files are counted (for progress and the manifest), a WARC once: at its last slice.
             whole = not isinstance(entry, WarcSlice) or entry.end is None
             self.entries += whole
@@ -509,6 +558,9 @@ def read_gold(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[dic
     must not be committed are annotated without copying them."""
     from tasks.clean import clean_text
 
+    if corpus_dir is not None and not corpus_dir.is_dir():
+        raise ValueError(f"corpus folder {corpus_dir} does not exist: --corpus names the folder the gold "
+                         "records' `source` paths are relative to (corpora are not part of the repository)")
     records = []
     for path in paths:
         for line in Path(path).read_text(encoding="utf-8").splitlines():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tasks.io import storage
+from tasks.io.inputs import DATASET_MARKER
 
 #: Per-run records: manifest, validation results, Data Docs, report.
 RUNS_DIR = "_runs"
@@ -19,7 +20,7 @@ COMMITS_DIR = "commits"
 COMMIT_MARKER = "_COMMIT"
 EMPTY_PART = "part-empty.parquet"
 REBUILT_PART = "part-all.parquet"
-CONTRACT_FILE = "_contract.json"
+CONTRACT_FILE = DATASET_MARKER
 LOCK_FILE = ".newsfacts.lock"
 #: Hive's name for the partition of rows whose partition value is null (readers turn it into null).
 NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
