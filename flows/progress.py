@@ -50,10 +50,10 @@ class TerminalProgress:
                 TextColumn("{task.fields[rate]:>12}"), TimeElapsedColumn(), TextColumn("ETA"),
                 TimeRemainingColumn(), console=Console(stderr=True), redirect_stderr=True, redirect_stdout=False)
             self._progress.__enter__()
-            self._quiet_console_logs()
             self._run = self._progress.add_task("run", total=100, rate="")
             self._documents = self._progress.add_task("documents", total=None, rate="", visible=False)
             self._shards = self._progress.add_task("shards", total=None, rate="", visible=False)
+        self._quiet_console_logs()
         self._scope = listening(self.on_event)
         self._scope.__enter__()
         return self
@@ -62,12 +62,13 @@ class TerminalProgress:
         self._scope.__exit__(*exc)
         if self._progress is not None:
             self._progress.__exit__(*exc)
-            for handler, level in self._muted:
-                handler.setLevel(level)
+        for handler, level in self._muted:
+            handler.setLevel(level)
 
     def _quiet_console_logs(self) -> None:
-        """Prefect's console log lines (INFO) would tear through the bar: only warnings and errors
-        reach the terminal while it shows; every line still goes to the Prefect API and UI."""
+        """Prefect's console log lines (INFO) would tear through the bar, or bury the quarantine
+        lines off a terminal: only warnings and errors reach the console while the run goes; every
+        line still goes to the Prefect API and UI."""
         import logging
 
         loggers = [logging.getLogger()] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)

@@ -10,6 +10,7 @@ import ftfy
 import polars as pl
 from ftfy.badness import is_bad
 
+from tasks.paywalls import find_wall
 from tasks.quarantine import quarantine_frame, quarantine_row
 from tasks.schemas import ARTICLE_FIELDS, DOCUMENTS, polars_schema
 
@@ -133,6 +134,12 @@ def clean_documents(
         if not text:
             quarantine.append(quarantine_row(stage="clean", record_kind="document", reason="empty_text",
                                              detail="no text left after cleaning", **where))
+            continue
+        wall = find_wall(text)
+        if wall is not None:
+            quarantine.append(quarantine_row(stage="clean", record_kind="document", reason="paywall",
+                                             detail=f"a paywall or login wall, not the article: {wall!r}",
+                                             excerpt=text, **where))
             continue
         original = batch_hashes.get(digest) or known_text_hashes.get(digest)
         if original is not None or row["doc_id"] in seen_ids:

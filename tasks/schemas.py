@@ -5,6 +5,8 @@ from __future__ import annotations
 import pyarrow as pa
 import polars as pl
 
+from tasks.paywalls import WALL_MAX_WORDS
+
 
 def column(name: str, type_: pa.DataType, meaning: str, *, required: bool = False, unit: str | None = None) -> pa.Field:
     """A declared column: its meaning (and unit) travel as Arrow field metadata into every Parquet
@@ -536,6 +538,9 @@ QUARANTINE_REASONS = {
     "conflicting_id": "a publisher id already used by another document with different text",
     "ingest_error": "ingestion failed on the record (the detail has the exception)",
     "empty_text": "no text after the date header, or nothing left after cleaning",
+    "paywall": f"a paywall, login or subscription wall instead of the article: a short text (at most "
+               f"{WALL_MAX_WORDS} words) asking the reader to subscribe, sign in or register to read on (the "
+               f"detail quotes the words)",
     "clean_error": "cleaning failed on the document (the detail has the exception)",
     "duplicate_document": "the same clean text as a document already written or earlier in the run",
     "extraction_error": "entity or number extraction failed on the document",

@@ -53,3 +53,34 @@ def test_clean_keeps_raw_text_and_offsets_refer_to_clean_text():
     assert row["text"] == "The end."
     assert row["char_count"] == len(row["text"])
     assert docs.schema["published_date"] == pl.Date
+
+
+PAYWALLS = [
+    # What the page said, with its prices.
+    "Ukraine war live. You have reached your limit of free articles. Subscribe for $1 a week for 6 months, "
+    "then $4.99 a week. Already a subscriber? Log in.",
+    "The mayor's plan for the harbour\n\nThis article is only available to subscribers. Start your free trial.",
+    "Council tax to rise by 5%\n\nThe council voted on Tuesday to raise the tax.\n\n"
+    "Subscribe to continue reading. Get unlimited access for £2 a month.",
+    "Sign in to keep reading. Create a free account to read 3 stories a month.",
+    "You've used all of your free articles this month. To continue reading, please subscribe.",
+]
+ARTICLES_ABOUT_WALLS = [
+    # About paywalls, not behind one: no reader addressed.
+    "Newspapers have put up paywalls. The Times said subscribers grew by 10% after readers met a limit.",
+    # A full article with the nag left at its end: long, so kept.
+    " ".join(["Officials said the bridge would reopen in March after repairs costing 12 million."] * 40)
+    + " Subscribe to continue reading our coverage.",
+]
+
+
+def test_paywalls_and_login_walls_are_quarantined_with_their_words():
+    from tasks.paywalls import find_wall
+
+    assert all(find_wall(text) for text in PAYWALLS), [t for t in PAYWALLS if not find_wall(t)]
+    assert not any(find_wall(text) for text in ARTICLES_ABOUT_WALLS)
+    docs, quarantine, _ = clean_documents(_ingested(*PAYWALLS, *ARTICLES_ABOUT_WALLS))
+    assert docs.height == len(ARTICLES_ABOUT_WALLS)
+    assert quarantine["reason"].to_list() == ["paywall"] * len(PAYWALLS)
+    assert "You have reached your limit" in quarantine["detail"][0]
+    assert quarantine["excerpt"][0].startswith("Ukraine war live.")
