@@ -97,9 +97,10 @@ class Gate:
 
 # --- stage functions -------------------------------------------------------------------------
 
-def read_files(entries: list, max_document_bytes: int) -> Out:
-    """The batch's input files read (or why one could not be), and the entries that could not be."""
-    files = io.read_files(entries, max_document_bytes)
+def read_files(entries: list, max_document_bytes: int, inputs: list[str]) -> Out:
+    """The batch's input files read (or why one could not be), each named within its input, and
+    the entries that could not be."""
+    files = io.read_files(entries, max_document_bytes, inputs)
     return Out({"files": files, "read_errors": [e for e, f in zip(entries, files, strict=True) if f.error is not None]})
 
 
@@ -108,7 +109,7 @@ def ingest_documents(files: list[io.InputFile], known: KnownDocuments, max_docum
     a publisher id with different text is quarantined (see `split_conflicting_ids`)."""
     from tasks import ingest
 
-    results = [ingest.ingest_file(f.path, f.data, f.error, f.reason, max_document_bytes, f.first_record)
+    results = [ingest.ingest_file(f.path, f.data, f.error, f.reason, max_document_bytes, f.first_record, f.name)
                for f in files]
     checked = ingest.split_conflicting_ids([row for r in results for row in r.rows], known.publisher_ids)
     return Out({"ingested": ingest.ingested_frame(checked.rows)},
@@ -302,7 +303,7 @@ def _mention_total(values: dict) -> dict:
 
 PIPELINE: tuple[Stage | Gate, ...] = (
     Stage(read_files, takes=("entries",), gives=("files", "read_errors"), counts=("entries", "files"), unit="files",
-          config=("max_document_bytes",), retries=2),
+          config=("max_document_bytes", "inputs"), retries=2),
     Stage(ingest_documents, takes=("files", "known"), gives=("ingested",), counts=(None, "ingested"),
           unit="records", config=("max_document_bytes",)),
     Gate("ingested", value="ingested", stage="ingest", record_kind="record", excerpt="body", unit="documents"),

@@ -7,7 +7,8 @@ and a test keeps docs/data-contract.md equal to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import metadata
 
 import polars as pl
@@ -105,23 +106,56 @@ def needs_migration(stored: dict | None, new: dict) -> bool:
     return stored is None or _version(stored) != _version(new) or stored["tables"] != new["tables"]
 
 
-def _from_unversioned(tables: dict[str, pl.DataFrame], model: str) -> dict[str, pl.DataFrame]:
+@dataclass(frozen=True)
+class MigrationContext:
+    """What a migration step may need besides the rows: the spaCy model a step that extracts again
+    uses (1 -> 2), and the inputs each run was given, by run id, from its record in `_runs/`."""
+
+    model: str
+    run_inputs: Mapping[str, Sequence[str]] = field(default_factory=dict)
+
+
+def _from_unversioned(tables: dict[str, pl.DataFrame], context: MigrationContext) -> dict[str, pl.DataFrame]:
     """0 -> 1: the columns were already those of 1.0; what changes is the layout (partitions,
     sort order, column descriptions and file metadata), which the rewrite itself applies."""
     return tables
 
 
-def _to_places_and_dates(tables: dict[str, pl.DataFrame], model: str) -> dict[str, pl.DataFrame]:
+def _to_places_and_dates(tables: dict[str, pl.DataFrame], context: MigrationContext) -> dict[str, pl.DataFrame]:
     """1 -> 2: places with coordinates, dates with calendar values, events (`tasks.schema_upgrade`)."""
     from tasks.schema_upgrade import upgrade
 
-    return upgrade(tables, model)
+    return upgrade(tables, context.model)
+
+
+def _to_source_names(tables: dict[str, pl.DataFrame], context: MigrationContext) -> dict[str, pl.DataFrame]:
+    """2 -> 3: a file that is one article (and a file quarantined whole) is named by its path within
+    its input (`bbc/business/001.txt`), no longer by its file name without extension (`001`), which
+    two files of one dataset could share. The name is derived from `source_path` and the inputs of
+    the run that wrote the row, as a run names it (`tasks.io.source_name`); without that run's
+    record, from `source_path` itself. Rows whose id is not such a file name keep theirs."""
+    from pathlib import PurePath
+
+    from tasks.io.inputs import source_name
+
+    def renamed(rows: pl.DataFrame) -> pl.DataFrame:
+        if not rows.height:
+            return rows
+        ids = []
+        for source_id, path, run_id, index in rows.select("source_id", "source_path", "run_id",
+                                                           "record_index").iter_rows():
+            old = index is None and path is not None and source_id == PurePath(path).stem
+            inputs = context.run_inputs.get(run_id)
+            ids.append((source_name(path, inputs) if inputs else path) if old else source_id)
+        return rows.with_columns(pl.Series("source_id", ids, dtype=pl.String))
+
+    return tables | {"documents": renamed(tables["documents"]), "quarantine": renamed(tables["quarantine"])}
 
 
 #: Major version N -> the step that carries the dataset's rows from N to N + 1: (rows by table,
-#: spaCy model name) -> rows by table (a table a step does not change passes through).
-Migration = Callable[[dict[str, pl.DataFrame], str], dict[str, pl.DataFrame]]
-MIGRATIONS: dict[int, Migration] = {0: _from_unversioned, 1: _to_places_and_dates}
+#: context) -> rows by table (a table a step does not change passes through).
+Migration = Callable[[dict[str, pl.DataFrame], MigrationContext], dict[str, pl.DataFrame]]
+MIGRATIONS: dict[int, Migration] = {0: _from_unversioned, 1: _to_places_and_dates, 2: _to_source_names}
 
 
 def migrations_from(stored: dict | None) -> list[Migration]:

@@ -165,11 +165,12 @@ def encoding_flags(encoding: str, text: str) -> list[str]:
 
 
 def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
-                     html: bool = False) -> Ingested:
-    """One article file: the whole file is the article, its stem the source id. An HTML page
-    (`html`, or text that is one: a page saved under another name) gives its main text."""
+                     html: bool = False, name: str | None = None) -> Ingested:
+    """One article file: the whole file is the article, its `name` within its input (else its file
+    name) the source id. An HTML page (`html`, or text that is one: a page saved under another
+    name) gives its main text."""
     out = Ingested()
-    where = {"source_path": source_path, "source_id": PurePath(source_path).stem}
+    where = {"source_path": source_path, "source_id": name or PurePath(source_path).name}
     if len(data) > max_document_bytes:
         out.quarantine.append(quarantine_row(stage="ingest", record_kind="file", reason="too_large",
                                              detail=too_large(len(data), max_document_bytes), **where))
@@ -389,11 +390,14 @@ def ingest_file(
     read_reason: str = "unreadable_file",
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
     first_record: int = 0,
+    name: str | None = None,
 ) -> Ingested:
     """Rows and quarantine for one input file, by its suffix; never raises on bad content.
 
     `read_error` (with its quarantine reason `read_reason`) says why the file could not be read.
-    A WARC file's `data` is a slice of it, whose first record is the file's `first_record`.
+    A WARC file's `data` is a slice of it, whose first record is the file's `first_record`. `name`
+    is the file's name within its input (`tasks.io.source_name`): a file that is one article's
+    source id (its file name when not given).
     """
     from tasks.feeds import is_feed_file
     from tasks.warc import ingest_warc, is_warc
@@ -412,7 +416,8 @@ def ingest_file(
         if suffix in JSONL_SUFFIXES:
             return ingest_jsonl_file(source_path, data or b"", max_document_bytes)
         if suffix in ARTICLE_SUFFIXES:
-            return ingest_text_file(source_path, data or b"", max_document_bytes, html=suffix in HTML_SUFFIXES)
+            return ingest_text_file(source_path, data or b"", max_document_bytes, html=suffix in HTML_SUFFIXES,
+                                    name=name)
     except Exception as exc:  # a bug must cost one file, not the run
         return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason="ingest_error",
                                                    detail=f"{type(exc).__name__}: {exc}"[:500],

@@ -73,8 +73,11 @@ SOURCE_FORMATS = ("txt", "jsonl", "html", "warc", "feed")
 ARTICLE_FIELDS = [
     column("doc_id", pa.string(), "Id of the article: the first 16 hex digits of the SHA-256 of its body as read "
            "(the same text always gets the same id).", required=True),
-    column("source_id", pa.string(), "The publisher's id: a JSONL record's `id`, a WARC record's `WARC-Record-ID` "
-           "(without its angle brackets), or an article file's name without its extension.", required=True),
+    column("source_id", pa.string(), "The article's id at its source: a JSONL record's `id`, a WARC record's "
+           "`WARC-Record-ID` (without its angle brackets), a feed item's id; for a file that is one article, its "
+           "path from the folder holding the input it was found under (`bbc/business/001.txt` for the input "
+           "`corpus/bbc`; a file given as an input, its file name), so no two files of a dataset share one "
+           "(unless two inputs of the same name are read into it).", required=True),
     column("source_path", pa.string(), "The input file the article was read from, as given to the run "
            "(bytes that are not UTF-8 escaped as `\\xNN`).", required=True),
     column("record_index", pa.int32(), "Where in its file the record is: the line number (from 1) in a JSONL file, "
@@ -352,7 +355,8 @@ QUARANTINE = pa.schema(
         column("detail", pa.string(), "Why, in a sentence a person can act on (the expectation and column of a "
                "failed gate).", required=True),
         column("source_path", pa.string(), "The input file; null when unknown."),
-        column("source_id", pa.string(), "The publisher's id of the record; null when unknown."),
+        column("source_id", pa.string(), "The record's id at its source, as `documents.source_id` gives it; null "
+               "when unknown."),
         column("record_index", pa.int32(), "Line (from 1) in a JSONL file, or record (from 0) in a WARC file; "
                "null otherwise."),
         column("doc_id", pa.string(), "The document concerned, when it has an id (it may not be in `documents`)."),
@@ -445,9 +449,10 @@ REBUILT_TABLES = ("entity_catalog",)
 
 #: Version of the tables' layout and columns (major.minor). A new nullable column is a minor
 #: change: files written before it still read, with nulls. Anything else (a column removed,
-#: renamed, retyped or made required; a new partitioning) is a major change: runs refuse a dataset
-#: of another major version until `newsfacts migrate` rewrites it (see `tasks.contract`).
-SCHEMA_VERSION = "2.1"
+#: renamed, retyped or made required; a new partitioning; a column's values given another meaning)
+#: is a major change: runs refuse a dataset of another major version until `newsfacts migrate`
+#: rewrites it (see `tasks.contract`). 3.0: files that are one article named by their path.
+SCHEMA_VERSION = "3.0"
 
 #: What one row of each table is.
 TABLE_DESCRIPTIONS: dict[str, str] = {

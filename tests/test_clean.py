@@ -31,7 +31,7 @@ def test_exact_duplicates_are_quarantined_once_each():
     docs, quarantine, skipped = clean_documents(_ingested("Same story.", "Same  story.", "Other story."))
     assert docs["text"].to_list() == ["Same story.", "Other story."]
     assert quarantine["reason"].to_list() == ["duplicate_document"]
-    assert quarantine["source_id"].to_list() == ["1"]
+    assert quarantine["source_id"].to_list() == ["1.txt"]
     assert skipped == 0
 
 

@@ -508,6 +508,7 @@ def as_schema_1(output: Path) -> None:
             pq.write_table(rows.to_arrow(), path)
     for table in NEW_IN_2:
         shutil.rmtree(output / table)
+    as_file_stems(output)
     stored = contract.current()
     stored["schema_version"] = "1.2"
     for table in NEW_IN_2:
@@ -518,6 +519,45 @@ def as_schema_1(output: Path) -> None:
         if column["name"] == "value":
             column["nullable"] = False
     io.write_json(output / io.CONTRACT_FILE, stored)
+
+
+def as_file_stems(output: Path) -> None:
+    """Documents and quarantine rows of files read whole named as schemas before 3.0 named them:
+    the file name without its extension."""
+    for table in ("documents", "quarantine"):
+        for path in io.table_files(output, table):
+            rows = pl.read_parquet(path, hive_partitioning=False)
+            stems = rows["source_path"].map_elements(lambda p: Path(p).stem, return_dtype=pl.String)
+            rows = rows.with_columns(source_id=pl.when(pl.col("record_index").is_null() & pl.col("source_id").is_not_null())
+                                     .then(stems).otherwise(pl.col("source_id")))
+            pq.write_table(rows.to_arrow(), path)
+
+
+def test_a_schema_2_dataset_is_migrated_to_files_named_by_their_path(seeds_run, tmp_path):
+    output = tmp_path / "v2"
+    shutil.copytree(seeds_run[0], output)
+    as_file_stems(output)
+    stored = contract.current() | {"schema_version": "2.1"}
+    io.write_json(output / io.CONTRACT_FILE, stored)
+    assert sorted(read(output, "documents")["source_id"]) == ["000_b4d544e3e65197ec", "002_5338102599ccf4b8"]
+    with pytest.raises(io.SchemaVersionError, match=r"written with schema 2.1 .*a breaking change.*newsfacts migrate"):
+        io.check_contract(output)
+    migrated = subprocess.run([sys.executable, "-m", "flows", "migrate", "--output", str(output)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=600)
+    assert migrated.returncode == 0, migrated.stderr
+    io.check_contract(output)
+    for table in TABLES:
+        assert read(output, table).sort(sort_keys(table)).equals(read(seeds_run[0], table).sort(sort_keys(table))), table
+    assert sorted(read(output, "documents")["source_id"]) == ["seeds/000_b4d544e3e65197ec.txt",
+                                                              "seeds/002_5338102599ccf4b8.txt"]
+    # Without the record of the run that wrote them, files are named by the path the run was given.
+    again = tmp_path / "v2-without-runs"
+    shutil.copytree(seeds_run[0], again, ignore=shutil.ignore_patterns("_runs"))
+    as_file_stems(again)
+    io.write_json(again / io.CONTRACT_FILE, stored)
+    io.migrate(again)
+    documents = read(again, "documents")
+    assert documents["source_id"].to_list() == documents["source_path"].to_list()
 
 
 def test_a_schema_1_dataset_is_migrated_to_places_dates_and_events(seeds_run, tmp_path):

@@ -20,9 +20,14 @@ def doc(output, source_id):
     return read(output, "documents").filter(source_id=source_id).row(0, named=True)
 
 
+def seed_id(seed: str, folder: str = "seeds") -> str:
+    """The source id of a seed file read under an input folder named `folder`."""
+    return f"{folder}/{seed}.txt"
+
+
 def test_documents_have_date_header_parsed_and_dateline_captured(seeds_run):
     output, _ = seeds_run
-    first, second = doc(output, SEED_000), doc(output, SEED_002)
+    first, second = doc(output, seed_id(SEED_000)), doc(output, seed_id(SEED_002))
     assert str(first["published_date"]) == "2022-09-30"
     assert not first["text"].lstrip().startswith("date")
     assert first["text"].startswith("Russian President Vladimir Putin")
@@ -135,11 +140,12 @@ def test_dates_are_resolved_against_the_published_date(seeds_run):
     output, _ = seeds_run
     numbers = read(output, "numbers").join(read(output, "documents").select("doc_id", "source_id"), on="doc_id")
     dated = {(row["source_id"], row["surface"]): row["date_value"] for row in numbers.iter_rows(named=True)}
-    assert dated[(SEED_000, "Friday")] == "2022-09-30"  # the article's own date, a Friday
-    assert dated[(SEED_000, "last week")] == "2022-W38"
-    assert dated[(SEED_000, "September 29, 2022")] == "2022-09-29"
+    first, second = seed_id(SEED_000), seed_id(SEED_002)
+    assert dated[(first, "Friday")] == "2022-09-30"  # the article's own date, a Friday
+    assert dated[(first, "last week")] == "2022-W38"
+    assert dated[(first, "September 29, 2022")] == "2022-09-29"
     # The second seed has no date: its relative dates have no value, its absolute ones do.
-    assert dated[(SEED_002, "February 24")] is None and dated[(SEED_002, "2014")] == "2014"
+    assert dated[(second, "February 24")] is None and dated[(second, "2014")] == "2014"
 
 
 def test_counts_are_events_with_a_place_an_actor_and_a_date(seeds_run):
@@ -261,8 +267,10 @@ def test_bad_input_is_quarantined_and_the_rest_is_written(bad_inputs, tmp_path):
     assert {("empty.txt", "empty_file"), ("feed.jsonl", "malformed_jsonl")} <= reasons
     # copy.txt repeats a seed byte for byte: the first in input order is kept, the other quarantined.
     assert {r for r in reasons if r[1] == "duplicate_document"} == {("copy.txt", "duplicate_document")}
-    assert sorted(read(output, "documents")["source_id"].to_list()) == sorted([SEED_002, SEED_000, "wire-1", "latin1"])
-    latin1 = doc(output, "latin1")
+    # A file is named by its path within the input's folder, a JSONL record by its id.
+    assert sorted(read(output, "documents")["source_id"].to_list()) == sorted(
+        [seed_id(SEED_002, "in"), seed_id(SEED_000, "in"), "wire-1", "in/latin1.txt"])
+    latin1 = doc(output, "in/latin1.txt")
     assert latin1["text"].startswith("Café owners") and latin1["encoding"] == "cp1252"
     assert latin1["flags"] == ["legacy_encoding"]
     wire = doc(output, "wire-1")
@@ -323,8 +331,11 @@ def test_incremental_runs_give_the_same_ids_and_catalog_as_one_full_run(tmp_path
     incremental, full = (read(o, "entity_catalog").select(columns).sort("entity_id") for o in (one_by_one, at_once))
     assert incremental.equals(full)
     for table, keys in (("documents", ["doc_id"]), ("numbers", ["doc_id", "start_char"])):
-        assert read(one_by_one, table).drop("run_id", strict=False).sort(keys).equals(
-            read(at_once, table).drop("run_id", strict=False).sort(keys)), table
+        assert read(one_by_one, table).drop("run_id", "source_id", strict=False).sort(keys).equals(
+            read(at_once, table).drop("run_id", "source_id", strict=False).sort(keys)), table
+    # A file given as an input is named by its file name; found in a folder, by its path from there.
+    assert sorted(read(one_by_one, "documents")["source_id"]) == [f"{SEED_000}.txt", f"{SEED_002}.txt"]
+    assert sorted(read(at_once, "documents")["source_id"]) == [seed_id(SEED_000), seed_id(SEED_002)]
     # A full refresh rebuilds every table from the inputs alone.
     refreshed = news_pipeline(inputs=[str(SEEDS)], output_dir=str(one_by_one), full_refresh=True)
     assert refreshed["rows_written"]["documents"] == 2
@@ -383,9 +394,9 @@ def test_a_dataset_without_run_state_gets_it_built_once_and_compaction_keeps_it(
     records = [json.loads(p.read_text()) for p in sorted((output / io.STATE_DIR / "commits").glob("*.json"))]
     assert records[0]["status"] == "state built" and len(records) == 3  # then one per batch
     documents = read(output, "documents")
-    edited = documents.filter(source_id="edited").row(0, named=True)
+    edited = documents.filter(source_id="later/edited.txt").row(0, named=True)
     # Found against the document written before the state existed: its signature was built once.
-    assert edited["near_duplicate_of"] == documents.filter(source_id=SEED_000)["doc_id"][0]
+    assert edited["near_duplicate_of"] == documents.filter(source_id=f"{SEED_000}.txt")["doc_id"][0]
     assert manifest["rows_total"] == {t: read(output, t).height for t in TABLES}
     # Compaction merges each state table's files into one and loses nothing a run needs.
     changed = io.compact(output)

@@ -19,7 +19,7 @@ def test_a_page_gives_its_article_and_none_of_the_boilerplate(article):
     assert row["url"] == article.url  # canonical, tracking parameters gone
     assert row["domain"] == ".".join(article.host.split(".")[-2:])  # the registered domain
     assert row["published_date"] == dt.date.fromisoformat(article.published)
-    assert (row["declared_language"], row["source_format"], row["source_id"]) == ("en", "html", article.slug)
+    assert (row["declared_language"], row["source_format"], row["source_id"]) == ("en", "html", f"{article.slug}.html")
 
 
 def test_the_dateline_of_a_page_is_found_in_its_main_text():
@@ -30,7 +30,7 @@ def test_the_dateline_of_a_page_is_found_in_its_main_text():
 def test_a_page_without_an_article_is_quarantined_no_main_text():
     (problem,) = ingest_file("missing.html", empty_page().encode()).quarantine
     assert problem["reason"] == "no_main_text" and "after boilerplate removal" in problem["detail"]
-    assert problem["source_id"] == "missing"
+    assert problem["source_id"] == "missing.html"
 
 
 def test_html_saved_under_another_name_is_sniffed_and_plain_text_is_not():

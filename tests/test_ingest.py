@@ -32,11 +32,12 @@ def test_sentences_are_not_datelines():
     assert find_dateline("A — B") is None
 
 
-def test_text_file_becomes_one_article_with_stem_as_source_id():
-    out = ingest_file("in/000_abc.txt", " date 2022-09-30 Body text.".encode())
+def test_text_file_becomes_one_article_named_within_its_input():
+    out = ingest_file("corpus/in/000_abc.txt", " date 2022-09-30 Body text.".encode(), name="in/000_abc.txt")
     (row,) = out.rows
     assert not out.quarantine
-    assert row["source_id"] == "000_abc"
+    assert row["source_id"] == "in/000_abc.txt"
+    assert ingest_file("corpus/in/000_abc.txt", b"Body text.").rows[0]["source_id"] == "000_abc.txt"
     assert row["published_date"] == dt.date(2022, 9, 30)
     assert row["body"] == "Body text."
     assert row["doc_id"] == doc_id_for("Body text.")
@@ -146,3 +147,19 @@ def test_anything_else_after_a_date_header_is_flagged():
         assert row["body"].strip() == body
     (row,) = ingest_file("a.txt", b"Date night is back in Kyiv.").rows
     assert row["flags"] == [] and row["body"] == "Date night is back in Kyiv."
+
+
+def test_files_of_one_dataset_never_share_a_source_id(tmp_path):
+    """`business/001.txt` and `tech/001.txt` of one corpus: each named by its path within the input."""
+    from tasks import io
+
+    corpus = tmp_path / "bbc"
+    for folder in ("business", "tech"):
+        (corpus / folder).mkdir(parents=True)
+        (corpus / folder / "001.txt").write_text(f"A {folder} story.", encoding="utf-8")
+    entries = list(io.iter_inputs([corpus]))
+    names = [f.name for f in io.read_files(entries, inputs=[str(corpus)])]
+    assert names == ["bbc/business/001.txt", "bbc/tech/001.txt"]
+    assert io.source_name(str(corpus / "tech" / "001.txt"), [str(corpus / "tech"), str(corpus)]) == "bbc/tech/001.txt"
+    assert io.source_name("s3://bucket/news/2024/a.txt", ["s3://bucket/news/"]) == "news/2024/a.txt"
+    assert io.source_name("s3://bucket/news/2024/a.txt", ["s3://bucket/news/2024/a.txt"]) == "a.txt"

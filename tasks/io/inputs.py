@@ -10,6 +10,7 @@ tables or the quarantine.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import errno
 import hashlib
@@ -45,13 +46,15 @@ WARC_SLICE_RECORDS = 100
 @dataclass(frozen=True)
 class InputFile:
     """One input file's bytes, or why it could not be read (`error`, quarantined as `reason`);
-    `first_record` is the number of the first record of a WARC slice's bytes."""
+    `first_record` is the number of the first record of a WARC slice's bytes; `name` is the file's
+    name within the input it was found under (`source_name`), None when not known."""
 
     path: str
     data: bytes | None
     error: str | None = None
     reason: str = "unreadable_file"
     first_record: int = 0
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -460,9 +463,38 @@ def read_inputs(paths: Sequence[str | os.PathLike], max_bytes: int | None = None
     return [entry if isinstance(entry, InputFile) else read_input(entry, max_bytes) for entry in iter_inputs(paths)]
 
 
-def read_files(entries: Sequence[Path | StoredObject | InputFile], max_bytes: int | None = None) -> list[InputFile]:
-    """The entries of one batch read (see `read_input`); entries that could not be walked as they are."""
-    return [entry if isinstance(entry, InputFile) else read_input(entry, max_bytes) for entry in entries]
+def read_files(entries: Sequence[Path | StoredObject | InputFile], max_bytes: int | None = None,
+               inputs: Sequence[str | os.PathLike] = ()) -> list[InputFile]:
+    """The entries of one batch read (see `read_input`), each named within the `inputs` it was
+    found under (`source_name`); entries that could not be walked as they are."""
+    files = [entry if isinstance(entry, InputFile) else read_input(entry, max_bytes) for entry in entries]
+    return [dataclasses.replace(f, name=source_name(f.path, inputs)) for f in files]
+
+
+def source_name(path: str, inputs: Sequence[str | os.PathLike]) -> str:
+    """A file's name within the input it was found under: its path from that input's parent
+    folder (`bbc/business/001.txt` for `business/001.txt` under the input `corpus/bbc`, whatever
+    the working folder), so files of one folder, or of folders of different names, never share
+    one; a file given as an input itself is its file name. `/` separates the parts.
+
+    The first input, in the order inputs are walked, that holds `path` names it; a path under
+    none (a WARC the run fetched into its output) is its file name."""
+    for given in sorted(inputs, key=str):
+        if is_url(given) != is_url(path):
+            continue
+        if is_url(path):
+            root = str(given).rstrip("/")
+            if path == root:
+                return PurePosixPath(path).name
+            if path.startswith(root + "/"):
+                return f"{PurePosixPath(root).name or root.split('://', 1)[1]}/{path[len(root) + 1:]}"
+            continue
+        root, here = Path(given), Path(path)
+        if here == root:
+            return here.name
+        if here.is_relative_to(root):
+            return PurePosixPath(Path(os.path.abspath(root)).name, *here.relative_to(root).parts).as_posix()
+    return PurePosixPath(path).name
 
 
 def record_count(path: Path | StoredObject | WarcSlice) -> int:

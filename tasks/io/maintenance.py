@@ -16,8 +16,8 @@ from tasks.io import storage
 from tasks.io.commits import publish_staged
 from tasks.io.state import summed_entity_dates
 from tasks.io.files import write_json
-from tasks.io.layout import (CONTRACT_FILE, EMPTY_PART, NULL_PARTITION, REBUILT_PART, STATE_DIR, safe_join, staging_dir,
-                             state_dir)
+from tasks.io.layout import (CONTRACT_FILE, EMPTY_PART, NULL_PARTITION, REBUILT_PART, STATE_DIR, UnsafePathError,
+                             run_dir, safe_join, staging_dir, state_dir)
 from tasks.io.tables import (TARGET_FILE_ROWS, _file_name, _folder, _partitions, _sorted, _write_parquet,
                              state_files, table_exists, table_files, write_state)
 from tasks.schemas import (PARTITION_COLUMN, PARTITIONED_TABLES, REBUILT_TABLES, STATE_TABLES, TABLES, conform,
@@ -160,8 +160,9 @@ def migrate(output_dir: Path, operation: str = "migrate", model: str | None = No
             rows[table] = pl.from_arrow(_dataset(paths, schema).to_table())
         else:
             rows[table] = pl.DataFrame(schema=polars_schema(TABLES[table]))
+    context = contract.MigrationContext(model or DEFAULT_MODEL, _run_inputs(output_dir, rows) if steps else {})
     for step in steps:
-        rows = step(rows, model or DEFAULT_MODEL)
+        rows = step(rows, context)
     months = rows["documents"].select("doc_id", published_month(pl.col("published_date")))
     staging = staging_dir(output_dir, operation)
     replaced, rewritten = [], {}
@@ -184,6 +185,24 @@ def migrate(output_dir: Path, operation: str = "migrate", model: str | None = No
         publish_staged(output_dir, staging, replaced)
     write_contract(output_dir)
     return rewritten
+
+
+def _run_inputs(output_dir: Path, rows: dict[str, pl.DataFrame]) -> dict[str, list[str]]:
+    """Run id -> the inputs that run was given, from its record, for the runs that wrote documents
+    or quarantine rows of files read whole (a run whose record is gone or unreadable is left out)."""
+    run_ids = set()
+    for table in ("documents", "quarantine"):
+        if "run_id" in rows[table].columns:
+            run_ids |= set(rows[table].filter(pl.col("record_index").is_null())["run_id"].drop_nulls().to_list())
+    inputs = {}
+    for run_id in sorted(run_ids):
+        try:
+            recorded = json.loads((run_dir(output_dir, run_id) / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnsafePathError):
+            continue
+        if isinstance(recorded.get("inputs"), list):
+            inputs[run_id] = [str(path) for path in recorded["inputs"]]
+    return inputs
 
 
 def _with_declared_columns(rows: pl.DataFrame, table: str) -> pl.DataFrame:
