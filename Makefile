@@ -18,13 +18,17 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
 setup: $(STAMP)
 
-# uv installs the project: the same pinned versions as pip, in a seventh of the time.
+# uv installs the project: the same pinned versions as pip, in a seventh of the time. Unlike pip,
+# uv writes no bytecode unless asked: every `newsfacts` process then compiled each module it
+# imported from source (7 s of a run; Python writes no cache either where PYTHONDONTWRITEBYTECODE
+# is set, as in many containers). The project's own packages are compiled too.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet '$(UV)'
 
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
-	$(BIN)/uv pip install --quiet --python $(BIN)/python -c constraints.txt -e '.[$(EXTRAS)]'
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -c constraints.txt -e '.[$(EXTRAS)]'
+	$(BIN)/python -m compileall -q flows tasks expectations bench > /dev/null
 	touch $(STAMP)
 
 run: $(STAMP)

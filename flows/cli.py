@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     server.add_argument("--database-url", metavar="URL", default=None,
                         help="SQLAlchemy URL of the server's database, e.g. "
                              "postgresql+asyncpg://user:password@127.0.0.1:5432/prefect (default: SQLite)")
+    background = server.add_mutually_exclusive_group()
+    background.add_argument("--status", action="store_true",
+                            help="say whether the local server that `newsfacts run` starts when no Prefect API "
+                                 "is configured runs for this Prefect home, and where, then exit")
+    background.add_argument("--stop", action="store_true",
+                            help="stop that local server (it stops by itself once unused for 10 minutes), then exit")
     serve = commands.add_parser(
         "serve", parents=[common], help="serve the flow as a scheduled Prefect deployment",
         description="Serve a deployment of the news-pipeline flow on a schedule (Prefect's `Runner`); runs "
@@ -595,6 +601,17 @@ def migrate_tables(args) -> int:
 def start_server(args) -> int:
     import os
 
+    if args.status or args.stop:
+        from flows import local_server
+
+        found = local_server.stop() if args.stop else local_server.find()
+        where = f"{found.url} (process {found.pid}, log {found.log})" if found else ""
+        if found is None:
+            print(f"no local Prefect server runs for {local_server.prefect_home()}")
+        else:
+            print(f"stopped the local Prefect server at {where}" if args.stop else f"local Prefect server: {where}")
+        return 0
+
     env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
     # Prefect's UI otherwise calls the API on the default port 4200, whatever --port says.
     env.setdefault("PREFECT_UI_API_URL", f"http://{args.host}:{args.port}/api")
@@ -698,6 +715,8 @@ def hide_tracebacks_on_console() -> None:
 
 
 def run_pipeline(args) -> int:
+    import os
+
     from tasks.config import check_model_installed, from_arguments
 
     config = from_arguments(args)
@@ -705,14 +724,28 @@ def run_pipeline(args) -> int:
     # Fail before any flow run exists when the model is missing or the output directory was
     # written under another schema (the flow checks again, for runs started elsewhere).
     check_model_installed(config.model)
-    from flows.news_pipeline import news_pipeline
-    from flows.progress import TerminalProgress
+    from flows import local_server
+    from flows.nothing_new import nothing_new
     from tasks.io import check_contract, output_root
 
-    if not args.debug:
-        hide_tracebacks_on_console()
     if not config.full_refresh:
         check_contract(output_root(config.output_dir))
+    said = nothing_new(config)
+    if said is not None:
+        print(said)
+        return 0
+    server = None
+    if local_server.configured_api_url() is None:
+        # Started now, so that it comes up while this process loads Prefect, GE and spaCy.
+        server = local_server.start()
+        os.environ["PREFECT_API_URL"] = server.url
+    from flows.news_pipeline import news_pipeline
+    from flows.progress import TerminalProgress
+
+    if server is not None:
+        local_server.wait_until_up(server)
+    if not args.debug:
+        hide_tracebacks_on_console()
     with TerminalProgress(bar=sys.stderr.isatty(), quiet=args.quiet):
         manifest = news_pipeline(**config.as_parameters())
     from flows.summary import format_summary

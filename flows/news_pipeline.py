@@ -203,15 +203,16 @@ def write_run_records(directory: Path, manifest: dict, validator) -> Path:
 def write_run_report(output_dir: Path, manifest: dict, catalog: pl.DataFrame, aggregates: dict) -> Path:
     """The run report (`_runs/<run_id>/report.html`), and a copy as `report.html` beside the tables
     for whoever opens the output folder: the latest run's. Built from stored aggregates only."""
-    from tasks.report import render_report, timeline_entities
+    from tasks.report import render_reports, timeline_entities
 
     columns = catalog.select("entity_id", "canonical_name", "label", "mention_count", "feature_class", "latitude",
                              "longitude")
     dates = stored.read_entity_dates(output_dir, timeline_entities(columns)["entity_id"].to_list())
     page = io.run_dir(output_dir, manifest["run_id"]) / "report.html"
-    io.write_text(page, render_report(manifest, columns, dates, aggregates, "data_docs/index.html"))
-    io.write_text(output_dir / "report.html", render_report(
-        manifest, columns, dates, aggregates, f"{io.RUNS_DIR}/{manifest['run_id']}/data_docs/index.html"))
+    pages = render_reports(manifest, columns, dates, aggregates,
+                           ["data_docs/index.html", f"{io.RUNS_DIR}/{manifest['run_id']}/data_docs/index.html"])
+    io.write_text(page, pages[0])
+    io.write_text(output_dir / "report.html", pages[1])
     return page
 
 
@@ -411,7 +412,7 @@ def _run(config: RunConfig, run_id: str) -> dict:
         batches = iter(plan)
         first = next(batches, None)
         if first is not None:  # a run with nothing new loads no model, validator or worker
-            state, validator, runner, batch_runner, window = _start(config, run_id, records, scope)
+            state, validator, runner, batch_runner, window = _start(config, run_id, records, scope, first)
             processed = ProcessedBatches(config, run_id, state, batch_runner, window, logger)
             for batch, outcome in processed.run(itertools.chain([first], batches)):
                 emit("batch", number=batch.number, files=len(batch.entries), records=batch.records)
@@ -462,14 +463,22 @@ def _run(config: RunConfig, run_id: str) -> dict:
     return manifest
 
 
-def _start(config: RunConfig, run_id: str, records: Path, scope: contextlib.ExitStack):
+def _start(config: RunConfig, run_id: str, records: Path, scope: contextlib.ExitStack, first: io.Batch):
     """What the first batch needs: the run state, the validator, the runner, and the task runner
     batches go to (worker processes start and load the model while the run state is read) with
-    how many batches run at once."""
+    how many batches run at once. When batches run here and the `first` has shards enough, its
+    extraction processes start now too, loading the model while this process gets ready."""
     from flows.batches import open_batch_runner
     from tasks.validation import Validator
 
     batch_runner, window = scope.enter_context(open_batch_runner(config.workers, config.dask_address, config.model))
+    if batch_runner is None:  # batches run here: their shards may go to extraction processes
+        from flows.shards import default_processes, extraction_processes
+
+        pool = scope.enter_context(extraction_processes(config.extract_processes or default_processes(),
+                                                        config.model))
+        if pool is not None:
+            pool.warm(-(-first.records // config.shard_size))
     output = io.output_root(config.output_dir)
     state = read_run_state(output, config.near_duplicate_threshold)
     if needs_state_built(output, state):

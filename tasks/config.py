@@ -58,6 +58,10 @@ class RunConfig:
         "depend on it", metavar="N"))
     shard_size: int = field(default=DEFAULT_SHARD_SIZE, metadata=option(
         "documents per extraction shard; outputs do not depend on it", metavar="DOCS"))
+    extract_processes: int = field(default=0, metadata=option(
+        "processes that extract a batch's shards at once, each with the model loaded, when the batch runs in "
+        "the flow's process (--workers 1) and has more than one shard; 0: one per CPU core, at most 4; 1: the "
+        "flow's process alone; outputs do not depend on it", metavar="N", shown="0 (one per core, at most 4)"))
     dask_address: str | None = field(default=None, metadata=option(
         "an existing Dask scheduler (tcp://host:8786) to process batches on, as many at once as it has "
         "workers", metavar="ADDRESS"))
@@ -94,6 +98,8 @@ class RunConfig:
         for name in ("batch_size", "workers", "shard_size", "max_document_bytes", "max_pages"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
+        if self.extract_processes < 0:
+            problems.append(f"extract_processes must be at least 0, not {self.extract_processes}")
         if problems:
             from tasks.errors import UsageError
 

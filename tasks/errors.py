@@ -49,6 +49,10 @@ class BatchFailedError(NewsfactsError):
     are committed and a rerun goes on from there."""
 
 
+class LocalServerError(NewsfactsError):
+    """The local Prefect server a run without a configured Prefect API reports to did not start."""
+
+
 # OS errors by what the user can do about them: (what to print before the path, exit status).
 OS_ERRORS = {
     errno.ENOENT: ("no such file or directory", 2),

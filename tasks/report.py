@@ -342,6 +342,14 @@ def render_report(manifest: dict, catalog: pl.DataFrame, dates: pl.DataFrame, ag
     places' latitude, longitude and feature_class), the
     stored mentions per date of the catalog's `timeline_entities`, the commit log's `aggregates`
     (see `batch_aggregates`), and `data_docs_href`, the Data Docs' address from the page."""
+    (page,) = render_reports(manifest, catalog, dates, aggregates, [data_docs_href])
+    return page
+
+
+def render_reports(manifest: dict, catalog: pl.DataFrame, dates: pl.DataFrame, aggregates: dict,
+                   data_docs_hrefs: list[str]) -> list[str]:
+    """`render_report`'s page once for each of `data_docs_hrefs` (pages kept in different folders),
+    its charts drawn once."""
     totals = manifest["rows_total"]
     figures = [("documents", totals["documents"]), ("entity mentions", totals["entities"]),
                ("entities", totals["entity_catalog"]), ("numbers", totals["numbers"]),
@@ -367,12 +375,12 @@ def render_report(manifest: dict, catalog: pl.DataFrame, dates: pl.DataFrame, ag
               stages_chart(manifest["stages"]) if manifest["stages"] else ""]
     counts = pl.DataFrame(aggregates.get("largest_counts") or [], schema=_LARGEST, orient="row") \
         .select("count_type", "surface", "value", "object", "sentence")
-    return _template().render(
+    return [_template().render(
         manifest=manifest, figures=figures, stages=stages, batches=batches, reasons=reasons, counts=counts,
         # matplotlib escapes the text it writes into an SVG: the charts are the only trusted markup.
         charts=[Markup(svg) for svg in charts if svg],
         undated=aggregates.get("undated_documents", 0), documents=aggregates.get("documents", 0),
-        data_docs_href=data_docs_href)
+        data_docs_href=href) for href in data_docs_hrefs]
 
 
 _BATCH_COLUMNS = {"batch": pl.Int64, "status": pl.String, "files": pl.Int64, "records": pl.Int64,

@@ -10,6 +10,9 @@ from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# A Prefect home of the test process's own: a `newsfacts run` a test starts without a Prefect API
+# starts its local server there (not in the user's), and the session stops it (`stop_local_servers`).
+os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsfacts-tests-prefect-home-")
 
 import polars as pl  # noqa: E402
 import pytest  # noqa: E402
@@ -26,6 +29,15 @@ def prefect_server():
     """Every flow in the tests runs against a real, temporary Prefect server (SQLite)."""
     with prefect_test_harness(server_startup_timeout=120):
         yield
+    stop_local_servers(os.environ)
+
+
+def stop_local_servers(env) -> None:
+    """Every local Prefect server `newsfacts run` started for the Prefect home of `env`, stopped."""
+    from flows import local_server
+
+    for server in local_server.all_running(env):
+        local_server.stop_server(server)
 
 
 def server_env(**extra: str) -> dict[str, str]:

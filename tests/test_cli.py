@@ -87,12 +87,19 @@ def test_run_without_inputs_reads_the_seeds_folder_and_feeds_alone_read_no_folde
 def test_an_output_folder_inside_the_input_is_never_read_as_news(tmp_path):
     inputs = tmp_path / "in"
     shutil.copytree(ROOT / "seeds", inputs)
-    for _ in range(2):  # the second run finds the first one's report, Data Docs and tables in its input
-        out = run_cli("run", str(inputs), "--output", str(inputs / "out"))
-        assert out.returncode == 0, out.stderr[-3000:]
-    assert f"not read:   {inputs / 'out'}" in out.stdout
-    assert "input:      2 files (2 unchanged since read, skipped), 0 records" in out.stdout
-    assert read(inputs / "out", "documents").height == 2 and read(inputs / "out", "quarantine").height == 0
+    # The second run finds the first one's report, Data Docs and tables in its input, and a third
+    # a file it did not read before.
+    runs = []
+    for extra in (None, None, "more.txt"):
+        if extra:
+            (inputs / extra).write_text("Officials in Kyiv said 12 people were evacuated.", encoding="utf-8")
+        runs.append(run_cli("run", str(inputs), "--output", str(inputs / "out")))
+        assert runs[-1].returncode == 0, runs[-1].stderr[-3000:]
+    first, second, third = (run.stdout for run in runs)
+    assert f"not read:   {inputs / 'out'}" in first and f"not read:   {inputs / 'out'}" in third
+    assert second.startswith("newsfacts run: nothing new: the 2 input files")
+    assert "input:      3 files (2 unchanged since read, skipped), 1 records" in third
+    assert read(inputs / "out", "documents").height == 3 and read(inputs / "out", "quarantine").height == 0
     # The other way round is refused before anything starts: one line, status 2.
     for given, output in ((inputs / "out", tmp_path / "elsewhere"), (inputs, tmp_path)):
         refused = run_cli("run", str(given), "--output", str(output))
