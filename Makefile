@@ -72,11 +72,13 @@ test-lowest: | $(BIN)/python
 versions: $(STAMP)
 	@$(BIN)/python -m pip list --format=freeze --exclude-editable
 
-# Throughput and memory against the NER model alone (../shared/corpus/bbc if present, else the seeds repeated),
+# `newsfacts run` as users run it (fresh processes, no PREFECT_API_URL) beside the NER model alone,
+# then throughput and memory against the NER model alone (../shared/corpus/bbc if present, else the seeds repeated),
 # then a growing feed: `newsfacts run` adding to datasets of the corpus and of it 4 times, and 50,000 documents,
 # then whole batches on a Dask cluster of 1 and 2 workers against one process, then the commit on
 # an S3 API (moto on 127.0.0.1) against local disk.
 bench: $(STAMP)
+	$(BIN)/python -m bench.cold_runs $(CORPUS)
 	$(BIN)/python -m bench $(CORPUS)
 	$(BIN)/python -m bench.growth $(CORPUS)
 	$(BIN)/python -m bench.cluster $(CORPUS)

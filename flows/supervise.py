@@ -1,8 +1,9 @@
 """`newsfacts run` as two processes: a light supervisor, and the run in a process group of its own.
 
-Every process the run starts (Prefect's temporary server, the shard workers, multiprocessing's
-resource tracker) joins that group, so the supervisor ends them all at once however the run ends:
-it finished, it raised, or the supervisor got SIGTERM or SIGINT. If the supervisor itself is killed
+Every process the run starts (its extraction and batch workers, multiprocessing's resource
+tracker) joins that group, so the supervisor ends them all at once however the run ends: it
+finished, it raised, or the supervisor got SIGTERM or SIGINT. The local Prefect server runs share
+(`flows.local_server`) is not the run's: it starts in a session of its own and outlives it. If the supervisor itself is killed
 (SIGKILL leaves it no say), the run notices that its parent changed and ends its own group.
 
 Nothing here imports Prefect: the supervisor stays a small process that answers signals at once.
@@ -64,7 +65,7 @@ def run_supervised(argv: Sequence[str]) -> int:
             if time.monotonic() > deadline:
                 break
         time.sleep(POLL_SECONDS)
-    # Whatever the run left running (a worker mid-shard, the temporary server) ends with it.
+    # Whatever the run left running (a worker mid-shard) ends with it.
     _kill_group(child.pid)
     status = child.wait()
     if received:

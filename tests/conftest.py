@@ -42,7 +42,8 @@ def stop_local_servers(env) -> None:
 
 def server_env(**extra: str) -> dict[str, str]:
     """The environment of a `newsfacts` child process, reporting to the tests' Prefect server: a run
-    without one starts a temporary server of its own, 15 to 20 s (tests of that path clear it)."""
+    without one starts (or finds) the local server of the tests' Prefect home (tests of that path
+    clear it)."""
     from prefect.settings import PREFECT_API_URL
 
     return {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), **extra}

@@ -30,8 +30,10 @@ def comparable(output: Path, table: str) -> pl.DataFrame:
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    """(the seeds and a JSONL feed in a local folder, the tables one process writes from it)."""
-    folder = tmp_path_factory.mktemp("s3-inputs") / "in"
+    """(the seeds and a JSONL feed in a local folder, the tables one process writes from it). The
+    folder has the name of the prefix they are uploaded under, so files get the same `source_id`
+    (`news/seeds/...`) in both."""
+    folder = tmp_path_factory.mktemp("s3-inputs") / "news"
     shutil.copytree(SEEDS, folder / "seeds")
     (folder / "wire.jsonl").write_text("\n".join(map(json.dumps, FEED)) + "\n", encoding="utf-8")
     (folder / ".hidden.txt").write_text("not an input", encoding="utf-8")

@@ -47,7 +47,7 @@ def corpus(tmp_path_factory) -> Path:
 def start_run(inputs: Path, output: Path, api_url: str | None = None, shard_size: int = 1,
               batch_size: int = BATCH_SIZE) -> subprocess.Popen:
     """`newsfacts run` in a child process, reporting to the Prefect server at `api_url` or, without
-    one, to the temporary server it starts."""
+    one, to the local server it starts or finds."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PREFECT_API_URL", None)
     if api_url:

@@ -156,6 +156,8 @@ def iter_inputs(paths: Sequence[str | os.PathLike], outputs: Sequence[str | os.P
             raise FileNotFoundError(f"input path does not exist: {path}")
     seen: set[Path] = set()
     skipped = [] if skipped is None else skipped
+    # An output on an object store may come as a UPath, whose text is its URL.
+    outputs = [output if isinstance(output, (str, Path)) else str(output) for output in outputs]
     local_outputs = {identity for output in outputs if not is_url(output)
                      for identity in [_identity(Path(output))] if identity is not None}
     remote_outputs = [str(output).rstrip("/") + "/" for output in outputs if is_url(output)]
