@@ -101,12 +101,28 @@ def known_documents(output_dir: Path, run_id: str) -> KnownDocuments:
 
 
 def _validator():
-    """This process's Great Expectations context, made once (results are dropped per batch)."""
+    """This process's Great Expectations context, made once (results are dropped per batch): the
+    flow's own when batches run in the flow's process (`share_validator`)."""
     from tasks.validation import Validator
 
     if not _VALIDATORS:
         _VALIDATORS.append(Validator())
     return _VALIDATORS[0]
+
+
+@contextlib.contextmanager
+def share_validator(validator) -> Iterator[None]:
+    """Batches this process runs while the block runs validate with the flow's `validator`: one
+    Great Expectations context and one registration of each suite, and the batch's results already
+    where the flow's Data Docs read them."""
+    saved = list(_VALIDATORS)
+    _VALIDATORS[:] = [validator]
+    validator.shared = True
+    try:
+        yield
+    finally:
+        validator.shared = False
+        _VALIDATORS[:] = saved
 
 
 def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str,
@@ -132,7 +148,8 @@ def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str,
         outcome.staged = stage_batch_files(output, run_id, outcome, store.folder)
         for name in LOCAL_VALUES:
             outcome.values.pop(name, None)
-        outcome.validation_results = validator.results()
+        # None: the results are in the validator the flow's runner goes on with (a shared one).
+        outcome.validation_results = None if getattr(validator, "shared", False) else validator.results()
         outcome.reads = {"text_hashes": recorded.text_hashes.asked, "publisher_ids": recorded.publisher_ids.asked,
                          "buckets": store.buckets}
         return outcome

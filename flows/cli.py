@@ -739,10 +739,12 @@ def run_pipeline(args) -> int:
         # Started now, so that it comes up while this process loads Prefect, GE and spaCy.
         server = local_server.start()
         os.environ["PREFECT_API_URL"] = server.url
-    from flows.news_pipeline import news_pipeline
+    from flows.news_pipeline import load_libraries, news_pipeline
     from flows.progress import TerminalProgress
 
     if server is not None:
+        if not local_server.is_up(server):  # still starting (a new database takes longest):
+            load_libraries()                # load now what the run would load after it
         local_server.wait_until_up(server)
     if not args.debug:
         hide_tracebacks_on_console()

@@ -149,17 +149,20 @@ def start(env: dict[str, str] | None = None, idle_seconds: float = IDLE_SECONDS)
         return server
 
 
+def is_up(server: LocalServer) -> bool:
+    """Whether `server` answers now."""
+    try:
+        with urllib.request.urlopen(f"{server.url}/health", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
 def wait_until_up(server: LocalServer, timeout: float = STARTUP_SECONDS) -> None:
     """Returns once `server` answers; raises LocalServerError when its process ends first or it does
     not answer within `timeout` s."""
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{server.url}/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            pass
+    while not is_up(server):
         if not _alive(server.pid) or time.monotonic() > deadline:
             why = "stopped" if not _alive(server.pid) else f"did not answer within {timeout:g} s"
             raise LocalServerError(f"the local Prefect server ({server.url}) {why}: see {server.log}")

@@ -365,6 +365,24 @@ class RunTally:
         total["failed_share"] = round(failing / basis, 6) if basis else 0.0
 
 
+def load_libraries() -> None:
+    """Import now what a run with something to read imports on its way (Great Expectations, spaCy,
+    the gazetteer, the near-duplicate and chart libraries): `newsfacts run` does it while the local
+    Prefect server starts, instead of after."""
+    import great_expectations  # noqa: F401
+    import matplotlib
+
+    matplotlib.use("Agg")  # as the report draws: no display
+    import matplotlib.pyplot  # noqa: F401
+
+    import tasks.canonical  # noqa: F401
+    import tasks.near_duplicates  # noqa: F401
+    import tasks.report  # noqa: F401
+    from tasks.gazetteer import place_index
+
+    place_index()
+
+
 def release_memory() -> None:
     """What the finished batch freed, handed back to the operating system: collected, then the C
     heap trimmed (glibc keeps freed pages otherwise, and the next batch's peak would start above
@@ -487,6 +505,10 @@ def _start(config: RunConfig, run_id: str, records: Path, scope: contextlib.Exit
     # On an object store, Data Docs are built in a local folder and uploaded with the run's records.
     validator = Validator(docs_dir=io.local_folder("newsfacts-data-docs-") if io.is_remote(records)
                           else records / "data_docs")
+    if batch_runner is None:
+        from flows.batches import share_validator
+
+        scope.enter_context(share_validator(validator))
     runner = Runner(config, validator, run_id, logger=get_run_logger(),
                     on_gate_failed=lambda gate: emit_gate_failed(gate, run_id, config.output_dir, records))
     return state, validator, runner, batch_runner, window

@@ -142,8 +142,9 @@ class Runner:
     def resume_batch(self, outcome: BatchOutcome, values: dict[str, Any]) -> BatchOutcome:
         """A batch another runner started (in a worker), continued here with the run's `values`;
         the worker's gate results join this runner's Data Docs, and its failed gates are announced."""
-        self.validator.forget_results()
-        self.validator.add_results(outcome.validation_results)
+        if outcome.validation_results is not None:  # else they are in this validator already
+            self.validator.forget_results()
+            self.validator.add_results(outcome.validation_results)
         outcome.validation_results = []
         outcome.values.update(values)
         if self.on_gate_failed is not None:  # announced by the flow, whose run the event names

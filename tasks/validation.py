@@ -134,6 +134,7 @@ class Validator:
         self.source = self.context.data_sources.add_pandas("stage_outputs")
         self.docs_dir = docs_dir
         self.suites: dict = {}
+        self.shared = False  # validating the batches of the flow's own process too (`flows.batches`)
         if docs_dir is not None:
             self.context.add_data_docs_site(site_name=DOCS_SITE, site_config={
                 "class_name": "SiteBuilder",
