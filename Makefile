@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := test,eval,bench
+EXTRAS := test,eval
 # The installer tools themselves are chosen too.
 PIP := pip>=24,<27
 UV := uv>=0.13,<0.14
@@ -50,14 +50,14 @@ test-fast: $(STAMP)
 # Resolve pyproject.toml's ranges anew, to the newest versions they allow, into constraints.txt
 # (for every platform, Python 3.11). Then `make test` and commit both files.
 lock: | $(BIN)/python
-	$(BIN)/uv pip compile pyproject.toml --extra test --extra eval --extra bench --universal \
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra eval --universal \
 		--python-version 3.11 --upgrade --quiet --output-file constraints.txt
 
 # The lower bounds in pyproject.toml, tested: every direct dependency at the lowest version its
 # range allows (the rest resolved as usual) in a venv of its own, then the fast suite.
 test-lowest: | $(BIN)/python
 	mkdir -p build
-	$(BIN)/uv pip compile pyproject.toml --extra test --extra eval --extra bench --resolution lowest-direct \
+	$(BIN)/uv pip compile pyproject.toml --extra test --extra eval --resolution lowest-direct \
 		--python-version 3.11 --quiet --output-file $(LOWEST)-constraints.txt
 	rm -rf $(LOWEST)-venv
 	$(PYTHON) -m venv $(LOWEST)-venv

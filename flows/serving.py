@@ -10,13 +10,21 @@ runner is stopped with its async `astop()` and every step of the shutdown has a 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import signal
 import sys
 from typing import Any
+from uuid import UUID
+
+import psutil
 
 #: Time from SIGTERM/SIGINT to the end of `newsfacts serve`, whatever the server does.
 STOP_SECONDS = 3.5
+#: From SIGTERM to a run in progress to SIGKILL to what is left of it.
+KILL_AFTER = 1.0
+#: Before the deadline: a last look for runs that started while the runner was stopping.
+LATE_SWEEP_BEFORE = 1.5
 SIGNAL_NAMES = {signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT"}
 
 
@@ -62,19 +70,52 @@ async def _serve(flow, *, name, cron, interval, parameters, concurrency_limit, d
         serving.result()  # the runner ended on its own: its error is the command's
         return 0
     signum = received[0]
-    finished = await _stop(runner, serving)
-    note = ("its schedule paused, runs in progress cancelled" if finished else
+    finished, ended = await _stop(runner, deployment_id, serving, SIGNAL_NAMES[signum])
+    note = ("its schedule paused" if finished else
             f"the Prefect server did not answer within {STOP_SECONDS:g} s, so its schedule may still be active")
+    if ended:
+        note += f"; flow run(s) in progress cancelled: {', '.join(ended)}"
     print(f"newsfacts: serve stopped by {SIGNAL_NAMES[signum]}: deployment {flow.name}/{name}: {note}",
           file=sys.stderr, flush=True)
     return 128 + signum
 
 
-async def _stop(runner, serving: asyncio.Task) -> bool:
-    """Stop the runner (cancel its runs in progress, pause its schedule) within STOP_SECONDS;
-    whether it finished in time. What is left after the deadline is cancelled."""
+async def _stop(runner, deployment_id, serving: asyncio.Task, signal_name: str) -> tuple[bool, list[str]]:
+    """Stop the runner (end its runs in progress, pause its schedule) within STOP_SECONDS: whether
+    it finished in time, and the runs in progress that were ended. What is left after the
+    deadline is cancelled.
+
+    The runs' processes are ended here first: Prefect's own cancellation waits at least 3 s per
+    run before it checks that the process has gone, and a run the runner was still starting when
+    the signal came is not in its books at all."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + STOP_SECONDS
+    poller = getattr(runner, "_scheduled_run_poller", None)
+    if poller is not None:  # no new runs while the ones in progress end (`astop()` does the same)
+        poller.stopping = True
+    runs = await _end_flow_run_processes(runner, loop.time() + KILL_AFTER)
+    marking = asyncio.create_task(_mark_cancelled(runs, deployment_id, signal_name, deadline))
+    # A run the runner was already submitting: it would keep the runner from ending before the deadline.
+    late = asyncio.create_task(_end_late_runs(runner, deployment_id, serving, signal_name, deadline))
+    finished = await _stop_runner(runner, serving, deadline)
+    runs.update(await late)
+    await marking
+    return finished, sorted(run_id or f"pid {process.pid}" for process, run_id in runs.items())
+
+
+async def _end_late_runs(runner, deployment_id, serving: asyncio.Task, signal_name: str,
+                         deadline: float) -> dict[psutil.Process, str | None]:
+    loop = asyncio.get_running_loop()
+    await asyncio.wait({serving}, timeout=max(deadline - LATE_SWEEP_BEFORE - loop.time(), 0))
+    if serving.done():
+        return {}
+    runs = await _end_flow_run_processes(runner, loop.time() + KILL_AFTER / 2)
+    await _mark_cancelled(runs, deployment_id, signal_name, deadline)
+    return runs
+
+
+async def _stop_runner(runner, serving: asyncio.Task, deadline: float) -> bool:
+    loop = asyncio.get_running_loop()
     try:
         # A signal that came while the runner was starting: `astop()` needs it started.
         while not runner.started and not serving.done() and loop.time() < deadline:
@@ -93,3 +134,92 @@ async def _stop(runner, serving: asyncio.Task) -> bool:
     except BaseException:  # noqa: BLE001 - cancelled or failed on the way out: nothing left to wait for
         pass
     return False
+
+
+async def _end_flow_run_processes(runner, kill_at: float) -> dict[psutil.Process, str | None]:
+    """End the flow-run processes this process started: SIGTERM (Prefect's engine then reports
+    its run crashed), and at `kill_at` SIGKILL to what is left of them and of their own children;
+    {process: flow run id, or None where the runner had not recorded it}."""
+    loop = asyncio.get_running_loop()
+    runs = _flow_run_processes(psutil.Process(), _runner_pids(runner))
+    family = [p for process in runs for p in _with_descendants(process)]
+    for process in runs:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+    if runs:
+        await asyncio.to_thread(psutil.wait_procs, list(runs), timeout=max(kill_at - loop.time(), 0.1))
+    for process in family:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
+    if family:
+        await asyncio.to_thread(psutil.wait_procs, family, timeout=0.5)
+    return runs
+
+
+async def _mark_cancelled(runs: dict[psutil.Process, str | None], deployment_id, signal_name: str,
+                          deadline: float) -> None:
+    """Mark the flow runs of `runs` Cancelled, as Prefect's runner does with the runs it stops,
+    and where the runner had not recorded a process's run, the deployment's Pending runs; by
+    `deadline`, and not at all with the server gone (the runs then show what they last reported)."""
+    if not runs:
+        return
+    known = [run_id for run_id in runs.values() if run_id]
+    remaining = max(deadline - asyncio.get_running_loop().time(), 0.1)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(_cancel(known, deployment_id if len(known) < len(runs) else None, signal_name),
+                               remaining)
+
+
+async def _cancel(ids: list[str], pending_of, signal_name: str) -> None:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterId, FlowRunFilter,
+                                                FlowRunFilterState, FlowRunFilterStateType)
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Cancelled
+
+    async with get_client() as client:
+        runs = [await client.read_flow_run(UUID(run_id)) for run_id in ids]
+        if pending_of:
+            runs += await client.read_flow_runs(
+                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[pending_of])),
+                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                    type=FlowRunFilterStateType(any_=[StateType.PENDING]))))
+        for run in runs:
+            if run.state is None or not run.state.is_completed():
+                await client.set_flow_run_state(
+                    run.id, Cancelled(message=f"newsfacts serve stopped by {signal_name}"), force=True)
+
+
+def _runner_pids(runner) -> dict[int, str]:
+    """{pid: flow run id} of the runs the runner has recorded (Prefect 3.8 keeps them in its
+    process manager; a version without one gives none, and the processes are found all the same)."""
+    manager = getattr(runner, "_process_manager", None)
+    pids = {}
+    with contextlib.suppress(Exception):
+        for run_id in manager.flow_run_ids():
+            handle = manager.get(run_id)
+            if handle is not None and handle.pid:
+                pids[handle.pid] = str(run_id)
+    return pids
+
+
+def _flow_run_processes(me: psutil.Process, recorded: dict[int, str]) -> dict[psutil.Process, str | None]:
+    """{process: flow run id or None} of this process's children that run a flow run: Prefect's
+    runner starts a served flow in a multiprocessing spawn child, a deployment from storage as
+    `python -m prefect.engine` with the run's id in its environment."""
+    found = {}
+    for child in me.children():
+        with contextlib.suppress(psutil.Error):
+            command = " ".join(child.cmdline())
+            if "prefect.engine" in command:
+                found[child] = recorded.get(child.pid) or child.environ().get("PREFECT__FLOW_RUN_ID")
+            elif "spawn_main" in command:
+                found[child] = recorded.get(child.pid)
+    return found
+
+
+def _with_descendants(process: psutil.Process) -> list[psutil.Process]:
+    try:
+        return [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return [process]

@@ -1,7 +1,9 @@
 """Scheduled runs as they happen for users: `newsfacts serve --interval` against a real `newsfacts
 server`, whose own scheduler (not the test) creates the flow run from the deployment's schedule; the
 served runner runs it and it writes the tables. `newsfacts serve` then ends within seconds on
-SIGTERM or SIGINT, with the server up or gone, without Prefect's warnings.
+SIGTERM or SIGINT, with the server up or gone, without Prefect's warnings, also when the signal
+comes while the runner is starting the next run: no flow-run process outlives it and that run ends
+Cancelled, not left Pending or Running.
 
 The server's scheduler loops are shortened through Prefect's settings so that the first run falls
 due within seconds. Nothing here creates a flow run through the API."""
@@ -12,9 +14,12 @@ import signal
 import time
 
 import httpx
+import psutil
 import pytest
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterState,
+                                            FlowRunFilterStateType)
+from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from conftest import SEEDS, read
@@ -37,6 +42,23 @@ def stop(serve, signum: int) -> float:
     serve.send_signal(signum)
     serve.wait(timeout=60)
     return time.monotonic() - sent
+
+
+def flow_run_process(serve, client, other_than) -> tuple[psutil.Process, str] | None:
+    """(process, flow run id) of a run other than `other_than` whose process `serve`'s runner has
+    started (Prefect runs a served flow in a multiprocessing spawn child), if one is alive."""
+    for child in psutil.Process(serve.pid).children():
+        try:
+            if "spawn_main" not in " ".join(child.cmdline()):
+                continue
+        except psutil.Error:
+            continue
+        pending = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PENDING, StateType.RUNNING]))))
+        starting = [run for run in pending if run.id != other_than]
+        if starting:
+            return child, str(starting[0].id)
+    return None
 
 
 def test_the_servers_scheduler_starts_a_run_that_writes_tables_and_serve_stops_on_sigterm(tmp_path):
@@ -64,7 +86,12 @@ def test_the_servers_scheduler_starts_a_run_that_writes_tables_and_serve_stops_o
                     pytest.fail(f"no scheduled run completed in 240 s: "
                                 f"{len(client.read_flow_runs(deployment_filter=by_deployment))} runs; "
                                 f"the server's errors: {errors[-5:]}")
-            seconds = stop(serve, signal.SIGTERM)
+                # The next run falls due every 15 s: the signal comes while its process is starting.
+                starting, interrupted = wait_for(lambda: flow_run_process(serve, client, run.id),
+                                                 "the next scheduled run's process", timeout=120, every=0.2)
+                seconds = stop(serve, signal.SIGTERM)
+                assert not starting.is_running(), "a flow-run process outlived newsfacts serve"
+                interrupted_state = client.read_flow_run(interrupted).state
         finally:
             if serve.poll() is None:
                 serve.kill()
@@ -77,9 +104,12 @@ def test_the_servers_scheduler_starts_a_run_that_writes_tables_and_serve_stops_o
     assert read(output, "documents").height == 2 and read(output, "entities").height > 100
     assert seconds < STOP_WITHIN, f"{seconds:.1f} s\n{printed[-3000:]}"
     assert serve.returncode == 128 + signal.SIGTERM
+    assert interrupted_state.is_cancelled(), interrupted_state
     assert paused["paused"] or not any(s["active"] for s in paused["schedules"]), paused
     assert "RuntimeWarning" not in printed and "Traceback" not in printed, printed[-3000:]
-    assert printed.rstrip().splitlines()[-1].startswith("newsfacts: serve stopped by SIGTERM")
+    assert printed.rstrip().splitlines()[-1].startswith("newsfacts: serve stopped by SIGTERM: deployment "
+                                                        "news-pipeline/every-15-s: its schedule paused; "
+                                                        f"flow run(s) in progress cancelled: {interrupted}")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
