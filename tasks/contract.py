@@ -213,11 +213,11 @@ def _table_section(name: str) -> list[str]:
     lines += [f"- Rows sorted within each file by {', '.join(f'`{c}`' for c in sort_keys(name))}", "",
               "| column | Arrow type | DuckDB type | nullable | unit | meaning |", "|---|---|---|---|---|---|"]
     fields = list(schema) + ([PARTITION_FIELD] if name in PARTITIONED_TABLES else [])
-    for field in fields:
-        duck_type = duck.get(field.name, "VARCHAR")
-        meaning = _meta(field, "description").replace("|", "\\|")
-        lines.append(f"| `{field.name}` | {field.type} | {duck_type} | {'yes' if field.nullable else 'no'} | "
-                     f"{_meta(field, 'unit')} | {meaning} |")
+    for column in fields:
+        duck_type = duck.get(column.name, "VARCHAR")
+        meaning = _meta(column, "description").replace("|", "\\|")
+        lines.append(f"| `{column.name}` | {column.type} | {duck_type} | {'yes' if column.nullable else 'no'} | "
+                     f"{_meta(column, 'unit')} | {meaning} |")
     return lines + [""]
 
 

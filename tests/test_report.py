@@ -10,7 +10,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from conftest import ROOT, SEEDS, read, render_in_chromium, server_env
 from flows.progress import TerminalProgress, emit
