@@ -268,7 +268,7 @@ def accounting_frame(counts: list[StageCount]) -> pl.DataFrame:
 
 
 def describe() -> list[dict]:
-    """The declared pipeline as rows (name, reads, gives, unit, gate): for the README and the run record."""
+    """The declared pipeline as rows (name, reads, gives, unit, gate): for docs/architecture.md and the run record."""
     rows = []
     for step in PIPELINE:
         if isinstance(step, Gate):

@@ -89,7 +89,7 @@ def extract_shard(doc_ids: list[str], texts: list[str], model: str
 # word it has seen, so without this a long run's memory grew with its input. A fresh load costs
 # little against the documents read between loads. Chosen over spaCy's `memory_zone`, which bounds
 # the vocabulary as well but turns off the tokenizer's cache inside the zone, so every word is
-# split by the affix rules again each time it occurs (README has what that cost).
+# split by the affix rules again each time it occurs (docs/benchmarks.md has what that cost).
 RELOAD_DOCUMENTS = 5_000
 _PIPELINE = threading.Lock()
 _read = {"documents": 0}  # documents this process has read since it last loaded the pipeline
