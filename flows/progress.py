@@ -4,11 +4,14 @@ progress bar subscribes; the flow and the shard loop emit. No listener, no cost.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
 
 Listener = Callable[[str, dict], None]
+#: Prefect reads its console handler's level from this (its logging.yml leaves it to the environment).
+CONSOLE_LEVEL = "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"
 _listeners: list[Listener] = []
 
 
@@ -37,7 +40,7 @@ class TerminalProgress:
 
     def __init__(self, bar: bool, quiet: bool = False):
         self.bar, self.quiet = bar and not quiet, quiet
-        self._progress, self._muted = None, []
+        self._progress, self._muted, self._console_level = None, [], None
 
     def __enter__(self):
         if self.bar:
@@ -64,12 +67,20 @@ class TerminalProgress:
             self._progress.__exit__(*exc)
         for handler, level in self._muted:
             handler.setLevel(level)
+        if self._console_level is not None:
+            os.environ[CONSOLE_LEVEL] = self._console_level
+        else:
+            os.environ.pop(CONSOLE_LEVEL, None)
 
     def _quiet_console_logs(self) -> None:
         """Prefect's console log lines (INFO) would tear through the bar, or bury the quarantine
         lines off a terminal: only warnings and errors reach the console while the run goes; every
-        line still goes to the Prefect API and UI."""
+        line still goes to the Prefect API and UI. The processes the run starts (extraction and
+        batch workers) configure Prefect's logging themselves, from the environment they inherit."""
         import logging
+
+        self._console_level = os.environ.get(CONSOLE_LEVEL)
+        os.environ[CONSOLE_LEVEL] = "WARNING"
 
         loggers = [logging.getLogger()] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
                                            if name.startswith("prefect")]

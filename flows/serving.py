@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import os
 import signal
 import sys
 from typing import Any
@@ -32,6 +33,11 @@ def serve(flow, *, name: str, cron: str | None, interval: float | None, paramete
           concurrency_limit, description: str) -> int:
     """Serve `flow` as deployment `name` on `cron` or every `interval` seconds until a signal; the
     exit status is 128 + that signal's number."""
+    # A flow run ended on a signal leaves its semaphores to multiprocessing's resource tracker
+    # (started with the first run, in this environment), which removes them after `serve` has
+    # exited and warns that it did, below the line that says how `serve` stopped.
+    os.environ["PYTHONWARNINGS"] = ",".join(filter(None, [os.environ.get("PYTHONWARNINGS"),
+                                                          "ignore:resource_tracker:UserWarning"]))
     return asyncio.run(_serve(flow, name=name, cron=cron, interval=interval, parameters=parameters,
                               concurrency_limit=concurrency_limit, description=description))
 
