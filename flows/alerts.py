@@ -23,7 +23,7 @@ output: {{ event.payload.output }}
 
 def dataset_resource(output_dir: str | Path) -> dict[str, str]:
     """The event resource of an output directory: one id per dataset, whichever run writes it."""
-    from tasks.io.inputs import is_url
+    from tasks.io.storage import is_url
 
     output = str(output_dir).rstrip("/") if is_url(str(output_dir)) else str(Path(output_dir).resolve())
     return {"prefect.resource.id": f"newsfacts.dataset.{output}", "prefect.resource.name": output.rsplit("/", 1)[-1]}

@@ -204,13 +204,15 @@ def evaluate_numbers(args) -> int:
     from pathlib import Path
 
     from tasks.evaluation import score_numbers
+    from tasks.clean import clean_text
     from tasks.io import read_gold
     from tasks.peers import quantulum_numbers, read_recognizers_specs
 
     sets: dict[str, list[dict]] = {}
     if args.gold:
         try:
-            sets["gold"] = read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None)
+            sets["gold"] = read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None,
+                                     clean_text)
         except ValueError as exc:
             print(f"newsfacts: error: {exc}", file=sys.stderr)
             return 2
@@ -251,11 +253,12 @@ def evaluate_entities(args) -> int:
 
     from tasks.evaluation import format_comparison, score_spans
     from tasks.extraction import extract_mentions
+    from tasks.clean import clean_text
     from tasks.io import read_gold
     from tasks.nlp import annotate_texts, components_for, load_model
 
     try:
-        gold = read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None)
+        gold = read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None, clean_text)
     except ValueError as exc:
         print(f"newsfacts: error: {exc}", file=sys.stderr)
         return 2
@@ -278,10 +281,11 @@ def evaluate_entities(args) -> int:
 def _read_gold_or_fail(args) -> list[dict] | None:
     from pathlib import Path
 
+    from tasks.clean import clean_text
     from tasks.io import read_gold
 
     try:
-        return read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None)
+        return read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None, clean_text)
     except (ValueError, OSError) as exc:
         print(f"newsfacts: error: {exc}", file=sys.stderr)
         return None
@@ -586,7 +590,7 @@ def compact_tables(args) -> int:
 
 def migrate_tables(args) -> int:
     from tasks.contract import SCHEMA_VERSION
-    from tasks.io import migrate
+    from tasks.migrations import migrate
 
     def work(output, run_id):
         rewritten = migrate(output, run_id, args.model)
@@ -639,7 +643,7 @@ def serve_deployment(args) -> int:
 
     config = from_arguments(args)
     # Absolute paths: the deployment's runs start in whatever folder the runner is in.
-    from tasks.io.inputs import is_url
+    from tasks.io.storage import is_url
     from tasks.io.storage import location, output_root
 
     parameters = config.as_parameters() | {"inputs": [p if is_url(p) else os.path.abspath(p) for p in config.inputs],
@@ -665,7 +669,8 @@ def check_paths(inputs: Sequence[str], output: str, feeds: str | None = None) ->
 
     from tasks.errors import UsageError
     from tasks.io.files import check_writable_directory
-    from tasks.io.inputs import DATASET_MARKER, input_exists, is_url
+    from tasks.io.inputs import DATASET_MARKER, input_exists
+    from tasks.io.storage import is_url
     from tasks.io.storage import inside, output_root
 
     root = output_root(output)

@@ -157,9 +157,11 @@ def fetch_news(output: Path, run_id: str, urls: list[str], feeds: list[str], fee
                settings) -> "FetchResult":  # noqa: F821 - imported when fetching
     """The URLs given as inputs, the feeds listed and the pages of feed items without their full
     content, fetched into the output's `_fetched/` WARCs (`tasks.io.fetch`)."""
+    from tasks import feeds as feed_reader
     from tasks.io.fetch import fetch_news as fetch
 
-    result = fetch(output, run_id, urls=urls, feeds=feeds, feed_files=feed_files, settings=settings)
+    result = fetch(output, run_id, urls=urls, feeds=feeds, feed_files=feed_files, settings=settings,
+                   feed_reader=feed_reader)
     get_run_logger().info("fetched %s", ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in result.counts.items()))
     return result
 

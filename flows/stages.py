@@ -108,8 +108,9 @@ def ingest_documents(files: list[io.InputFile], known: KnownDocuments, max_docum
     """One row per article of the files, and the records that cannot be articles; a record reusing
     a publisher id with different text is quarantined (see `split_conflicting_ids`)."""
     from tasks import ingest
+    from tasks.readers import ingest_file
 
-    results = [ingest.ingest_file(f.path, f.data, f.error, f.reason, max_document_bytes, f.first_record, f.name)
+    results = [ingest_file(f.path, f.data, f.error, f.reason, max_document_bytes, f.first_record, f.name)
                for f in files]
     checked = ingest.split_conflicting_ids([row for r in results for row in r.rows], known.publisher_ids)
     return Out({"ingested": ingest.ingested_frame(checked.rows)},

@@ -8,7 +8,6 @@ plus a first initial, or any other entity's folded name.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import Counter, defaultdict
 from collections.abc import Mapping
@@ -17,6 +16,7 @@ from itertools import groupby
 import polars as pl
 from anyascii import anyascii
 
+from tasks.entity_ids import entity_id_for, place_key
 from tasks.entity_rules import PERSON_TITLES, PLACE_LABELS
 from tasks.gazetteer import find_place, fold
 from tasks.places import with_place_columns
@@ -48,12 +48,8 @@ def identity_key(text: str, label: str) -> tuple[str, str | None, str | None]:
     if label in PLACE_LABELS:
         place = find_place(text)
         if place is not None:
-            return f"PLACE|{place.external_id}", place.external_id, place.name
+            return place_key(place.external_id), place.external_id, place.name
     return f"{label}|{fold(text)}", None, None
-
-
-def entity_id_for(key: str) -> str:
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 def resolve_surnames(keys: list[str], doc_ids: list[str], known_counts: Mapping[str, int] | None = None) -> list[str]:
@@ -145,7 +141,7 @@ def link_entities(mentions: pl.DataFrame, known_counts: Mapping[str, int] | None
     `tasks.places.locate_places`) is that place; others are looked up by name alone."""
     if "gazetteer_name" in mentions.columns:
         located = mentions.select("text", "label", "external_id", "gazetteer_name").iter_rows()
-        identities = [(f"PLACE|{external}", external, name) if external is not None
+        identities = [(place_key(external), external, name) if external is not None
                       else identity_key(text, label) if label not in PLACE_LABELS
                       else (f"{label}|{fold(text)}", None, None)
                       for text, label, external, name in located]

@@ -1,5 +1,6 @@
 """The data contract: what a dataset's tables promise downstream readers, derived from
-`tasks.schemas`; which stored contracts this pipeline can append to; how older ones migrate.
+`tasks.schemas`; which stored contracts this pipeline can append to or must migrate
+(`tasks.migrations` has the steps).
 
 Pure: `tasks.io` stores and checks the contract, `newsfacts schema` prints `render_markdown()`,
 and a test keeps docs/data-contract.md equal to it.
@@ -7,11 +8,8 @@ and a test keeps docs/data-contract.md equal to it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from importlib import metadata
 
-import polars as pl
 import pyarrow as pa
 
 from tasks.schemas import (FLAG_MEANINGS, FOREIGN_KEYS, NUMBER_KINDS, PARTITION_COLUMN, PARTITION_FIELD,
@@ -45,7 +43,7 @@ def current() -> dict:
     }
 
 
-def _version(contract: dict | None) -> tuple[int, int]:
+def version(contract: dict | None) -> tuple[int, int]:
     """(major, minor); a dataset written before contracts existed is version 0.0."""
     if contract is None:
         return 0, 0
@@ -86,7 +84,7 @@ def incompatibility(stored: dict | None, new: dict) -> str | None:
     if stored is None:
         return (f"the tables were written before schema versions existed (unpartitioned files, no column "
                 f"metadata); this newsfacts writes schema {new['schema_version']}: {migrate}")
-    (major, minor), (new_major, new_minor) = _version(stored), _version(new)
+    (major, minor), (new_major, new_minor) = version(stored), version(new)
     if major > new_major or (major == new_major and minor > new_minor):
         return (f"the tables were written with schema {stored['schema_version']}, newer than the "
                 f"{new['schema_version']} this newsfacts writes: upgrade newsfacts")
@@ -103,68 +101,7 @@ def incompatibility(stored: dict | None, new: dict) -> str | None:
 
 def needs_migration(stored: dict | None, new: dict) -> bool:
     """Whether `newsfacts migrate` has files to rewrite: another version, or columns to add."""
-    return stored is None or _version(stored) != _version(new) or stored["tables"] != new["tables"]
-
-
-@dataclass(frozen=True)
-class MigrationContext:
-    """What a migration step may need besides the rows: the spaCy model a step that extracts again
-    uses (1 -> 2), and the inputs each run was given, by run id, from its record in `_runs/`."""
-
-    model: str
-    run_inputs: Mapping[str, Sequence[str]] = field(default_factory=dict)
-
-
-def _from_unversioned(tables: dict[str, pl.DataFrame], context: MigrationContext) -> dict[str, pl.DataFrame]:
-    """0 -> 1: the columns were already those of 1.0; what changes is the layout (partitions,
-    sort order, column descriptions and file metadata), which the rewrite itself applies."""
-    return tables
-
-
-def _to_places_and_dates(tables: dict[str, pl.DataFrame], context: MigrationContext) -> dict[str, pl.DataFrame]:
-    """1 -> 2: places with coordinates, dates with calendar values, events (`tasks.schema_upgrade`)."""
-    from tasks.schema_upgrade import upgrade
-
-    return upgrade(tables, context.model)
-
-
-def _to_source_names(tables: dict[str, pl.DataFrame], context: MigrationContext) -> dict[str, pl.DataFrame]:
-    """2 -> 3: a file that is one article (and a file quarantined whole) is named by its path within
-    its input (`bbc/business/001.txt`), no longer by its file name without extension (`001`), which
-    two files of one dataset could share. The name is derived from `source_path` and the inputs of
-    the run that wrote the row, as a run names it (`tasks.io.source_name`); without that run's
-    record, from `source_path` itself. Rows whose id is not such a file name keep theirs."""
-    from pathlib import PurePath
-
-    from tasks.io.inputs import source_name
-
-    def renamed(rows: pl.DataFrame) -> pl.DataFrame:
-        if not rows.height:
-            return rows
-        ids = []
-        for source_id, path, run_id, index in rows.select("source_id", "source_path", "run_id",
-                                                           "record_index").iter_rows():
-            old = index is None and path is not None and source_id == PurePath(path).stem
-            inputs = context.run_inputs.get(run_id)
-            ids.append((source_name(path, inputs) if inputs else path) if old else source_id)
-        return rows.with_columns(pl.Series("source_id", ids, dtype=pl.String))
-
-    return tables | {"documents": renamed(tables["documents"]), "quarantine": renamed(tables["quarantine"])}
-
-
-#: Major version N -> the step that carries the dataset's rows from N to N + 1: (rows by table,
-#: context) -> rows by table (a table a step does not change passes through).
-Migration = Callable[[dict[str, pl.DataFrame], MigrationContext], dict[str, pl.DataFrame]]
-MIGRATIONS: dict[int, Migration] = {0: _from_unversioned, 1: _to_places_and_dates, 2: _to_source_names}
-
-
-def migrations_from(stored: dict | None) -> list[Migration]:
-    """The steps from `stored`'s major version to this pipeline's, in order."""
-    major, new_major = _version(stored)[0], _version(current())[0]
-    missing = [m for m in range(major, new_major) if m not in MIGRATIONS]
-    if missing:
-        raise ValueError(f"no migration from schema major version {missing[0]}")
-    return [MIGRATIONS[m] for m in range(major, new_major)]
+    return stored is None or version(stored) != version(new) or stored["tables"] != new["tables"]
 
 
 # --- docs/data-contract.md -------------------------------------------------------------------

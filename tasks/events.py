@@ -17,7 +17,7 @@ import re
 
 import polars as pl
 
-from tasks.canonical import entity_id_for
+from tasks.entity_ids import place_entity_id
 from tasks.dates import reference_date, start_of
 from tasks.gazetteer import demonyms, fold
 from tasks.sentences import sentence_span
@@ -56,7 +56,7 @@ def _nationality_place(text: str, in_sentence: list[dict], actor: dict | None, i
         country = demonyms().get(fold(text[mention["start_char"]:mention["end_char"]]))
         if country is None or not PLACE_NOUNS.match(text[mention["end_char"]:mention["end_char"] + 20]):
             continue
-        entity_id = entity_id_for(f"PLACE|{country.external_id}")
+        entity_id = place_entity_id(country.external_id)
         mentioned = any(m["entity_id"] == entity_id for m in in_doc)
         return {"entity_id": entity_id if mentioned else None, "latitude": country.latitude,
                 "longitude": country.longitude, "country_code": country.country_code}

@@ -18,16 +18,11 @@ import polars as pl
 from tasks.clean import LONE_SURROGATES
 from tasks.decode import Undecodable, decode_bytes
 from tasks.defaults import DEFAULT_MAX_DOCUMENT_BYTES
+from tasks.formats import too_large
 from tasks.html import Page, canonical_url, domain_of, extract_page, looks_like_html
 from tasks.quarantine import quarantine_row
 from tasks.schemas import INGESTED, frame
 
-TEXT_SUFFIXES = (".txt",)
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-HTML_SUFFIXES = (".html", ".htm", ".xhtml")
-INPUT_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + HTML_SUFFIXES
-#: Suffixes whose file is one article, read whole (`max_document_bytes` checked before reading).
-ARTICLE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 #: A page whose main text has fewer words than this has none: what is left of a 404 page, a
 #: gallery or a page of links after boilerplate removal is a menu's words, not an article.
 MIN_MAIN_TEXT_WORDS = 20
@@ -265,10 +260,6 @@ def page_text(html: str, url: str | None = None) -> tuple[Page, str | None]:
     return page, None
 
 
-def too_large(size: int, limit: int) -> str:
-    return f"{size:,} bytes, more than max_document_bytes={limit:,}"
-
-
 def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> Ingested:
     """A JSONL file: one article object per line (`id`, and `text` or a page's `html`; `title`,
     `date`, `source`, `url` optional). A record's own `title`, `date` and `url` come before what
@@ -381,50 +372,6 @@ def _record_problem(record: object) -> str | None:
         if record.get(name) is not None and not isinstance(record[name], str):
             return f"{name!r} must be a string"
     return None
-
-
-def ingest_file(
-    source_path: str,
-    data: bytes | None,
-    read_error: str | None = None,
-    read_reason: str = "unreadable_file",
-    max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
-    first_record: int = 0,
-    name: str | None = None,
-) -> Ingested:
-    """Rows and quarantine for one input file, by its suffix; never raises on bad content.
-
-    `read_error` (with its quarantine reason `read_reason`) says why the file could not be read.
-    A WARC file's `data` is a slice of it, whose first record is the file's `first_record`. `name`
-    is the file's name within its input (`tasks.io.source_name`): a file that is one article's
-    source id (its file name when not given).
-    """
-    from tasks.feeds import is_feed_file
-    from tasks.warc import ingest_warc, is_warc
-
-    if read_error is not None:
-        # A WARC slice's error names its records: each slice is retried, and quarantined, on its own.
-        where = f" (records from {first_record})" if is_warc(source_path) else ""
-        return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason=read_reason,
-                                                   detail=read_error + where, source_path=source_path)])
-    suffix = PurePath(source_path).suffix.lower()
-    try:
-        if is_warc(source_path):
-            return ingest_warc(source_path, data or b"", first_record, max_document_bytes)
-        if is_feed_file(source_path):
-            return ingest_feed(source_path, data or b"")
-        if suffix in JSONL_SUFFIXES:
-            return ingest_jsonl_file(source_path, data or b"", max_document_bytes)
-        if suffix in ARTICLE_SUFFIXES:
-            return ingest_text_file(source_path, data or b"", max_document_bytes, html=suffix in HTML_SUFFIXES,
-                                    name=name)
-    except Exception as exc:  # a bug must cost one file, not the run
-        return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason="ingest_error",
-                                                   detail=f"{type(exc).__name__}: {exc}"[:500],
-                                                   source_path=source_path)])
-    return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason="unsupported_file_type",
-                                               detail=f"suffix {suffix or '(none)'!r} is not one of {INPUT_SUFFIXES}",
-                                               source_path=source_path)])
 
 
 def split_conflicting_ids(rows: list[dict], known: Mapping[tuple[str, str], str] | None = None) -> Ingested:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 
-#: Longer texts are articles even when a wall's line is left in them.
-WALL_MAX_WORDS = 300
+from tasks.schemas import WALL_MAX_WORDS
 
 WALL_PHRASES = re.compile(
     r"\b(?:"

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from tasks.entity_ids import place_entity_id
 from tasks.gazetteer import ADMIN_SUFFIXES, ADMIN_WORDS, Place, fold, place_by_id, place_candidates, small_places
 
 PLACE_MENTION_LABELS = ("GPE", "LOC", "FAC")
@@ -216,8 +217,6 @@ def locate_places(entities: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.D
     """Entity mentions with their place (`external_id`, `gazetteer_name` and PLACE_COLUMNS; null for
     mentions of no known place) and documents with `focus_country` and `focus_entity_id` (the
     focus place's entity)."""
-    from tasks.canonical import entity_id_for
-
     texts = dict(documents.select("doc_id", "text").iter_rows())
     datelines = dict(documents.select("doc_id", "dateline").iter_rows())
     rows = entities.select("doc_id", "start_char", "end_char", "text", "label").iter_rows()
@@ -235,7 +234,7 @@ def locate_places(entities: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.D
             if place is not None:
                 external[i], names[i] = place.external_id, place.name
         focus_rows.append({"doc_id": doc_id, "focus_country": found.focus_country,
-                           "focus_entity_id": entity_id_for(f"PLACE|{found.focus_place.external_id}")
+                           "focus_entity_id": place_entity_id(found.focus_place.external_id)
                            if found.focus_place else None})
     located = entities.with_columns(external_id=pl.Series(external, dtype=pl.String),
                                     gazetteer_name=pl.Series(names, dtype=pl.String))

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from tasks.canonical import build_catalog, entity_id_for, with_acronyms_expanded
+from tasks.canonical import build_catalog, with_acronyms_expanded
+from tasks.entity_ids import entity_id_for
 from tasks.dates import with_date_values
 from tasks.events import extract_events
 from tasks.places import locate_places

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pyarrow as pa
 import polars as pl
 
-from tasks.paywalls import WALL_MAX_WORDS
 
 
 def column(name: str, type_: pa.DataType, meaning: str, *, required: bool = False, unit: str | None = None) -> pa.Field:
@@ -66,6 +65,9 @@ ENTITY_LABELS = (
     "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
 )
 
+#: Words of text at most in which a paywall or login wall is recognised (`tasks.paywalls`): longer
+#: texts are articles even when a wall's line is left in them.
+WALL_MAX_WORDS = 300
 #: What an article can be read from (`source_format`).
 SOURCE_FORMATS = ("txt", "jsonl", "html", "warc", "feed")
 

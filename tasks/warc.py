@@ -12,19 +12,12 @@ import io
 import re
 
 from tasks.decode import Undecodable, decode_bytes
+from tasks.formats import PAGE_RECORD_TYPES, too_large
 from tasks.quarantine import quarantine_row
 
-#: WARC record types that hold a page; the others (warcinfo, request, metadata, revisit,
-#: conversion) describe a crawl, not news, and are passed over.
-PAGE_RECORD_TYPES = ("response", "resource")
 #: Payload media types read as pages.
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
-
-
-def is_warc(name: str) -> bool:
-    """Whether a file name is a WARC's (`.warc`, `.warc.gz`)."""
-    return name.lower().endswith((".warc", ".warc.gz"))
 
 
 def warc_date(value: str | None) -> dt.datetime | None:
@@ -51,7 +44,7 @@ def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_b
     from warcio.archiveiterator import ArchiveIterator
 
     from tasks.feeds import is_feed
-    from tasks.ingest import Ingested, ingest_feed, ingest_page, too_large
+    from tasks.ingest import Ingested, ingest_feed, ingest_page
 
     out = Ingested()
     number = first_record

@@ -1,7 +1,8 @@
 import polars as pl
 
 from tasks.clean import clean_documents, clean_text, text_hash
-from tasks.ingest import ingest_file, ingested_frame
+from tasks.ingest import ingested_frame
+from tasks.readers import ingest_file
 
 
 def test_doubled_words_are_repaired_but_legitimate_ones_kept():

@@ -21,6 +21,7 @@ import pytest
 
 from conftest import ROOT, read, server_env
 from tasks import contract, io
+from tasks.migrations import migrate
 from tasks.schemas import (FOREIGN_KEYS, PARTITION_COLUMN, PARTITIONED_TABLES, PRIMARY_KEYS, SCHEMA_VERSION, TABLES,
                            sort_keys)
 
@@ -262,7 +263,7 @@ def test_an_added_nullable_column_reads_as_null_in_old_files_and_runs_still_appe
                               missing_columns="insert").collect()
     assert scanned["external_id"].null_count() == scanned.height
     # `migrate` rewrites the old files with the column, and the contract with it.
-    assert io.migrate(output)["entities"] == scanned.height
+    assert migrate(output)["entities"] == scanned.height
     assert all("external_id" in pq.read_schema(p).names for p in io.table_files(output, "entities"))
     assert io.read_contract(output)["tables"] == contract.current()["tables"]
 
@@ -473,7 +474,7 @@ def as_schema_1(output: Path) -> None:
     a date's `value` its year (else its day), a time's its hours; a place its name's most likely
     gazetteer entry whatever the document says (`Kherson` in `Kherson and Zaporizhzhia regions` the
     city); the contract of 1.2."""
-    from tasks.canonical import entity_id_for
+    from tasks.entity_ids import place_entity_id
     from tasks.gazetteer import find_place
 
     def old_value(surface, kind, value):
@@ -503,7 +504,7 @@ def as_schema_1(output: Path) -> None:
                 rows = rows.with_columns(external_id=pl.struct("text", "label").map_elements(
                     lambda r: old_place(r["text"], r["label"]), return_dtype=pl.String))
                 rows = rows.with_columns(entity_id=pl.when(pl.col("external_id").is_not_null()).then(
-                    pl.col("external_id").map_elements(lambda e: entity_id_for(f"PLACE|{e}"), return_dtype=pl.String)
+                    pl.col("external_id").map_elements(place_entity_id, return_dtype=pl.String)
                 ).otherwise(pl.col("entity_id")))
             pq.write_table(rows.to_arrow(), path)
     for table in NEW_IN_2:
@@ -555,7 +556,7 @@ def test_a_schema_2_dataset_is_migrated_to_files_named_by_their_path(seeds_run, 
     shutil.copytree(seeds_run[0], again, ignore=shutil.ignore_patterns("_runs"))
     as_file_stems(again)
     io.write_json(again / io.CONTRACT_FILE, stored)
-    io.migrate(again)
+    migrate(again)
     documents = read(again, "documents")
     assert documents["source_id"].to_list() == documents["source_path"].to_list()
 

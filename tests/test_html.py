@@ -6,7 +6,7 @@ import json
 import pytest
 
 from tasks.html import canonical_url, domain_of, extract_page, looks_like_html
-from tasks.ingest import ingest_file
+from tasks.readers import ingest_file
 from tests.news_pages import ARTICLES, BOILERPLATE_MARKERS, empty_page, news_page
 
 

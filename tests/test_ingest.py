@@ -2,7 +2,8 @@ import datetime as dt
 import json
 import random
 
-from tasks.ingest import doc_id_for, find_dateline, ingest_file, split_conflicting_ids, split_date_header
+from tasks.ingest import doc_id_for, find_dateline, split_conflicting_ids, split_date_header
+from tasks.readers import ingest_file
 
 
 def test_date_header_is_parsed_and_removed():

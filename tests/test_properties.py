@@ -29,7 +29,8 @@ from tasks import extraction, schemas
 from tasks.clean import DOUBLED, DOUBLED_WORDS, FTFY_CONFIG, _tidy, clean_text, fix_text
 from tasks.entities import extract_entities
 from tasks.html import canonical_url, looks_like_html
-from tasks.ingest import doc_id_for, ingest_file, ingested_frame
+from tasks.ingest import doc_id_for, ingested_frame
+from tasks.readers import ingest_file
 from tasks.defaults import DEFAULT_MODEL
 from tasks.nlp import load_model
 from tasks.numbers import (

@@ -5,7 +5,8 @@ import polars as pl
 import pytest
 
 from conftest import read
-from tasks.canonical import entity_id_for, link_entities
+from tasks.canonical import link_entities
+from tasks.entity_ids import entity_id_for
 from tasks.quotes import document_quotes, find_quotes
 from tasks.schemas import DOCUMENTS, SENTENCES, frame
 from tasks.tone import measure_tone, sentence_tone

@@ -8,7 +8,7 @@ import pytest
 
 import tasks.io.inputs as inputs
 from conftest import read
-from tasks.ingest import ingest_file
+from tasks.readers import ingest_file
 from tests.news_pages import ARTICLES, BOILERPLATE_MARKERS, news_page, write_warc
 
 

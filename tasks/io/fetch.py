@@ -22,6 +22,7 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from tasks.io.files import atomic_write, write_json
 from tasks.io.inputs import InputFile, StoredObject, read_input
@@ -84,14 +85,25 @@ def is_http(value: str) -> bool:
     return value.lower().startswith(("http://", "https://"))
 
 
+class FeedReader(Protocol):
+    """What fetching needs to know of feeds, given by the caller (`tasks.feeds` is one): whether a
+    response is a feed, and its items (`parse_feed` raises `NotAFeed` for bytes that are none)."""
+
+    NotAFeed: type[Exception]
+
+    def is_feed(self, content_type: str, payload: bytes) -> bool: ...
+
+    def parse_feed(self, data: bytes): ...
+
+
 class Fetcher:
     """One run's fetching: the robots.txt of each host, when each host was last asked, what
-    earlier runs fetched (`ledger`), the WARC being written."""
+    earlier runs fetched (`ledger`), the WARC being written, how feeds are read (`feed_reader`)."""
 
-    def __init__(self, settings: FetchSettings, ledger: dict[str, dict], writer):
+    def __init__(self, settings: FetchSettings, ledger: dict[str, dict], writer, feed_reader: FeedReader):
         import httpx
 
-        self.settings, self.ledger, self.writer = settings, ledger, writer
+        self.settings, self.ledger, self.writer, self.feed_reader = settings, ledger, writer, feed_reader
         self.client = httpx.Client(timeout=settings.timeout, follow_redirects=True, max_redirects=5,
                                    headers={"User-Agent": settings.user_agent})
         self.robots: dict[str, object] = {}
@@ -118,8 +130,6 @@ class Fetcher:
         """A feed (or a page given as an input) fetched and kept; the links of its items that
         carry no full content, to fetch as pages. A feed unchanged since the last fetch (304)
         gives nothing."""
-        from tasks.feeds import NotAFeed, is_feed, parse_feed
-
         response = self._get(url, conditional=True)
         if response is not None and response.status_code == 304:
             self.result.counts["not_modified"] += 1
@@ -128,11 +138,11 @@ class Fetcher:
         self.result.counts["feeds"] += 1
         if not 200 <= response.status_code < 300:
             return []
-        if not is_feed(response.headers.get("content-type", ""), response.content):
+        if not self.feed_reader.is_feed(response.headers.get("content-type", ""), response.content):
             return []  # a page: kept, read as one
         try:
-            feed = parse_feed(response.content)
-        except NotAFeed:
+            feed = self.feed_reader.parse_feed(response.content)
+        except self.feed_reader.NotAFeed:
             return []
         return [urllib.parse.urljoin(str(response.url), item.link) for item in feed.items
                 if item.text is None and item.link]
@@ -268,14 +278,13 @@ def _origin(url: str) -> str:
 
 def fetch_news(output: Path, run_id: str, *, urls: list[str], feeds: list[str],
                feed_files: list[Path | StoredObject],
-               settings: FetchSettings) -> FetchResult:
+               settings: FetchSettings, feed_reader: FeedReader) -> FetchResult:
     """Fetch the inputs given as URLs (a feed or a page each), the feeds listed, and the pages of
     the items of feeds (fetched, or the `feed_files` among the inputs, local or in an object store)
     that carry no full content, into
-    `<output>/_fetched/<run_id>.warc.gz`; record what was fetched beside it."""
+    `<output>/_fetched/<run_id>.warc.gz`; record what was fetched beside it. Feeds are read by
+    `feed_reader`."""
     from warcio.warcwriter import WARCWriter
-
-    from tasks.feeds import NotAFeed, parse_feed
 
     ledger = read_fetch_ledger(output)
     target = fetched_dir(output) / f"{run_id}.warc.gz"
@@ -284,7 +293,7 @@ def fetch_news(output: Path, run_id: str, *, urls: list[str], feeds: list[str],
     def fetch_into(tmp: str) -> None:
         nonlocal fetcher
         with open(tmp, "wb") as handle:
-            fetcher = Fetcher(settings, ledger, WARCWriter(handle, gzip=True))
+            fetcher = Fetcher(settings, ledger, WARCWriter(handle, gzip=True), feed_reader)
             try:
                 pages: list[str] = []
                 for url in [*urls, *feeds]:
@@ -292,8 +301,8 @@ def fetch_news(output: Path, run_id: str, *, urls: list[str], feeds: list[str],
                 for path in feed_files:
                     data = read_input(path).data
                     try:
-                        feed = parse_feed(data or b"")
-                    except NotAFeed:
+                        feed = feed_reader.parse_feed(data or b"")
+                    except feed_reader.NotAFeed:
                         continue  # reading the file quarantines it
                     pages += [item.link for item in feed.items
                               if item.text is None and item.link and is_http(item.link)]

@@ -17,11 +17,13 @@ import hashlib
 import itertools
 import json
 import os
-import re
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from tasks.formats import ARTICLE_SUFFIXES, PAGE_RECORD_TYPES, is_warc, too_large
+from tasks.io.storage import is_url
 
 #: Size, modification and change time (ns) of an input file: a file whose fingerprint matches its
 #: committed one is not read again. The change time moves on chmod too, so a file that could not
@@ -29,8 +31,6 @@ from pathlib import Path, PurePosixPath
 #: modified (ns) and a number derived from its version (ETag or generation), which every write
 #: changes.
 Fingerprint = tuple[int, int, int]
-#: `scheme://...`: an input read through fsspec rather than the local file system.
-URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 #: The file every newsfacts output folder holds (its data contract): a folder holding one is a
 #: dataset, whose tables, report and Data Docs are never read as news.
 DATASET_MARKER = "_contract.json"
@@ -84,11 +84,6 @@ class WarcSlice:
     end: int | None
     first_record: int
     records: int
-
-
-def is_url(path: str | os.PathLike) -> bool:
-    """Whether an input names an object store location (`s3://...`) rather than a local path."""
-    return isinstance(path, str) and bool(URL.match(path)) and not path.startswith("file://")
 
 
 def display_path(path: Path | StoredObject | WarcSlice) -> str:
@@ -383,8 +378,6 @@ def warc_slices(path: Path | StoredObject, index: SliceIndex | None = None) -> I
 def _scan_warc(path: Path | StoredObject) -> Iterator[WarcSlice | InputFile]:
     from warcio.archiveiterator import ArchiveIterator
 
-    from tasks.warc import PAGE_RECORD_TYPES
-
     start, first, records, number = 0, 0, 0, 0
     try:
         handle = _open(path)
@@ -413,9 +406,6 @@ def read_input(path: Path | StoredObject | WarcSlice, max_bytes: int | None = No
     """One input file's bytes; a file that is not a regular file, larger than `max_bytes` (for
     `.txt` articles; a JSONL file's records are checked one by one) or unreadable comes back with
     its reason instead of its bytes."""
-    # Imported here, with the cleaning libraries it loads: `newsfacts query` reads no inputs.
-    from tasks.ingest import ARTICLE_SUFFIXES, too_large
-
     if isinstance(path, WarcSlice):
         return _read_slice(path)
     if isinstance(path, StoredObject):
@@ -577,8 +567,6 @@ class BatchPlan:
 def _with_warc_slices(entries: Iterator[Path | StoredObject | InputFile], index: SliceIndex | None = None
                       ) -> Iterator[Path | StoredObject | WarcSlice | InputFile]:
     """The entries, each WARC file as its slices (`warc_slices`)."""
-    from tasks.warc import is_warc
-
     for entry in entries:
         if isinstance(entry, InputFile) or not is_warc(display_path(entry)):
             yield entry
@@ -586,12 +574,11 @@ def _with_warc_slices(entries: Iterator[Path | StoredObject | InputFile], index:
             yield from warc_slices(entry, index)
 
 
-def read_gold(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[dict]:
+def read_gold(paths: Sequence[Path], corpus_dir: Path | None, clean: Callable[[str], str]) -> list[dict]:
     """Gold records (`id`, `text`, `entities`) from JSONL files. A record without `text` names its
-    article by `source` (relative to `corpus_dir`) and `sha256` of its clean text, so corpora that
-    must not be committed are annotated without copying them."""
-    from tasks.clean import clean_text
-
+    article by `source` (relative to `corpus_dir`) and `sha256` of its text as the pipeline cleans
+    it (`clean`, `tasks.clean.clean_text`), so corpora that must not be committed are annotated
+    without copying them."""
     if corpus_dir is not None and not corpus_dir.is_dir():
         raise ValueError(f"corpus folder {corpus_dir} does not exist: --corpus names the folder the gold "
                          "records' `source` paths are relative to (corpora are not part of the repository)")
@@ -604,7 +591,7 @@ def read_gold(paths: Sequence[Path], corpus_dir: Path | None = None) -> list[dic
             if "text" not in record:
                 if corpus_dir is None:
                     raise ValueError(f"{path}: record {record['id']} has no text; pass the corpus directory")
-                record["text"] = clean_text((corpus_dir / record["source"]).read_text(encoding="utf-8"))
+                record["text"] = clean((corpus_dir / record["source"]).read_text(encoding="utf-8"))
                 digest = hashlib.sha256(record["text"].encode("utf-8")).hexdigest()
                 if digest != record["sha256"]:
                     raise ValueError(f"{path}: {record['id']} does not match its annotated text (sha256 differs)")

@@ -1,5 +1,6 @@
-"""Keeping a dataset readable over time: its stored contract, compaction of small files, migration
-to a new schema. Each rewrite is published like a run's batch: all at once or not at all."""
+"""Keeping a dataset readable over time: its stored contract, compaction of small files, and the
+reading and rewriting of every table a migration to a new schema needs (`tasks.migrations` has
+the steps). Each rewrite is published like a run's batch: all at once or not at all."""
 
 from __future__ import annotations
 
@@ -139,30 +140,26 @@ def compact(output_dir: Path, target_rows: int = TARGET_FILE_ROWS, operation: st
     return changed
 
 
-def migrate(output_dir: Path, operation: str = "migrate", model: str | None = None) -> dict[str, int]:
-    """Every file of every table rewritten to this pipeline's contract: the current partitioning,
-    metadata and columns (`contract.MIGRATIONS` carries a major version's rows to the next; a
-    column added since is null), published all at once, then the new contract stored. Only call
-    while holding the output lock. `model` is the spaCy pipeline a step that extracts again uses
-    (1 -> 2). Returns table -> rows rewritten (empty when nothing to do)."""
-    from tasks.defaults import DEFAULT_MODEL
-
-    stored = read_contract(output_dir)
-    if not contract.needs_migration(stored, contract.current()):
-        return {}
-    steps = contract.migrations_from(stored)
+def read_every_table(output_dir: Path) -> tuple[dict[str, list[Path]], dict[str, pl.DataFrame]]:
+    """(table -> its files, table -> all its rows) of a dataset, files written under different
+    schemas read with every column any of them has, for a migration (`tasks.migrations`)."""
     files = {table: table_files(output_dir, table) for table in TABLES}
     rows = {}
     for table, paths in files.items():
         if paths:
-            # Files written under different schemas: every column any of them has.
             schema = pa.unify_schemas([storage.parquet_file(f).schema_arrow.remove_metadata() for f in paths])
             rows[table] = pl.from_arrow(_dataset(paths, schema).to_table())
         else:
             rows[table] = pl.DataFrame(schema=polars_schema(TABLES[table]))
-    context = contract.MigrationContext(model or DEFAULT_MODEL, _run_inputs(output_dir, rows) if steps else {})
-    for step in steps:
-        rows = step(rows, context)
+    return files, rows
+
+
+def rewrite_every_table(output_dir: Path, files: dict[str, list[Path]], rows: dict[str, pl.DataFrame],
+                        operation: str, entity_dates: pl.DataFrame | None = None) -> dict[str, int]:
+    """Every table's `files` replaced by its `rows` under this pipeline's contract (the current
+    partitioning, metadata and columns; a declared column the rows lack is null), and the
+    timeline's `entity_dates` by the ones given, published all at once; then the contract stored.
+    Only call while holding the output lock. Returns table -> rows written."""
     months = rows["documents"].select("doc_id", published_month(pl.col("published_date")))
     staging = staging_dir(output_dir, operation)
     replaced, rewritten = [], {}
@@ -175,19 +172,16 @@ def migrate(output_dir: Path, operation: str = "migrate", model: str | None = No
         _rewrite(table, files[table], table_rows, staging, operation, TARGET_FILE_ROWS)
         replaced += files[table]
         rewritten[table] = table_rows.height
-    if steps and state_files(output_dir, "entity_dates"):
-        # The timeline's counts, by entity: a step that gives mentions other ids counts them again.
-        from tasks.report import entity_dates
-
+    if entity_dates is not None:
         replaced += state_files(output_dir, "entity_dates")
-        write_state(staging, "entity_dates", entity_dates(rows["entities"], rows["documents"], rows["sentences"]))
+        write_state(staging, "entity_dates", entity_dates)
     if replaced or rewritten:
         publish_staged(output_dir, staging, replaced)
     write_contract(output_dir)
     return rewritten
 
 
-def _run_inputs(output_dir: Path, rows: dict[str, pl.DataFrame]) -> dict[str, list[str]]:
+def run_inputs(output_dir: Path, rows: dict[str, pl.DataFrame]) -> dict[str, list[str]]:
     """Run id -> the inputs that run was given, from its record, for the runs that wrote documents
     or quarantine rows of files read whole (a run whose record is gone or unreadable is left out)."""
     run_ids = set()

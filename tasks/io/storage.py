@@ -17,11 +17,18 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from tasks.io.inputs import is_url
+#: `scheme://...`: an input read through fsspec rather than the local file system.
+URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def is_url(path: str | os.PathLike) -> bool:
+    """Whether an input names an object store location (`s3://...`) rather than a local path."""
+    return isinstance(path, str) and bool(URL.match(path)) and not path.startswith("file://")
 
 
 def output_root(location: str | os.PathLike) -> Path:
