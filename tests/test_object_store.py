@@ -99,7 +99,7 @@ def test_tables_on_s3_from_inputs_on_s3_equal_a_local_run_and_read_back_everywhe
 
 
 def test_an_output_bucket_that_does_not_exist_is_a_usage_error(s3_server):
-    from flows.cli import check_paths
+    from flows.run_command import check_paths
     from tasks.errors import UsageError
 
     with pytest.raises(UsageError, match="bucket newsfacts-nowhere does not exist"):
@@ -109,7 +109,7 @@ def test_an_output_bucket_that_does_not_exist_is_a_usage_error(s3_server):
 def test_a_missing_prefix_is_a_usage_error(s3_server, tmp_path):
     import s3fs
 
-    from flows.cli import check_paths
+    from flows.run_command import check_paths
     from tasks.errors import UsageError
 
     s3fs.S3FileSystem().mkdir("newsfacts-empty")

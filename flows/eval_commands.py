@@ -1,0 +1,269 @@
+"""`newsfacts eval entities|numbers|places|dates|quotes`: gold read, scored through the pipeline's
+extraction beside the peer library of each field, printed as a table."""
+
+from __future__ import annotations
+
+import sys
+
+
+def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
+    """The number rows a run writes for each text."""
+    from tasks.extraction import extract_mentions
+    from tasks.nlp import load_model
+
+    rows = extract_mentions(load_model(model), [str(i) for i in range(len(texts))], texts).numbers
+    grouped: list[list[dict]] = [[] for _ in texts]
+    for row in rows.iter_rows(named=True):
+        grouped[int(row["doc_id"])].append({**row, "start": row["start_char"], "end": row["end_char"]})
+    return grouped
+
+
+
+def evaluate_numbers(args) -> int:
+    from pathlib import Path
+
+    from tasks.evaluation import score_numbers
+    from tasks.clean import clean_text
+    from tasks.io import read_gold
+    from tasks.peers import quantulum_numbers, read_recognizers_specs
+
+    sets: dict[str, list[dict]] = {}
+    if args.gold:
+        try:
+            sets["gold"] = read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None,
+                                     clean_text)
+        except ValueError as exc:
+            print(f"newsfacts: error: {exc}", file=sys.stderr)
+            return 2
+    if args.recognizers:
+        sets |= {f"recognizers/{name}": records
+                 for name, records in read_recognizers_specs(Path(args.recognizers)).items()}
+    if not sets:
+        print("newsfacts: error: give GOLD files and/or --recognizers DIR", file=sys.stderr)
+        return 2
+    print(f"{'set':<32}{'docs':>5}{'gold':>6}   {'newsfacts F1: value  +unit  +object':>36}   "
+          f"{'quantulum3 F1: value  +unit':>28}")
+    calendar = ("date", "time")
+    for name, records in sets.items():
+        texts = [r["text"] for r in records]
+        # Dates and times have calendar values, scored by `newsfacts eval dates`: left out here,
+        # with every prediction on one.
+        dated = [[(n["start"], n["end"]) for n in r["numbers"] if n.get("kind") in calendar] for r in records]
+        gold = [[n for n in r["numbers"] if n.get("kind") not in calendar] for r in records]
+        kinds = records[0].get("kinds")
+
+        def only_kinds(docs):
+            return [[n for n in doc if (kinds is None or n["kind"] in kinds) and n.get("kind") not in calendar
+                     and not any(n["start"] < end and start < n["end"] for start, end in spans)]
+                    for doc, spans in zip(docs, dated, strict=True)]
+
+        ours = score_numbers(gold, only_kinds(predict_numbers(args.model, texts)))
+        theirs = score_numbers(gold, only_kinds([quantulum_numbers(t) for t in texts]), with_object=False)
+        has_objects = any(n.get("object") for doc in gold for n in doc)
+        with_object = f"{ours['value+object'].f1:>8.3f}" if has_objects else f"{'n/a':>8}"
+        print(f"{name:<32}{len(records):>5}{sum(map(len, gold)):>6}   {'':>14}"
+              f"{ours['value'].f1:>7.3f}{ours['value+unit'].f1:>7.3f}{with_object}   {'':>14}"
+              f"{theirs['value'].f1:>7.3f}{theirs['value+unit'].f1:>7.3f}")
+    return 0
+
+
+
+def evaluate_entities(args) -> int:
+    from pathlib import Path
+
+    from tasks.evaluation import format_comparison, score_spans
+    from tasks.extraction import extract_mentions
+    from tasks.clean import clean_text
+    from tasks.io import read_gold
+    from tasks.nlp import annotate_texts, components_for, load_model
+
+    try:
+        gold = read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None, clean_text)
+    except ValueError as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return 2
+    nlp = load_model(args.model)
+    texts = [record["text"] for record in gold]
+    expected = [[tuple(e[:3]) for e in record["entities"]] for record in gold]
+    # The model's NER alone, beside the entity rows a run writes (NER, corrections, sentences).
+    docs = annotate_texts(nlp, texts, components_for(nlp, ["ner"]))
+    columns = {"spaCy": score_spans(expected, [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs])}
+    rows = extract_mentions(nlp, [str(i) for i in range(len(texts))], texts).entities
+    predicted: list[list[tuple]] = [[] for _ in texts]
+    for doc_id, start, end, label in rows.select("doc_id", "start_char", "end_char", "label").iter_rows():
+        predicted[int(doc_id)].append((start, end, label))
+    columns["newsfacts"] = score_spans(expected, predicted)
+    print(f"{len(gold)} documents, model {args.model}")
+    print(format_comparison(columns))
+    return 0
+
+
+
+def _read_gold_or_fail(args) -> list[dict] | None:
+    from pathlib import Path
+
+    from tasks.clean import clean_text
+    from tasks.io import read_gold
+
+    try:
+        return read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None, clean_text)
+    except (ValueError, OSError) as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return None
+
+
+
+def evaluate_places(args) -> int:
+    import polars as pl
+
+    from tasks.evaluation import score_places
+    from tasks.extraction import extract_mentions
+    from tasks.gazetteer import place_candidates
+    from tasks.nlp import load_model
+    from tasks.places import PlaceMention, locate_places, place_fields, resolve_document_places
+
+    gold = _read_gold_or_fail(args)
+    if gold is None:
+        return 2
+    expected = [record["places"] for record in gold]
+
+    def geonames_id(external: str | None) -> int | None:
+        return int(external.split(":")[1]) if external and external.startswith("geonames:") else None
+
+    def described(start, end, place):
+        fields = place_fields(place.external_id) if place is not None else {}
+        return {"start": start, "end": end, **fields, "geonames_id": geonames_id(place and place.external_id)}
+
+    def most_populous(text):
+        candidates = place_candidates(text)
+        return max(candidates, key=lambda p: p.population, default=None)
+
+    ours, naive = [], []
+    for record, places in zip(gold, expected, strict=True):
+        mentions = [PlaceMention(g["start"], g["end"], g["text"], g["label"]) for g in places]
+        found = resolve_document_places(record["text"], record.get("dateline"), mentions).places
+        ours.append([described(m.start, m.end, p) for m, p in zip(mentions, found, strict=True)])
+        naive.append([described(m.start, m.end, most_populous(m.text)) for m in mentions])
+    texts = [record["text"] for record in gold]
+    ids = [str(i) for i in range(len(texts))]
+    entities = extract_mentions(load_model(args.model), ids, texts).entities
+    documents = pl.DataFrame({"doc_id": ids, "text": texts, "dateline": [r.get("dateline") for r in gold]})
+    located, _ = locate_places(entities, documents)
+    end_to_end: list[list[dict]] = [[] for _ in texts]
+    naive_end_to_end: list[list[dict]] = [[] for _ in texts]
+    for row in located.filter(pl.col("label").is_in(["GPE", "LOC", "FAC"])).iter_rows(named=True):
+        i, span = int(row["doc_id"]), (row["start_char"], row["end_char"])
+        end_to_end[i].append({"start": span[0], "end": span[1], **{k: row[k] for k in (
+            "latitude", "longitude", "country_code", "feature_class")}, "geonames_id": geonames_id(row["external_id"])})
+        naive_end_to_end[i].append(described(*span, most_populous(row["text"])))
+    scores = {"gold spans": (score_places(expected, ours), score_places(expected, naive)),
+              "end to end": (score_places(expected, end_to_end), score_places(expected, naive_end_to_end))}
+    print(f"{len(gold)} documents, {scores['gold spans'][0].total} gold place mentions with a location, "
+          f"model {args.model}; right = within 161 km, same country or same GeoNames id")
+    print(f"{'':<12}{'newsfacts':>12}{'most populous':>16}")
+    for name, (mine, baseline) in scores.items():
+        print(f"{name:<12}{mine.value:>12.3f}{baseline.value:>16.3f}")
+    return 0
+
+
+
+def evaluate_dates(args) -> int:
+    import datetime as dt
+
+    import polars as pl
+
+    from tasks.dates import clause_around, resolve_date, with_date_values
+    from tasks.evaluation import score_dates
+    from tasks.extraction import extract_mentions
+    from tasks.nlp import load_model
+    from tasks.peers import dateparser_value
+
+    gold = _read_gold_or_fail(args)
+    if gold is None:
+        return 2
+    texts = [record["text"] for record in gold]
+    anchors = [dt.date.fromisoformat(r["document_date"]) if r.get("document_date") else None for r in gold]
+    expected = [record["dates"] for record in gold]
+    ids = [str(i) for i in range(len(texts))]
+    numbers = extract_mentions(load_model(args.model), ids, texts).numbers
+    documents = pl.DataFrame({"doc_id": ids, "text": texts, "published_date": anchors},
+                             schema={"doc_id": pl.String, "text": pl.String, "published_date": pl.Date})
+    resolved = with_date_values(numbers, documents).filter(pl.col("kind").is_in(["date", "time"]))
+    ours: list[list[dict]] = [[] for _ in texts]
+    for doc_id, start, end, value in resolved.select("doc_id", "start_char", "end_char", "date_value").iter_rows():
+        ours[int(doc_id)].append({"start": start, "end": end, "value": value})
+    on_spans, baseline = [], []
+    for text, anchor, dates in zip(texts, anchors, expected, strict=True):
+        on_spans.append([{**g, "value": resolve_date(g["surface"], anchor,
+                                                      clause_around(text, g["start"], g["end"]))[0]} for g in dates])
+        baseline.append([{**g, "value": dateparser_value(g["surface"], anchor)} for g in dates])
+    mine, given, theirs = (score_dates(expected, p) for p in (ours, on_spans, baseline))
+    found = mine["found"]
+    print(f"{len(gold)} documents, {found.support} gold expressions, {mine['value'].total} with a value, "
+          f"model {args.model}")
+    print(f"newsfacts end to end: found P {found.precision:.3f} R {found.recall:.3f} F1 {found.f1:.3f}; "
+          f"value accuracy {mine['value'].value:.3f}")
+    print(f"value accuracy given the gold expressions: newsfacts {given['value'].value:.3f}, "
+          f"dateparser {theirs['value'].value:.3f}")
+    return 0
+
+
+
+def predict_quotes(model: str, texts: list[str]) -> list[list[dict]]:
+    """The quote rows a run writes for each text, each with the names its speaker goes by in the
+    document (`speaker_names`: the catalog name and every spelling of that entity there)."""
+    import polars as pl
+
+    from tasks import canonical
+    from tasks.extraction import extract_mentions
+    from tasks.nlp import load_model
+    from tasks.places import locate_places
+    from tasks.quotes import extract_quotes
+
+    ids = [str(i) for i in range(len(texts))]
+    entities, _, sentences = extract_mentions(load_model(model), ids, texts)
+    documents = pl.DataFrame({"doc_id": ids, "text": texts, "dateline": [None] * len(ids),
+                              "published_date": [None] * len(ids)},
+                             schema={"doc_id": pl.String, "text": pl.String, "dateline": pl.String,
+                                     "published_date": pl.Date})
+    located, documents = locate_places(entities, documents)
+    linked = canonical.link_entities(located).with_columns(canonical_name=pl.coalesce("gazetteer_name", "text"))
+    linked = canonical.with_canonical_names(linked, canonical.build_catalog(linked, documents))
+    names = {(doc_id, entity_id): spellings for doc_id, entity_id, spellings in linked.group_by(
+        "doc_id", "entity_id").agg(pl.col("text").unique()).iter_rows()}
+    grouped: list[list[dict]] = [[] for _ in texts]
+    for row in extract_quotes(linked, sentences, documents).iter_rows(named=True):
+        spellings = names.get((row["doc_id"], row["speaker_entity_id"]), [])
+        grouped[int(row["doc_id"])].append({
+            **row, "start": row["start_char"], "end": row["end_char"],
+            "speaker_names": [n for n in [row["speaker_name"], *spellings] if n]})
+    return grouped
+
+
+
+def evaluate_quotes(args) -> int:
+    import spacy
+
+    from tasks.evaluation import score_quotes
+    from tasks.peers import textacy_quotes
+
+    gold = _read_gold_or_fail(args)
+    if gold is None:
+        return 2
+    texts = [record["text"] for record in gold]
+    expected = [record["quotes"] for record in gold]
+    ours = score_quotes(expected, predict_quotes(args.model, texts))
+    textacy_found, refused = textacy_quotes(list(spacy.load(args.model).pipe(texts)))
+    theirs = score_quotes(expected, textacy_found)
+    print(f"{len(gold)} documents, {ours['found'].support} gold quotes, {ours['speaker'].total} with a named "
+          f"speaker, model {args.model}")
+    print(f"{'':<24}{'newsfacts':>10}{'textacy':>10}")
+    for name, mine, baseline in (
+            ("quote precision", ours["found"].precision, theirs["found"].precision),
+            ("quote recall", ours["found"].recall, theirs["found"].recall),
+            ("speaker accuracy", ours["speaker"].value, theirs["speaker"].value),
+            ("speaker span accuracy", ours["speaker_span"].value, theirs["speaker_span"].value)):
+        print(f"{name:<24}{mine:>10.3f}{baseline:>10.3f}")
+    if refused:
+        print(f"textacy refused {refused} of {len(gold)} documents (an odd number of quotation marks): no quotes there")
+    return 0
