@@ -85,6 +85,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.object_store $(CORPUS)
 	$(BIN)/python -m bench.pages $(CORPUS)
 
+# Everything a run wrote into data/ (whatever tables the contract has), and the environment.
 clean:
-	rm -rf $(VENV) data/documents data/entities data/numbers data/quarantine data/entity_catalog \
-		data/_runs data/_staging data/_state data/_contract.json data/report.html
+	rm -rf $(VENV)
+	find data -mindepth 1 -maxdepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -109,8 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     query = commands.add_parser(
         "query", parents=[common], help="run DuckDB SQL over the tables",
         description="Run one DuckDB SQL statement over the tables of an output directory, each registered as a "
-                    "view named after it (documents, entities, numbers, quarantine, entity_catalog; the "
-                    "published_month partition column included), and print the result.",
+                    "view named after it (every table `newsfacts schema` lists; the published_month "
+                    "partition column included), and print the result.",
     )
     query.add_argument("sql", metavar="SQL", help='e.g. "SELECT label, count(*) FROM entities GROUP BY ALL"')
     add_output_argument(query)

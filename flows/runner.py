@@ -167,7 +167,7 @@ class Runner:
             clock = time.perf_counter()
             arguments = {name: outcome.values[name] for name in step.takes} | {
                 name: settings[name] for name in step.config}
-            result: Out = (_stage_task(step)(**arguments) if step.as_task else step.fn(**arguments))
+            result: Out = _stage_task(step)(**arguments)
             quarantined = result.quarantine if result.quarantine is not None else quarantine_frame([])
             rows_out = _size(result.values[step.counts[1]])
             rows_in = (_size(outcome.values[step.counts[0]]) if step.counts[0] else
@@ -275,6 +275,6 @@ def describe() -> list[dict]:
             rows.append({"step": step.name, "kind": "gate", "reads": [step.value], "gives": [step.value],
                          "unit": step.unit})
         else:
-            rows.append({"step": step.name, "kind": "task" if step.as_task else "flow", "reads": list(step.takes),
+            rows.append({"step": step.name, "kind": "task", "reads": list(step.takes),
                          "gives": list(step.gives), "unit": step.unit, "settings": list(step.config)})
     return rows

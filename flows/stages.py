@@ -64,9 +64,8 @@ class Stage:
     counts: tuple[str | None, str]
     unit: str
     config: tuple[str, ...] = ()
-    #: An I/O task (retried); a stage that submits tasks of its own runs in the flow, not as a task.
+    #: An I/O task (retried).
     retries: int = 0
-    as_task: bool = True
 
     @property
     def name(self) -> str:
@@ -88,7 +87,6 @@ class Gate:
     unit: str
     prepare: Callable[[pl.DataFrame, dict], pl.DataFrame] | None = None
     parameters: Callable[[dict], dict] | None = None
-    extra: dict = field(default_factory=dict)
 
     @property
     def name(self) -> str:
