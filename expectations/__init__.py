@@ -19,6 +19,16 @@ def schema_expectations(schema: pa.Schema) -> list[Expectation]:
     ]
 
 
+def key_expectations(table: str) -> list[Expectation]:
+    """The table's primary key (`tasks.schemas.PRIMARY_KEYS`) unique within the batch."""
+    from tasks.schemas import PRIMARY_KEYS
+
+    keys = list(PRIMARY_KEYS[table])
+    if len(keys) == 1:
+        return [gx.expectations.ExpectColumnValuesToBeUnique(column=keys[0])]
+    return [gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=keys)]
+
+
 def span_expectations() -> list[Expectation]:
     """Offsets of a mention: non-negative, non-empty, inside its document and matching its text."""
     return [

@@ -2,14 +2,14 @@
 
 import great_expectations as gx
 
-from expectations import schema_expectations
+from expectations import key_expectations, schema_expectations
 from expectations.ingested import DATE_RANGE, DOC_ID_PATTERN, article_expectations
 from tasks.schemas import DOCUMENTS
 
 
 def expectations() -> list:
     return schema_expectations(DOCUMENTS) + [
-        gx.expectations.ExpectColumnValuesToBeUnique(column="doc_id"),
+        *key_expectations("documents"),
         gx.expectations.ExpectColumnValuesToMatchRegex(column="doc_id", regex=DOC_ID_PATTERN),
         gx.expectations.ExpectColumnValuesToBeUnique(column="text_hash"),
         gx.expectations.ExpectColumnValueLengthsToBeBetween(column="text", min_value=1),

@@ -2,7 +2,7 @@
 
 import great_expectations as gx
 
-from expectations import place_expectations, schema_expectations
+from expectations import key_expectations, place_expectations, schema_expectations
 from tasks.schemas import ENTITY_CATALOG, ENTITY_LABELS
 from tasks.validation import MENTION_TOTAL
 
@@ -10,7 +10,7 @@ from tasks.validation import MENTION_TOTAL
 def expectations() -> list:
     total = {"$PARAMETER": MENTION_TOTAL}
     return schema_expectations(ENTITY_CATALOG) + place_expectations() + [
-        gx.expectations.ExpectColumnValuesToBeUnique(column="entity_id"),
+        *key_expectations("entity_catalog"),
         gx.expectations.ExpectColumnValuesToBeUnique(column="entity_key"),
         gx.expectations.ExpectColumnValuesToBeInSet(column="label", value_set=list(ENTITY_LABELS)),
         gx.expectations.ExpectColumnValuesToBeBetween(column="mention_count", min_value=1),

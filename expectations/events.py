@@ -2,7 +2,7 @@
 
 import great_expectations as gx
 
-from expectations import schema_expectations
+from expectations import key_expectations, schema_expectations
 from expectations.numbers import MAX_ABS_VALUE
 from tasks.schemas import COUNT_TYPES, EVENTS, QUALIFIERS
 
@@ -11,7 +11,7 @@ def expectations() -> list:
     return schema_expectations(EVENTS) + [
         gx.expectations.ExpectColumnValuesToBeBetween(column="start_char", min_value=0),
         gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(column_A="end_char", column_B="start_char"),
-        gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["doc_id", "start_char", "end_char"]),
+        *key_expectations("events"),
         gx.expectations.ExpectColumnValuesToBeInSet(column="count_type", value_set=[t for t in COUNT_TYPES if t]),
         gx.expectations.ExpectColumnValuesToBeBetween(column="value", min_value=0, max_value=MAX_ABS_VALUE),
         gx.expectations.ExpectColumnValuesToBeInSet(column="qualifier", value_set=list(QUALIFIERS)),

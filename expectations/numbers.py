@@ -2,7 +2,7 @@
 
 import great_expectations as gx
 
-from expectations import schema_expectations, span_expectations
+from expectations import key_expectations, schema_expectations, span_expectations
 from tasks.schemas import CHANGES, COUNT_TYPES, DATE_GRANULARITIES, NUMBER_KINDS, NUMBERS, QUALIFIERS
 from tasks.units import per_unit_vocabulary, unit_vocabulary
 
@@ -25,7 +25,7 @@ def expectations() -> list:
         gx.expectations.ExpectColumnValuesToBeInSet(column="qualifier", value_set=list(QUALIFIERS)),
         gx.expectations.ExpectColumnValuesToBeInSet(column="change", value_set=list(CHANGES)),
         gx.expectations.ExpectColumnValuesToBeInSet(column="count_type", value_set=list(COUNT_TYPES)),
-        gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["doc_id", "start_char", "end_char"]),
+        *key_expectations("numbers"),
         gx.expectations.ExpectColumnValuesToBeInSet(column="date_granularity", value_set=list(DATE_GRANULARITIES)),
         # An amount has a value, a date or time a calendar value written as its granularity says.
         gx.expectations.ExpectColumnValuesToBeInSet(column="value_fits_kind", value_set=[True]),

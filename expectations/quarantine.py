@@ -2,13 +2,13 @@
 
 import great_expectations as gx
 
-from expectations import schema_expectations
+from expectations import key_expectations, schema_expectations
 from tasks.schemas import QUARANTINE, QUARANTINE_REASONS, RECORD_KINDS, STAGES
 
 
 def expectations() -> list:
     return schema_expectations(QUARANTINE) + [
-        gx.expectations.ExpectColumnValuesToBeUnique(column="quarantine_id"),
+        *key_expectations("quarantine"),
         gx.expectations.ExpectColumnValuesToBeInSet(column="stage", value_set=list(STAGES)),
         gx.expectations.ExpectColumnValuesToBeInSet(column="record_kind", value_set=list(RECORD_KINDS)),
         gx.expectations.ExpectColumnValuesToBeInSet(column="reason", value_set=list(QUARANTINE_REASONS)),

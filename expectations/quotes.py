@@ -2,13 +2,13 @@
 
 import great_expectations as gx
 
-from expectations import schema_expectations, span_expectations
+from expectations import key_expectations, schema_expectations, span_expectations
 from tasks.schemas import QUOTES, SPEAKER_KINDS
 
 
 def expectations() -> list:
     return schema_expectations(QUOTES) + span_expectations() + [
-        gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["doc_id", "start_char", "end_char"]),
+        *key_expectations("quotes"),
         gx.expectations.ExpectColumnValuesToBeInSet(column="speaker_kind", value_set=list(SPEAKER_KINDS)),
         gx.expectations.ExpectColumnValuesToMatchRegex(column="speaker_entity_id", regex=r"^[0-9a-f]{16}$"),
         gx.expectations.ExpectColumnValuesToBeBetween(column="speaker_start", min_value=0),

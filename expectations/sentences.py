@@ -2,7 +2,7 @@
 
 import great_expectations as gx
 
-from expectations import schema_expectations
+from expectations import key_expectations, schema_expectations
 from tasks.schemas import SENTENCES
 
 
@@ -24,6 +24,6 @@ def expectations() -> list:
         gx.expectations.ExpectColumnPairValuesAToBeGreaterThanB(column_A="end_char", column_B="start_char",
                                                                 or_equal=True),
         gx.expectations.ExpectColumnValuesToBeBetween(column="sentence_index", min_value=0),
-        gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["doc_id", "sentence_index"]),
+        *key_expectations("sentences"),
         gx.expectations.ExpectColumnValuesToNotBeNull(column="word_count"),
     ]
