@@ -149,7 +149,7 @@ def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str,
         for name in LOCAL_VALUES:
             outcome.values.pop(name, None)
         # None: the results are in the validator the flow's runner goes on with (a shared one).
-        outcome.validation_results = None if getattr(validator, "shared", False) else validator.results()
+        outcome.validation_results = None if validator.shared else validator.results()
         outcome.reads = {"text_hashes": recorded.text_hashes.asked, "publisher_ids": recorded.publisher_ids.asked,
                          "buckets": store.buckets}
         return outcome

@@ -15,7 +15,6 @@ def add_gold_arguments(parser: argparse.ArgumentParser, nargs: str, default_mode
                         help=f"installed spaCy pipeline to score (default: {default_model})")
 
 
-
 def positive_seconds(text: str) -> float:
     """A number of seconds above 0, for argparse."""
     try:
@@ -27,11 +26,9 @@ def positive_seconds(text: str) -> float:
     return value
 
 
-
 def add_output_argument(parser: argparse.ArgumentParser) -> None:
     """--output: the output directory whose tables a command reads or rewrites."""
     parser.add_argument("--output", "-o", default="data", metavar="DIR", help="output directory (default: data/)")
-
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,7 +186,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_gold_arguments(quotes, "+", DEFAULT_MODEL)
     return parser
-
 
 
 def main(argv: Sequence[str] | None = None) -> int:

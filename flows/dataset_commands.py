@@ -15,7 +15,6 @@ def print_schema(args) -> int:
     return 0
 
 
-
 def run_query(args) -> int:
     import duckdb
 
@@ -53,7 +52,6 @@ def run_query(args) -> int:
     return 0
 
 
-
 def _with_lock(output: str, operation: str, work) -> int:
     import datetime as dt
 
@@ -63,7 +61,6 @@ def _with_lock(output: str, operation: str, work) -> int:
     root = output_root(output)
     with output_lock(root, run_id):
         return work(root, run_id)
-
 
 
 def compact_tables(args) -> int:
@@ -78,7 +75,6 @@ def compact_tables(args) -> int:
         return 0
 
     return _with_lock(args.output, "compact", work)
-
 
 
 def migrate_tables(args) -> int:

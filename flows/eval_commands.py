@@ -4,6 +4,7 @@ extraction beside the peer library of each field, printed as a table."""
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 
 def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
@@ -18,23 +19,16 @@ def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
     return grouped
 
 
-
 def evaluate_numbers(args) -> int:
-    from pathlib import Path
-
     from tasks.evaluation import score_numbers
-    from tasks.clean import clean_text
-    from tasks.io import read_gold
     from tasks.peers import quantulum_numbers, read_recognizers_specs
 
     sets: dict[str, list[dict]] = {}
     if args.gold:
-        try:
-            sets["gold"] = read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None,
-                                     clean_text)
-        except ValueError as exc:
-            print(f"newsfacts: error: {exc}", file=sys.stderr)
+        gold = _read_gold_or_fail(args)
+        if gold is None:
             return 2
+        sets["gold"] = gold
     if args.recognizers:
         sets |= {f"recognizers/{name}": records
                  for name, records in read_recognizers_specs(Path(args.recognizers)).items()}
@@ -67,20 +61,13 @@ def evaluate_numbers(args) -> int:
     return 0
 
 
-
 def evaluate_entities(args) -> int:
-    from pathlib import Path
-
     from tasks.evaluation import format_comparison, score_spans
     from tasks.extraction import extract_mentions
-    from tasks.clean import clean_text
-    from tasks.io import read_gold
     from tasks.nlp import annotate_texts, components_for, load_model
 
-    try:
-        gold = read_gold([Path(p) for p in args.gold], Path(args.corpus) if args.corpus else None, clean_text)
-    except ValueError as exc:
-        print(f"newsfacts: error: {exc}", file=sys.stderr)
+    gold = _read_gold_or_fail(args)
+    if gold is None:
         return 2
     nlp = load_model(args.model)
     texts = [record["text"] for record in gold]
@@ -98,10 +85,7 @@ def evaluate_entities(args) -> int:
     return 0
 
 
-
 def _read_gold_or_fail(args) -> list[dict] | None:
-    from pathlib import Path
-
     from tasks.clean import clean_text
     from tasks.io import read_gold
 
@@ -110,7 +94,6 @@ def _read_gold_or_fail(args) -> list[dict] | None:
     except (ValueError, OSError) as exc:
         print(f"newsfacts: error: {exc}", file=sys.stderr)
         return None
-
 
 
 def evaluate_places(args) -> int:
@@ -166,7 +149,6 @@ def evaluate_places(args) -> int:
     return 0
 
 
-
 def evaluate_dates(args) -> int:
     import datetime as dt
 
@@ -208,7 +190,6 @@ def evaluate_dates(args) -> int:
     return 0
 
 
-
 def predict_quotes(model: str, texts: list[str]) -> list[list[dict]]:
     """The quote rows a run writes for each text, each with the names its speaker goes by in the
     document (`speaker_names`: the catalog name and every spelling of that entity there)."""
@@ -238,7 +219,6 @@ def predict_quotes(model: str, texts: list[str]) -> list[list[dict]]:
             **row, "start": row["start_char"], "end": row["end_char"],
             "speaker_names": [n for n in [row["speaker_name"], *spellings] if n]})
     return grouped
-
 
 
 def evaluate_quotes(args) -> int:

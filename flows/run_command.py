@@ -34,7 +34,6 @@ def mark_run_stopped() -> None:
     reporter.join(timeout=2.0)
 
 
-
 def check_paths(inputs: Sequence[str], output: str, feeds: str | None = None) -> None:
     """Fail before anything starts on a missing input or an output directory that cannot be written."""
     import os
@@ -64,7 +63,6 @@ def check_paths(inputs: Sequence[str], output: str, feeds: str | None = None) ->
     check_writable_directory(output_root(output))
 
 
-
 def hide_tracebacks_on_console() -> None:
     """Prefect's log lines on the terminal without the tracebacks it logs with failures (a failure
     is one `newsfacts:` line; `--debug` keeps them); the Prefect UI still gets them."""
@@ -90,7 +88,6 @@ def hide_tracebacks_on_console() -> None:
     for handler in {h for logger in loggers for h in logger.handlers if isinstance(h, PrefectConsoleHandler)}:
         if not isinstance(handler.formatter, WithoutTraceback):
             handler.setFormatter(WithoutTraceback(handler.formatter or logging.Formatter()))
-
 
 
 def run_pipeline(args) -> int:

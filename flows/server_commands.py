@@ -20,7 +20,6 @@ def print_prefect_yaml(args) -> int:
     return 0
 
 
-
 def start_server(args) -> int:
     import os
 
@@ -45,7 +44,6 @@ def start_server(args) -> int:
     command = [sys.executable, "-m", "prefect", "server", "start", "--host", args.host, "--port", str(args.port)]
     os.execvpe(sys.executable, command, env)
     return 0  # not reached: the server replaces this process
-
 
 
 def serve_deployment(args) -> int:

@@ -5,6 +5,7 @@ processes when it has them (`extraction_processes`)."""
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 
@@ -201,7 +202,5 @@ def extraction_processes(processes: int, model: str) -> Iterator[ExtractionPool 
 
 def default_processes() -> int:
     """Extraction processes when none are configured: one per CPU core this process may use, at most 4."""
-    import os
-
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return max(1, min(cores, 4))

@@ -3,8 +3,9 @@
 Every process the run starts (its extraction and batch workers, multiprocessing's resource
 tracker) joins that group, so the supervisor ends them all at once however the run ends: it
 finished, it raised, or the supervisor got SIGTERM or SIGINT. The local Prefect server runs share
-(`flows.local_server`) is not the run's: it starts in a session of its own and outlives it. If the supervisor itself is killed
-(SIGKILL leaves it no say), the run notices that its parent changed and ends its own group.
+(`flows.local_server`) is not the run's: it starts in a session of its own and outlives it. If the
+supervisor itself is killed (SIGKILL leaves it no say), the run notices that its parent changed
+and ends its own group.
 
 Nothing here imports Prefect: the supervisor stays a small process that answers signals at once.
 """
