@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import logging
 import os
 import signal
 import sys
@@ -55,6 +56,7 @@ async def _serve(flow, *, name, cron, interval, parameters, concurrency_limit, d
             loop.add_signal_handler(signum, lambda s=signum: (received.append(s), stop.set()))
 
     listen()
+    _one_line_connection_errors()
     runner = Runner(name=name, pause_on_shutdown=True)
     schedule = {"cron": cron} if cron else {"interval": dt.timedelta(seconds=interval)}
     deployment_id = await runner.aadd_flow(flow, name=name, parameters=parameters, concurrency_limit=concurrency_limit,
@@ -83,7 +85,37 @@ async def _serve(flow, *, name, cron, interval, parameters, concurrency_limit, d
         note += f"; flow run(s) in progress cancelled: {', '.join(ended)}"
     print(f"newsfacts: serve stopped by {SIGNAL_NAMES[signum]}: deployment {flow.name}/{name}: {note}",
           file=sys.stderr, flush=True)
+    # What the runner's cancelled tasks log while the event loop closes says nothing the line above
+    # has not: `serve` has ended.
+    logging.disable(logging.CRITICAL)
     return 128 + signum
+
+
+class _ConnectionErrorsInOneLine(logging.Filter):
+    """A record whose exception is a lost connection (the server went away) printed as its message
+    and the error's, without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, (OSError, *_transport_errors())):
+            record.msg, record.args = f"{record.getMessage()}: {type(error).__name__}: {error}", None
+            record.exc_info = record.exc_text = None
+        return True
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    import httpx
+
+    return (httpx.TransportError,)
+
+
+def _one_line_connection_errors() -> None:
+    """Console handlers (Prefect's and the root's) print a lost connection in one line."""
+    loggers = [logging.getLogger()] + [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)
+                                       if name.startswith("prefect")]
+    for handler in {h for lg in loggers for h in lg.handlers
+                    if isinstance(h, logging.StreamHandler) and not isinstance(h, logging.FileHandler)}:
+        handler.addFilter(_ConnectionErrorsInOneLine())
 
 
 async def _stop(runner, deployment_id, serving: asyncio.Task, signal_name: str) -> tuple[bool, list[str]]:
