@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "bbc"
 ARTICLE_BYTES = 900_000
 # The growth the long article may add over the baseline: one batch of the NER (at most
-# `tasks.nlp.MAX_BATCH_CHARS` characters, about 150 MiB) plus the article's own Docs and rows.
+# `tasks.nlp.model.MAX_BATCH_CHARS` characters, about 150 MiB) plus the article's own Docs and rows.
 TARGET_GROWTH_MIB = 300
 
 
@@ -64,8 +64,8 @@ def _peak_mib() -> float:
 
 def _probe(corpus: str, model: str, size: int) -> None:
     from tasks.defaults import DEFAULT_SHARD_SIZE
-    from tasks.extraction import extract_mentions
-    from tasks.nlp import load_model, split_text
+    from tasks.nlp.extraction import extract_mentions
+    from tasks.nlp.model import load_model, split_text
 
     files = article_files(Path(corpus))
     article = long_article(files, size)

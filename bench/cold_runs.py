@@ -32,7 +32,14 @@ import tempfile
 from pathlib import Path
 
 from bench import save_report
-from bench.growth import DEFAULT_CORPUS, REPEATS, best, corpus_texts, measure, write_copies
+from bench.growth import (
+    DEFAULT_CORPUS,
+    REPEATS,
+    best,
+    corpus_texts,
+    measure,
+    write_copies,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 AIMS = {"corpus_ratio": 0.8, "nothing_new_seconds": 3.0, "add_two_seconds": 6.0, "seeds_after_install_seconds": 15.0,
@@ -41,7 +48,7 @@ NER_ALONE = """
 import json, sys, time
 from pathlib import Path
 import spacy
-from tasks.nlp import components_for
+from tasks.nlp.model import components_for
 texts = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(Path(sys.argv[1]).rglob("*.txt"))]
 nlp = spacy.load(sys.argv[2])
 with nlp.select_pipes(enable=components_for(nlp, ["ner"])):

@@ -26,7 +26,7 @@ from bench import save_report
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_SECONDS = 1.0
 # The modules `newsfacts run` loads before its first stage.
-RUN_IMPORTS = "import flows.news_pipeline, flows.progress, flows.summary, tasks.nlp"
+RUN_IMPORTS = "import flows.news_pipeline, flows.progress, flows.summary, tasks.nlp.model"
 
 
 def _newsfacts(*args: str, cwd: Path) -> float:
@@ -70,7 +70,7 @@ def import_seconds(statement: str = RUN_IMPORTS) -> dict[str, float]:
 
 def model_seconds(model: str) -> float:
     """Seconds to load the model with the pipeline's components, in a fresh process, imports apart."""
-    script = ("import time, tasks.nlp as n; t = time.perf_counter(); n.load_model(%r); "
+    script = ("import time, tasks.nlp.model as n; t = time.perf_counter(); n.load_model(%r); "
               "print(time.perf_counter() - t)" % model)
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     return round(float(done.stdout.strip().splitlines()[-1]), 3)

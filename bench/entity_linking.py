@@ -20,7 +20,7 @@ DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "bbc"
 
 
 def load_texts(corpus: Path, limit: int | None) -> list[str]:
-    from tasks.clean import clean_text
+    from tasks.documents.clean import clean_text
 
     paths = sorted(p for p in corpus.rglob("*.txt") if p.name != "README.TXT")[:limit]
     return [clean_text(p.read_text(encoding="utf-8", errors="replace")) for p in paths]
@@ -35,20 +35,25 @@ def main(argv=None) -> dict:
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args(argv)
 
-    import polars as pl
-
     import datetime as dt
 
-    from tasks.canonical import build_catalog, link_entities
-    from tasks.dates import find_dates, with_date_values
-    from tasks.places import locate_places
-    from tasks.entities import extract_entities
-    from tasks.entity_rules import correct_entities
-    from tasks.gazetteer import place_index
-    from tasks.extraction import extract_sentences
-    from tasks.nlp import annotate_texts, components_for, load_model, sentence_component
+    import polars as pl
+
+    from tasks.documents.tone import measure_tone
+    from tasks.entities.canonical import build_catalog, link_entities
+    from tasks.entities.gazetteer import place_index
+    from tasks.entities.mentions import extract_entities
+    from tasks.entities.places import locate_places
+    from tasks.entities.rules import correct_entities
+    from tasks.nlp.extraction import extract_sentences
+    from tasks.nlp.model import (
+        annotate_texts,
+        components_for,
+        load_model,
+        sentence_component,
+    )
+    from tasks.numbers.dates import find_dates, with_date_values
     from tasks.quotes import extract_quotes
-    from tasks.tone import measure_tone
 
     texts = load_texts(Path(args.corpus), args.limit)
     nlp = load_model(args.model)

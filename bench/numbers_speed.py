@@ -27,8 +27,13 @@ def main(argv=None) -> dict:
     parser.add_argument("--model", default=DEFAULT_MODEL)
     args = parser.parse_args(argv)
 
-    from tasks.nlp import annotate_texts, load_model, sentence_component, window_parser
-    from tasks.numbers import extract_numbers
+    from tasks.nlp.model import (
+        annotate_texts,
+        load_model,
+        sentence_component,
+        window_parser,
+    )
+    from tasks.numbers.mentions import extract_numbers
 
     warnings.filterwarnings("ignore", module="quantulum3")
     from quantulum3 import parser as quantulum

@@ -6,8 +6,8 @@ Each corpus article (first line its headline) is put in a news page with every k
 boilerplate (`tests/news_pages.py`: navigation, cookie banner, related links, newsletter box,
 comments, footer) and, as HTTP responses, in a WARC.gz. In one process it times: the NER-only
 baseline (`nlp.pipe` with only `ner`) over the articles' texts; trafilatura's extraction of the
-pages (`tasks.html.extract_page`); reading the WARC as a run does (planning its slices, then
-each slice's records read, extracted and made rows by `tasks.readers.ingest_file`). It reports pages
+pages (`tasks.ingest.html.extract_page`); reading the WARC as a run does (planning its slices, then
+each slice's records read, extracted and made rows by `tasks.ingest.readers.ingest_file`). It reports pages
 per second and each time as a share of NER's, and how many extracted texts equal the article.
 
 Results: `<out>/pages.json` and `<out>/pages.md`.
@@ -62,8 +62,8 @@ def main(argv=None) -> dict:
 
     from bench.throughput import baseline
     from tasks.defaults import DEFAULT_MODEL
-    from tasks.html import extract_page
-    from tasks.readers import ingest_file
+    from tasks.ingest.html import extract_page
+    from tasks.ingest.readers import ingest_file
     from tasks.io.inputs import read_input, warc_slices
     from tests.news_pages import news_page
 

@@ -120,7 +120,7 @@ def write_copies(files: list[Path], folder: Path, copies: int) -> Path:
 
 def baseline(nlp, texts: list[str], n_process: int) -> None:
     """The NER model alone: `nlp.pipe` with only `ner` (and what it listens to) enabled."""
-    from tasks.nlp import components_for
+    from tasks.nlp.model import components_for
 
     with nlp.select_pipes(enable=components_for(nlp, ["ner"])), warnings.catch_warnings():
         # After a flow has run in this process, forked workers exit 1 once done: Prefect 3.8 resets

@@ -131,7 +131,7 @@ def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str,
     the run state as the batches committed so far left it (reusing `extracted`, mentions an
     earlier pass over the batch extracted). Returns the outcome with its frames, counts and gate
     results, and `reads`: the state keys it looked up."""
-    from tasks.near_duplicates import banding_name
+    from tasks.documents.near_duplicates import banding_name
 
     output = io.output_root(config.output_dir)
     with _LOCK:  # a process runs one batch at a time: one spaCy pipeline, one GE context

@@ -79,7 +79,7 @@ def compact_tables(args) -> int:
 
 def migrate_tables(args) -> int:
     from tasks.contract import SCHEMA_VERSION
-    from tasks.migrations import migrate
+    from tasks.migrations.steps import migrate
 
     def work(output, run_id):
         rewritten = migrate(output, run_id, args.model)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
     """The number rows a run writes for each text."""
-    from tasks.extraction import extract_mentions
-    from tasks.nlp import load_model
+    from tasks.nlp.extraction import extract_mentions
+    from tasks.nlp.model import load_model
 
     rows = extract_mentions(load_model(model), [str(i) for i in range(len(texts))], texts).numbers
     grouped: list[list[dict]] = [[] for _ in texts]
@@ -20,8 +20,8 @@ def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
 
 
 def evaluate_numbers(args) -> int:
-    from tasks.evaluation import score_numbers
-    from tasks.peers import quantulum_numbers, read_recognizers_specs
+    from tasks.eval.peers import quantulum_numbers, read_recognizers_specs
+    from tasks.eval.scoring import score_numbers
 
     sets: dict[str, list[dict]] = {}
     if args.gold:
@@ -62,9 +62,9 @@ def evaluate_numbers(args) -> int:
 
 
 def evaluate_entities(args) -> int:
-    from tasks.evaluation import format_comparison, score_spans
-    from tasks.extraction import extract_mentions
-    from tasks.nlp import annotate_texts, components_for, load_model
+    from tasks.eval.scoring import format_comparison, score_spans
+    from tasks.nlp.extraction import extract_mentions
+    from tasks.nlp.model import annotate_texts, components_for, load_model
 
     gold = _read_gold_or_fail(args)
     if gold is None:
@@ -86,7 +86,7 @@ def evaluate_entities(args) -> int:
 
 
 def _read_gold_or_fail(args) -> list[dict] | None:
-    from tasks.clean import clean_text
+    from tasks.documents.clean import clean_text
     from tasks.io import read_gold
 
     try:
@@ -99,11 +99,16 @@ def _read_gold_or_fail(args) -> list[dict] | None:
 def evaluate_places(args) -> int:
     import polars as pl
 
-    from tasks.evaluation import score_places
-    from tasks.extraction import extract_mentions
-    from tasks.gazetteer import place_candidates
-    from tasks.nlp import load_model
-    from tasks.places import PlaceMention, locate_places, place_fields, resolve_document_places
+    from tasks.entities.gazetteer import place_candidates
+    from tasks.entities.places import (
+        PlaceMention,
+        locate_places,
+        place_fields,
+        resolve_document_places,
+    )
+    from tasks.eval.scoring import score_places
+    from tasks.nlp.extraction import extract_mentions
+    from tasks.nlp.model import load_model
 
     gold = _read_gold_or_fail(args)
     if gold is None:
@@ -154,11 +159,11 @@ def evaluate_dates(args) -> int:
 
     import polars as pl
 
-    from tasks.dates import clause_around, resolve_date, with_date_values
-    from tasks.evaluation import score_dates
-    from tasks.extraction import extract_mentions
-    from tasks.nlp import load_model
-    from tasks.peers import dateparser_value
+    from tasks.eval.peers import dateparser_value
+    from tasks.eval.scoring import score_dates
+    from tasks.nlp.extraction import extract_mentions
+    from tasks.nlp.model import load_model
+    from tasks.numbers.dates import clause_around, resolve_date, with_date_values
 
     gold = _read_gold_or_fail(args)
     if gold is None:
@@ -195,10 +200,10 @@ def predict_quotes(model: str, texts: list[str]) -> list[list[dict]]:
     document (`speaker_names`: the catalog name and every spelling of that entity there)."""
     import polars as pl
 
-    from tasks import canonical
-    from tasks.extraction import extract_mentions
-    from tasks.nlp import load_model
-    from tasks.places import locate_places
+    from tasks.entities import canonical
+    from tasks.entities.places import locate_places
+    from tasks.nlp.extraction import extract_mentions
+    from tasks.nlp.model import load_model
     from tasks.quotes import extract_quotes
 
     ids = [str(i) for i in range(len(texts))]
@@ -224,8 +229,8 @@ def predict_quotes(model: str, texts: list[str]) -> list[list[dict]]:
 def evaluate_quotes(args) -> int:
     import spacy
 
-    from tasks.evaluation import score_quotes
-    from tasks.peers import textacy_quotes
+    from tasks.eval.peers import textacy_quotes
+    from tasks.eval.scoring import score_quotes
 
     gold = _read_gold_or_fail(args)
     if gold is None:

@@ -21,8 +21,13 @@ from pathlib import Path
 
 import polars as pl
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import (create_link_artifact, create_markdown_artifact, create_progress_artifact,
-                               create_table_artifact, update_progress_artifact)
+from prefect.artifacts import (
+    create_link_artifact,
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
@@ -36,7 +41,12 @@ from tasks.config import RunConfig, flow_docstring, flow_signature
 from tasks.errors import BatchFailedError, QualityGateError
 from tasks.io import state as stored
 from tasks.io.inputs import SliceIndex
-from tasks.schemas import PARTITIONED_TABLES, REBUILT_TABLES, TABLES, with_published_month
+from tasks.schemas import (
+    PARTITIONED_TABLES,
+    REBUILT_TABLES,
+    TABLES,
+    with_published_month,
+)
 
 # No task caches: stage outputs are in-memory frames, and hashing them buys nothing. Only I/O retries.
 io_task = task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 4])
@@ -61,8 +71,8 @@ class RunState:
 def read_run_state(output_dir: Path, threshold: float) -> RunState:
     """The entity catalog (recounted once if written before it stored its aggregates), the
     near-duplicate store and the last commit record."""
-    from tasks.canonical import recount_catalog
-    from tasks.near_duplicates import banding_name
+    from tasks.documents.near_duplicates import banding_name
+    from tasks.entities.canonical import recount_catalog
 
     catalog, mentions, dates = stored.read_entity_catalog(output_dir)
     if mentions is not None:
@@ -86,7 +96,7 @@ def build_run_state(output_dir: Path, store: io.NearDuplicateStore, threshold: f
     run state existed (signatures and buckets, mentions per entity and date, totals, the report's
     aggregates), or buckets for a new threshold's banding from the stored signatures. Returns
     its commit record."""
-    from tasks.near_duplicates import buckets_frame, signatures_frame
+    from tasks.documents.near_duplicates import buckets_frame, signatures_frame
     from tasks.report import batch_aggregates, entity_dates
 
     name = f"state-{store.banding}"
@@ -157,7 +167,7 @@ def fetch_news(output: Path, run_id: str, urls: list[str], feeds: list[str], fee
                settings) -> "FetchResult":  # noqa: F821 - imported when fetching
     """The URLs given as inputs, the feeds listed and the pages of feed items without their full
     content, fetched into the output's `_fetched/` WARCs (`tasks.io.fetch`)."""
-    from tasks import feeds as feed_reader
+    from tasks.ingest import feeds as feed_reader
     from tasks.io.fetch import fetch_news as fetch
 
     result = fetch(output, run_id, urls=urls, feeds=feeds, feed_files=feed_files, settings=settings,
@@ -171,8 +181,14 @@ def fetch_inputs(config: RunConfig, output: Path, run_id: str):
     URLs to fetch, and every WARC a fetch wrote into the output (this run's and earlier ones',
     whose committed slices the input ledger skips). The inputs are walked once here, for their
     count (progress) and their feed files (whose teaser items' pages are fetched)."""
-    from tasks.feeds import is_feed_file
-    from tasks.io.fetch import FetchResult, FetchSettings, fetched_warcs, is_http, read_feed_list
+    from tasks.ingest.feeds import is_feed_file
+    from tasks.io.fetch import (
+        FetchResult,
+        FetchSettings,
+        fetched_warcs,
+        is_http,
+        read_feed_list,
+    )
 
     local = [path for path in config.inputs if not is_http(path)]
     urls = [path for path in config.inputs if is_http(path)]
@@ -377,10 +393,10 @@ def load_libraries() -> None:
     matplotlib.use("Agg")  # as the report draws: no display
     import matplotlib.pyplot  # noqa: F401
 
-    import tasks.canonical  # noqa: F401
-    import tasks.near_duplicates  # noqa: F401
+    import tasks.documents.near_duplicates  # noqa: F401
+    import tasks.entities.canonical  # noqa: F401
     import tasks.report  # noqa: F401
-    from tasks.gazetteer import place_index
+    from tasks.entities.gazetteer import place_index
 
     place_index()
 

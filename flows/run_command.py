@@ -41,8 +41,7 @@ def check_paths(inputs: Sequence[str], output: str, feeds: str | None = None) ->
     from tasks.errors import UsageError
     from tasks.io.files import check_writable_directory
     from tasks.io.inputs import DATASET_MARKER, input_exists
-    from tasks.io.storage import is_url
-    from tasks.io.storage import inside, output_root
+    from tasks.io.storage import inside, is_url, output_root
 
     root = output_root(output)
     for path in inputs:

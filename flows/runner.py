@@ -19,8 +19,16 @@ from prefect import task
 from prefect.cache_policies import NO_CACHE
 
 from flows.progress import emit
-from flows.stages import (ACCOUNTING_GATE, PIPELINE, QUARANTINE_GATE, RECORDS_STAGE, SKIPPING_STAGE, Gate, Out,
-                          Stage)
+from flows.stages import (
+    ACCOUNTING_GATE,
+    PIPELINE,
+    QUARANTINE_GATE,
+    RECORDS_STAGE,
+    SKIPPING_STAGE,
+    Gate,
+    Out,
+    Stage,
+)
 from tasks.config import RunConfig
 from tasks.quarantine import quarantine_frame
 from tasks.schemas import STAGE_COUNTS, frame

@@ -49,7 +49,10 @@ def start_server(args) -> int:
 def serve_deployment(args) -> int:
     import os
 
-    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
+    from prefect.client.schemas.objects import (
+        ConcurrencyLimitConfig,
+        ConcurrencyLimitStrategy,
+    )
 
     from flows.news_pipeline import news_pipeline
 
@@ -61,8 +64,7 @@ def serve_deployment(args) -> int:
 
     config = from_arguments(args)
     # Absolute paths: the deployment's runs start in whatever folder the runner is in.
-    from tasks.io.storage import is_url
-    from tasks.io.storage import location, output_root
+    from tasks.io.storage import is_url, location, output_root
 
     parameters = config.as_parameters() | {"inputs": [p if is_url(p) else os.path.abspath(p) for p in config.inputs],
                                            "output_dir": location(output_root(config.output_dir)),

@@ -15,11 +15,11 @@ from prefect.cache_policies import NO_CACHE
 from spacy.tokens import Doc
 
 from flows.progress import emit
-from tasks import entities as entity_mentions
-from tasks.extraction import annotate, numbers_of
-from tasks.extraction import extract_sentences as sentence_rows
-from tasks.gazetteer import place_index
-from tasks.nlp import load_model
+from tasks.entities import mentions as entity_mentions
+from tasks.entities.gazetteer import place_index
+from tasks.nlp.extraction import annotate, numbers_of
+from tasks.nlp.extraction import extract_sentences as sentence_rows
+from tasks.nlp.model import load_model
 from tasks.schemas import ENTITIES, NUMBERS, SENTENCES, frame
 
 # Stage outputs are in-memory frames and spaCy docs: hashing them for a cache key costs time and
@@ -106,7 +106,7 @@ def _count_documents(documents: int) -> None:
 
 
 def _extract(doc_ids: list[str], texts: list[str], model: str) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    # `tasks.extraction.extract_mentions`, with each step a task the UI shows. The frames it
+    # `tasks.nlp.extraction.extract_mentions`, with each step a task the UI shows. The frames it
     # returns hold copies of the docs' strings; the docs are not used after the shard.
     with _PIPELINE:
         _count_documents(len(texts))

@@ -105,8 +105,8 @@ def read_files(entries: list, max_document_bytes: int, inputs: list[str]) -> Out
 def ingest_documents(files: list[io.InputFile], known: KnownDocuments, max_document_bytes: int) -> Out:
     """One row per article of the files, and the records that cannot be articles; a record reusing
     a publisher id with different text is quarantined (see `split_conflicting_ids`)."""
-    from tasks import ingest
-    from tasks.readers import ingest_file
+    from tasks.ingest import records as ingest
+    from tasks.ingest.readers import ingest_file
 
     results = [ingest_file(f.path, f.data, f.error, f.reason, max_document_bytes, f.first_record, f.name)
                for f in files]
@@ -117,7 +117,7 @@ def ingest_documents(files: list[io.InputFile], known: KnownDocuments, max_docum
 
 def clean_documents(ingested: pl.DataFrame, known: KnownDocuments) -> Out:
     """Clean new documents; those already written are skipped, exact duplicates quarantined."""
-    from tasks import clean
+    from tasks.documents import clean
 
     documents, quarantined, already_written = clean.clean_documents(ingested, known.doc_ids, known.text_hashes)
     return Out({"documents": documents}, quarantined, already_written)
@@ -126,7 +126,7 @@ def clean_documents(ingested: pl.DataFrame, known: KnownDocuments) -> Out:
 def detect_language(documents: pl.DataFrame, languages: list[str]) -> Out:
     """Documents with their language; those confidently in another language than `languages` are
     flagged `not_extracted_language`."""
-    from tasks import language
+    from tasks.documents import language
 
     documents = language.with_language(documents)
     readable = language.extractable(languages, MIN_LANGUAGE_SCORE)
@@ -140,7 +140,7 @@ def find_near_duplicates(documents: pl.DataFrame, near_duplicate_store: io.NearD
     """Documents with `near_duplicate_of` where one repeats an earlier one with small edits, and
     their `story_id`; their signatures, buckets and stories to store: earlier documents are looked
     up by the buckets the batch falls in, never signed again."""
-    from tasks import near_duplicates
+    from tasks.documents import near_duplicates
 
     signatures = near_duplicates.signatures_frame(documents)
     buckets = near_duplicates.buckets_frame(signatures, near_duplicate_threshold)
@@ -215,7 +215,7 @@ def _in_document_order(rows: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFr
 
 def measure_tone(sentences: pl.DataFrame, documents: pl.DataFrame) -> Out:
     """Sentences and documents with their tone, from VADER's lexicon."""
-    from tasks import tone
+    from tasks.documents import tone
 
     sentences, documents = tone.measure_tone(sentences, documents)
     return Out({"sentences": sentences, "documents": documents})
@@ -223,14 +223,14 @@ def measure_tone(sentences: pl.DataFrame, documents: pl.DataFrame) -> Out:
 
 def resolve_dates(numbers: pl.DataFrame, documents: pl.DataFrame) -> Out:
     """Dates and times with their calendar value, resolved against their document's date."""
-    from tasks import dates
+    from tasks.numbers import dates
 
     return Out({"numbers": dates.with_date_values(numbers, documents)})
 
 
 def locate_places(entities: pl.DataFrame, documents: pl.DataFrame) -> Out:
     """Place mentions resolved in their document's context, and each document's focus country and place."""
-    from tasks import places
+    from tasks.entities import places
 
     located, documents = places.locate_places(entities, documents)
     return Out({"entities": located, "documents": documents})
@@ -252,7 +252,7 @@ def extract_quotes(entities: pl.DataFrame, sentences: pl.DataFrame, documents: p
 
 def link_entities(entities: pl.DataFrame, catalog: pl.DataFrame) -> Out:
     """Entity mentions with their entity ids (a surname alone resolves from earlier documents)."""
-    from tasks import canonical
+    from tasks.entities import canonical
 
     counts = dict(zip(catalog["entity_key"], catalog["mention_count"], strict=True))
     linked = canonical.link_entities(entities, counts)
@@ -263,7 +263,7 @@ def link_entities(entities: pl.DataFrame, catalog: pl.DataFrame) -> Out:
 def merge_entity_catalog(entities: pl.DataFrame, documents: pl.DataFrame, catalog: pl.DataFrame) -> Out:
     """The entity catalog with the batch's aggregates merged in, the mentions with their canonical
     names, and how many mentions the merged catalog must count."""
-    from tasks import canonical
+    from tasks.entities import canonical
 
     merged = canonical.merge_catalog(catalog, canonical.catalog_aggregates(entities, documents))
     return Out({"catalog": merged, "entities": canonical.with_canonical_names(entities, catalog),
@@ -287,7 +287,7 @@ def _number_checks(rows: pl.DataFrame, values: dict) -> pl.DataFrame:
 
 
 def _alias_check(rows: pl.DataFrame, values: dict) -> pl.DataFrame:
-    from tasks import canonical
+    from tasks.entities import canonical
 
     return canonical.with_alias_check(rows)
 

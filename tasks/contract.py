@@ -1,6 +1,6 @@
 """The data contract: what a dataset's tables promise downstream readers, derived from
 `tasks.schemas`; which stored contracts this pipeline can append to or must migrate
-(`tasks.migrations` has the steps).
+(`tasks.migrations.steps` has the steps).
 
 Pure: `tasks.io` stores and checks the contract, `newsfacts schema` prints `render_markdown()`,
 and a test keeps docs/data-contract.md equal to it.
@@ -12,9 +12,23 @@ from importlib import metadata
 
 import pyarrow as pa
 
-from tasks.schemas import (FLAG_MEANINGS, FOREIGN_KEYS, NUMBER_KINDS, PARTITION_COLUMN, PARTITION_FIELD,
-                           PARTITIONED_TABLES, PRIMARY_KEYS, QUARANTINE_REASONS, REBUILT_TABLES, SCHEMA_VERSION,
-                           TABLE_DESCRIPTIONS, TABLES, COUNT_TYPES, empty_table, sort_keys)
+from tasks.schemas import (
+    COUNT_TYPES,
+    FLAG_MEANINGS,
+    FOREIGN_KEYS,
+    NUMBER_KINDS,
+    PARTITION_COLUMN,
+    PARTITION_FIELD,
+    PARTITIONED_TABLES,
+    PRIMARY_KEYS,
+    QUARANTINE_REASONS,
+    REBUILT_TABLES,
+    SCHEMA_VERSION,
+    TABLE_DESCRIPTIONS,
+    TABLES,
+    empty_table,
+    sort_keys,
+)
 
 DOC_PATH = "docs/data-contract.md"
 

@@ -17,10 +17,10 @@ import re
 
 import polars as pl
 
-from tasks.entity_ids import place_entity_id
-from tasks.dates import reference_date, start_of
-from tasks.gazetteer import demonyms, fold
-from tasks.sentences import sentence_span
+from tasks.documents.sentences import sentence_span
+from tasks.entities.gazetteer import demonyms, fold
+from tasks.entities.ids import place_entity_id
+from tasks.numbers.dates import reference_date, start_of
 from tasks.schemas import EVENTS, frame
 
 ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")

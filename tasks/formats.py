@@ -1,5 +1,5 @@
 """The input formats newsfacts reads, as names and record types: what `tasks.io` needs to find,
-slice and size-check inputs, and what the readers (`tasks.ingest`, `tasks.warc`) parse.
+slice and size-check inputs, and what the readers (`tasks.ingest.records`, `tasks.ingest.warc`) parse.
 
 Declarations only: nothing here reads or parses anything."""
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tasks.gazetteer import demonyms, fold
+from tasks.entities.gazetteer import demonyms, fold
 from tasks.schemas import QUOTES, frame
 
 MIN_WORDS = 3

@@ -12,7 +12,7 @@ import jinja2
 import polars as pl
 from markupsafe import Markup
 
-from tasks.sentences import sentence_around
+from tasks.documents.sentences import sentence_around
 
 TOP_PER_LABEL = 5
 TOP_NUMBER_KINDS = 15

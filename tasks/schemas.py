@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pyarrow as pa
 import polars as pl
-
+import pyarrow as pa
 
 
 def column(name: str, type_: pa.DataType, meaning: str, *, required: bool = False, unit: str | None = None) -> pa.Field:
@@ -41,7 +40,7 @@ def place_columns(whose: str) -> list[pa.Field]:
 
 
 def tone_columns(over: str) -> list[pa.Field]:
-    """GKG-style tone of a text, counted over `over` with VADER's lexicon (`tasks.tone`)."""
+    """GKG-style tone of a text, counted over `over` with VADER's lexicon (`tasks.documents.tone`)."""
     return [
         column("word_count", pa.int32(), f"Words in {over}: runs of letters (with inner apostrophes and hyphens).",
                unit="words"),
@@ -65,7 +64,7 @@ ENTITY_LABELS = (
     "PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
 )
 
-#: Words of text at most in which a paywall or login wall is recognised (`tasks.paywalls`): longer
+#: Words of text at most in which a paywall or login wall is recognised (`tasks.documents.paywalls`): longer
 #: texts are articles even when a wall's line is left in them.
 WALL_MAX_WORDS = 300
 #: What an article can be read from (`source_format`).
@@ -249,7 +248,7 @@ NUMBERS = pa.schema(
         column("date_value", pa.string(), "A date's or time's value in TimeML TIMEX3 form: `2022-09-30`, `2022-09`, "
                "`2022`, `2022-W39`, `2022-Q3`, `2022-H1`, `2022-SU`, `199` (the 1990s), `20` (the 21st century), "
                "`2022-09-30T15:00`; relative expressions (`Friday`, `last week`, `next month`) resolved against the "
-               "document's `published_date` (see tasks/dates.py). Null for other kinds, and for a date with no fixed "
+               "document's `published_date` (see tasks/numbers/dates.py). Null for other kinds, and for a date with no fixed "
                "value (`recent weeks`) or a relative one in an undated document."),
         column("date_granularity", pa.string(), f"Precision of `date_value`: one of {', '.join(DATE_GRANULARITIES)}; "
                "null when `date_value` is."),

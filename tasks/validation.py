@@ -148,7 +148,9 @@ class Validator:
         checks a checkpoint's suite and assets against it; with the flow's validator and a
         worker's in one process, GE 1.7 (this project's lower bound) looked in the one made last and failed
         ("BatchDefinition 'run' has changed", "Could not find asset")."""
-        from great_expectations.data_context.data_context.context_factory import project_manager
+        from great_expectations.data_context.data_context.context_factory import (
+            project_manager,
+        )
 
         project_manager.set_project(self.context)
 
@@ -170,8 +172,10 @@ class Validator:
         """Where a result is kept: under its suite and the time it was validated, as a
         checkpoint's run keeps it."""
         from great_expectations.core.run_identifier import RunIdentifier
-        from great_expectations.data_context.types.resource_identifiers import (ExpectationSuiteIdentifier,
-                                                                                ValidationResultIdentifier)
+        from great_expectations.data_context.types.resource_identifiers import (
+            ExpectationSuiteIdentifier,
+            ValidationResultIdentifier,
+        )
 
         return ValidationResultIdentifier(expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name),
                                           run_id=RunIdentifier(run_name=suite_name), batch_identifier=batch_id)

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from conftest import ROOT
 
 STARTUP_SECONDS = 180

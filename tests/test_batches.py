@@ -9,8 +9,8 @@ import random
 
 import polars as pl
 import pytest
-
 from conftest import read
+
 from flows.news_pipeline import news_pipeline
 from tasks.io import STATE_DIR
 from tasks.schemas import PRIMARY_KEYS, TABLES

@@ -1,6 +1,6 @@
 """What is built from installed packages is kept in the user's cache folder, and never costs a run."""
 
-from tasks import gazetteer
+from tasks.entities import gazetteer
 from tasks.io.cache import cache_folder, cached
 
 

@@ -2,10 +2,18 @@ import datetime as dt
 
 import polars as pl
 
-from tasks.canonical import (build_catalog, catalog_aggregates, identity_key, link_entities, merge_catalog,
-                             resolve_surnames, surname_key, with_alias_check)
+from tasks.entities.canonical import (
+    build_catalog,
+    catalog_aggregates,
+    identity_key,
+    link_entities,
+    merge_catalog,
+    resolve_surnames,
+    surname_key,
+    with_alias_check,
+)
+from tasks.entities.gazetteer import find_place
 from tasks.schemas import ENTITY_CATALOG, frame
-from tasks.gazetteer import find_place
 
 
 def test_spelling_and_script_variants_of_a_surname_fold_together():

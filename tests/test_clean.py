@@ -1,8 +1,8 @@
 import polars as pl
 
-from tasks.clean import clean_documents, clean_text, text_hash
-from tasks.ingest import ingested_frame
-from tasks.readers import ingest_file
+from tasks.documents.clean import clean_documents, clean_text, text_hash
+from tasks.ingest.readers import ingest_file
+from tasks.ingest.records import ingested_frame
 
 
 def test_doubled_words_are_repaired_but_legitimate_ones_kept():
@@ -76,7 +76,7 @@ ARTICLES_ABOUT_WALLS = [
 
 
 def test_paywalls_and_login_walls_are_quarantined_with_their_words():
-    from tasks.paywalls import find_wall
+    from tasks.documents.paywalls import find_wall
 
     assert all(find_wall(text) for text in PAYWALLS), [t for t in PAYWALLS if not find_wall(t)]
     assert not any(find_wall(text) for text in ARTICLES_ABOUT_WALLS)

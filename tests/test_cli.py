@@ -65,7 +65,7 @@ def test_light_commands_load_neither_prefect_nor_great_expectations_nor_spacy(se
     done = subprocess.run([sys.executable, "-c", flow_only], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert json.loads(done.stdout.strip().splitlines()[-1])["heavy"] == ["prefect"]
     # The check sees them when they are loaded: the gates and the model load the other two.
-    loads_all = IMPORTS_OF.replace("main(sys.argv[1:])", "__import__('flows.news_pipeline') and __import__('tasks.nlp') "
+    loads_all = IMPORTS_OF.replace("main(sys.argv[1:])", "__import__('flows.news_pipeline') and __import__('tasks.nlp.model') "
                                    "and __import__('tasks.validation').validation.Validator() and 0")
     done = subprocess.run([sys.executable, "-c", loads_all], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert json.loads(done.stdout.strip().splitlines()[-1])["heavy"] == sorted(HEAVY)

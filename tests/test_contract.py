@@ -18,12 +18,19 @@ import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
-
 from conftest import ROOT, read, server_env
+
 from tasks import contract, io
-from tasks.migrations import migrate
-from tasks.schemas import (FOREIGN_KEYS, PARTITION_COLUMN, PARTITIONED_TABLES, PRIMARY_KEYS, SCHEMA_VERSION, TABLES,
-                           sort_keys)
+from tasks.migrations.steps import migrate
+from tasks.schemas import (
+    FOREIGN_KEYS,
+    PARTITION_COLUMN,
+    PARTITIONED_TABLES,
+    PRIMARY_KEYS,
+    SCHEMA_VERSION,
+    TABLES,
+    sort_keys,
+)
 
 
 def examples(path: Path) -> dict[str, tuple[str, str]]:
@@ -474,8 +481,8 @@ def as_schema_1(output: Path) -> None:
     a date's `value` its year (else its day), a time's its hours; a place its name's most likely
     gazetteer entry whatever the document says (`Kherson` in `Kherson and Zaporizhzhia regions` the
     city); the contract of 1.2."""
-    from tasks.entity_ids import place_entity_id
-    from tasks.gazetteer import find_place
+    from tasks.entities.gazetteer import find_place
+    from tasks.entities.ids import place_entity_id
 
     def old_value(surface, kind, value):
         if kind == "time":

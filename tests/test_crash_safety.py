@@ -15,12 +15,19 @@ import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from prefect.settings import PREFECT_API_URL
-
 from conftest import ROOT, SEEDS, read
-from flows.news_pipeline import news_pipeline
+from prefect.settings import PREFECT_API_URL
 from sample_articles import ARTICLES, GERMAN, near_copy
-from tasks.io import COMMIT_MARKER, CRASH_AT_ENV, LOCK_FILE, STAGING_DIR, STATE_DIR, output_lock
+
+from flows.news_pipeline import news_pipeline
+from tasks.io import (
+    COMMIT_MARKER,
+    CRASH_AT_ENV,
+    LOCK_FILE,
+    STAGING_DIR,
+    STATE_DIR,
+    output_lock,
+)
 from tasks.schemas import PRIMARY_KEYS, TABLES
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out

@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks.dates import DATE_PATTERN, clause_around, find_dates, resolve_date, start_of, with_date_values
+from tasks.numbers.dates import (
+    DATE_PATTERN,
+    clause_around,
+    find_dates,
+    resolve_date,
+    start_of,
+    with_date_values,
+)
 
 FRIDAY = dt.date(2022, 9, 30)
 
@@ -91,7 +98,7 @@ DATE_WORDS = ["the", "last", "next", "this", "week", "month", "year", "ago", "fi
 def test_the_first_word_filter_finds_what_the_whole_grammar_finds(words, gap):
     import re as regex
 
-    from tasks.dates import DATE_FORMS
+    from tasks.numbers.dates import DATE_FORMS
 
     text = gap.join(words)
     whole = regex.compile(DATE_FORMS, regex.VERBOSE | regex.IGNORECASE)

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from tasks.decode import Undecodable, decode_bytes
+from tasks.ingest.decode import Undecodable, decode_bytes
 
 ARTICLE = "Kyiv’s mayor said “the city is ready” as 1,000 people were evacuated — café owners too."
 

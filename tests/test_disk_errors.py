@@ -19,9 +19,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from prefect.settings import PREFECT_API_URL
-
 from conftest import ROOT, SEEDS, read
+from prefect.settings import PREFECT_API_URL
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
 

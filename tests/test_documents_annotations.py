@@ -1,14 +1,24 @@
 """Language and near-duplicates on tiny inline documents."""
 
-import polars as pl
-
-from sample_articles import ARTICLES, GERMAN, near_copy
-from tasks.language import UNDETERMINED, detect_language, extractable, with_language
 import numpy as np
+import polars as pl
 from datasketch import MinHash, MinHashLSH
+from sample_articles import ARTICLES, GERMAN, near_copy
 
-from tasks.near_duplicates import (
-    NUM_PERM, buckets_frame, near_duplicates_of, shingles, signatures, signatures_frame, with_near_duplicates,
+from tasks.documents.language import (
+    UNDETERMINED,
+    detect_language,
+    extractable,
+    with_language,
+)
+from tasks.documents.near_duplicates import (
+    NUM_PERM,
+    buckets_frame,
+    near_duplicates_of,
+    shingles,
+    signatures,
+    signatures_frame,
+    with_near_duplicates,
 )
 
 

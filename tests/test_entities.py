@@ -1,7 +1,7 @@
 import spacy
 from spacy.tokens import Span
 
-from tasks.entities import extract_entities
+from tasks.entities.mentions import extract_entities
 
 
 def test_entity_rows_have_offsets_labels_and_sentences():
@@ -18,7 +18,8 @@ def test_entity_rows_have_offsets_labels_and_sentences():
 
 
 def test_sentences_split_at_punctuation_and_blank_lines_and_keep_opening_quotes():
-    from tasks.nlp import SENTENCES, sentence_starts
+    from tasks.documents.sentences import sentence_starts
+    from tasks.nlp.model import SENTENCES
 
     nlp = spacy.blank("en")
     nlp.add_pipe(SENTENCES)

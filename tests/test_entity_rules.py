@@ -1,6 +1,6 @@
 import spacy
 
-from tasks.entity_rules import correct_entities
+from tasks.entities.rules import correct_entities
 
 
 def doc_with(text, ents):

@@ -3,8 +3,9 @@
 import re
 
 from conftest import ROOT
+
 from flows.cli import main
-from tasks.evaluation import score_spans
+from tasks.eval.scoring import score_spans
 
 
 def test_score_spans_exact_match_per_label():
@@ -45,7 +46,7 @@ def test_eval_numbers_beats_quantulum3_on_the_seeds(capsys):
 
 
 def test_recognizers_specs_read_as_gold(tmp_path):
-    from tasks.peers import read_recognizers_specs
+    from tasks.eval.peers import read_recognizers_specs
 
     spec = tmp_path / "Specs" / "NumberWithUnit" / "English"
     spec.mkdir(parents=True)
@@ -62,11 +63,11 @@ def test_eval_scores_the_rows_a_run_writes(seeds_run):
     """`eval` extracts with the production function: on the seeds it finds exactly the entity and
     number rows the flow wrote."""
     import polars as pl
-
     from conftest import read
+
     from tasks.defaults import DEFAULT_MODEL
-    from tasks.extraction import extract_mentions
-    from tasks.nlp import load_model
+    from tasks.nlp.extraction import extract_mentions
+    from tasks.nlp.model import load_model
 
     output, _ = seeds_run
     documents = read(output, "documents").sort("doc_id")
@@ -81,7 +82,7 @@ def test_eval_scores_the_rows_a_run_writes(seeds_run):
 
 
 def test_same_place_is_within_161_km_or_the_same_country_or_geonames_id():
-    from tasks.evaluation import same_place, score_dates, score_places
+    from tasks.eval.scoring import same_place, score_dates, score_places
 
     kyiv = {"latitude": 50.45, "longitude": 30.52, "feature_class": "city", "country_code": "UA", "geonames_id": 703448}
     assert same_place(kyiv, {"latitude": 50.0, "longitude": 30.0})  # about 60 km away

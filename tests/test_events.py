@@ -4,7 +4,7 @@ import datetime as dt
 
 import polars as pl
 
-from tasks.entity_ids import entity_id_for
+from tasks.entities.ids import entity_id_for
 from tasks.events import extract_events
 from tasks.schemas import ENTITIES, NUMBERS, frame
 

@@ -5,9 +5,9 @@ the rows, in their order, are those of one pass."""
 from __future__ import annotations
 
 import polars as pl
+from conftest import SEEDS
 
 import flows.shards
-from conftest import SEEDS
 from flows.stages import Extraction, extract_mentions
 from tasks.defaults import DEFAULT_MODEL
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
-
 from conftest import read
+
 from tests.news_pages import BOILERPLATE_MARKERS, FULL, NewsSite, news_site
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out

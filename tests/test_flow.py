@@ -8,9 +8,9 @@ import duckdb
 import polars as pl
 import pyarrow.dataset as ds
 import pytest
+from conftest import ROOT, SEED_000, SEED_002, SEEDS, read, task_names
 from prefect.client.orchestration import get_client
 
-from conftest import ROOT, SEED_000, SEED_002, SEEDS, read, task_names
 from flows.news_pipeline import news_pipeline
 from tasks.schemas import TABLES
 from tasks.validation import QualityGateError
@@ -360,7 +360,7 @@ def test_a_catalog_written_before_its_aggregates_were_stored_is_recounted_once(t
 
 
 def test_a_quarantine_row_failing_its_own_suite_is_written_as_a_row_saying_so(tmp_path, monkeypatch):
-    import tasks.clean as pipeline
+    import tasks.documents.clean as pipeline
     from tasks.quarantine import quarantine_frame, quarantine_row
 
     real_clean = pipeline.clean_documents

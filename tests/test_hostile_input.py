@@ -11,17 +11,17 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from conftest import SEED_000, SEEDS, read
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.sorting import FlowRunSort
 from prefect.client.schemas.filters import (
     FlowRunFilter,
     FlowRunFilterParentFlowRunId,
     LogFilter,
     LogFilterFlowRunId,
 )
-
-from conftest import SEED_000, SEEDS, read
+from prefect.client.schemas.sorting import FlowRunSort
 from sample_articles import ARTICLES, GERMAN, near_copy
+
 from flows.news_pipeline import news_pipeline
 
 LONG_MARKER = "UNIQUE-LOG-CANARY"

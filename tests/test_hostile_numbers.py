@@ -10,9 +10,8 @@ import sys
 
 import polars as pl
 import pytest
-from prefect.settings import PREFECT_API_URL
-
 from conftest import ROOT, SEEDS, read
+from prefect.settings import PREFECT_API_URL
 from sample_articles import ARTICLES
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out

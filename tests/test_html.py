@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from tasks.html import canonical_url, domain_of, extract_page, looks_like_html
-from tasks.readers import ingest_file
+from tasks.ingest.html import canonical_url, domain_of, extract_page, looks_like_html
+from tasks.ingest.readers import ingest_file
 from tests.news_pages import ARTICLES, BOILERPLATE_MARKERS, empty_page, news_page
 
 
@@ -83,7 +83,7 @@ def test_urls_are_canonicalised_and_domains_are_registered_domains():
 def test_a_story_is_shared_by_near_copies_and_by_articles_at_one_url():
     import polars as pl
 
-    from tasks.near_duplicates import story_ids
+    from tasks.documents.near_duplicates import story_ids
 
     documents = pl.DataFrame({"doc_id": ["a", "b", "c", "d", "e"],
                               "url": ["https://x.example/1", None, "https://x.example/1", None, None]})

@@ -3,6 +3,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+
 import duckdb
 import polars as pl
 import pyarrow.parquet as pq

@@ -17,8 +17,8 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-
 from conftest import ROOT, SEEDS, read
+
 from flows import local_server
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out

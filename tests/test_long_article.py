@@ -5,11 +5,12 @@ import tracemalloc
 
 import polars as pl
 import pytest
-
 from conftest import SEEDS
+
 from tasks.defaults import DEFAULT_MODEL
-from tasks.extraction import annotate, extract_mentions
-from tasks.nlp import MAX_BATCH_CHARS, batches, load_model, sentence_starts, split_text
+from tasks.documents.sentences import sentence_starts
+from tasks.nlp.extraction import annotate, extract_mentions
+from tasks.nlp.model import MAX_BATCH_CHARS, batches, load_model, split_text
 
 # The seeds joined into one article of 12,691 characters, 20 times: 253,858 characters, 6 pieces.
 COPIES = 20

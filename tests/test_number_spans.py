@@ -24,11 +24,11 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from tasks.numbers import NUMBER_PATTERN, find_numbers, number_matches
-
 # The profile, example scale and server override of tests/test_properties.py (NEWSFACTS_PROPERTY_SCALE=20
 # runs deeper); the fixture is imported so that pytest uses it here too.
 from test_properties import PROPERTIES, examples, prefect_server  # noqa: E402,F401
+
+from tasks.numbers.mentions import NUMBER_PATTERN, find_numbers, number_matches
 
 # --- strategies ------------------------------------------------------------------------------
 
@@ -94,7 +94,7 @@ def test_mentions_are_ordered_disjoint_bounded_numbers(text):
         for value in (m.value, m.value_low, m.value_high):
             assert value is None or math.isfinite(value), m
         if m.kind in ("date", "time"):
-            assert m.value is None, m  # a calendar value (tasks.dates), never an amount
+            assert m.value is None, m  # a calendar value (tasks.numbers.dates), never an amount
             continue
         if not re.search(r"[^\W\d_]|[×^]", surface):
             # No exponent, no magnitude: at most 15 digits before the point.

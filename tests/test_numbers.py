@@ -2,7 +2,14 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from tasks.numbers import counted_object, extract_numbers, find_numbers, needs_parse, vague_range, words_value
+from tasks.numbers.mentions import (
+    counted_object,
+    extract_numbers,
+    find_numbers,
+    needs_parse,
+    vague_range,
+    words_value,
+)
 
 
 def one(text):
@@ -41,7 +48,7 @@ def one(text):
 )
 def test_number_shapes(text, surface, value, kind, unit, qualifier):
     found, mention = one(text)
-    # Dates and times have no amount: their value is a calendar one (tasks.dates).
+    # Dates and times have no amount: their value is a calendar one (tasks.numbers.dates).
     assert (found, mention.value, mention.kind, mention.unit, mention.qualifier) == \
         (surface, value if value is None else pytest.approx(value), kind, unit, qualifier)
 
@@ -182,7 +189,7 @@ def test_fractions_and_negative_values():
     found, m = one("half a million people")
     assert (found, m.value) == ("half a million", 500000)
     assert one("two-thirds of voters")[1].value == pytest.approx(2 / 3)
-    # `the second half of the year` is a date (tasks.dates), not the ordinal 2.
+    # `the second half of the year` is a date (tasks.numbers.dates), not the ordinal 2.
     assert [(m.kind, m.value) for m in find_numbers("in the second half of the year")] == [("date", None)]
     assert one("fell to -1.5 overnight")[1].value == -1.5
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-
 from conftest import SEEDS, read
+
 from flows.news_pipeline import news_pipeline
 from tasks.schemas import PRIMARY_KEYS, TABLES
 

@@ -4,8 +4,8 @@ import json
 
 import polars as pl
 import pytest
-
 from conftest import SEEDS, read
+
 from flows.news_pipeline import news_pipeline
 from tasks.schemas import PRIMARY_KEYS, TABLES
 
@@ -137,7 +137,7 @@ def test_a_document_that_breaks_extraction_is_quarantined_alone(tmp_path, monkey
 def test_a_batch_failing_a_gate_after_its_process_staged_leaves_nothing_staged(tmp_path, monkeypatch):
     """`process-batch` stages documents and numbers itself; a gate the flow runs afterwards (on
     the linked entities) fails the batch, and what was staged goes with it."""
-    from tasks import canonical
+    from tasks.entities import canonical
     from tasks.validation import QualityGateError
 
     real = canonical.link_entities
@@ -153,7 +153,7 @@ def test_a_batch_failing_a_gate_after_its_process_staged_leaves_nothing_staged(t
 
 def test_a_rerun_after_a_failed_run_resumes_after_its_last_committed_batch(seeds_run, tmp_path, monkeypatch):
     import flows.shards as shards
-    import tasks.canonical as canonical
+    import tasks.entities.canonical as canonical
 
     real_link = canonical.link_entities
     calls = []

@@ -1,7 +1,12 @@
 """Places resolved in their document's context, and the gazetteer they come from."""
 
-from tasks.gazetteer import demonyms, distance_km, place_candidates, small_places
-from tasks.places import PlaceMention, dateline_places, resolve_document_places
+from tasks.entities.gazetteer import (
+    demonyms,
+    distance_km,
+    place_candidates,
+    small_places,
+)
+from tasks.entities.places import PlaceMention, dateline_places, resolve_document_places
 
 
 def resolve(text, names, dateline=None):

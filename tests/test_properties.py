@@ -25,16 +25,29 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tasks import extraction, schemas
-from tasks.clean import DOUBLED, DOUBLED_WORDS, FTFY_CONFIG, _tidy, clean_text, fix_text
-from tasks.entities import extract_entities
-from tasks.html import canonical_url, looks_like_html
-from tasks.ingest import doc_id_for, ingested_frame
-from tasks.readers import ingest_file
+from tasks import schemas
 from tasks.defaults import DEFAULT_MODEL
-from tasks.nlp import load_model
-from tasks.numbers import (
-    CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, NUMBER_PATTERN, TIME_UNITS, number_matches,
+from tasks.documents.clean import (
+    DOUBLED,
+    DOUBLED_WORDS,
+    FTFY_CONFIG,
+    _tidy,
+    clean_text,
+    fix_text,
+)
+from tasks.entities.mentions import extract_entities
+from tasks.ingest.html import canonical_url, looks_like_html
+from tasks.ingest.readers import ingest_file
+from tasks.ingest.records import doc_id_for, ingested_frame
+from tasks.nlp import extraction
+from tasks.nlp.model import load_model
+from tasks.numbers.mentions import (
+    CURRENCY_CODES,
+    CURRENCY_SYMBOLS,
+    CURRENCY_WORDS,
+    NUMBER_PATTERN,
+    TIME_UNITS,
+    number_matches,
 )
 from tasks.quarantine import EXCERPT_CHARS, quarantine_frame
 
@@ -301,7 +314,7 @@ ARTICLE_TEXT = _mixed(ARTICLE_CHAR, [h for h in HOSTILE if "\x00" not in h] + ["
 
 
 def _sniffed_as_odt(data: bytes, out) -> bool:
-    # Known gap (tasks/decode.py, not fixed here): `text` at byte 73 reads as an OpenDocument
+    # Known gap (tasks/ingest/decode.py, not fixed here): `text` at byte 73 reads as an OpenDocument
     # signature and the file is called binary: see SNIFFED_AS_BINARY.
     return data[73:77] == b"text" and [q["reason"] for q in out.quarantine] == ["binary_file"]
 
@@ -327,7 +340,7 @@ VALID_RECORDS = st.fixed_dictionaries(
     optional={"title": OPTIONAL_FIELDS, "source": OPTIONAL_FIELDS, "url": OPTIONAL_FIELDS,
               "date": st.one_of(st.none(), st.dates().map(str))},
 )
-# Known gap (tasks/ingest.py, not fixed here): str.splitlines also splits on these, which JSON
+# Known gap (tasks/ingest/records.py, not fixed here): str.splitlines also splits on these, which JSON
 # writes unescaped inside strings (json.dumps(..., ensure_ascii=False)); the record is lost as
 # two malformed lines.
 SPLITLINES_ONLY_BREAKS = re.compile("[\x85\u2028\u2029]")
@@ -453,7 +466,7 @@ def _sentence_count(doc) -> int:
 @given(NLP_DOCS)
 @example(["resulted in between 87% and 99% support; tens of thousands fled at 3 p.m., $5bn, seven-month"])
 @example(["½ ٣ １２ 1e9 -0.5 ٣% 1,000 or more than 5", "killed 1,000 people"])
-@example(["one\nsecond"])  # was unit '\nsecond' (fixed in tasks/numbers.py)
+@example(["one\nsecond"])  # was unit '\nsecond' (fixed in tasks/numbers/mentions.py)
 def test_number_rows_slice_to_their_surface_and_are_well_formed(texts):
     docs = annotate(texts)
     doc_ids = [f"d{i}" for i in range(len(texts))]

@@ -9,8 +9,8 @@ import sys
 
 import duckdb
 import pytest
-
 from conftest import ROOT, read
+
 from tasks import io
 from tasks.schemas import TABLES
 

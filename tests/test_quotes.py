@@ -3,13 +3,13 @@ acronyms linked to the names they stand for; then the seeds through the real flo
 
 import polars as pl
 import pytest
-
 from conftest import read
-from tasks.canonical import link_entities
-from tasks.entity_ids import entity_id_for
+
+from tasks.documents.tone import measure_tone, sentence_tone
+from tasks.entities.canonical import link_entities
+from tasks.entities.ids import entity_id_for
 from tasks.quotes import document_quotes, find_quotes
 from tasks.schemas import DOCUMENTS, SENTENCES, frame
-from tasks.tone import measure_tone, sentence_tone
 
 
 def quotes_of(text: str, names: dict[str, str]) -> list[dict]:

@@ -10,11 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from conftest import ROOT, SEEDS, read, render_in_chromium, server_env
+
 from flows.progress import TerminalProgress, emit
-from tasks.report import events_chart, event_dates, merge_aggregates, number_kinds_shown
-from tasks.sentences import sentence_around
+from tasks.documents.sentences import sentence_around
+from tasks.report import event_dates, events_chart, merge_aggregates, number_kinds_shown
 
 
 def test_events_are_added_up_by_date_and_type_across_batches_and_charted():

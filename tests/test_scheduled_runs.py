@@ -16,13 +16,17 @@ import time
 import httpx
 import psutil
 import pytest
+from conftest import SEEDS, read
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterId, FlowRunFilter, FlowRunFilterState,
-                                            FlowRunFilterStateType)
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    FlowRunFilter,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
 from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
-
-from conftest import SEEDS, read
 from prefect_servers import prefect_server, start_serving, wait_for, wait_for_deployment
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out

@@ -12,14 +12,14 @@ import threading
 import httpx
 import pytest
 import yaml
+from conftest import ROOT, SEEDS, read, render_in_chromium, task_names
 from prefect.client.orchestration import get_client
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL, temporary_settings
-
-from conftest import ROOT, SEEDS, read, render_in_chromium, task_names
-from flows.alerts import notify_on_failures
 from prefect_servers import prefect_cli, serving, wait_for, wait_for_deployment
 from prefect_servers import prefect_server as running_server
+
+from flows.alerts import notify_on_failures
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
 

@@ -16,14 +16,14 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from conftest import ROOT, SEEDS, read
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.sorting import FlowRunSort
 from prefect.settings import PREFECT_API_URL
+from sample_articles import ARTICLES
 
-from conftest import ROOT, SEEDS, read
 from flows import local_server
 from flows.supervise import GRACE_SECONDS, SUPERVISOR_PID
-from sample_articles import ARTICLES
 from tasks.io import STAGING_DIR, STATE_DIR
 
 pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out

@@ -4,9 +4,16 @@ amount is per, ages, and the words that tell pounds of weight, torque and sterli
 import pint
 import pytest
 
-from tasks.numbers import find_numbers
-from tasks.units import (MEASURE_SPELLINGS, PER_NOUNS, TIME_UNITS, currency_codes, per_unit_vocabulary, pint_name,
-                         unit_vocabulary)
+from tasks.numbers.mentions import find_numbers
+from tasks.units import (
+    MEASURE_SPELLINGS,
+    PER_NOUNS,
+    TIME_UNITS,
+    currency_codes,
+    per_unit_vocabulary,
+    pint_name,
+    unit_vocabulary,
+)
 
 
 def one(text):

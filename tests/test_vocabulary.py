@@ -6,11 +6,12 @@ import gc
 import weakref
 
 from conftest import SEEDS
+
 from flows import shards
 from flows.shards import _extract
 from tasks.defaults import DEFAULT_MODEL
-from tasks.extraction import extract_mentions
-from tasks.nlp import load_model
+from tasks.nlp.extraction import extract_mentions
+from tasks.nlp.model import load_model
 
 # Words no English model has seen, with a place, a person and amounts around them.
 TEXTS = [

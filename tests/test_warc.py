@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from conftest import read
 
 import tasks.io.inputs as inputs
-from conftest import read
-from tasks.readers import ingest_file
+from tasks.ingest.readers import ingest_file
 from tests.news_pages import ARTICLES, BOILERPLATE_MARKERS, news_page, write_warc
 
 

@@ -86,7 +86,7 @@ def is_http(value: str) -> bool:
 
 
 class FeedReader(Protocol):
-    """What fetching needs to know of feeds, given by the caller (`tasks.feeds` is one): whether a
+    """What fetching needs to know of feeds, given by the caller (`tasks.ingest.feeds` is one): whether a
     response is a feed, and its items (`parse_feed` raises `NotAFeed` for bytes that are none)."""
 
     NotAFeed: type[Exception]

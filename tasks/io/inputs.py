@@ -577,7 +577,7 @@ def _with_warc_slices(entries: Iterator[Path | StoredObject | InputFile], index:
 def read_gold(paths: Sequence[Path], corpus_dir: Path | None, clean: Callable[[str], str]) -> list[dict]:
     """Gold records (`id`, `text`, `entities`) from JSONL files. A record without `text` names its
     article by `source` (relative to `corpus_dir`) and `sha256` of its text as the pipeline cleans
-    it (`clean`, `tasks.clean.clean_text`), so corpora that must not be committed are annotated
+    it (`clean`, `tasks.documents.clean.clean_text`), so corpora that must not be committed are annotated
     without copying them."""
     if corpus_dir is not None and not corpus_dir.is_dir():
         raise ValueError(f"corpus folder {corpus_dir} does not exist: --corpus names the folder the gold "

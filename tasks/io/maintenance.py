@@ -1,5 +1,5 @@
 """Keeping a dataset readable over time: its stored contract, compaction of small files, and the
-reading and rewriting of every table a migration to a new schema needs (`tasks.migrations` has
+reading and rewriting of every table a migration to a new schema needs (`tasks.migrations.steps` has
 the steps). Each rewrite is published like a run's batch: all at once or not at all."""
 
 from __future__ import annotations
@@ -15,14 +15,42 @@ from tasks import contract
 from tasks.errors import SchemaVersionError
 from tasks.io import storage
 from tasks.io.commits import publish_staged
-from tasks.io.state import summed_entity_dates
 from tasks.io.files import write_json
-from tasks.io.layout import (CONTRACT_FILE, EMPTY_PART, NULL_PARTITION, REBUILT_PART, STATE_DIR, UnsafePathError,
-                             run_dir, safe_join, staging_dir, state_dir)
-from tasks.io.tables import (TARGET_FILE_ROWS, _file_name, _folder, _partitions, _sorted, _write_parquet,
-                             state_files, table_exists, table_files, write_state)
-from tasks.schemas import (PARTITION_COLUMN, PARTITIONED_TABLES, REBUILT_TABLES, STATE_TABLES, TABLES, conform,
-                           polars_schema, published_month)
+from tasks.io.layout import (
+    CONTRACT_FILE,
+    EMPTY_PART,
+    NULL_PARTITION,
+    REBUILT_PART,
+    STATE_DIR,
+    UnsafePathError,
+    run_dir,
+    safe_join,
+    staging_dir,
+    state_dir,
+)
+from tasks.io.state import summed_entity_dates
+from tasks.io.tables import (
+    TARGET_FILE_ROWS,
+    _file_name,
+    _folder,
+    _partitions,
+    _sorted,
+    _write_parquet,
+    state_files,
+    table_exists,
+    table_files,
+    write_state,
+)
+from tasks.schemas import (
+    PARTITION_COLUMN,
+    PARTITIONED_TABLES,
+    REBUILT_TABLES,
+    STATE_TABLES,
+    TABLES,
+    conform,
+    polars_schema,
+    published_month,
+)
 
 
 def read_contract(output_dir: Path) -> dict | None:
@@ -142,7 +170,7 @@ def compact(output_dir: Path, target_rows: int = TARGET_FILE_ROWS, operation: st
 
 def read_every_table(output_dir: Path) -> tuple[dict[str, list[Path]], dict[str, pl.DataFrame]]:
     """(table -> its files, table -> all its rows) of a dataset, files written under different
-    schemas read with every column any of them has, for a migration (`tasks.migrations`)."""
+    schemas read with every column any of them has, for a migration (`tasks.migrations.steps`)."""
     files = {table: table_files(output_dir, table) for table in TABLES}
     rows = {}
     for table, paths in files.items():

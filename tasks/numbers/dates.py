@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import polars as pl
 from dateutil.relativedelta import relativedelta
 
-from tasks.sentences import SENTENCE_BREAK, sentence_span
+from tasks.documents.sentences import SENTENCE_BREAK, sentence_span
 
 MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
                "november", "december")

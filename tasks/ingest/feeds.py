@@ -82,7 +82,7 @@ def parse_feed(data: bytes) -> Feed:
 def _content_text(entry) -> str | None:
     """The text of an item's full content (`content:encoded`, Atom `content`), when it is long
     enough to be the article; a `description`/`summary` is a teaser, never the article."""
-    from tasks.html import fragment_text
+    from tasks.ingest.html import fragment_text
 
     for content in entry.get("content") or ():
         value = content.get("value") or ""

@@ -1,4 +1,4 @@
-"""An entity's id: a hash of its identity key (`tasks.canonical.identity_key`), so one entity has
+"""An entity's id: a hash of its identity key (`tasks.entities.canonical.identity_key`), so one entity has
 one id in every run, and a place's is derived from its gazetteer id alone."""
 
 from __future__ import annotations

@@ -15,11 +15,17 @@ from pathlib import PurePath
 
 import polars as pl
 
-from tasks.clean import LONE_SURROGATES
-from tasks.decode import Undecodable, decode_bytes
 from tasks.defaults import DEFAULT_MAX_DOCUMENT_BYTES
+from tasks.documents.clean import LONE_SURROGATES
 from tasks.formats import too_large
-from tasks.html import Page, canonical_url, domain_of, extract_page, looks_like_html
+from tasks.ingest.decode import Undecodable, decode_bytes
+from tasks.ingest.html import (
+    Page,
+    canonical_url,
+    domain_of,
+    extract_page,
+    looks_like_html,
+)
 from tasks.quarantine import quarantine_row
 from tasks.schemas import INGESTED, frame
 
@@ -228,7 +234,7 @@ def ingest_feed(source_path: str, data: bytes, record_index: int | None = None, 
     that carry their full content, as articles; an item with only a link is not one here: its
     page is fetched (`tasks.io.fetch`) and read from the fetch's WARC. A file that is no feed is
     quarantined `invalid_feed`."""
-    from tasks.feeds import NotAFeed, parse_feed
+    from tasks.ingest.feeds import NotAFeed, parse_feed
 
     out = Ingested()
     try:
@@ -250,7 +256,7 @@ def ingest_feed(source_path: str, data: bytes, record_index: int | None = None, 
 
 
 def page_text(html: str, url: str | None = None) -> tuple[Page, str | None]:
-    """An HTML page's main text and metadata (`tasks.html.extract_page`), and why it has no main
+    """An HTML page's main text and metadata (`tasks.ingest.html.extract_page`), and why it has no main
     text (None when it has)."""
     page = extract_page(html, url)
     words = len(page.text.split()) if page.text else 0

@@ -11,20 +11,32 @@ import functools
 import itertools
 import math
 import re
-from decimal import Decimal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 import polars as pl
 from spacy.tokens import Doc
 from text_to_num import text2num
 
-from tasks.dates import find_dates
-from tasks.nlp import sentence_index, sentence_starts
+from tasks.documents.sentences import sentence_index, sentence_starts
+from tasks.numbers.dates import find_dates
 from tasks.schemas import NUMBERS, frame
-from tasks.units import (COUNTRY_CURRENCIES, CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, MEASURE_SPELLINGS,
-                         MINOR_UNITS, PER_NOUNS, TIME_SPELLINGS, TIME_UNITS, measure_name, per_name, spelling_pattern,
-                         time_name)
+from tasks.units import (
+    COUNTRY_CURRENCIES,
+    CURRENCY_CODES,
+    CURRENCY_SYMBOLS,
+    CURRENCY_WORDS,
+    MEASURE_SPELLINGS,
+    MINOR_UNITS,
+    PER_NOUNS,
+    TIME_SPELLINGS,
+    TIME_UNITS,
+    measure_name,
+    per_name,
+    spelling_pattern,
+    time_name,
+)
 
 _UNITS = "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen"
 _TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
@@ -140,7 +152,7 @@ class NumberMention:
 
     start: int
     end: int
-    value: float | None  # None for dates and times: their value is a calendar one (`tasks.dates`)
+    value: float | None  # None for dates and times: their value is a calendar one (`tasks.numbers.dates`)
     kind: str
     unit: str = ""
     qualifier: str = "="
@@ -268,7 +280,7 @@ def _atom(match: re.Match) -> NumberMention | None:
         # its value; DIGITS already leaves such runs out of amounts.
         return None
     if match["time"] or match["date"]:
-        # Read to keep their digits from other numbers; `tasks.dates` finds and resolves dates.
+        # Read to keep their digits from other numbers; `tasks.numbers.dates` finds and resolves dates.
         return NumberMention(match.start(), match.end(), None, "time" if match["time"] else "date")
     if match["phone"]:
         # A phone number is an identifier: kept, never a quantity; its value is the last group.
@@ -403,7 +415,7 @@ def find_numbers(text: str) -> list[NumberMention]:
         return any(dates[j].start < atom.end and atom.start < dates[j].end for j in (i, i + 1) if 0 <= j < len(dates))
 
     # The number grammar still reads dates and times (so `February 24` is not a count of 24); the
-    # date grammar (`tasks.dates`) says which they are, and numbers inside one are part of it.
+    # date grammar (`tasks.numbers.dates`) says which they are, and numbers inside one are part of it.
     atoms = [atom for match in number_matches(text) if (atom := _atom(match)) is not None
              and atom.kind not in ("date", "time") and not in_a_date(atom)]
     joined = _join_ranges(text, atoms)

@@ -16,10 +16,10 @@ from itertools import groupby
 import polars as pl
 from anyascii import anyascii
 
-from tasks.entity_ids import entity_id_for, place_key
-from tasks.entity_rules import PERSON_TITLES, PLACE_LABELS
-from tasks.gazetteer import find_place, fold
-from tasks.places import with_place_columns
+from tasks.entities.gazetteer import find_place, fold
+from tasks.entities.ids import entity_id_for, place_key
+from tasks.entities.places import with_place_columns
+from tasks.entities.rules import PERSON_TITLES, PLACE_LABELS
 from tasks.schemas import ENTITY_CATALOG, frame
 
 # Transliterations of one Slavic surname ending: Zelenskyi, Zelenskiy, Zelenskii, Zelenskyy -> zelensky.
@@ -138,7 +138,7 @@ def link_entities(mentions: pl.DataFrame, known_counts: Mapping[str, int] | None
     """Mentions with `entity_id`, `entity_key` and `external_id` (canonical names come from the
     catalog); `known_counts` are the stored catalog's mentions per entity key. A mention whose
     place is already resolved in its document (`external_id` and `gazetteer_name` given, see
-    `tasks.places.locate_places`) is that place; others are looked up by name alone."""
+    `tasks.entities.places.locate_places`) is that place; others are looked up by name alone."""
     if "gazetteer_name" in mentions.columns:
         located = mentions.select("text", "label", "external_id", "gazetteer_name").iter_rows()
         identities = [(place_key(external), external, name) if external is not None

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import polars as pl
 from spacy.tokens import Doc
 
-from tasks.nlp import sentence_index, sentence_starts
+from tasks.documents.sentences import sentence_index, sentence_starts
 from tasks.schemas import ENTITIES, ENTITY_LABELS, frame
 
 

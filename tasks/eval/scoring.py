@@ -136,7 +136,7 @@ def same_place(gold: dict, predicted: dict | None) -> bool:
     """Whether a predicted place (`latitude`, `longitude`, `country_code`, `feature_class`,
     `geonames_id`) is the gold one: within PLACE_TOLERANCE_KM, the same country, or the same
     GeoNames id."""
-    from tasks.gazetteer import distance_km
+    from tasks.entities.gazetteer import distance_km
 
     if predicted is None:
         return False
@@ -190,8 +190,8 @@ def score_dates(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dic
 def same_speaker(name: str | None, gold: str) -> bool:
     """Whether a predicted speaker name names the gold speaker: the same name, or the same last
     word (`Putin` for `Vladimir Putin`), spelling and script folded."""
-    from tasks.canonical import surname_key
-    from tasks.gazetteer import fold
+    from tasks.entities.canonical import surname_key
+    from tasks.entities.gazetteer import fold
 
     if not name:
         return False

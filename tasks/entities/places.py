@@ -3,7 +3,7 @@ and each document's focus.
 
 A name with an administrative word beside it (`Kherson Oblast`, `Kherson and Zaporizhzhia regions`,
 `Donetsk People's Republic`, `the region of Kherson`) is the division, not its capital. Otherwise
-the candidates a spelling names (`tasks.gazetteer.place_candidates`) are scored: countries, then
+the candidates a spelling names (`tasks.entities.gazetteer.place_candidates`) are scored: countries, then
 regions and continents, then cities by population, then divisions, unless the document points
 elsewhere: a place qualified in the text (`Paris, Texas`), a division or country the document
 names, its dateline (`MOSCOW, Russia`) and its focus country, voted by its unambiguous places.
@@ -19,8 +19,16 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from tasks.entity_ids import place_entity_id
-from tasks.gazetteer import ADMIN_SUFFIXES, ADMIN_WORDS, Place, fold, place_by_id, place_candidates, small_places
+from tasks.entities.gazetteer import (
+    ADMIN_SUFFIXES,
+    ADMIN_WORDS,
+    Place,
+    fold,
+    place_by_id,
+    place_candidates,
+    small_places,
+)
+from tasks.entities.ids import place_entity_id
 
 PLACE_MENTION_LABELS = ("GPE", "LOC", "FAC")
 _NAME = r"[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){0,2}"

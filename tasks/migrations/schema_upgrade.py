@@ -2,7 +2,7 @@
 sentences with their tone, quotes.
 
 What 2.x adds is derived again from what 1.x stored: numbers and sentences are extracted again
-from each document's text (dates are now found by `tasks.dates` and carry `date_value`, not a day
+from each document's text (dates are now found by `tasks.numbers.dates` and carry `date_value`, not a day
 or year in `value`; the parse around each amount gives the same objects), place mentions keep
 their offsets and labels and are resolved in their document's context (a mention that now names
 another place, `Kherson region` the oblast, gets that place's entity id), an acronym takes the id
@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from tasks.canonical import build_catalog, with_acronyms_expanded
-from tasks.entity_ids import entity_id_for
-from tasks.dates import with_date_values
+from tasks.documents.tone import measure_tone
+from tasks.entities.canonical import build_catalog, with_acronyms_expanded
+from tasks.entities.ids import entity_id_for
+from tasks.entities.places import locate_places
 from tasks.events import extract_events
-from tasks.places import locate_places
+from tasks.numbers.dates import with_date_values
 from tasks.quotes import extract_quotes
 from tasks.schemas import NUMBERS, SENTENCES, frame
-from tasks.tone import measure_tone
 
 #: Documents whose numbers are extracted at once (the model's memory, not the rows, bounds it).
 CHUNK = 200
@@ -30,8 +30,8 @@ CHUNK = 200
 def extract_again(documents: pl.DataFrame, model: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(number rows, sentence rows) of every extracted document, as a 2.x run extracts them (dates
     unresolved, tone not measured)."""
-    from tasks.extraction import extract_mentions
-    from tasks.nlp import load_model
+    from tasks.nlp.extraction import extract_mentions
+    from tasks.nlp.model import load_model
 
     extracted = documents.filter(~pl.col("flags").list.contains("not_extracted_language"))
     if not extracted.height:

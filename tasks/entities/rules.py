@@ -12,7 +12,7 @@ from collections import Counter
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from tasks.gazetteer import find_place
+from tasks.entities.gazetteer import find_place
 
 COMPONENT = "newsfacts_entity_rules"
 PLACE_LABELS = ("GPE", "LOC")

@@ -29,8 +29,8 @@ def _from_unversioned(tables: dict[str, pl.DataFrame], context: MigrationContext
 
 
 def _to_places_and_dates(tables: dict[str, pl.DataFrame], context: MigrationContext) -> dict[str, pl.DataFrame]:
-    """1 -> 2: places with coordinates, dates with calendar values, events (`tasks.schema_upgrade`)."""
-    from tasks.schema_upgrade import upgrade
+    """1 -> 2: places with coordinates, dates with calendar values, events (`tasks.migrations.schema_upgrade`)."""
+    from tasks.migrations.schema_upgrade import upgrade
 
     return upgrade(tables, context.model)
 

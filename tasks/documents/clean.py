@@ -10,7 +10,7 @@ import ftfy
 import polars as pl
 from ftfy.badness import is_bad
 
-from tasks.paywalls import find_wall
+from tasks.documents.paywalls import find_wall
 from tasks.quarantine import quarantine_frame, quarantine_row
 from tasks.schemas import ARTICLE_FIELDS, DOCUMENTS, polars_schema
 

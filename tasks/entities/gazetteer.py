@@ -52,7 +52,7 @@ _NOT_NAME = re.compile(r"[^a-z0-9]+")
 ADMIN_WORDS = r"oblasts?|regions?|provinces?|states?|krai|raion|rayon|peoples republics?|republics?"
 ADMIN_SUFFIXES = re.compile(rf"\s+(?:{ADMIN_WORDS})$")
 # Priors when one spelling names several places: a country beats a region beats the biggest city
-# beats a division, unless the document says otherwise (see tasks.places).
+# beats a division, unless the document says otherwise (see tasks.entities.places).
 COUNTRY_RANK, REGION_RANK, ADMIN1_RANK, ADMIN2_RANK = 10.0 ** 12, 10.0 ** 11, 1.0, 0.5
 
 

@@ -11,8 +11,8 @@ import datetime as dt
 import io
 import re
 
-from tasks.decode import Undecodable, decode_bytes
 from tasks.formats import PAGE_RECORD_TYPES, too_large
+from tasks.ingest.decode import Undecodable, decode_bytes
 from tasks.quarantine import quarantine_row
 
 #: Payload media types read as pages.
@@ -33,8 +33,8 @@ def warc_date(value: str | None) -> dt.datetime | None:
 def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_bytes: int):
     """Articles of the WARC records in `data`, the first of them the file's record number
     `first_record` (from 0; a row's `record_index`): each HTML page's main text
-    (`tasks.ingest.ingest_page`), and the items of each feed that carry their full content
-    (`tasks.ingest.ingest_feed`; the pages of the others are records of their own when fetched).
+    (`tasks.ingest.records.ingest_page`), and the items of each feed that carry their full content
+    (`tasks.ingest.records.ingest_feed`; the pages of the others are records of their own when fetched).
 
     A response that is not a 2xx (`http_error`, `http_redirect`), not HTML (`not_html`), cut short
     (`truncated_record`: `WARC-Truncated`, or fewer bytes than its `Content-Length`) or too large
@@ -43,8 +43,8 @@ def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_b
     """
     from warcio.archiveiterator import ArchiveIterator
 
-    from tasks.feeds import is_feed
-    from tasks.ingest import Ingested, ingest_feed, ingest_page
+    from tasks.ingest.feeds import is_feed
+    from tasks.ingest.records import Ingested, ingest_feed, ingest_page
 
     out = Ingested()
     number = first_record

@@ -11,9 +11,10 @@ import polars as pl
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from tasks.entities import extract_entities
-from tasks.nlp import annotate_texts, extraction_components, sentence_bounds, window_parser
-from tasks.numbers import extract_numbers
+from tasks.documents.sentences import sentence_bounds
+from tasks.entities.mentions import extract_entities
+from tasks.nlp.model import annotate_texts, extraction_components, window_parser
+from tasks.numbers.mentions import extract_numbers
 from tasks.schemas import SENTENCES, frame
 
 
@@ -37,7 +38,7 @@ def numbers_of(nlp: Language, doc_ids: Sequence[str], texts: Sequence[str], docs
 
 def extract_sentences(doc_ids: Sequence[str], texts: Sequence[str], docs: Sequence[Doc]) -> pl.DataFrame:
     """Where each annotated doc's sentences are (the sentences `sentence_index` counts); their
-    tone is measured later (`tasks.tone`)."""
+    tone is measured later (`tasks.documents.tone`)."""
     return frame([{"doc_id": doc_id, "sentence_index": i, "start_char": start, "end_char": end}
                   for doc_id, text, doc in zip(doc_ids, texts, docs, strict=True)
                   for i, (start, end) in enumerate(sentence_bounds(doc, text))], SENTENCES)

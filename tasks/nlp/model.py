@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 import spacy
-from spacy.attrs import IDX, IS_SPACE, SENT_START
+from spacy.attrs import IS_SPACE, SENT_START
 from spacy.language import Language
 from spacy.pipeline import Sentencizer, TrainablePipe
 from spacy.tokens import Doc
 
 from tasks.defaults import DEFAULT_MODEL
-from tasks.entity_rules import COMPONENT as ENTITY_RULES
-from tasks.entity_rules import add_entity_rules
+from tasks.entities.rules import COMPONENT as ENTITY_RULES
+from tasks.entities.rules import add_entity_rules
 from tasks.errors import ModelNotFoundError
 
 BATCH_SIZE = 32
@@ -72,7 +71,7 @@ def split_sentences(doc: Doc) -> Doc:
 def load_model(name: str) -> Language:
     """The installed spaCy pipeline `name`, loaded once and kept (`flows.shards` clears the cache
     to load it afresh), with the entity corrections
-    (`tasks.entity_rules`) after its NER and the rule-based sentence splitter."""
+    (`tasks.entities.rules`) after its NER and the rule-based sentence splitter."""
     try:
         nlp = add_entity_rules(spacy.load(name))
     except OSError as exc:
@@ -173,36 +172,13 @@ def join_docs(docs: list[Doc]) -> Doc:
 
 
 # The parser alone for the windows around numbers: the tagger would add a third to the parse time
-# for part-of-speech tags the dependency labels already imply (see `tasks.numbers._is_noun`).
+# for part-of-speech tags the dependency labels already imply (see `tasks.numbers.mentions._is_noun`).
 PARSE_COMPONENTS = ("parser",)
 # The parsed windows are a dozen words long: big batches keep the parser busy.
 PARSE_BATCH_SIZE = 256
 
 
 def window_parser(nlp: Language) -> Callable[[list[str]], list[Doc]]:
-    """The dependency parse `tasks.numbers.extract_numbers` asks for, on short windows of text."""
+    """The dependency parse `tasks.numbers.mentions.extract_numbers` asks for, on short windows of text."""
     components = components_for(nlp, PARSE_COMPONENTS)
     return lambda texts: annotate_texts(nlp, texts, components, PARSE_BATCH_SIZE)
-
-
-def sentence_starts(doc: Doc) -> list[int]:
-    """Character offsets where the doc's sentences start (one sentence if none are set)."""
-    if not len(doc) or not doc.has_annotation("SENT_START"):
-        return [0]
-    # Read as one array: iterating `doc.sents` builds a Python object per token and cost more
-    # than the parser on the BBC corpus.
-    marks = doc.to_array([SENT_START, IDX])
-    starts = marks[marks[:, 0] == 1, 1].astype(int).tolist()
-    return starts if starts and starts[0] == 0 else [0, *starts]
-
-
-def sentence_bounds(doc: Doc, text: str) -> list[tuple[int, int]]:
-    """(start, end) of each of the doc's sentences in `text`, its trailing spaces left out."""
-    starts = sentence_starts(doc)
-    return [(start, start + len(text[start:end].rstrip()))
-            for start, end in zip(starts, [*starts[1:], len(text)], strict=True)]
-
-
-def sentence_index(starts: list[int], char: int) -> int:
-    """Index of the sentence that contains character offset `char`."""
-    return max(bisect.bisect_right(starts, char) - 1, 0)
