@@ -40,12 +40,16 @@ run: $(STAMP)
 TEST_WORKERS ?= 2
 XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
+# The unit tests (tests/unit: no Prefect server, no model), then the system tests (tests/system:
+# the real flow, servers, worker processes), each run on its own so neither waits on the other's
+# set-up.
 test: $(STAMP)
-	$(BIN)/python -m pytest $(XDIST)
+	$(BIN)/python -m pytest $(XDIST) tests/unit
+	$(BIN)/python -m pytest $(XDIST) tests/system
 
-# The suite without the slow system tests (crash safety, served deployment, worker processes).
+# The unit tests alone.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest $(XDIST) -m "not slow"
+	$(BIN)/python -m pytest $(XDIST) tests/unit
 
 # Resolve pyproject.toml's ranges anew, to the newest versions they allow, into constraints.txt
 # (for every platform, Python 3.11). Then `make test` and commit both files.

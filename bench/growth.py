@@ -182,7 +182,7 @@ def main(argv=None) -> dict:
             added, nothing = best(added), best(nothing)
             report[name] = {"documents": manifest["rows_total"]["documents"], "full_run": full, "add_two": added,
                             "add_two_written": manifest["rows_written"]["documents"],
-                            "add_two_near_duplicates_seconds": stages.get("find-near-duplicates"),
+                            "add_two_near_duplicates_seconds": stages.get("find_near_duplicates"),
                             "nothing_new": nothing}
         big = f"x{args.copies}"
         report["ratios"] = {

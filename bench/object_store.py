@@ -5,9 +5,9 @@ server mode, a process of its own).
     python -m bench.object_store [CORPUS] [--files 600] [--batch-size 100] [--out build/bench]
 
 Both runs read the same first `--files` articles of the corpus from local disk, so only where the
-tables go differs. For each: wall seconds, the seconds of the `commit-batch` step (staging a
+tables go differs. For each: wall seconds, the seconds of the `commit_batch` step (staging a
 batch's tables and state, then publishing them: a rename locally, a server-side copy and a delete
-per object on S3) and of `find-near-duplicates` (which looks up stored buckets and signatures in
+per object on S3) and of `find_near_duplicates` (which looks up stored buckets and signatures in
 the output), and the objects a commit publishes. moto answers on
 loopback, so a real bucket adds its network round trips (tens of ms each) to every request counted.
 
@@ -78,10 +78,10 @@ def summary(result: dict) -> dict:
     manifest = result["manifest"]
     stages = {s["stage"]: s for s in manifest["stages"]}
     batches = len(manifest["batches"])
-    commit = stages["commit-batch"]["seconds"]
+    commit = stages["commit_batch"]["seconds"]
     return {"seconds": result["seconds"], "batches": batches, "documents": manifest["rows_total"]["documents"],
             "commit_seconds": round(commit, 2), "commit_seconds_per_batch": round(commit / batches, 3),
-            "near_duplicates_seconds": round(stages["find-near-duplicates"]["seconds"], 2),
+            "near_duplicates_seconds": round(stages["find_near_duplicates"]["seconds"], 2),
             "objects_per_batch": round(manifest["objects"] / batches, 1)}
 
 
@@ -131,7 +131,7 @@ def main(argv=None) -> dict:
 def format_report(report: dict) -> str:
     lines = [f"# The commit on S3 (moto on 127.0.0.1) against local disk ({report['corpus']}, "
              f"{report['files']} files, batches of {report['batch_size']})", "",
-             "| output | wall s | batches | commit-batch s | per batch s | find-near-duplicates s | objects per batch |",
+             "| output | wall s | batches | commit_batch s | per batch s | find_near_duplicates s | objects per batch |",
              "|---|---|---|---|---|---|---|"]
     for name, label in (("local", "local disk"), ("s3", "S3 (moto)")):
         r = report[name]

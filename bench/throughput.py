@@ -164,11 +164,11 @@ def _memory_probe(inputs: str, output: str, model: str) -> None:
 
 
 def overheads(manifest: dict, wall: float) -> dict:
-    """Seconds of the flow spent in Great Expectations (the validate-* stages), Parquet (writing),
+    """Seconds of the flow spent in Great Expectations (the validate_* stages), Parquet (writing),
     and Prefect (the flow's wall time outside any stage: engine, artifacts, run records)."""
     stages = {s["stage"]: s["seconds"] for s in manifest["stages"]}
-    gx = sum(seconds for name, seconds in stages.items() if name.startswith("validate-"))
-    parquet = stages.get("commit-batch", 0.0)
+    gx = sum(seconds for name, seconds in stages.items() if name.startswith("validate_"))
+    parquet = stages.get("commit_batch", 0.0)
     prefect = max(wall - sum(stages.values()), 0.0)
     return {"great_expectations": round(gx, 2), "parquet": round(parquet, 2), "prefect": round(prefect, 2),
             "share_of_wall": round((gx + parquet + prefect) / wall, 3)}

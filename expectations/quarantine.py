@@ -3,7 +3,8 @@
 import great_expectations as gx
 
 from expectations import key_expectations, schema_expectations
-from tasks.schemas import QUARANTINE, QUARANTINE_REASONS, RECORD_KINDS, STAGES
+from tasks.pipeline.declaration import STAGES
+from tasks.schemas import QUARANTINE, QUARANTINE_REASONS, RECORD_KINDS
 
 
 def expectations() -> list:

@@ -23,15 +23,19 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.runner import BatchOutcome, Runner
-from flows.stages import BATCH_STEPS, Extraction, KnownDocuments
+from flows.shards import extract_shards
+from flows.steps import task_runner
 from tasks import io
 from tasks.config import RunConfig
 from tasks.io import state as stored
+from tasks.pipeline.declaration import BATCH_STEPS
+from tasks.pipeline.known import KnownDocuments
+from tasks.pipeline.runner import BatchOutcome
+from tasks.pipeline.stages import Extraction
 from tasks.schemas import with_published_month
 
 #: Run values a batch reads but does not return: they belong to the process that ran it.
-LOCAL_VALUES = ("known", "near_duplicate_store", "extracted")
+LOCAL_VALUES = ("known", "near_duplicate_store", "extracted", "shard_extractor")
 
 
 class RecordedLookup:
@@ -140,9 +144,9 @@ def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str,
                                           RecordedLookup(known.publisher_ids))
         store = RecordedStore(io.NearDuplicateStore(output, banding_name(config.near_duplicate_threshold)))
         validator = _validator()
-        runner = Runner(config, validator, run_id, logger=get_run_logger())
+        runner = task_runner(config, validator, run_id, logger=get_run_logger())
         outcome = runner.start_batch(number, {"entries": entries, "known": recorded, "near_duplicate_store": store,
-                                              "extracted": extracted})
+                                              "extracted": extracted, "shard_extractor": extract_shards})
         runner.run_steps(outcome, BATCH_STEPS)
         io.crash_point("process-batch")
         outcome.staged = stage_batch_files(output, run_id, outcome, store.folder)
@@ -191,8 +195,8 @@ def stage_batch_files(output_dir: Path, run_id: str, outcome: BatchOutcome, buck
 
 # The task wraps a function this module names, so that cloudpickle sends workers a reference to
 # it rather than its code and globals (the lock above cannot be pickled).
-process_batch = task(run_batch_steps, name="process-batch", cache_policy=NO_CACHE,
-                     task_run_name="process-batch-{number}")
+process_batch = task(run_batch_steps, name="process_batch", cache_policy=NO_CACHE,
+                     task_run_name="process_batch-{number}")
 
 
 # --- the flow's side ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """`newsfacts eval entities|numbers|places|dates|quotes`: gold read, scored through the pipeline's
-extraction beside the peer library of each field, printed as a table."""
+steps from `extract_mentions` on, as a run runs them (`tasks.pipeline.texts`), beside the peer
+library of each field, printed as a table."""
 
 from __future__ import annotations
 
@@ -9,14 +10,11 @@ from pathlib import Path
 
 def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
     """The number rows a run writes for each text."""
-    from tasks.nlp.extraction import extract_mentions
-    from tasks.nlp.model import load_model
+    from tasks.pipeline.texts import by_document, run_on_texts
 
-    rows = extract_mentions(load_model(model), [str(i) for i in range(len(texts))], texts).numbers
-    grouped: list[list[dict]] = [[] for _ in texts]
-    for row in rows.iter_rows(named=True):
-        grouped[int(row["doc_id"])].append({**row, "start": row["start_char"], "end": row["end_char"]})
-    return grouped
+    rows = run_on_texts(texts, "validate_numbers", model)["numbers"]
+    return [[{**row, "start": row["start_char"], "end": row["end_char"]} for row in rows_of_text]
+            for rows_of_text in by_document(rows, texts)]
 
 
 def evaluate_numbers(args) -> int:
@@ -63,8 +61,8 @@ def evaluate_numbers(args) -> int:
 
 def evaluate_entities(args) -> int:
     from tasks.eval.scoring import format_comparison, score_spans
-    from tasks.nlp.extraction import extract_mentions
     from tasks.nlp.model import annotate_texts, components_for, load_model
+    from tasks.pipeline.texts import run_on_texts
 
     gold = _read_gold_or_fail(args)
     if gold is None:
@@ -75,7 +73,7 @@ def evaluate_entities(args) -> int:
     # The model's NER alone, beside the entity rows a run writes (NER, corrections, sentences).
     docs = annotate_texts(nlp, texts, components_for(nlp, ["ner"]))
     columns = {"spaCy": score_spans(expected, [[(e.start_char, e.end_char, e.label_) for e in d.ents] for d in docs])}
-    rows = extract_mentions(nlp, [str(i) for i in range(len(texts))], texts).entities
+    rows = run_on_texts(texts, "validate_entities", args.model)["entities"]
     predicted: list[list[tuple]] = [[] for _ in texts]
     for doc_id, start, end, label in rows.select("doc_id", "start_char", "end_char", "label").iter_rows():
         predicted[int(doc_id)].append((start, end, label))
@@ -102,13 +100,11 @@ def evaluate_places(args) -> int:
     from tasks.entities.gazetteer import place_candidates
     from tasks.entities.places import (
         PlaceMention,
-        locate_places,
         place_fields,
         resolve_document_places,
     )
     from tasks.eval.scoring import score_places
-    from tasks.nlp.extraction import extract_mentions
-    from tasks.nlp.model import load_model
+    from tasks.pipeline.texts import run_on_texts
 
     gold = _read_gold_or_fail(args)
     if gold is None:
@@ -133,10 +129,8 @@ def evaluate_places(args) -> int:
         ours.append([described(m.start, m.end, p) for m, p in zip(mentions, found, strict=True)])
         naive.append([described(m.start, m.end, most_populous(m.text)) for m in mentions])
     texts = [record["text"] for record in gold]
-    ids = [str(i) for i in range(len(texts))]
-    entities = extract_mentions(load_model(args.model), ids, texts).entities
-    documents = pl.DataFrame({"doc_id": ids, "text": texts, "dateline": [r.get("dateline") for r in gold]})
-    located, _ = locate_places(entities, documents)
+    located = run_on_texts(texts, "validate_entities", args.model, datelines=[r.get("dateline") for r in gold])[
+        "entities"]
     end_to_end: list[list[dict]] = [[] for _ in texts]
     naive_end_to_end: list[list[dict]] = [[] for _ in texts]
     for row in located.filter(pl.col("label").is_in(["GPE", "LOC", "FAC"])).iter_rows(named=True):
@@ -161,9 +155,8 @@ def evaluate_dates(args) -> int:
 
     from tasks.eval.peers import dateparser_value
     from tasks.eval.scoring import score_dates
-    from tasks.nlp.extraction import extract_mentions
-    from tasks.nlp.model import load_model
-    from tasks.numbers.dates import clause_around, resolve_date, with_date_values
+    from tasks.numbers.dates import clause_around, resolve_date
+    from tasks.pipeline.texts import run_on_texts
 
     gold = _read_gold_or_fail(args)
     if gold is None:
@@ -171,11 +164,8 @@ def evaluate_dates(args) -> int:
     texts = [record["text"] for record in gold]
     anchors = [dt.date.fromisoformat(r["document_date"]) if r.get("document_date") else None for r in gold]
     expected = [record["dates"] for record in gold]
-    ids = [str(i) for i in range(len(texts))]
-    numbers = extract_mentions(load_model(args.model), ids, texts).numbers
-    documents = pl.DataFrame({"doc_id": ids, "text": texts, "published_date": anchors},
-                             schema={"doc_id": pl.String, "text": pl.String, "published_date": pl.Date})
-    resolved = with_date_values(numbers, documents).filter(pl.col("kind").is_in(["date", "time"]))
+    numbers = run_on_texts(texts, "validate_numbers", args.model, published=anchors)["numbers"]
+    resolved = numbers.filter(pl.col("kind").is_in(["date", "time"]))
     ours: list[list[dict]] = [[] for _ in texts]
     for doc_id, start, end, value in resolved.select("doc_id", "start_char", "end_char", "date_value").iter_rows():
         ours[int(doc_id)].append({"start": start, "end": end, "value": value})
@@ -200,25 +190,14 @@ def predict_quotes(model: str, texts: list[str]) -> list[list[dict]]:
     document (`speaker_names`: the catalog name and every spelling of that entity there)."""
     import polars as pl
 
-    from tasks.entities import canonical
-    from tasks.entities.places import locate_places
-    from tasks.nlp.extraction import extract_mentions
-    from tasks.nlp.model import load_model
-    from tasks.quotes import extract_quotes
+    from tasks.pipeline.texts import run_on_texts
 
-    ids = [str(i) for i in range(len(texts))]
-    entities, _, sentences = extract_mentions(load_model(model), ids, texts)
-    documents = pl.DataFrame({"doc_id": ids, "text": texts, "dateline": [None] * len(ids),
-                              "published_date": [None] * len(ids)},
-                             schema={"doc_id": pl.String, "text": pl.String, "dateline": pl.String,
-                                     "published_date": pl.Date})
-    located, documents = locate_places(entities, documents)
-    linked = canonical.link_entities(located).with_columns(canonical_name=pl.coalesce("gazetteer_name", "text"))
-    linked = canonical.with_canonical_names(linked, canonical.build_catalog(linked, documents))
+    values = run_on_texts(texts, "validate_quotes", model)
+    linked = values["entities"]
     names = {(doc_id, entity_id): spellings for doc_id, entity_id, spellings in linked.group_by(
         "doc_id", "entity_id").agg(pl.col("text").unique()).iter_rows()}
     grouped: list[list[dict]] = [[] for _ in texts]
-    for row in extract_quotes(linked, sentences, documents).iter_rows(named=True):
+    for row in values["quotes"].iter_rows(named=True):
         spellings = names.get((row["doc_id"], row["speaker_entity_id"]), [])
         grouped[int(row["doc_id"])].append({
             **row, "start": row["start_char"], "end": row["end_char"],

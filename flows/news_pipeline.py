@@ -1,5 +1,6 @@
 """The news pipeline flow: inputs planned into batches as they are found, each batch through the
-declared pipeline (`flows.stages.PIPELINE`, run by `flows.runner`) and committed at once.
+declared pipeline (`tasks.pipeline.declaration.PIPELINE`, run by `tasks.pipeline.runner` with each
+step a Prefect task, `flows.steps`) and committed at once.
 
 Deployable as `flows/news_pipeline.py:news_pipeline`; its parameters are the fields of
 `tasks.config.RunConfig`. Memory depends on the batch size and the model, not on the input or on
@@ -33,14 +34,15 @@ from prefect.runtime import flow_run
 
 from flows.alerts import emit_gate_failed, emit_run_completed, emit_run_failed
 from flows.progress import emit
-from flows.runner import BatchOutcome, Runner, StageCount, peak_rss_mib
-from flows.stages import PIPELINE, RUN_STEPS
+from flows.steps import task_runner
 from flows.summary import markdown_summary, stage_table
 from tasks import io
 from tasks.config import RunConfig, flow_docstring, flow_signature
 from tasks.errors import BatchFailedError, QualityGateError
 from tasks.io import state as stored
 from tasks.io.inputs import SliceIndex
+from tasks.pipeline.declaration import PIPELINE, RUN_STEPS
+from tasks.pipeline.runner import BatchOutcome, StageCount, peak_rss_mib
 from tasks.schemas import (
     PARTITIONED_TABLES,
     REBUILT_TABLES,
@@ -67,7 +69,7 @@ class RunState:
     sequence: int = 0
 
 
-@io_task(name="read-run-state")
+@io_task(name="read_run_state")
 def read_run_state(output_dir: Path, threshold: float) -> RunState:
     """The entity catalog (recounted once if written before it stored its aggregates), the
     near-duplicate store and the last commit record."""
@@ -90,7 +92,7 @@ def needs_state_built(output_dir: Path, state: RunState) -> bool:
     return not state.store.has_buckets() and bool(io.state_files(output_dir, "signatures"))
 
 
-@io_task(name="build-run-state")
+@io_task(name="build_run_state")
 def build_run_state(output_dir: Path, store: io.NearDuplicateStore, threshold: float, last: dict | None) -> dict:
     """State built once from the tables and committed on its own, for a dataset written before
     run state existed (signatures and buckets, mentions per entity and date, totals, the report's
@@ -121,7 +123,7 @@ def build_run_state(output_dir: Path, store: io.NearDuplicateStore, threshold: f
     return record
 
 
-@io_task(name="commit-batch")
+@io_task(name="commit_batch")
 def commit_batch(output_dir: Path, name: str, run_id: str, tables: dict[str, pl.DataFrame],
                  state: dict[tuple[str, str | None], pl.DataFrame], record: dict,
                  staged: dict[str, tuple[int, int]] | None = None) -> dict:
@@ -162,7 +164,7 @@ def commit_batch(output_dir: Path, name: str, run_id: str, tables: dict[str, pl.
     return record
 
 
-@task(name="fetch-news", cache_policy=NO_CACHE)
+@task(name="fetch_news", cache_policy=NO_CACHE)
 def fetch_news(output: Path, run_id: str, urls: list[str], feeds: list[str], feed_files: list,
                settings) -> "FetchResult":  # noqa: F821 - imported when fetching
     """The URLs given as inputs, the feeds listed and the pages of feed items without their full
@@ -207,7 +209,7 @@ def fetch_inputs(config: RunConfig, output: Path, run_id: str):
     return local + warcs, walked + len(warcs) + len(result.failures), result
 
 
-@io_task(name="write-run-records")
+@io_task(name="write_run_records")
 def write_run_records(directory: Path, manifest: dict, validator) -> Path:
     """The run's manifest and its Data Docs (every gate of every batch)."""
     if validator is not None:
@@ -217,7 +219,7 @@ def write_run_records(directory: Path, manifest: dict, validator) -> Path:
     return io.write_json(directory / "manifest.json", manifest)
 
 
-@io_task(name="write-run-report")
+@io_task(name="write_run_report")
 def write_run_report(output_dir: Path, manifest: dict, catalog: pl.DataFrame, aggregates: dict) -> Path:
     """The run report (`_runs/<run_id>/report.html`), and a copy as `report.html` beside the tables
     for whoever opens the output folder: the latest run's. Built from stored aggregates only."""
@@ -234,13 +236,13 @@ def write_run_report(output_dir: Path, manifest: dict, catalog: pl.DataFrame, ag
     return page
 
 
-@io_task(name="clear-dataset")
+@io_task(name="clear_dataset")
 def clear_dataset(output_dir: Path) -> list[str]:
     """Every table and all run state removed (the per-run records in `_runs/` stay), for a full refresh."""
     return io.clear_dataset(output_dir)
 
 
-@io_task(name="publish-artifacts")
+@io_task(name="publish_artifacts")
 def publish_artifacts(manifest: dict) -> None:
     """The run's summary, per-stage table and Data Docs link in the Prefect UI, under stable keys
     so the UI shows each one's history across runs."""
@@ -458,7 +460,7 @@ def _run(config: RunConfig, run_id: str) -> dict:
                 if batch_runner is not None:
                     _announce(outcome)
                 outcome.values.pop("extraction", None)  # kept for a batch processed again, no longer
-                runner.resume_batch(outcome, {"catalog": state.catalog})
+                runner.resume_batch(outcome, {"entity_catalog": state.catalog})
                 runner.run_steps(outcome, RUN_STEPS)
                 runner.finish_batch(outcome)
                 clock = time.perf_counter()
@@ -466,7 +468,7 @@ def _run(config: RunConfig, run_id: str) -> dict:
                 processed.committed(record["sequence"], outcome)
                 staged, written = sum(record["rows_staged"].values()), sum(record["rows_written"].values())
                 # Rows staged but not written: quarantine rows an earlier run already holds.
-                outcome.counts.append(StageCount("commit-batch", staged, written, skipped=staged - written,
+                outcome.counts.append(StageCount("commit_batch", staged, written, skipped=staged - written,
                                                  unit="rows", seconds=time.perf_counter() - clock,
                                                  peak_rss_mib=peak_rss_mib()))
                 aggregates = record["aggregates"]
@@ -527,7 +529,7 @@ def _start(config: RunConfig, run_id: str, records: Path, scope: contextlib.Exit
         from flows.batches import share_validator
 
         scope.enter_context(share_validator(validator))
-    runner = Runner(config, validator, run_id, logger=get_run_logger(),
+    runner = task_runner(config, validator, run_id, logger=get_run_logger(),
                     on_gate_failed=lambda gate: emit_gate_failed(gate, run_id, config.output_dir, records))
     return state, validator, runner, batch_runner, window
 
@@ -598,7 +600,7 @@ class ProcessedBatches:
 
 def _announce(outcome: BatchOutcome) -> None:
     """Progress and quarantined records of a batch another process ran, for this process's listeners."""
-    extracted = next((c for c in outcome.counts if c.stage == "extract-mentions"), None)
+    extracted = next((c for c in outcome.counts if c.stage == "extract_mentions"), None)
     if extracted is not None:
         emit("extract", shards=1, documents=extracted.rows_in)
         emit("shard", documents=extracted.rows_in, failed=None)
@@ -626,7 +628,7 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
         tables["sentences"] = with_published_month(values["sentences"], documents)
         tables["quotes"] = with_published_month(values["quotes"], documents)
         if values["entities"].height or not state.catalog_written:
-            tables["entity_catalog"] = values["catalog"]
+            tables["entity_catalog"] = values["entity_catalog"]
         unreadable = {io.ledger_key(entry) for entry in values["read_errors"] if not isinstance(entry, io.InputFile)}
         state_rows = {
             ("entity_dates", None): entity_dates(values["entities"], documents, values["sentences"]),
@@ -654,7 +656,7 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
         raise
     state.last = record
     if outcome.passed:
-        state.catalog = values["catalog"]
+        state.catalog = values["entity_catalog"]
         state.catalog_written = state.catalog_written or "entity_catalog" in tables
     return record
 

@@ -347,8 +347,9 @@ QUARANTINE = pa.schema(
         column("quarantine_id", pa.string(), "Id of the quarantined record: 24 hex digits of a hash of its stage, "
                "reason and location (the same failure gets the same id on a rerun).", required=True),
         column("run_id", pa.string(), "The run that quarantined it (a folder under `_runs/`).", required=True),
-        column("stage", pa.string(), "Stage that could not pass it on: read, ingest, clean, extract, entities, "
-               "numbers, events, sentences, quotes or write.", required=True),
+        column("stage", pa.string(), "The pipeline step that could not pass it on, named as the step's Prefect "
+               "task: a stage (`ingest_documents`, `clean_documents`, `extract_mentions`) or a quality gate "
+               "(`validate_<suite>`, e.g. `validate_entities`).", required=True),
         column("record_kind", pa.string(), "What was held back: file, record, document, entity, number, event, sentence or "
                "quote.",
                required=True),
@@ -365,7 +366,7 @@ QUARANTINE = pa.schema(
     ]
 )
 
-#: A run's accounting, checked by the `run_manifest` suite before anything is written: per stage
+#: A run's accounting, checked by the `stage_counts` suite before anything is written: per stage
 #: (and `overall`, records read against documents written, already written, quarantined and held
 #: back), what came in and where it went. Kept in the manifest, not written as a table.
 STAGE_COUNTS = pa.schema(
@@ -452,8 +453,9 @@ REBUILT_TABLES = ("entity_catalog",)
 #: change: files written before it still read, with nulls. Anything else (a column removed,
 #: renamed, retyped or made required; a new partitioning; a column's values given another meaning)
 #: is a major change: runs refuse a dataset of another major version until `newsfacts migrate`
-#: rewrites it (see `tasks.contract`). 3.0: files that are one article named by their path.
-SCHEMA_VERSION = "3.0"
+#: rewrites it (see `tasks.contract`). 3.0: files that are one article named by their path. 4.0: a
+#: quarantine row's stage named as the pipeline step that quarantined it.
+SCHEMA_VERSION = "4.0"
 
 #: What one row of each table is.
 TABLE_DESCRIPTIONS: dict[str, str] = {
@@ -557,7 +559,6 @@ NUMBER_KINDS = ("count", "percent", "money", "measure", "duration", "age", "ordi
 QUALIFIERS = ("=", "~", ">", "<", ">=", "<=")
 CHANGES = ("", "up", "down")
 COUNT_TYPES = ("", "KILL", "WOUND", "ARREST", "KIDNAP", "AFFECT", "SEIZE", "PROTEST", "DISPLACE", "EVACUATE")
-STAGES = ("read", "ingest", "clean", "extract", "entities", "numbers", "events", "sentences", "quotes", "write")
 RECORD_KINDS = ("file", "record", "document", "entity", "number", "event", "sentence", "quote")
 
 

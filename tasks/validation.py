@@ -67,7 +67,7 @@ class GateResult:
         reasons = ", ".join(f"{name} ({count} rows)" for name, count in self.failed_expectations.items())
         rows = f"{self.failed_rows} of {self.rows} rows"
         failed = rows if self.documents is None else f"{self.failed_documents} of {self.documents} documents ({rows})"
-        return (f"quality gate '{self.suite}' after stage '{self.stage}' failed: {failed} "
+        return (f"quality gate '{self.suite}' ({self.stage}) failed: {failed} "
                 f"({self.failed_share:.1%}) failed expectations, more than the allowed "
                 f"{self.max_failed_share:.1%}: {reasons}")
 
@@ -243,7 +243,7 @@ class Validator:
 
 
 def split_failures(
-    df: pl.DataFrame, failures: dict[int, list[str]], *, stage: str, record_kind: str, excerpt_column: str
+    df: pl.DataFrame, failures: dict[int, list[str]], *, record_kind: str, excerpt_column: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(rows that passed, quarantine rows naming the expectations each failed row broke)."""
     if not failures:
@@ -254,7 +254,7 @@ def split_failures(
         row = df.row(index, named=True)
         where = ", ".join(f"{k}={row[k]}" for k in ("start_char", "end_char") if k in row)
         rows.append(quarantine_row(
-            stage=stage, record_kind=record_kind, reason="failed_expectation",
+            record_kind=record_kind, reason="failed_expectation",
             detail="; ".join(failures[index]) + (f" [{where}]" if where else ""),
             source_path=row.get("source_path"), source_id=row.get("source_id"),
             record_index=row.get("record_index"), doc_id=row.get("doc_id"),

@@ -1,4 +1,9 @@
-"""Shared fixtures: a real Prefect server for the session, and one real flow run over the seeds."""
+"""Shared helpers: tables read back as users read them, the environment of a `newsfacts` process,
+a real S3 API on loopback.
+
+`tests/unit/` holds the tests of the pure logic, package by package: they start no Prefect server
+and load no model (`tests/unit/conftest.py` fails one that does). `tests/system/` holds the rest:
+the real flow, servers, worker processes, the model, object stores."""
 
 from __future__ import annotations
 
@@ -16,20 +21,11 @@ os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="newsfacts-tests-prefect-ho
 
 import polars as pl  # noqa: E402
 import pytest  # noqa: E402
-from prefect.testing.utilities import prefect_test_harness  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_000 = "000_b4d544e3e65197ec"
 SEED_002 = "002_5338102599ccf4b8"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def prefect_server():
-    """Every flow in the tests runs against a real, temporary Prefect server (SQLite)."""
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
-    stop_local_servers(os.environ)
 
 
 def stop_local_servers(env) -> None:
@@ -52,18 +48,6 @@ def server_env(**extra: str) -> dict[str, str]:
 def read(output: Path, table: str) -> pl.DataFrame:
     """A written table, read back as a dataset the way downstream users read it."""
     return pl.scan_parquet(str(output / table / "**" / "*.parquet")).collect()
-
-
-@pytest.fixture(scope="session")
-def seeds_run(tmp_path_factory):
-    """(output dir, manifest) of the real flow over a copy of seeds/."""
-    from flows.news_pipeline import news_pipeline
-
-    inputs = tmp_path_factory.mktemp("inputs")
-    shutil.copytree(SEEDS, inputs / "seeds")
-    output = tmp_path_factory.mktemp("out")
-    manifest = news_pipeline(inputs=[str(inputs / "seeds")], output_dir=str(output))
-    return output, manifest
 
 
 def task_names(client, flow_run_id) -> set[str]:

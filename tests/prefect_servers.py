@@ -12,7 +12,8 @@ import time
 from pathlib import Path
 
 import httpx
-from conftest import ROOT
+
+from tests.conftest import ROOT
 
 STARTUP_SECONDS = 180
 

@@ -127,24 +127,24 @@ def clean_documents(
         try:
             text = clean_text(row["body"])
         except Exception as exc:  # a bug must cost one document, not the run
-            quarantine.append(quarantine_row(stage="clean", record_kind="document", reason="clean_error",
+            quarantine.append(quarantine_row(record_kind="document", reason="clean_error",
                                              detail=f"{type(exc).__name__}: {exc}"[:500], **where))
             continue
         digest = text_hash(text)
         if not text:
-            quarantine.append(quarantine_row(stage="clean", record_kind="document", reason="empty_text",
+            quarantine.append(quarantine_row(record_kind="document", reason="empty_text",
                                              detail="no text left after cleaning", **where))
             continue
         wall = find_wall(text)
         if wall is not None:
-            quarantine.append(quarantine_row(stage="clean", record_kind="document", reason="paywall",
+            quarantine.append(quarantine_row(record_kind="document", reason="paywall",
                                              detail=f"a paywall or login wall, not the article: {wall!r}",
                                              excerpt=text, **where))
             continue
         original = batch_hashes.get(digest) or known_text_hashes.get(digest)
         if original is not None or row["doc_id"] in seen_ids:
             quarantine.append(quarantine_row(
-                stage="clean", record_kind="document", reason="duplicate_document",
+                record_kind="document", reason="duplicate_document",
                 detail=f"same text as document {original or row['doc_id']}", excerpt=text, **where))
             continue
         batch_hashes[digest] = row["doc_id"]

@@ -45,7 +45,7 @@ def ingest_file(
     if read_error is not None:
         # A WARC slice's error names its records: each slice is retried, and quarantined, on its own.
         where = f" (records from {first_record})" if is_warc(source_path) else ""
-        return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason=read_reason,
+        return Ingested(quarantine=[quarantine_row(record_kind="file", reason=read_reason,
                                                    detail=read_error + where, source_path=source_path)])
     suffix = PurePath(source_path).suffix.lower()
     try:
@@ -59,9 +59,9 @@ def ingest_file(
             return ingest_text_file(source_path, data or b"", max_document_bytes, html=suffix in HTML_SUFFIXES,
                                     name=name)
     except Exception as exc:  # a bug must cost one file, not the run
-        return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason="ingest_error",
+        return Ingested(quarantine=[quarantine_row(record_kind="file", reason="ingest_error",
                                                    detail=f"{type(exc).__name__}: {exc}"[:500],
                                                    source_path=source_path)])
-    return Ingested(quarantine=[quarantine_row(stage="ingest", record_kind="file", reason="unsupported_file_type",
+    return Ingested(quarantine=[quarantine_row(record_kind="file", reason="unsupported_file_type",
                                                detail=f"suffix {suffix or '(none)'!r} is not one of {INPUT_SUFFIXES}",
                                                source_path=source_path)])

@@ -173,19 +173,19 @@ def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DE
     out = Ingested()
     where = {"source_path": source_path, "source_id": name or PurePath(source_path).name}
     if len(data) > max_document_bytes:
-        out.quarantine.append(quarantine_row(stage="ingest", record_kind="file", reason="too_large",
+        out.quarantine.append(quarantine_row(record_kind="file", reason="too_large",
                                              detail=too_large(len(data), max_document_bytes), **where))
         return out
     try:
         decoded = decode_bytes(data)
     except Undecodable as exc:
         out.quarantine.append(
-            quarantine_row(stage="ingest", record_kind="file", reason=exc.reason, detail=exc.detail, **where))
+            quarantine_row(record_kind="file", reason=exc.reason, detail=exc.detail, **where))
         return out
     text = decoded.text
     if not text.strip():
         out.quarantine.append(
-            quarantine_row(stage="ingest", record_kind="file", reason="empty_file",
+            quarantine_row(record_kind="file", reason="empty_file",
                            detail=f"{len(data)} bytes, no text", **where)
         )
         return out
@@ -193,7 +193,7 @@ def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DE
     if html or looks_like_html(text):
         page, problem = page_text(text)
         if problem:
-            out.quarantine.append(quarantine_row(stage="ingest", record_kind="file", reason="no_main_text",
+            out.quarantine.append(quarantine_row(record_kind="file", reason="no_main_text",
                                                  detail=problem, excerpt=page.text, **where))
             return out
         out.rows.append(article_row(record_index=None, raw_text=page.text, encoding=decoded.encoding, flags=flags,
@@ -203,7 +203,7 @@ def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DE
                       source_format="txt", **where)
     if not row["body"].strip():
         out.quarantine.append(
-            quarantine_row(stage="ingest", record_kind="file", reason="empty_text",
+            quarantine_row(record_kind="file", reason="empty_text",
                            detail="nothing after the date header", excerpt=text, **where)
         )
         return out
@@ -218,7 +218,7 @@ def ingest_page(html: str, encoding: str, where: dict, url: str | None = None, f
     out = Ingested()
     page, problem = page_text(html, url)
     if problem:
-        out.quarantine.append(quarantine_row(stage="ingest", record_kind="record", reason="no_main_text",
+        out.quarantine.append(quarantine_row(record_kind="record", reason="no_main_text",
                                              detail=f"{problem} ({url})" if url else problem, excerpt=page.text,
                                              **where))
         return out
@@ -240,7 +240,7 @@ def ingest_feed(source_path: str, data: bytes, record_index: int | None = None, 
     try:
         feed = parse_feed(data)
     except NotAFeed as exc:
-        out.quarantine.append(quarantine_row(stage="ingest", record_kind="file" if record_index is None else "record",
+        out.quarantine.append(quarantine_row(record_kind="file" if record_index is None else "record",
                                              reason="invalid_feed", detail=f"{exc} ({url})" if url else str(exc),
                                              source_path=source_path, record_index=record_index))
         return out
@@ -274,13 +274,13 @@ def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = D
     try:
         decoded = decode_bytes(data)
     except Undecodable as exc:
-        out.quarantine.append(quarantine_row(stage="ingest", record_kind="file", reason=exc.reason,
+        out.quarantine.append(quarantine_row(record_kind="file", reason=exc.reason,
                                              detail=exc.detail, source_path=source_path))
         return out
     content = decoded.text
     if not content.strip():
         out.quarantine.append(
-            quarantine_row(stage="ingest", record_kind="file", reason="empty_file",
+            quarantine_row(record_kind="file", reason="empty_file",
                            detail=f"{len(data)} bytes, no records", source_path=source_path)
         )
         return out
@@ -296,14 +296,14 @@ def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = D
         except (ValueError, RecursionError) as exc:
             why = f"{exc.msg} at column {exc.colno}" if isinstance(exc, json.JSONDecodeError) \
                 else f"{type(exc).__name__}: {str(exc)[:200]}"
-            out.quarantine.append(quarantine_row(stage="ingest", record_kind="record", reason="malformed_jsonl",
+            out.quarantine.append(quarantine_row(record_kind="record", reason="malformed_jsonl",
                                                  detail=f"line {line_number}: {why}", excerpt=line, **where))
             continue
         problem = _record_problem(record)
         if problem:
             source_id = record.get("id") if isinstance(record, dict) else None
             out.quarantine.append(
-                quarantine_row(stage="ingest", record_kind="record", reason="invalid_record",
+                quarantine_row(record_kind="record", reason="invalid_record",
                                detail=f"line {line_number}: {problem}",
                                source_id=None if source_id is None else str(source_id),
                                excerpt=line, **where)
@@ -314,7 +314,7 @@ def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = D
         size = len(given.encode("utf-8", "surrogatepass"))
         if size > max_document_bytes:
             out.quarantine.append(
-                quarantine_row(stage="ingest", record_kind="record", reason="too_large",
+                quarantine_row(record_kind="record", reason="too_large",
                                detail=f"line {line_number}: {too_large(size, max_document_bytes)}",
                                source_id=str(record["id"]), **where))
             continue
@@ -322,7 +322,7 @@ def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = D
         if from_html:  # the page's main text is the article's
             page, problem = page_text(given, record.get("url"))
             if problem:
-                out.quarantine.append(quarantine_row(stage="ingest", record_kind="record", reason="no_main_text",
+                out.quarantine.append(quarantine_row(record_kind="record", reason="no_main_text",
                                                      detail=f"line {line_number}: {problem}",
                                                      source_id=str(record["id"]), excerpt=page.text, **where))
                 continue
@@ -402,7 +402,7 @@ def split_conflicting_ids(rows: list[dict], known: Mapping[tuple[str, str], str]
             continue
         # The detail names the kept document only, so a rerun quarantines the record under the same id.
         out.quarantine.append(quarantine_row(
-            stage="ingest", record_kind="record", reason="conflicting_id",
+            record_kind="record", reason="conflicting_id",
             detail=f"id {row['source_id']!r} already used by document {seen} with different text",
             source_path=row["source_path"], source_id=row["source_id"], record_index=row["record_index"],
             doc_id=row["doc_id"], excerpt=row["body"]))

@@ -68,7 +68,7 @@ def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_b
         except Exception as exc:  # noqa: BLE001 - warcio's errors on damaged bytes are many
             # At the file's first record the file is no WARC; later, the rest of it is damaged.
             out.quarantine.append(quarantine_row(
-                stage="ingest", record_kind="record" if number else "file",
+                record_kind="record" if number else "file",
                 reason="truncated_record" if number else "invalid_warc",
                 detail=f"record {number} cannot be read: {type(exc).__name__}: {exc}"[:500], **where))
             break
@@ -78,7 +78,7 @@ def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_b
         problem = _problem(record, payload, short, max_document_bytes, too_large, feed)
         if problem:
             reason, detail = problem
-            out.quarantine.append(quarantine_row(stage="ingest", record_kind="record", reason=reason,
+            out.quarantine.append(quarantine_row(record_kind="record", reason=reason,
                                                  detail=f"{detail} ({url})", **where))
             continue
         if feed:
@@ -89,7 +89,7 @@ def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_b
         try:
             text, encoding = _decode(payload, _content_type(record))
         except Undecodable as exc:
-            out.quarantine.append(quarantine_row(stage="ingest", record_kind="record", reason=exc.reason,
+            out.quarantine.append(quarantine_row(record_kind="record", reason=exc.reason,
                                                  detail=f"{exc.detail} ({url})", **where))
             continue
         page = ingest_page(text, encoding, where, **fetched)

@@ -55,10 +55,47 @@ def _to_source_names(tables: dict[str, pl.DataFrame], context: MigrationContext)
     return tables | {"documents": renamed(tables["documents"]), "quarantine": renamed(tables["quarantine"])}
 
 
+#: Schema 3's quarantine stages -> the steps that quarantine such rows now, for the rows no gate
+#: quarantined (a gate's rows say `failed_expectation`).
+_STAGE_OF_RECORD = {"read": "ingest_documents", "ingest": "ingest_documents", "clean": "clean_documents",
+                    "extract": "extract_mentions"}
+_GATE_OF_STAGE = {"read": "validate_ingested", "ingest": "validate_ingested", "clean": "validate_documents",
+                  "sentences": "validate_sentences", "numbers": "validate_numbers", "events": "validate_events",
+                  "quotes": "validate_quotes", "entities": "validate_entities", "write": "validate_quarantine"}
+
+
+def _to_step_names(tables: dict[str, pl.DataFrame], context: MigrationContext) -> dict[str, pl.DataFrame]:
+    """3 -> 4: a quarantine row's stage is the pipeline step that quarantined it (`clean` ->
+    `clean_documents`; a gate's rows: `validate_<suite>`), and its id, a hash of its stage, follows.
+    Of schema 3's shared names, `entities` rows without a document are the catalog gate's, and
+    `write` rows naming `unaccounted` the stage counts gate's."""
+    from tasks.quarantine import KEY_COLUMNS, quarantine_id
+
+    rows = tables["quarantine"]
+    if not rows.height:
+        return tables
+    stages, ids = [], []
+    for row in rows.iter_rows(named=True):
+        old = row["stage"]
+        if row["reason"] != "failed_expectation":
+            new = _STAGE_OF_RECORD.get(old, old)
+        elif old == "entities" and row["doc_id"] is None:
+            new = "validate_entity_catalog"
+        elif old == "write" and "unaccounted" in (row["detail"] or ""):
+            new = "validate_stage_counts"
+        else:
+            new = _GATE_OF_STAGE.get(old, old)
+        stages.append(new)
+        ids.append(quarantine_id(new, *(row[k] for k in KEY_COLUMNS)) if new != old else row["quarantine_id"])
+    return tables | {"quarantine": rows.with_columns(pl.Series("stage", stages, dtype=pl.String),
+                                                     pl.Series("quarantine_id", ids, dtype=pl.String))}
+
+
 #: Major version N -> the step that carries the dataset's rows from N to N + 1: (rows by table,
 #: context) -> rows by table (a table a step does not change passes through).
 Migration = Callable[[dict[str, pl.DataFrame], MigrationContext], dict[str, pl.DataFrame]]
-MIGRATIONS: dict[int, Migration] = {0: _from_unversioned, 1: _to_places_and_dates, 2: _to_source_names}
+MIGRATIONS: dict[int, Migration] = {0: _from_unversioned, 1: _to_places_and_dates, 2: _to_source_names,
+                                    3: _to_step_names}
 
 
 def migrations_from(stored: dict | None) -> list[Migration]:

@@ -7,7 +7,6 @@ from a dependency parse of only the sentences that hold a quantity (`attach_obje
 from __future__ import annotations
 
 import bisect
-import functools
 import itertools
 import math
 import re

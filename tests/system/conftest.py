@@ -1,0 +1,33 @@
+"""System tests run the real flow against a real, temporary Prefect server the session starts,
+with the real model, servers and worker processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from tests.conftest import SEEDS, stop_local_servers
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_server():
+    """A real, temporary Prefect server (SQLite) for the session: every system test's flows run
+    against it (`tests/system/conftest.py`)."""
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+    stop_local_servers(os.environ)
+
+
+@pytest.fixture(scope="session")
+def seeds_run(tmp_path_factory):
+    """(output dir, manifest) of the real flow over a copy of seeds/."""
+    from flows.news_pipeline import news_pipeline
+
+    inputs = tmp_path_factory.mktemp("inputs")
+    shutil.copytree(SEEDS, inputs / "seeds")
+    output = tmp_path_factory.mktemp("out")
+    manifest = news_pipeline(inputs=[str(inputs / "seeds")], output_dir=str(output))
+    return output, manifest

@@ -1,0 +1,55 @@
+"""`newsfacts eval entities` on the hand-annotated seeds, with the real model."""
+
+
+from flows.cli import main
+from tasks.eval.scoring import score_spans
+from tests.conftest import ROOT
+
+
+def test_score_spans_exact_match_per_label():
+    scores = score_spans([[(0, 5, "PERSON"), (10, 14, "GPE")]], [[(0, 5, "PERSON"), (10, 14, "ORG"), (20, 22, "DATE")]])
+    assert (scores["PERSON"].f1, scores["GPE"].recall, scores["ORG"].precision) == (1.0, 0.0, 0.0)
+    assert (scores["ALL"].true_positives, scores["ALL"].false_positives, scores["ALL"].false_negatives) == (1, 1, 1)
+
+
+def test_gold_without_text_needs_the_corpus(capsys, tmp_path):
+    gold = str(ROOT / "bench" / "gold" / "entities_bbc_tech.jsonl")
+    assert main(["eval", "entities", gold]) == 2
+    assert "corpus" in capsys.readouterr().err
+    # README's `--corpus ../shared/corpus/bbc`, from a clone where that folder is not
+    for target in ("entities", "numbers", "quotes"):
+        assert main(["eval", target, gold, "--corpus", str(tmp_path / "bbc")]) == 2
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and f"corpus folder {tmp_path / 'bbc'} does not exist" in error
+
+
+def test_recognizers_specs_read_as_gold(tmp_path):
+    from tasks.eval.peers import read_recognizers_specs
+
+    spec = tmp_path / "Specs" / "NumberWithUnit" / "English"
+    spec.mkdir(parents=True)
+    (spec / "CurrencyModel.json").write_text(
+        '[{"Input": "it cost $ 75 million .", "Results": [{"Text": "$ 75 million", "TypeName": "currency",'
+        ' "Resolution": {"value": "75000000", "unit": "Dollar"}, "Start": 8, "End": 19}]}]')
+    (record,) = read_recognizers_specs(tmp_path)["CurrencyModel"]
+    (number,) = record["numbers"]
+    assert record["text"][number["start"]:number["end"]] == "$ 75 million"
+    assert (number["value"], number["unit"]) == (75000000, "USD")
+
+
+def test_same_place_is_within_161_km_or_the_same_country_or_geonames_id():
+    from tasks.eval.scoring import same_place, score_dates, score_places
+
+    kyiv = {"latitude": 50.45, "longitude": 30.52, "feature_class": "city", "country_code": "UA", "geonames_id": 703448}
+    assert same_place(kyiv, {"latitude": 50.0, "longitude": 30.0})  # about 60 km away
+    assert not same_place(kyiv, {"latitude": 49.84, "longitude": 24.03})  # Lviv: 470 km
+    assert same_place(kyiv, {"latitude": None, "longitude": None, "geonames_id": 703448})
+    ukraine = {"latitude": 49.0, "longitude": 32.0, "feature_class": "country", "country_code": "UA"}
+    assert same_place(ukraine, {"latitude": 48.4, "longitude": 31.2, "feature_class": "country", "country_code": "UA"})
+    assert not same_place(ukraine, None)
+    gold = [[{"start": 0, "end": 4, **kyiv}, {"start": 10, "end": 14, "latitude": None, "longitude": None}]]
+    assert score_places(gold, [[{"start": 0, "end": 4, "latitude": 50.4, "longitude": 30.5}]]).value == 1.0
+    dates = score_dates([[{"start": 0, "end": 6, "value": "2022-09-30"}, {"start": 9, "end": 20, "value": None}]],
+                        [[{"start": 0, "end": 6, "value": "2022-09-30"}, {"start": 30, "end": 34, "value": "2014"}]])
+    assert (dates["value"].correct, dates["value"].total) == (1, 1)
+    assert (dates["found"].true_positives, dates["found"].false_positives, dates["found"].false_negatives) == (1, 1, 1)
