@@ -1,4 +1,4 @@
-"""A batch's per-document chain as one task, `process-batch`, run wherever the run's batch runner
+"""A batch's per-document chain as one task, `process_batch`, run wherever the run's batch runner
 puts it: in the flow's process, in local worker processes (`--workers N`) or on a Dask cluster
 (`--dask-address`). Its stage tasks show under it in the Prefect UI.
 
@@ -12,6 +12,7 @@ process would write, however many workers run and however their batches interlea
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import threading
 from collections.abc import Iterator
@@ -23,6 +24,9 @@ import polars as pl
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from flows.commits import stage_batch_files
+from flows.progress import emit
+from flows.run_state import RunState
 from flows.shards import extract_shards
 from flows.steps import task_runner
 from tasks import io
@@ -32,7 +36,6 @@ from tasks.pipeline.declaration import BATCH_STEPS
 from tasks.pipeline.known import KnownDocuments
 from tasks.pipeline.runner import BatchOutcome
 from tasks.pipeline.stages import Extraction
-from tasks.schemas import with_published_month
 
 #: Run values a batch reads but does not return: they belong to the process that ran it.
 LOCAL_VALUES = ("known", "near_duplicate_store", "extracted", "shard_extractor")
@@ -159,38 +162,8 @@ def run_batch_steps(number: int, entries: list, config: RunConfig, run_id: str,
         return outcome
 
 
-def batch_staging_name(run_id: str, number: int) -> str:
-    """The staging folder of a run's batch (see `tasks.io.staging_dir`)."""
-    return f"{run_id}-b{number:05d}"
 
 
-def stage_batch_files(output_dir: Path, run_id: str, outcome: BatchOutcome, bucket_folder: str
-                      ) -> dict[str, tuple[int, int]]:
-    """The batch's `documents` and `numbers` files, and its documents' signatures and buckets,
-    written by the process that ran it to the batch's staging folder, where the flow's commit adds
-    the rest and publishes them all (or discards them: a later gate failed). Final once the
-    `numbers` gate passed: linking changes neither. Returns table -> (rows staged, rows written)."""
-    staging = io.staging_dir(output_dir, batch_staging_name(run_id, outcome.number))
-    io.discard_staged(staging)  # a batch processed again starts over
-    if not outcome.passed:
-        return {}
-    values = outcome.values
-    documents = values["documents"].with_columns(run_id=pl.lit(run_id))
-    written = documents["doc_id"].implode()
-    staged = {}
-    try:
-        for table, rows in (("documents", documents), ("numbers", values["numbers"])):
-            rows = with_published_month(rows, documents)
-            staged[table] = (rows.height, io.write_table(output_dir, table, rows, staging, run_id=run_id,
-                                                         new_documents=True)[1])
-        io.write_state(staging, "signatures", values["signatures"].filter(pl.col("doc_id").is_in(written)))
-        io.write_state(staging, "stories", values["stories"].filter(pl.col("doc_id").is_in(written)))
-        io.write_state(staging, "lsh_buckets", values["lsh_buckets"].filter(pl.col("doc_id").is_in(written)),
-                       bucket_folder)
-    except BaseException:
-        io.discard_staged(staging)  # frees what a full disk needs back
-        raise
-    return staged
 
 
 # The task wraps a function this module names, so that cloudpickle sends workers a reference to
@@ -254,3 +227,74 @@ def open_batch_runner(workers: int, dask_address: str | None, model: str) -> Ite
             stack.enter_context(temporary_settings(updates={PREFECT_API_URL: api_url}))
         yield stack.enter_context(ProcessPoolTaskRunner(max_workers=workers, initializer=load_resources,
                                                         initargs=(model,))), workers
+
+
+class ProcessedBatches:
+    """Batches processed `window` at a time (by `batch_runner`, or by this process when it is None)
+    and handed back in input order, each checked against the batches committed after it read the
+    run state: one that looked up a key such a batch wrote is processed again (see
+    `flows.batches`). Failed batches come back as the reason they failed."""
+
+    def __init__(self, config: RunConfig, run_id: str, state: RunState, batch_runner, window: int, logger):
+        self.config, self.run_id, self.state = config, run_id, state
+        self.batch_runner, self.window, self.logger = batch_runner, window, logger
+        self.history: list[tuple[int, dict]] = []  # (sequence, keys written) of this run's commits
+        self.reprocessed = 0
+
+    def run(self, batches):
+        pending: collections.deque = collections.deque()
+        for batch in batches:
+            pending.append(self._submit(batch))
+            if len(pending) >= self.window:
+                yield self._resolve(*pending.popleft())
+        while pending:
+            yield self._resolve(*pending.popleft())
+
+    def committed(self, sequence: int, outcome: BatchOutcome) -> None:
+        if self.window > 1:  # one batch at a time never reads the state before the last commit
+            self.history.append((sequence, written_keys(outcome)))
+
+    def _submit(self, batch: io.Batch, extracted=None):
+        if self.batch_runner is None:
+            return batch, None, None  # processed here when its turn comes
+        future = self.batch_runner.submit(process_batch, {"number": batch.number, "entries": batch.entries,
+                                                          "config": self.config, "run_id": self.run_id,
+                                                          "extracted": extracted})
+        return batch, self.state.sequence, future
+
+    def _resolve(self, batch: io.Batch, snapshot: int | None, future):
+        if future is None:
+            return batch, process_batch(batch.number, batch.entries, self.config, self.run_id)
+        outcome = self._wait(future)
+        if isinstance(outcome, str):
+            return batch, outcome
+        kind = conflict(outcome.reads, [keys for sequence, keys in self.history if sequence > snapshot])
+        self.history = [(sequence, keys) for sequence, keys in self.history if sequence > snapshot]
+        if kind is not None:
+            self.logger.info("batch %d looked up %s that a batch committed after it started wrote: "
+                             "processing it again on the state it must see", batch.number, kind.replace("_", " "))
+            self.reprocessed += 1
+            # Only the steps that read the state cost again: the mentions extracted are reused.
+            _, _, future = self._submit(batch, outcome.values.get("extraction"))
+            outcome = self._wait(future)
+        return batch, outcome
+
+    @staticmethod
+    def _wait(future) -> BatchOutcome | str:
+        future.wait()
+        if future.state.is_completed():
+            return future.result()
+        return str(future.state.message or "the batch failed on its worker")[:1000]
+
+
+def announce(outcome: BatchOutcome) -> None:
+    """Progress and quarantined records of a batch another process ran, for this process's listeners."""
+    extracted = next((c for c in outcome.counts if c.stage == "extract_mentions"), None)
+    if extracted is not None:
+        emit("extract", shards=1, documents=extracted.rows_in)
+        emit("shard", documents=extracted.rows_in, failed=None)
+    for rows in outcome.held:
+        if rows.height:
+            for stage, part in rows.partition_by("stage", as_dict=True, maintain_order=True).items():
+                emit("quarantined", stage=stage[0],
+                     reasons=dict(part.group_by("reason").len().sort("reason").iter_rows()))

@@ -114,8 +114,9 @@ def run_pipeline(args) -> int:
         # Started now, so that it comes up while this process loads Prefect, GE and spaCy.
         server = local_server.start()
         os.environ["PREFECT_API_URL"] = server.url
-    from flows.news_pipeline import load_libraries, news_pipeline
+    from flows.news_pipeline import news_pipeline
     from flows.progress import TerminalProgress
+    from flows.resources import load_libraries
 
     if server is not None:
         if not local_server.is_up(server):  # still starting (a new database takes longest):

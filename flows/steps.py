@@ -14,10 +14,12 @@ from flows.progress import emit
 from tasks.config import RunConfig
 from tasks.pipeline.runner import Runner
 
+# No task caches: steps pass in-memory frames, and hashing them buys nothing. Only I/O retries.
+io_task = task(cache_policy=NO_CACHE, retries=2, retry_delay_seconds=[1, 4])
+
 
 @cache
 def _task(name: str, fn: Callable, retries: int):
-    # Steps pass in-memory frames: hashing them for a cache key costs time and buys nothing.
     return task(fn, name=name, cache_policy=NO_CACHE, retries=retries, retry_delay_seconds=[1, 4][:retries] or None)
 
 

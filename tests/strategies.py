@@ -7,7 +7,7 @@ import os
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-# More examples for a deeper local run: NEWSFACTS_PROPERTY_SCALE=20 pytest tests/test_properties.py
+# More examples for a deeper local run: NEWSFACTS_PROPERTY_SCALE=20 pytest tests/system/test_properties.py
 SCALE = float(os.environ.get("NEWSFACTS_PROPERTY_SCALE", "1"))
 
 

@@ -15,7 +15,7 @@ from tasks.io import STATE_DIR
 from tasks.schemas import PRIMARY_KEYS, TABLES
 from tests.conftest import read
 
-pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
+pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 
 CITIES = ["Kyiv", "Kharkiv", "Odesa", "Lviv", "Dnipro", "Warsaw", "Berlin", "Paris", "Nairobi", "Lagos"]
 WHAT = ["people were evacuated", "homes lost power", "soldiers were wounded", "firms closed", "trains were late"]

@@ -1,5 +1,5 @@
 """The data contract: generated docs, metadata in the files, layout, schema evolution, and the
-README's query examples run exactly as written against the seeds' outputs."""
+README's and docs/queries.md's query examples run exactly as written against the seeds' outputs."""
 
 from __future__ import annotations
 
@@ -32,10 +32,15 @@ from tasks.schemas import (
 from tests.conftest import ROOT, read, server_env
 
 
-def examples(path: Path) -> dict[str, tuple[str, str]]:
+#: The user's documents whose examples run as written: README and the query cookbook it links to.
+DOCUMENTED = (ROOT / "README.md", ROOT / "docs" / "queries.md")
+
+
+def examples(paths: tuple[Path, ...] = DOCUMENTED) -> dict[str, tuple[str, str]]:
     """name -> (language, code) of each fenced block preceded by `<!-- example: name -->`."""
     pattern = re.compile(r"<!-- example: ([\w-]+) -->\n```(\w+)\n(.*?)```", re.S)
-    return {name: (language, code) for name, language, code in pattern.findall(path.read_text(encoding="utf-8"))}
+    return {name: (language, code) for path in paths
+            for name, language, code in pattern.findall(path.read_text(encoding="utf-8"))}
 
 
 @pytest.fixture
@@ -212,7 +217,7 @@ def test_an_unversioned_dataset_is_refused_until_migrated(seeds_run, tmp_path):
 
 
 def test_readme_sql_and_polars_examples_agree_on_the_seeds(in_project):
-    found = examples(ROOT / "README.md")
+    found = examples()
     assert {"top-entities-sql", "entity-numbers-sql", "casualties-sql", "casualties-per-story-sql",
             "casualties-by-country-week-sql", "speakers-sql", "polars", "cli-query"} <= set(found)
     sql = readme_queries_in_duckdb(found)
@@ -290,7 +295,7 @@ def readme_queries_in_duckdb(found: dict[str, tuple[str, str]]) -> dict[str, pl.
 
 
 def test_every_readme_query_runs_as_written_in_newsfacts_query(in_project):
-    found = examples(ROOT / "README.md")
+    found = examples()
     expected = readme_queries_in_duckdb(found)
     assert len(expected) >= 6
     for name, result in expected.items():
@@ -318,7 +323,7 @@ def _mentions(name: str, dated: bool) -> int:
 
 
 def test_readme_query_command_runs_as_written(in_project):
-    (_, command), = [v for k, v in examples(ROOT / "README.md").items() if k == "cli-query"]
+    (_, command), = [v for k, v in examples().items() if k == "cli-query"]
     argv = shlex.split(command.strip())
     assert argv[:2] == [".venv/bin/newsfacts", "query"]
     done = subprocess.run([sys.executable, "-m", "flows", *argv[1:]], capture_output=True, text=True, timeout=120)

@@ -30,7 +30,7 @@ from tasks.schemas import PRIMARY_KEYS, TABLES
 from tests.conftest import ROOT, SEEDS, read
 from tests.sample_articles import ARTICLES, GERMAN, near_copy
 
-pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
+pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 
 SHARD_SIZE = 2
 BATCH_SIZE = 3  # 14 input files: 5 batches

@@ -23,7 +23,7 @@ from prefect.settings import PREFECT_API_URL
 
 from tests.conftest import ROOT, SEEDS, read
 
-pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
+pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 
 
 def newsfacts(*args: str, user: pwd.struct_passwd | None = None) -> subprocess.CompletedProcess:

@@ -61,7 +61,7 @@ def test_eval_places_and_dates_on_the_seeds_beside_their_baselines(capsys):
              for line in out.splitlines() if line.startswith(("gold spans", "end to end"))}
     ours, baseline = lines["gold spans"]
     # `Kherson region` as the city is within 161 km of the oblast's point: the measure cannot tell a
-    # region from its capital (feature_class does: tests/test_places.py, tests/test_flow.py).
+    # region from its capital (feature_class does: tests/unit/entities/test_places.py, tests/system/test_flow.py).
     assert ours >= 0.95 and ours >= baseline and lines["end to end"][0] >= 0.9, out
     assert main(["eval", "dates", str(ROOT / "bench" / "gold" / "dates_seeds.jsonl")]) == 0
     out = capsys.readouterr().out

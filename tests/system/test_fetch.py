@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import read
 from tests.news_pages import BOILERPLATE_MARKERS, FULL, NewsSite, news_site
 
-pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
+pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 
 @pytest.fixture
 def site():

@@ -15,7 +15,7 @@ from prefect.settings import PREFECT_API_URL
 from tests.conftest import ROOT, SEEDS, read
 from tests.sample_articles import ARTICLES
 
-pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
+pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 
 ABSURD = ("Officials said the fund held 1e300 dollars, or 9.9e25 euros, after a loss of $-5 per share. "
           "An account number 9" + "9" * 300 + " was found. Counts were 1,2,3,4,5,6 on Monday. "

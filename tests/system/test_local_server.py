@@ -21,7 +21,7 @@ import pytest
 from flows import local_server
 from tests.conftest import ROOT, SEEDS, read
 
-pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
+pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 
 
 @pytest.fixture

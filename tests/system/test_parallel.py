@@ -9,7 +9,7 @@ from flows.news_pipeline import news_pipeline
 from tasks.schemas import PRIMARY_KEYS, TABLES
 from tests.conftest import SEEDS, read
 
-pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
+pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 
 
 def tables(output, ignore: tuple[str, ...] = ()) -> dict[str, pl.DataFrame]:

@@ -35,7 +35,7 @@ from tests.prefect_servers import (
     wait_for_deployment,
 )
 
-pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
+pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 
 # The scheduler's loops (60 s and 5 s by default) and the runner's poll (10 s by default), shortened.
 FAST_SCHEDULING = {"PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",

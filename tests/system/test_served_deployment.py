@@ -21,7 +21,7 @@ from tests.conftest import ROOT, SEEDS, read, render_in_chromium, task_names
 from tests.prefect_servers import prefect_cli, serving, wait_for, wait_for_deployment
 from tests.prefect_servers import prefect_server as running_server
 
-pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
+pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from tasks.io import STAGING_DIR, STATE_DIR
 from tests.conftest import ROOT, SEEDS, read
 from tests.sample_articles import ARTICLES
 
-pytestmark = pytest.mark.slow  # `make test-fast` leaves these system tests out
+pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 
 COPIES = 3  # of each sample article, each made distinct, so extraction lasts long enough to interrupt
 # A run stopped by a signal ends within the supervisor's grace period, plus polling and reaping.

@@ -1,0 +1,35 @@
+"""What a run loads before its first batch, and hands back after each."""
+
+from __future__ import annotations
+
+
+def load_libraries() -> None:
+    """Import now what a run with something to read imports on its way (Great Expectations, spaCy,
+    the gazetteer, the near-duplicate and chart libraries): `newsfacts run` does it while the local
+    Prefect server starts, instead of after."""
+    import great_expectations  # noqa: F401
+    import matplotlib
+
+    matplotlib.use("Agg")  # as the report draws: no display
+    import matplotlib.pyplot  # noqa: F401
+
+    import tasks.documents.near_duplicates  # noqa: F401
+    import tasks.entities.canonical  # noqa: F401
+    import tasks.report  # noqa: F401
+    from tasks.entities.gazetteer import place_index
+
+    place_index()
+
+
+def release_memory() -> None:
+    """What the finished batch freed, handed back to the operating system: collected, then the C
+    heap trimmed (glibc keeps freed pages otherwise, and the next batch's peak would start above
+    this one's)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
+        pass
