@@ -26,13 +26,7 @@ from pathlib import Path
 import psutil
 
 from bench import save_report
-from bench.growth import (
-    DEFAULT_CORPUS,
-    ROOT,
-    corpus_texts,
-    latest_manifest,
-    scratch_server,
-)
+from bench.growth import DEFAULT_CORPUS, ROOT, corpus_texts, latest_manifest, scratch_server
 
 
 def free_port() -> int:

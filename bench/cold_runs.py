@@ -32,14 +32,7 @@ import tempfile
 from pathlib import Path
 
 from bench import save_report
-from bench.growth import (
-    DEFAULT_CORPUS,
-    REPEATS,
-    best,
-    corpus_texts,
-    measure,
-    write_copies,
-)
+from bench.growth import DEFAULT_CORPUS, REPEATS, best, corpus_texts, measure, write_copies
 
 ROOT = Path(__file__).resolve().parent.parent
 AIMS = {"corpus_ratio": 0.8, "nothing_new_seconds": 3.0, "add_two_seconds": 6.0, "seeds_after_install_seconds": 15.0,

@@ -46,12 +46,7 @@ def main(argv=None) -> dict:
     from tasks.entities.places import locate_places
     from tasks.entities.rules import correct_entities
     from tasks.nlp.extraction import extract_sentences
-    from tasks.nlp.model import (
-        annotate_texts,
-        components_for,
-        load_model,
-        sentence_component,
-    )
+    from tasks.nlp.model import annotate_texts, components_for, load_model, sentence_component
     from tasks.numbers.dates import find_dates, with_date_values
     from tasks.quotes import extract_quotes
 

@@ -27,12 +27,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--model", default=DEFAULT_MODEL)
     args = parser.parse_args(argv)
 
-    from tasks.nlp.model import (
-        annotate_texts,
-        load_model,
-        sentence_component,
-        window_parser,
-    )
+    from tasks.nlp.model import annotate_texts, load_model, sentence_component, window_parser
     from tasks.numbers.mentions import extract_numbers
 
     warnings.filterwarnings("ignore", module="quantulum3")

@@ -2,12 +2,7 @@
 
 import great_expectations as gx
 
-from expectations import (
-    key_expectations,
-    place_expectations,
-    schema_expectations,
-    span_expectations,
-)
+from expectations import key_expectations, place_expectations, schema_expectations, span_expectations
 from tasks.schemas import ENTITIES, ENTITY_LABELS
 
 

@@ -3,14 +3,7 @@
 import great_expectations as gx
 
 from expectations import key_expectations, schema_expectations, span_expectations
-from tasks.schemas import (
-    CHANGES,
-    COUNT_TYPES,
-    DATE_GRANULARITIES,
-    NUMBER_KINDS,
-    NUMBERS,
-    QUALIFIERS,
-)
+from tasks.schemas import CHANGES, COUNT_TYPES, DATE_GRANULARITIES, NUMBER_KINDS, NUMBERS, QUALIFIERS
 from tasks.units import per_unit_vocabulary, unit_vocabulary
 
 # Beyond any amount news reports; also what rejects inf (an amount's NaN fails `value_fits_kind`).

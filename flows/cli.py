@@ -6,7 +6,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-
 def add_gold_arguments(parser: argparse.ArgumentParser, nargs: str, default_model: str) -> None:
     """The arguments every `eval` target takes: gold files, the corpus they point into, the model."""
     parser.add_argument("gold", nargs=nargs, metavar="GOLD", help="gold JSONL files")

@@ -16,12 +16,7 @@ from tasks import io
 from tasks.config import RunConfig
 from tasks.io import state as stored
 from tasks.pipeline.runner import BatchOutcome, StageCount, peak_rss_mib
-from tasks.schemas import (
-    PARTITIONED_TABLES,
-    REBUILT_TABLES,
-    TABLES,
-    with_published_month,
-)
+from tasks.schemas import PARTITIONED_TABLES, REBUILT_TABLES, TABLES, with_published_month
 
 
 @io_task(name="commit_batch")

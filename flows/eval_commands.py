@@ -98,11 +98,7 @@ def evaluate_places(args) -> int:
     import polars as pl
 
     from tasks.entities.gazetteer import place_candidates
-    from tasks.entities.places import (
-        PlaceMention,
-        place_fields,
-        resolve_document_places,
-    )
+    from tasks.entities.places import PlaceMention, place_fields, resolve_document_places
     from tasks.eval.scoring import score_places
     from tasks.pipeline.texts import run_on_texts
 

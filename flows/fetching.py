@@ -32,13 +32,7 @@ def fetch_inputs(config: RunConfig, output: Path, run_id: str):
     whose committed slices the input ledger skips). The inputs are walked once here, for their
     count (progress) and their feed files (whose teaser items' pages are fetched)."""
     from tasks.ingest.feeds import is_feed_file
-    from tasks.io.fetch import (
-        FetchResult,
-        FetchSettings,
-        fetched_warcs,
-        is_http,
-        read_feed_list,
-    )
+    from tasks.io.fetch import FetchResult, FetchSettings, fetched_warcs, is_http, read_feed_list
 
     local = [path for path in config.inputs if not is_http(path)]
     urls = [path for path in config.inputs if is_http(path)]

@@ -17,10 +17,7 @@ import itertools
 from pathlib import Path
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import (
-    create_progress_artifact,
-    update_progress_artifact,
-)
+from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from prefect.runtime import flow_run
 
 from flows.alerts import emit_gate_failed, emit_run_completed, emit_run_failed
@@ -35,12 +32,7 @@ from flows.run_records import (
     write_run_report,
     write_validation_results,
 )
-from flows.run_state import (
-    build_run_state,
-    clear_dataset,
-    needs_state_built,
-    read_run_state,
-)
+from flows.run_state import build_run_state, clear_dataset, needs_state_built, read_run_state
 from flows.steps import task_runner
 from flows.tally import RunTally, run_manifest
 from tasks import io

@@ -49,10 +49,7 @@ def start_server(args) -> int:
 def serve_deployment(args) -> int:
     import os
 
-    from prefect.client.schemas.objects import (
-        ConcurrencyLimitConfig,
-        ConcurrencyLimitStrategy,
-    )
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 
     from flows.news_pipeline import news_pipeline
 

@@ -210,13 +210,8 @@ async def _mark_cancelled(runs: dict[psutil.Process, str | None], deployment_id,
 
 async def _cancel(ids: list[str], pending_of, signal_name: str) -> None:
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        DeploymentFilter,
-        DeploymentFilterId,
-        FlowRunFilter,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
+    from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterId, FlowRunFilter,
+                                                FlowRunFilterState, FlowRunFilterStateType)
     from prefect.client.schemas.objects import StateType
     from prefect.states import Cancelled
 

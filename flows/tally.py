@@ -16,10 +16,7 @@ from tasks.config import RunConfig
 from tasks.io import state as stored
 from tasks.pipeline.declaration import PIPELINE
 from tasks.pipeline.runner import BatchOutcome, StageCount, peak_rss_mib
-from tasks.schemas import (
-    REBUILT_TABLES,
-    TABLES,
-)
+from tasks.schemas import REBUILT_TABLES, TABLES
 
 
 @dataclass

@@ -13,15 +13,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasks.defaults import (
-    DEFAULT_BATCH_SIZE,
-    DEFAULT_LANGUAGES,
-    DEFAULT_MAX_DOCUMENT_BYTES,
-    DEFAULT_MAX_FAILED_SHARE,
-    DEFAULT_MODEL,
-    DEFAULT_NEAR_DUPLICATE_THRESHOLD,
-    DEFAULT_SHARD_SIZE,
-)
+from tasks.defaults import (DEFAULT_BATCH_SIZE, DEFAULT_LANGUAGES, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_FAILED_SHARE,
+                            DEFAULT_MODEL, DEFAULT_NEAR_DUPLICATE_THRESHOLD, DEFAULT_SHARD_SIZE)
 
 
 def option(help: str, *, flags: tuple[str, ...] = (), metavar: str | None = None, positional: bool = False,

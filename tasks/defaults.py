@@ -16,5 +16,5 @@ DEFAULT_LANGUAGES = ("en",)
 #: Estimated Jaccard similarity of word 3-grams from which a document is a near-duplicate.
 DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.7
 # Articles above this size are quarantined as `too_large`: no real news article comes near 1 MB. The
-# NER reads long articles in pieces (`tasks.nlp.model.MAX_BATCH_CHARS`), so memory does not set this limit.
+# NER reads long articles in pieces (`tasks.nlp.MAX_BATCH_CHARS`), so memory does not set this limit.
 DEFAULT_MAX_DOCUMENT_BYTES = 1_000_000

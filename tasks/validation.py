@@ -148,9 +148,7 @@ class Validator:
         checks a checkpoint's suite and assets against it; with the flow's validator and a
         worker's in one process, GE 1.7 (this project's lower bound) looked in the one made last and failed
         ("BatchDefinition 'run' has changed", "Could not find asset")."""
-        from great_expectations.data_context.data_context.context_factory import (
-            project_manager,
-        )
+        from great_expectations.data_context.data_context.context_factory import project_manager
 
         project_manager.set_project(self.context)
 

@@ -52,11 +52,7 @@ def read(output: Path, table: str) -> pl.DataFrame:
 
 def task_names(client, flow_run_id) -> set[str]:
     """Names (without their run suffix) of the task runs of a flow run and of its subflow runs."""
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterId,
-        FlowRunFilterParentFlowRunId,
-    )
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId, FlowRunFilterParentFlowRunId
     from prefect.client.schemas.sorting import TaskRunSort
 
     names = set()

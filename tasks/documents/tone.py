@@ -14,9 +14,13 @@ import re
 
 import polars as pl
 
+from tasks.schemas import SENTENCES, polars_schema
+
 # Words: letters with inner apostrophes or hyphens (`don't`, `well-known`); VADER rates lower-case words.
 WORD = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
 TONE_COLUMNS = ("word_count", "positive", "negative", "tone", "polarity", "sentiment")
+#: Their types, as the `sentences` table declares them.
+TONE_SCHEMA = {name: dtype for name, dtype in polars_schema(SENTENCES).items() if name in TONE_COLUMNS}
 
 
 @functools.lru_cache(maxsize=1)
@@ -47,10 +51,8 @@ def measure_tone(sentences: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.D
     rows = [sentence_tone(texts[doc_id][start:end])
             for doc_id, start, end in sentences.select("doc_id", "start_char", "end_char").iter_rows()]
     measured = sentences.drop(TONE_COLUMNS, strict=False).with_columns(
-        pl.DataFrame(rows, schema={"word_count": pl.Int32, "positive": pl.Float32, "negative": pl.Float32,
-                                   "tone": pl.Float32, "polarity": pl.Float32, "sentiment": pl.Float32})
-        if rows else [pl.lit(None, pl.Int32).alias("word_count"),
-                      *(pl.lit(None, pl.Float32).alias(c) for c in TONE_COLUMNS[1:])])
+        pl.DataFrame(rows, schema=TONE_SCHEMA) if rows
+        else [pl.lit(None, dtype).alias(name) for name, dtype in TONE_SCHEMA.items()])
     words = pl.col("word_count").cast(pl.Float64)
     per_doc = measured.group_by("doc_id").agg(
         word_count=pl.col("word_count").sum().cast(pl.Int32),

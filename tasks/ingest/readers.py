@@ -8,20 +8,9 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from tasks.defaults import DEFAULT_MAX_DOCUMENT_BYTES
-from tasks.formats import (
-    ARTICLE_SUFFIXES,
-    HTML_SUFFIXES,
-    INPUT_SUFFIXES,
-    JSONL_SUFFIXES,
-    is_warc,
-)
+from tasks.formats import ARTICLE_SUFFIXES, HTML_SUFFIXES, INPUT_SUFFIXES, JSONL_SUFFIXES, is_warc
 from tasks.ingest.feeds import is_feed_file
-from tasks.ingest.records import (
-    Ingested,
-    ingest_feed,
-    ingest_jsonl_file,
-    ingest_text_file,
-)
+from tasks.ingest.records import Ingested, ingest_feed, ingest_jsonl_file, ingest_text_file
 from tasks.ingest.warc import ingest_warc
 from tasks.quarantine import quarantine_row
 

@@ -19,13 +19,7 @@ from tasks.defaults import DEFAULT_MAX_DOCUMENT_BYTES
 from tasks.documents.clean import LONE_SURROGATES
 from tasks.formats import too_large
 from tasks.ingest.decode import Undecodable, decode_bytes
-from tasks.ingest.html import (
-    Page,
-    canonical_url,
-    domain_of,
-    extract_page,
-    looks_like_html,
-)
+from tasks.ingest.html import Page, canonical_url, domain_of, extract_page, looks_like_html
 from tasks.quarantine import quarantine_row
 from tasks.schemas import INGESTED, frame
 

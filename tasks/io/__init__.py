@@ -13,93 +13,21 @@
 """
 
 from tasks.errors import OutputLockedError, SchemaVersionError  # noqa: F401 - raised here, caught by callers as io.*
-from tasks.io.commits import (
-                              clear_dataset,
-                              commit_record_path,
-                              discard_staged,
-                              last_commit,
-                              output_lock,
-                              publish_staged,
-                              recover_staged,
-                              remove_temporary_files,
-)
-from tasks.io.files import (
-                              CRASH_AT_ENV,
-                              atomic_write,
-                              crash_point,
-                              read_json,
-                              write_json,
-                              write_text,
-)
-from tasks.io.inputs import (
-                              Batch,
-                              BatchPlan,
-                              Fingerprint,
-                              InputFile,
-                              StoredObject,
-                              discover_inputs,
-                              display_path,
-                              fingerprint,
-                              input_exists,
-                              iter_inputs,
-                              ledger_key,
-                              read_files,
-                              read_gold,
-                              read_input,
-                              read_inputs,
-                              record_count,
-                              source_name,
-)
-from tasks.io.layout import (
-                              COMMIT_MARKER,
-                              COMMITS_DIR,
-                              CONTRACT_FILE,
-                              EMPTY_PART,
-                              LOCK_FILE,
-                              NULL_PARTITION,
-                              REBUILT_PART,
-                              RUNS_DIR,
-                              STAGING_DIR,
-                              STATE_DIR,
-                              UnsafePathError,
-                              run_dir,
-                              safe_join,
-                              staging_dir,
-                              state_dir,
-)
-from tasks.io.maintenance import (
-                              check_contract,
-                              compact,
-                              read_contract,
-                              read_every_table,
-                              rewrite_every_table,
-                              run_inputs,
-                              write_contract,
-)
+from tasks.io.commits import (clear_dataset, commit_record_path, discard_staged, last_commit, output_lock,
+                              publish_staged, recover_staged, remove_temporary_files)
+from tasks.io.files import CRASH_AT_ENV, atomic_write, crash_point, read_json, write_json, write_text
+from tasks.io.inputs import (Batch, BatchPlan, Fingerprint, InputFile, StoredObject, discover_inputs,
+                             display_path, fingerprint, input_exists, iter_inputs, ledger_key, read_files,
+                             read_gold, read_input, read_inputs, record_count, source_name)
+from tasks.io.layout import (COMMIT_MARKER, COMMITS_DIR, CONTRACT_FILE, EMPTY_PART, LOCK_FILE, NULL_PARTITION,
+                             REBUILT_PART, RUNS_DIR, STAGING_DIR, STATE_DIR, UnsafePathError, run_dir, safe_join,
+                             staging_dir, state_dir)
+from tasks.io.maintenance import (check_contract, compact, read_contract, read_every_table, rewrite_every_table,
+                                  run_inputs, write_contract)
 from tasks.io.queries import open_duckdb
+from tasks.io.storage import is_remote, is_url, local_folder, location, output_root, upload_tree
 from tasks.io.state import NearDuplicateStore
-from tasks.io.storage import (
-                              is_remote,
-                              is_url,
-                              local_folder,
-                              location,
-                              output_root,
-                              upload_tree,
-)
-from tasks.io.tables import (
-                              ROW_GROUP_ROWS,
-                              TARGET_FILE_ROWS,
-                              existing_keys,
-                              parquet_row_count,
-                              partition_dir,
-                              read_state,
-                              read_table,
-                              replace_table,
-                              state_files,
-                              table_exists,
-                              table_files,
-                              table_glob,
-                              write_state,
-                              write_table,
-)
+from tasks.io.tables import (ROW_GROUP_ROWS, TARGET_FILE_ROWS, existing_keys, parquet_row_count, partition_dir,
+                             read_state, read_table, replace_table, state_files, table_exists, table_files,
+                             table_glob, write_state, write_table)
 from tasks.schemas import PRIMARY_KEYS, TABLES, polars_schema  # noqa: F401 - the tables io reads and writes

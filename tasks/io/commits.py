@@ -25,17 +25,8 @@ from pathlib import Path
 from tasks.errors import OutputLockedError
 from tasks.io import lease, storage
 from tasks.io.files import atomic_write, crash_point, read_json
-from tasks.io.layout import (
-    COMMIT_MARKER,
-    COMMITS_DIR,
-    LOCK_FILE,
-    REBUILT_PART,
-    RUNS_DIR,
-    STAGING_DIR,
-    STATE_DIR,
-    safe_join,
-    state_dir,
-)
+from tasks.io.layout import (COMMIT_MARKER, COMMITS_DIR, LOCK_FILE, REBUILT_PART, RUNS_DIR, STAGING_DIR, STATE_DIR,
+                             safe_join, state_dir)
 from tasks.schemas import REBUILT_TABLES, TABLES
 
 

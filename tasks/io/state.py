@@ -20,14 +20,7 @@ from tasks.io import storage
 from tasks.io.commits import last_commit
 from tasks.io.inputs import Fingerprint
 from tasks.io.layout import STATE_DIR, state_dir
-from tasks.io.tables import (
-    parquet_row_count,
-    read_state,
-    read_table,
-    state_files,
-    table_exists,
-    table_files,
-)
+from tasks.io.tables import parquet_row_count, read_state, read_table, state_files, table_exists, table_files
 from tasks.schemas import TABLES, polars_schema
 
 #: Columns of `documents` a run reads to skip what is written and quarantine duplicates.

@@ -16,25 +16,9 @@ import pyarrow.parquet as pq
 from tasks import contract
 from tasks.io import storage
 from tasks.io.files import atomic_write
-from tasks.io.layout import (
-    EMPTY_PART,
-    NULL_PARTITION,
-    REBUILT_PART,
-    STATE_DIR,
-    safe_join,
-    state_dir,
-)
-from tasks.schemas import (
-    PARTITION_COLUMN,
-    PARTITIONED_TABLES,
-    PRIMARY_KEYS,
-    STATE_TABLES,
-    TABLES,
-    conform,
-    empty_table,
-    polars_schema,
-    sort_keys,
-)
+from tasks.io.layout import EMPTY_PART, NULL_PARTITION, REBUILT_PART, STATE_DIR, safe_join, state_dir
+from tasks.schemas import (PARTITION_COLUMN, PARTITIONED_TABLES, PRIMARY_KEYS, STATE_TABLES, TABLES, conform,
+                           empty_table, polars_schema, sort_keys)
 
 #: Rows per row group: small enough that min/max statistics skip most of a file for a `doc_id` or
 #: offset filter, large enough that DuckDB and polars read a group in one go.

@@ -16,12 +16,7 @@ from spacy.tokens import Doc
 
 from tasks.documents.sentences import sentence_bounds
 from tasks.entities.mentions import extract_entities
-from tasks.nlp.model import (
-    annotate_texts,
-    extraction_components,
-    load_model,
-    window_parser,
-)
+from tasks.nlp.model import annotate_texts, extraction_components, load_model, window_parser
 from tasks.numbers.mentions import extract_numbers
 from tasks.schemas import ENTITIES, NUMBERS, SENTENCES, frame
 

@@ -50,7 +50,7 @@ _ORDINAL = r"(?:\d{1,2}(?:st|nd|rd|th)|" + "|".join(sorted(ORDINAL_WORDS, key=le
 
 # What a date can start with: a digit or one of these words. Tried first, at word starts only, it
 # keeps the long alternation below from being tried at every character (the same matches: see
-# tests/unit/numbers/test_dates.py).
+# tests/test_dates.py).
 _FIRST = ("the|later|earlier|during|throughout|last|this|next|past|coming|previous|following|early|late|mid|on|in"
           "|today|tonight|yesterday|tomorrow|recent|first|second|third|fourth|final|spring|summer|autumn|winter"
           "|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|a|an|one|two|three|four|five|six"

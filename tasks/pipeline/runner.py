@@ -19,13 +19,7 @@ from typing import Any
 import polars as pl
 
 from tasks.config import RunConfig
-from tasks.pipeline.declaration import (
-    ACCOUNTING_GATE,
-    PIPELINE,
-    QUARANTINE_GATE,
-    RECORDS_STAGE,
-    SKIPPING_STAGE,
-)
+from tasks.pipeline.declaration import ACCOUNTING_GATE, PIPELINE, QUARANTINE_GATE, RECORDS_STAGE, SKIPPING_STAGE
 from tasks.pipeline.step import Gate, Out, Stage
 from tasks.quarantine import quarantine_frame, with_stage
 from tasks.schemas import STAGE_COUNTS, frame

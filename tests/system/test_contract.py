@@ -21,16 +21,8 @@ import pytest
 
 from tasks import contract, io
 from tasks.migrations.steps import migrate
-from tasks.schemas import (
-    FOREIGN_KEYS,
-    PARTITION_COLUMN,
-    PARTITIONED_TABLES,
-    SCHEMA_VERSION,
-    TABLES,
-    sort_keys,
-)
+from tasks.schemas import FOREIGN_KEYS, PARTITION_COLUMN, PARTITIONED_TABLES, SCHEMA_VERSION, TABLES, sort_keys
 from tests.conftest import ROOT, read, server_env
-
 
 #: The user's documents whose examples run as written: README and the query cookbook it links to.
 DOCUMENTED = (ROOT / "README.md", ROOT / "docs" / "queries.md")

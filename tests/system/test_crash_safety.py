@@ -18,14 +18,7 @@ import pytest
 from prefect.settings import PREFECT_API_URL
 
 from flows.news_pipeline import news_pipeline
-from tasks.io import (
-    COMMIT_MARKER,
-    CRASH_AT_ENV,
-    LOCK_FILE,
-    STAGING_DIR,
-    STATE_DIR,
-    output_lock,
-)
+from tasks.io import COMMIT_MARKER, CRASH_AT_ENV, LOCK_FILE, STAGING_DIR, STATE_DIR, output_lock
 from tasks.schemas import PRIMARY_KEYS, TABLES
 from tests.conftest import ROOT, SEEDS, read
 from tests.sample_articles import ARTICLES, GERMAN, near_copy

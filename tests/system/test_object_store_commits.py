@@ -16,14 +16,7 @@ import polars as pl
 import pytest
 
 from tasks.errors import OutputLockedError
-from tasks.io import (
-    lease,
-    output_lock,
-    output_root,
-    publish_staged,
-    staging_dir,
-    write_table,
-)
+from tasks.io import lease, output_lock, output_root, publish_staged, staging_dir, write_table
 from tasks.io.layout import STAGING_DIR
 from tasks.schemas import TABLES, empty_table
 

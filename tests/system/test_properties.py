@@ -13,23 +13,12 @@ from hypothesis import strategies as st
 
 from tasks import schemas
 from tasks.defaults import DEFAULT_MODEL
-from tasks.documents.clean import (
-    clean_text,
-)
+from tasks.documents.clean import clean_text
 from tasks.entities.mentions import extract_entities
 from tasks.nlp import extraction
 from tasks.nlp.model import load_model
-from tasks.numbers.mentions import (
-    CURRENCY_CODES,
-    CURRENCY_SYMBOLS,
-    CURRENCY_WORDS,
-    TIME_UNITS,
-)
-from tests.strategies import (
-    NLP_TEXT,
-    PROPERTIES,
-    examples,
-)
+from tasks.numbers.mentions import CURRENCY_CODES, CURRENCY_SYMBOLS, CURRENCY_WORDS, TIME_UNITS
+from tests.strategies import NLP_TEXT, PROPERTIES, examples
 
 # Some documents as the flow sees them (after clean_text), some raw: the extractors owe their
 # offsets to any text without lone surrogates.

@@ -28,12 +28,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from tests.conftest import SEEDS, read
-from tests.prefect_servers import (
-    prefect_server,
-    start_serving,
-    wait_for,
-    wait_for_deployment,
-)
+from tests.prefect_servers import prefect_server, start_serving, wait_for, wait_for_deployment
 
 pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 

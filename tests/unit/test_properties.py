@@ -23,31 +23,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tasks import schemas
-from tasks.documents.clean import (
-    DOUBLED,
-    DOUBLED_WORDS,
-    FTFY_CONFIG,
-    _tidy,
-    clean_text,
-    fix_text,
-)
+from tasks.documents.clean import DOUBLED, DOUBLED_WORDS, FTFY_CONFIG, _tidy, clean_text, fix_text
 from tasks.ingest.html import canonical_url, looks_like_html
 from tasks.ingest.readers import ingest_file
 from tasks.ingest.records import doc_id_for, ingested_frame
-from tasks.numbers.mentions import (
-    NUMBER_PATTERN,
-    number_matches,
-)
+from tasks.numbers.mentions import NUMBER_PATTERN, number_matches
 from tasks.quarantine import EXCERPT_CHARS, quarantine_frame, with_stage
-from tests.strategies import (
-    ANY_CHAR,
-    ANY_TEXT,
-    HOSTILE,
-    NLP_TEXT,
-    PROPERTIES,
-    _mixed,
-    examples,
-)
+from tests.strategies import ANY_CHAR, ANY_TEXT, HOSTILE, NLP_TEXT, PROPERTIES, _mixed, examples
 
 C0_C1_BUT_NEWLINE = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 

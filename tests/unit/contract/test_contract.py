@@ -13,12 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from tasks import contract, io
-from tasks.schemas import (
-    FOREIGN_KEYS,
-    PRIMARY_KEYS,
-    TABLES,
-    sort_keys,
-)
+from tasks.schemas import FOREIGN_KEYS, PRIMARY_KEYS, TABLES, sort_keys
 from tests.conftest import ROOT
 
 

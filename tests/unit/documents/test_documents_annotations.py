@@ -4,12 +4,7 @@ import numpy as np
 import polars as pl
 from datasketch import MinHash, MinHashLSH
 
-from tasks.documents.language import (
-    UNDETERMINED,
-    detect_language,
-    extractable,
-    with_language,
-)
+from tasks.documents.language import UNDETERMINED, detect_language, extractable, with_language
 from tasks.documents.near_duplicates import (
     NUM_PERM,
     buckets_frame,

@@ -1,11 +1,6 @@
 """Places resolved in their document's context, and the gazetteer they come from."""
 
-from tasks.entities.gazetteer import (
-    demonyms,
-    distance_km,
-    place_candidates,
-    small_places,
-)
+from tasks.entities.gazetteer import demonyms, distance_km, place_candidates, small_places
 from tasks.entities.places import PlaceMention, dateline_places, resolve_document_places
 
 

@@ -3,12 +3,7 @@ import json
 import random
 
 from tasks.ingest.readers import ingest_file
-from tasks.ingest.records import (
-    doc_id_for,
-    find_dateline,
-    split_conflicting_ids,
-    split_date_header,
-)
+from tasks.ingest.records import doc_id_for, find_dateline, split_conflicting_ids, split_date_header
 
 
 def test_date_header_is_parsed_and_removed():

@@ -7,14 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tasks.numbers.dates import (
-    DATE_PATTERN,
-    clause_around,
-    find_dates,
-    resolve_date,
-    start_of,
-    with_date_values,
-)
+from tasks.numbers.dates import DATE_PATTERN, clause_around, find_dates, resolve_date, start_of, with_date_values
 
 FRIDAY = dt.date(2022, 9, 30)
 

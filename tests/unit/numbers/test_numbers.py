@@ -2,14 +2,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from tasks.numbers.mentions import (
-    counted_object,
-    extract_numbers,
-    find_numbers,
-    needs_parse,
-    vague_range,
-    words_value,
-)
+from tasks.numbers.mentions import counted_object, extract_numbers, find_numbers, needs_parse, vague_range, words_value
 
 
 def one(text):

@@ -5,15 +5,8 @@ import pint
 import pytest
 
 from tasks.numbers.mentions import find_numbers
-from tasks.units import (
-    MEASURE_SPELLINGS,
-    PER_NOUNS,
-    TIME_UNITS,
-    currency_codes,
-    per_unit_vocabulary,
-    pint_name,
-    unit_vocabulary,
-)
+from tasks.units import (MEASURE_SPELLINGS, PER_NOUNS, TIME_UNITS, currency_codes, per_unit_vocabulary, pint_name,
+                         unit_vocabulary)
 
 
 def one(text):
