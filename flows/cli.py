@@ -149,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
                     '"sha256" instead of "text" (see --corpus).',
     )
     add_gold_arguments(entities, "+", DEFAULT_MODEL)
+    entities.add_argument("--format", choices=("jsonl", "conll"), default="jsonl",
+                          help="gold format: the team's JSONL (default), or CoNLL-2003 (token ... tag lines, "
+                               "-DOCSTART- between documents; e.g. ../shared/dev-eval/entities/conll2003-dev.txt), "
+                               "scored as a bag of (surface, label) per document with CoNLL's PER/ORG/LOC/MISC")
     numbers = targets.add_parser(
         "numbers", parents=[common], help="numbers: value, value+unit and value+object P/R/F1, beside quantulum3",
         description="Score number mentions other than dates and times (a prediction matches a gold mention when "

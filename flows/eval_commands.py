@@ -60,6 +60,8 @@ def evaluate_numbers(args) -> int:
 
 
 def evaluate_entities(args) -> int:
+    if args.format == "conll":
+        return evaluate_conll_entities(args)
     from tasks.eval.scoring import format_comparison, score_spans
     from tasks.nlp.model import annotate_texts, components_for, load_model
     from tasks.pipeline.texts import run_on_texts
@@ -80,6 +82,35 @@ def evaluate_entities(args) -> int:
     columns["newsfacts"] = score_spans(expected, predicted)
     print(f"{len(gold)} documents, model {args.model}")
     print(format_comparison(columns))
+    return 0
+
+
+def evaluate_conll_entities(args) -> int:
+    """CoNLL-2003 gold: a bag of (surface, label) per document, the pipeline's labels as CoNLL's,
+    beside the raw model's NER."""
+    from tasks.eval.gold import read_conll
+    from tasks.eval.scoring import CONLL_LABELS, format_comparison, score_bags
+    from tasks.io import read_text
+    from tasks.nlp.model import annotate_texts, components_for, load_model
+    from tasks.pipeline.texts import by_document, run_on_texts
+
+    try:
+        gold = [record for path in args.gold for record in read_conll(read_text(Path(path)))]
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return 2
+    texts = [record["text"] for record in gold]
+    expected = [[(text[start:end], label) for start, end, label in record["entities"]]
+                for text, record in zip(texts, gold, strict=True)]
+    nlp = load_model(args.model)
+    docs = annotate_texts(nlp, texts, components_for(nlp, ["ner"]))
+    raw = [[(e.text, CONLL_LABELS.get(e.label_, "")) for e in doc.ents] for doc in docs]
+    rows = run_on_texts(texts, "validate_entities", args.model)["entities"]
+    ours = [[(row["text"], CONLL_LABELS.get(row["label"], "")) for row in rows_of_text]
+            for rows_of_text in by_document(rows, texts)]
+    print(f"{len(gold)} documents, {sum(map(len, expected))} gold entities, model {args.model}; "
+          "a bag of (surface, label) per document")
+    print(format_comparison({"spaCy": score_bags(expected, raw), "newsfacts": score_bags(expected, ours)}))
     return 0
 
 

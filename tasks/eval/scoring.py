@@ -56,6 +56,30 @@ def score_spans(
     return scores
 
 
+#: The pipeline's (spaCy's OntoNotes) labels as CoNLL-2003's: other labels are not CoNLL entities.
+CONLL_LABELS = {"PERSON": "PER", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "NORP": "MISC",
+                "EVENT": "MISC", "PRODUCT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC", "LANGUAGE": "MISC"}
+
+
+def score_bags(gold: Sequence[Iterable[tuple[str, str]]], predicted: Sequence[Iterable[tuple[str, str]]],
+               labels: Sequence[str] = ("PER", "ORG", "LOC", "MISC")) -> dict[str, Score]:
+    """Per-label scores (and `ALL`) of (surface, label) pairs as a bag per document: each gold pair
+    matched at most once by an equal predicted pair, surfaces compared without whitespace."""
+    tp, fp, fn = Counter(), Counter(), Counter()
+    for gold_pairs, predicted_pairs in zip(gold, predicted, strict=True):
+        g = Counter(("".join(surface.split()), label) for surface, label in gold_pairs if label in labels)
+        p = Counter(("".join(surface.split()), label) for surface, label in predicted_pairs if label in labels)
+        for (_, label), n in (g & p).items():
+            tp[label] += n
+        for (_, label), n in (p - g).items():
+            fp[label] += n
+        for (_, label), n in (g - p).items():
+            fn[label] += n
+    scores = {label: Score(tp[label], fp[label], fn[label]) for label in labels}
+    scores["ALL"] = Score(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    return scores
+
+
 def format_comparison(columns: dict[str, dict[str, Score]]) -> str:
     """A table of P/R/F1 per label, one column group per system."""
     names = list(columns)

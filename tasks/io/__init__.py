@@ -15,7 +15,7 @@
 from tasks.errors import OutputLockedError, SchemaVersionError  # noqa: F401 - raised here, caught by callers as io.*
 from tasks.io.commits import (clear_dataset, commit_record_path, discard_staged, last_commit, output_lock,
                               publish_staged, recover_staged, remove_temporary_files)
-from tasks.io.files import CRASH_AT_ENV, atomic_write, crash_point, read_json, write_json, write_text
+from tasks.io.files import CRASH_AT_ENV, atomic_write, crash_point, read_json, read_text, write_json, write_text
 from tasks.io.inputs import (Batch, BatchPlan, Fingerprint, InputFile, StoredObject, discover_inputs,
                              display_path, fingerprint, input_exists, iter_inputs, ledger_key, read_files,
                              read_gold, read_input, read_inputs, record_count, source_name)

@@ -59,6 +59,11 @@ def atomic_write(path: Path, write, crash_label: str | None = None) -> None:
         raise
 
 
+def read_text(path: Path) -> str:
+    """The UTF-8 text at `path`."""
+    return Path(path).read_text(encoding="utf-8")
+
+
 def write_text(path: Path, text: str) -> Path:
     """`text` as UTF-8 at `path`, atomically."""
     atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))

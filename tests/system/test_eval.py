@@ -68,3 +68,18 @@ def test_eval_places_and_dates_on_the_seeds_beside_their_baselines(capsys):
     given = re.search(r"given the gold expressions: newsfacts ([\d.]+), dateparser ([\d.]+)", out)
     assert float(given[1]) == 1.0 and float(given[2]) < 1.0, out
     assert re.search(r"value accuracy 1\.000", out), out
+
+
+def test_eval_entities_reads_conll_2003_as_published(tmp_path, capsys):
+    from tests.unit.eval.test_gold_formats import CONLL
+
+    gold = tmp_path / "dev.txt"
+    gold.write_text(CONLL, encoding="utf-8")
+    assert main(["eval", "entities", "--format", "conll", str(gold)]) == 0
+    out = capsys.readouterr().out
+    assert "2 documents, 8 gold entities" in out
+    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:]}
+    assert set(rows) == {"PER", "ORG", "LOC", "MISC", "ALL"} and rows["ALL"][1] == "8"
+    assert float(rows["ALL"][-1]) > 0.5  # newsfacts F1: Peter Blackburn, BRUSSELS, Israel, ... found
+    assert main(["eval", "entities", "--format", "conll", str(tmp_path / "missing.txt")]) == 2
+    assert "missing.txt" in capsys.readouterr().err
