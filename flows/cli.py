@@ -173,6 +173,11 @@ def build_parser() -> argparse.ArgumentParser:
                     "the naive baseline (the most populous gazetteer entry of the name).",
     )
     add_gold_arguments(places, "+", DEFAULT_MODEL)
+    places.add_argument("--format", choices=("jsonl", "lgl-xml", "geovirus-xml"), default="jsonl",
+                        help="gold format: the team's JSONL (default), the XML of TR-News and LGL (lgl-xml) or of "
+                             "GeoVirus (geovirus-xml), e.g. ../shared/dev-eval/places/tr-news.xml; the XML sets "
+                             "are also scored as geoparsing benchmarks score them: accuracy within 161 km over the "
+                             "toponyms the output locates, and recall within 161 km over all")
     dates = targets.add_parser(
         "dates", parents=[common], help="dates: detection and TIMEX3 value accuracy, beside dateparser",
         description="Score date and time expressions against gold JSONL ({\"id\", \"text\" or "

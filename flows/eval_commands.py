@@ -130,10 +130,10 @@ def evaluate_places(args) -> int:
 
     from tasks.entities.gazetteer import place_candidates
     from tasks.entities.places import PlaceMention, place_fields, resolve_document_places
-    from tasks.eval.scoring import score_places
-    from tasks.pipeline.texts import run_on_texts
+    from tasks.eval.scoring import score_places, score_toponyms
+    from tasks.pipeline.texts import by_document, run_on_texts
 
-    gold = _read_gold_or_fail(args)
+    gold = _read_gold_or_fail(args) if args.format == "jsonl" else _read_xml_gold_or_fail(args)
     if gold is None:
         return 2
     expected = [record["places"] for record in gold]
@@ -156,8 +156,8 @@ def evaluate_places(args) -> int:
         ours.append([described(m.start, m.end, p) for m, p in zip(mentions, found, strict=True)])
         naive.append([described(m.start, m.end, most_populous(m.text)) for m in mentions])
     texts = [record["text"] for record in gold]
-    located = run_on_texts(texts, "validate_entities", args.model, datelines=[r.get("dateline") for r in gold])[
-        "entities"]
+    located = run_on_texts(texts, "validate_entities", args.model, datelines=[r.get("dateline") for r in gold],
+                           published=[r.get("published_date") for r in gold])["entities"]
     end_to_end: list[list[dict]] = [[] for _ in texts]
     naive_end_to_end: list[list[dict]] = [[] for _ in texts]
     for row in located.filter(pl.col("label").is_in(["GPE", "LOC", "FAC"])).iter_rows(named=True):
@@ -172,7 +172,25 @@ def evaluate_places(args) -> int:
     print(f"{'':<12}{'newsfacts':>12}{'most populous':>16}")
     for name, (mine, baseline) in scores.items():
         print(f"{name:<12}{mine.value:>12.3f}{baseline.value:>16.3f}")
+    if args.format != "jsonl":
+        anywhere = [[{"start": row["start_char"], "end": row["end_char"], "latitude": row["latitude"],
+                      "longitude": row["longitude"]} for row in rows] for rows in by_document(located, texts)]
+        accuracy, recall = score_toponyms(expected, anywhere)
+        print(f"as geoparsing benchmarks score it (within 161 km of the gold coordinates, any located mention): "
+              f"accuracy {accuracy.value:.3f} over the {accuracy.total} toponyms located, "
+              f"recall {recall.value:.3f} over all {recall.total}")
     return 0
+
+
+def _read_xml_gold_or_fail(args) -> list[dict] | None:
+    from tasks.eval.gold import read_toponyms
+    from tasks.io import read_text
+
+    try:
+        return [record for path in args.gold for record in read_toponyms(read_text(Path(path)))]
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return None
 
 
 def evaluate_dates(args) -> int:

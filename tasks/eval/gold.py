@@ -59,3 +59,55 @@ def _document(number: int, sentences: list[list[tuple[str, str]]]) -> dict:
         if open_span is not None:
             spans.append(open_span)
     return {"id": f"conll-{number}", "text": "".join(parts), "entities": spans}
+
+
+def read_toponyms(text: str) -> list[dict]:
+    """Geoparsing gold in the XML of TR-News and LGL (`<article><text>` with `<toponym>`: `start`,
+    `end`, `phrase`, `gaztag geonameid` with `lat`, `lon`) or of GeoVirus (`<location>`: `name`,
+    `start`, `end`, `lat`, `lon`) as records: `text`, the publication date where the article gives
+    one (`dltime`), and `places`, each {start, end, text, label, latitude, longitude, geonames_id}
+    (no coordinates where the gold gives none). GeoVirus counts its offsets from 1: each span is
+    aligned to the name the gold gives for it."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        raise ValueError(f"not XML: {exc}") from None
+    records = []
+    for number, article in enumerate(root.iter("article")):
+        body = article.findtext("text") or ""
+        places = []
+        for toponym in [*article.iter("toponym"), *article.iter("location")]:
+            start, end = _aligned(body, int(toponym.findtext("start")), int(toponym.findtext("end")),
+                                  toponym.findtext("phrase") or toponym.findtext("name"))
+            tag = toponym.find("gaztag")
+            where = tag if tag is not None else toponym
+            latitude, longitude = where.findtext("lat"), where.findtext("lon")
+            geonames = tag.get("geonameid") if tag is not None else None
+            places.append({"start": start, "end": end, "text": body[start:end], "label": "GPE",
+                           "latitude": float(latitude) if latitude else None,
+                           "longitude": float(longitude) if longitude else None,
+                           "geonames_id": int(geonames) if geonames else None})
+        records.append({"id": article.get("docid") or f"article-{number}", "text": body,
+                        "published_date": _iso_date(article.findtext("dltime")), "places": places})
+    return records
+
+
+def _iso_date(text: str | None):
+    """The date an ISO `YYYY-MM-DD...` string starts with; None for any other form."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat((text or "").strip()[:10])
+    except ValueError:
+        return None
+
+
+def _aligned(text: str, start: int, end: int, name: str | None) -> tuple[int, int]:
+    """(start, end) moved by the fewest characters (at most 3) that make them span `name`; as
+    given when no such move does."""
+    for shift in sorted(range(-3, 4), key=abs):
+        if name and text[start + shift:end + shift] == name:
+            return start + shift, end + shift
+    return start, end

@@ -189,6 +189,27 @@ def score_places(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[di
     return Accuracy(correct, total)
 
 
+def score_toponyms(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]]) -> tuple[Accuracy, Accuracy]:
+    """(accuracy over the gold toponyms with coordinates that a located prediction overlaps,
+    recall over all gold toponyms with coordinates): right = within PLACE_TOLERANCE_KM of the gold
+    coordinates, as geoparsing benchmarks score it (no same-country or same-id shortcut)."""
+    from tasks.entities.gazetteer import distance_km
+
+    located = correct = total = 0
+    for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
+        for g in gold_doc:
+            if g.get("latitude") is None or g.get("longitude") is None:
+                continue
+            total += 1
+            found = [p for p in predicted_doc if p["start"] < g["end"] and g["start"] < p["end"]
+                     and p.get("latitude") is not None and p.get("longitude") is not None]
+            if found:
+                located += 1
+                correct += distance_km((g["latitude"], g["longitude"]),
+                                       (found[0]["latitude"], found[0]["longitude"])) <= PLACE_TOLERANCE_KM
+    return Accuracy(correct, located), Accuracy(correct, total)
+
+
 def score_dates(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]]) -> dict:
     """`found` (precision/recall of date and time expressions, by overlap) and `value` (accuracy over
     gold expressions with a value: the overlapping prediction has exactly that value)."""

@@ -50,3 +50,44 @@ def test_a_bag_per_document_matches_each_gold_pair_once_whatever_the_spacing():
     assert (scores["LOC"].true_positives, scores["LOC"].false_negatives) == (1, 1)
     assert (scores["ORG"].true_positives, scores["ORG"].false_positives) == (1, 1)
     assert (scores["ALL"].true_positives, scores["ALL"].false_positives, scores["ALL"].false_negatives) == (2, 2, 1)
+
+
+TR_NEWS = """<?xml version="1.0" encoding="utf-8"?>
+<articles><article docid="7"><dltime>2016-12-19</dltime>
+<text><![CDATA[A Turkish policeman shot the envoy in Ankara.]]></text>
+<toponyms>
+<toponym><phrase>Turkish</phrase><start>2</start><end>9</end>
+<gaztag geonameid="298795"><name>Turkey</name><lat>39</lat><lon>35</lon></gaztag></toponym>
+<toponym><phrase>Ankara</phrase><start>38</start><end>44</end>
+<gaztag geonameid="323786"><name>Ankara</name><lat>39.92</lat><lon>32.85</lon></gaztag></toponym>
+</toponyms></article></articles>"""
+
+GEOVIRUS = """<articles><article><text>Hogs culled in Pandi, Bulacan.</text><locations>
+<location><name>Pandi</name><start>16</start><end>21</end><lat>14.87</lat><lon>120.95</lon></location>
+</locations></article></articles>"""
+
+
+def test_toponym_gold_reads_both_xml_forms_and_aligns_geovirus_offsets():
+    import datetime as dt
+
+    from tasks.eval.gold import read_toponyms
+
+    (article,) = read_toponyms(TR_NEWS)
+    assert article["published_date"] == dt.date(2016, 12, 19)
+    assert [(p["text"], p["latitude"], p["geonames_id"]) for p in article["places"]] == [
+        ("Turkish", 39.0, 298795), ("Ankara", 39.92, 323786)]
+    (article,) = read_toponyms(GEOVIRUS)  # its offsets count from 1
+    (place,) = article["places"]
+    assert (place["start"], place["end"], place["text"]) == (15, 20, "Pandi")
+
+
+def test_toponyms_are_right_within_161_km_of_the_gold_and_recall_counts_every_toponym():
+    from tasks.eval.scoring import score_toponyms
+
+    gold = [[{"start": 0, "end": 5, "latitude": 39.92, "longitude": 32.85},
+             {"start": 10, "end": 15, "latitude": 41.0, "longitude": 29.0},
+             {"start": 20, "end": 25, "latitude": None, "longitude": None}]]
+    predicted = [[{"start": 0, "end": 5, "latitude": 39.9, "longitude": 32.9},  # Ankara: right
+                  {"start": 11, "end": 14, "latitude": 39.9, "longitude": 32.9}]]  # Istanbul read as Ankara
+    accuracy, recall = score_toponyms(gold, predicted)
+    assert (accuracy.correct, accuracy.total, recall.total) == (1, 2, 2)
