@@ -186,6 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "each gold expression and the document date.",
     )
     add_gold_arguments(dates, "+", DEFAULT_MODEL)
+    dates.add_argument("--format", choices=("jsonl", "timeml"), default="jsonl",
+                       help="gold format: the team's JSONL (default), or TimeML .tml files (TimeBank, TempEval-3; "
+                            "a folder stands for its .tml files, e.g. ../shared/dev-eval/dates/timebank), whose "
+                            "DATE and TIME expressions are scored against the document creation time")
     quotes = targets.add_parser(
         "quotes", parents=[common], help="quotes: recall, precision and speaker accuracy, beside textacy",
         description="Score direct quotations and their speakers against gold JSONL ({\"id\", \"text\" or "

@@ -182,6 +182,22 @@ def evaluate_places(args) -> int:
     return 0
 
 
+def _read_timeml_or_fail(args) -> list[dict] | None:
+    """TimeML gold (files, or folders of .tml files) with its DATE and TIME expressions, the ones
+    a calendar value is scored for."""
+    from tasks.eval.gold import read_timeml
+    from tasks.io import read_text
+
+    paths = [file for path in map(Path, args.gold)
+             for file in (sorted(path.glob("*.tml")) if path.is_dir() else [path])]
+    try:
+        records = [read_timeml(read_text(path), path.stem) for path in paths]
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return None
+    return [record | {"dates": [d for d in record["dates"] if d["type"] in ("DATE", "TIME")]} for record in records]
+
+
 def _read_xml_gold_or_fail(args) -> list[dict] | None:
     from tasks.eval.gold import read_toponyms
     from tasks.io import read_text
@@ -203,7 +219,7 @@ def evaluate_dates(args) -> int:
     from tasks.numbers.dates import clause_around, resolve_date
     from tasks.pipeline.texts import run_on_texts
 
-    gold = _read_gold_or_fail(args)
+    gold = _read_gold_or_fail(args) if args.format == "jsonl" else _read_timeml_or_fail(args)
     if gold is None:
         return 2
     texts = [record["text"] for record in gold]

@@ -111,3 +111,37 @@ def _aligned(text: str, start: int, end: int, name: str | None) -> tuple[int, in
         if name and text[start + shift:end + shift] == name:
             return start + shift, end + shift
     return start, end
+
+
+def read_timeml(text: str, name: str = "") -> dict:
+    """A TimeML document (TimeBank, TempEval-3) as a record: `text`, the words inside `<TEXT>`
+    with every tag taken out; `document_date`, the creation time's date (`<DCT>`); and `dates`,
+    each `TIMEX3` inside the text as {start, end, surface, value, type}."""
+    from xml.etree import ElementTree
+
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        raise ValueError(f"not XML: {exc}") from None
+    body = root.find("TEXT")
+    if body is None:
+        raise ValueError("a TimeML document has a <TEXT> element")
+    parts: list[str] = []
+    dates: list[dict] = []
+
+    def walk(element) -> None:
+        start = sum(map(len, parts))
+        parts.append(element.text or "")
+        for child in element:
+            walk(child)
+            parts.append(child.tail or "")
+        if element.tag == "TIMEX3":
+            end = sum(map(len, parts))
+            dates.append({"start": start, "end": end, "surface": "".join(parts)[start:end],
+                          "value": element.get("value"), "type": element.get("type")})
+
+    walk(body)
+    dates.sort(key=lambda date: date["start"])
+    created = root.find("DCT/TIMEX3")
+    return {"id": name or (root.findtext("DOCID") or "").strip(), "text": "".join(parts),
+            "document_date": created.get("value", "")[:10] if created is not None else None, "dates": dates}

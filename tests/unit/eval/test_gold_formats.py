@@ -91,3 +91,23 @@ def test_toponyms_are_right_within_161_km_of_the_gold_and_recall_counts_every_to
                   {"start": 11, "end": 14, "latitude": 39.9, "longitude": 32.9}]]  # Istanbul read as Ankara
     accuracy, recall = score_toponyms(gold, predicted)
     assert (accuracy.correct, accuracy.total, recall.total) == (1, 2, 2)
+
+
+TIMEML = """<?xml version="1.0" ?>
+<TimeML><DOCID>ABC1</DOCID>
+<DCT><TIMEX3 tid="t0" type="DATE" value="1998-01-08" functionInDocument="CREATION_TIME">19980108</TIMEX3></DCT>
+<TEXT>
+It was a bad <TIMEX3 tid="t1" type="DURATION" value="P1W">week</TIMEX3> for Asia, <EVENT eid="e1">said</EVENT> \
+officials <TIMEX3 tid="t2" type="DATE" value="PRESENT_REF">now</TIMEX3>, on <TIMEX3 tid="t3" type="DATE" \
+value="1998-01-07">Wednesday</TIMEX3>.
+</TEXT></TimeML>"""
+
+
+def test_timeml_text_loses_its_tags_and_keeps_each_timex_with_its_value():
+    from tasks.eval.gold import read_timeml
+
+    record = read_timeml(TIMEML)
+    assert record["id"] == "ABC1" and record["document_date"] == "1998-01-08"
+    assert record["text"] == "\nIt was a bad week for Asia, said officials now, on Wednesday.\n"
+    assert [(record["text"][d["start"]:d["end"]], d["type"], d["value"]) for d in record["dates"]] == [
+        ("week", "DURATION", "P1W"), ("now", "DATE", "PRESENT_REF"), ("Wednesday", "DATE", "1998-01-07")]
