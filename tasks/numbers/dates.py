@@ -3,7 +3,9 @@ against the document's date (`resolve_date`).
 
 `Friday` in an article of Friday 2022-09-30 is `2022-09-30`; `last week` the ISO week before the
 document's (`2022-W38`); `February 24` the nearest February 24 on or before the document's date
-(after it when the sentence speaks of the future: `will`, `next`, `is due to`); `the 1990s` the
+when its clause speaks of the past (`said`, `was`, a verb in -ed, `ago`), after it when it speaks
+of the future (`will`, `next`, `is due to`), and the nearest either side when it does neither
+(`holders of record Nov. 15`); `the 1990s` the
 decade `199`; `3 p.m.` the day of a date in its sentence, else the document's, at 15:00. A
 relative expression in an undated document, or one with no fixed value (`recent weeks`), keeps
 a null value.
@@ -90,6 +92,10 @@ ANAPHOR = re.compile(r"the\s+(?P<unit>week|month|year|day)", re.IGNORECASE)
 FUTURE = re.compile(r"(?:\b(?:will|won't|shall|next|(?:is|are)\s+due\s+to|is\s+to|are\s+to|plans?\s+to|planned"
                     r"|expected\s+to|going\s+to|scheduled|set\s+to|upcoming|coming|later\s+this)|'ll)\b",
                     re.IGNORECASE)
+# A clause that speaks of the past: a past-tense verb or a word that points back. A date whose
+# clause speaks neither of the future nor of the past is the nearest one.
+PAST = re.compile(r"\b(?:was|were|had|did|said|told|ago|earlier|previously|recently|last|[a-z]{3,}ed)\b",
+                  re.IGNORECASE)
 # Where a clause starts or ends: a date's tense is its clause's (`..., which came into force on Thursday`).
 CLAUSE_BREAK = re.compile(r"[,;:()\u2014]|\b(?:which|that|who|while|but|and|after|before|when|although|as)\b",
                           re.IGNORECASE)
@@ -190,19 +196,29 @@ def _iso_week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _month_value(month: int, anchor: dt.date, future: bool) -> str:
+def _month_value(month: int, anchor: dt.date, future: bool | None) -> str:
     year = anchor.year
-    if future and month < anchor.month:
+    if future is None:  # no tense: the nearest such month
+        year += min((-1, 0, 1), key=lambda shift: abs(12 * shift + month - anchor.month))
+    elif future and month < anchor.month:
         year += 1
     elif not future and month > anchor.month:
         year -= 1
     return f"{year}-{month:02d}"
 
 
-def _day_value(month: int, day: int, anchor: dt.date, future: bool) -> str | None:
+def _day_value(month: int, day: int, anchor: dt.date, future: bool | None) -> str | None:
     try:
         candidate = dt.date(anchor.year, month, day)
-        if future and candidate < anchor:
+        if future is None:  # no tense: the nearest such day
+            candidates = [candidate]
+            for year in (anchor.year - 1, anchor.year + 1):
+                try:
+                    candidates.append(dt.date(year, month, day))
+                except ValueError:  # 29 February
+                    pass
+            candidate = min(candidates, key=lambda date: abs((date - anchor).days))
+        elif future and candidate < anchor:
             candidate = dt.date(anchor.year + 1, month, day)
         elif not future and candidate > anchor:
             candidate = dt.date(anchor.year - 1, month, day)
@@ -240,7 +256,7 @@ def resolve_date(surface: str, anchor: dt.date | None, sentence: str = "",
     match = DATE_PATTERN.fullmatch(surface.strip()) or DATE_PATTERN.search(surface)
     if match is None:
         return None, None
-    future = FUTURE.search(sentence) is not None
+    future = True if FUTURE.search(sentence) else False if PAST.search(sentence) or not sentence else None
     if match["iso"]:
         value = _valid_day(int(match["iso_y"]), int(match["iso_m"]), int(match["iso_d"]))
         return (value, "day") if value else (None, None)

@@ -108,3 +108,16 @@ def test_a_fetched_page_without_a_date_is_read_as_of_the_day_it_was_fetched():
     # The page's own date wins over the day it was fetched.
     assert with_date_values(numbers, documents)["date_value"].to_list() == ["2022-10-07", "2022-09-30"]
     assert with_date_values(numbers, documents.drop("fetched_at"))["date_value"].to_list() == [None, "2022-09-30"]
+
+
+def test_a_date_in_a_clause_without_tense_is_the_nearest_one():
+    import datetime as dt
+
+    from tasks.numbers.dates import resolve_date
+
+    written = dt.date(1989, 10, 26)
+    assert resolve_date("Nov. 15", written, "to holders of record Nov. 15")[0] == "1989-11-15"
+    assert resolve_date("January", written, "on a date in January")[0] == "1990-01"
+    assert resolve_date("June 1", written, "the pact signed June 1")[0] == "1989-06-01"  # a past verb
+    assert resolve_date("Nov. 15", written, "the offer expired Nov. 15")[0] == "1988-11-15"
+    assert resolve_date("Dec. 14", written, "will be paid Dec. 14")[0] == "1989-12-14"
