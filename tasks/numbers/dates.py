@@ -72,7 +72,7 @@ DATE_FORMS = rf"""
     | (?P<decade>\b(?:the\s+)?(?:(?P<dec_c>1[89]|20)(?P<dec_d>\d)0s|'(?P<dec_s>\d)0s
         |(?P<dec_w>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties))\b)
     | (?P<century>\b(?:the\s+)?(?P<cent>{_ORDINAL})[\s-]+[Cc]entury\b)
-    | (?P<quarter>\b(?:the\s+)?(?P<q_n>first|second|third|fourth|final|last)\s+quarter
+    | (?P<quarter>\b(?:the\s+)?(?P<q_n>first|second|third|fourth|final|last)[\s-]+quarter
           (?:\s+of\s+(?P<q_y>{_YEAR}))?\b
         |\bQ(?P<q_d>[1-4])(?:\s+(?P<q_y2>{_YEAR}))?\b)
     | (?P<half>\b(?:the\s+)?(?P<h_n>first|second)\s+half\s+of\s+
@@ -307,7 +307,10 @@ def resolve_date(surface: str, anchor: dt.date | None, sentence: str = "",
     if match["quarter"]:
         number = int(match["q_d"]) if match["q_d"] else {"first": 1, "second": 2, "third": 3, "fourth": 4,
                                                           "final": 4, "last": 4}[match["q_n"].lower()]
-        year = match["q_y"] or match["q_y2"] or (str(anchor.year) if anchor else None)
+        year = match["q_y"] or match["q_y2"]
+        if year is None and anchor is not None:
+            # A quarter not yet begun is last year's, unless the clause speaks of the future.
+            year = str(anchor.year - (number > (anchor.month - 1) // 3 + 1 and not future))
         return (f"{year}-Q{number}", "quarter") if year else (None, None)
     if match["half"]:
         if match["h_y"]:

@@ -121,3 +121,15 @@ def test_a_date_in_a_clause_without_tense_is_the_nearest_one():
     assert resolve_date("June 1", written, "the pact signed June 1")[0] == "1989-06-01"  # a past verb
     assert resolve_date("Nov. 15", written, "the offer expired Nov. 15")[0] == "1988-11-15"
     assert resolve_date("Dec. 14", written, "will be paid Dec. 14")[0] == "1989-12-14"
+
+
+def test_a_quarter_written_as_an_adjective_is_a_date_and_one_not_yet_begun_is_last_years():
+    import datetime as dt
+
+    from tasks.numbers.dates import find_dates, resolve_date
+
+    assert [(m.start, m.end, m.kind) for m in find_dates("Third-quarter profit rose 19%.")] == [(0, 13, "date")]
+    october, february = dt.date(1989, 10, 26), dt.date(1990, 2, 14)
+    assert resolve_date("third-quarter", october, "third-quarter profit rose")[0] == "1989-Q3"
+    assert resolve_date("fourth-quarter", february, "fourth-quarter profit fell")[0] == "1989-Q4"
+    assert resolve_date("the fourth quarter", february, "the fourth quarter will be hard")[0] == "1990-Q4"
