@@ -53,7 +53,7 @@ _ORDINAL = r"(?:\d{1,2}(?:st|nd|rd|th)|" + "|".join(sorted(ORDINAL_WORDS, key=le
 # What a date can start with: a digit or one of these words. Tried first, at word starts only, it
 # keeps the long alternation below from being tried at every character (the same matches: see
 # tests/test_dates.py).
-_FIRST = ("the|later|earlier|during|throughout|last|this|next|past|coming|previous|following|early|late|mid|on|in"
+_FIRST = ("the|later|earlier|during|throughout|for|last|this|next|past|coming|previous|following|early|late|mid|on|in"
           "|today|tonight|yesterday|tomorrow|recent|first|second|third|fourth|final|spring|summer|autumn|winter"
           "|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|a|an|one|two|three|four|five|six"
           "|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|q[1-4]|" + "|".join(ORDINAL_WORDS)
@@ -84,11 +84,14 @@ DATE_FORMS = rf"""
     | (?P<weekday>\b(?:(?P<wd_rel>last|this|next|on)\s+)?(?P<wd>{_WEEKDAY})\b)
     | (?P<deictic>\b(?-i:[Tt]oday|[Tt]onight|[Yy]esterday|[Tt]omorrow)\b(?!'s\s+(?-i:[A-Z])))
     | (?P<anaphor>\b(?:(?:later|earlier)\s+in|during|throughout)\s+(?P<an_the>the\s+(?P<an_u>week|month|year|day))\b)
+    | (?P<q_ana>\b(?:in|for|during|throughout)\s+(?P<q_the>the\s+(?:(?:latest|most\s+recent|same|current)\s+)?quarter)
+        \b(?![\s-]+(?:of|century|final|mile|hour)\b))
     | (?P<vague>\b(?:recent|coming|past|next|last)\s+(?:few\s+)?(?:days|weeks|months|years)\b)
     | (?P<year>(?<![\w$£€¥.,/])(?P<y>{_YEAR})(?!s\b)\b(?![.,]\d|\s?%|\s?percent))
 """
 DATE_PATTERN = re.compile(rf"(?<!\w)(?=\d|'\d|(?:{_FIRST}))(?:{DATE_FORMS})", re.VERBOSE | re.IGNORECASE)
-ANAPHOR = re.compile(r"the\s+(?P<unit>week|month|year|day)", re.IGNORECASE)
+ANAPHOR = re.compile(r"the\s+(?:(?:latest|most\s+recent|same|current)\s+)?(?P<unit>week|month|year|day|quarter)",
+                     re.IGNORECASE)
 FUTURE = re.compile(r"(?:\b(?:will|won't|shall|next|(?:is|are)\s+due\s+to|is\s+to|are\s+to|plans?\s+to|planned"
                     r"|expected\s+to|going\s+to|scheduled|set\s+to|upcoming|coming|later\s+this)|'ll)\b",
                     re.IGNORECASE)
@@ -120,6 +123,8 @@ def find_dates(text: str) -> list[DateMention]:
             continue
         if match["anaphor"]:
             start = match.start("an_the")  # `later in the week` -> `the week`
+        elif match["q_ana"]:
+            start = match.start("q_the")  # `in the quarter` -> `the quarter`
         elif match["weekday"] and match["wd_rel"] and match["wd_rel"].lower() == "on":
             start += len(surface) - len(match["wd"])  # `on Friday` -> `Friday`
         elif surface[:4].lower() == "the ":
@@ -159,9 +164,12 @@ def clause_around(text: str, start: int, end: int) -> str:
 
 
 def refer_back(unit: str, anchor: dt.date, earlier: Sequence[str]) -> tuple[str | None, str | None]:
-    """`later in the week`, `during the year`: the week (day, month, year) of the last expression
-    before it precise enough to have one, else the document's own."""
+    """`later in the week`, `during the year`, `in the quarter`: the week (day, month, quarter,
+    year) of the last expression before it precise enough to have one (a quarter only from a
+    quarter), else the document's own."""
     for value in reversed(earlier):
+        if unit == "quarter" and re.fullmatch(r"\d{4}-Q[1-4]", value):
+            return value, "quarter"
         day = start_of(value)
         if unit == "year" and re.fullmatch(r"\d{4}(?:-.*)?", value):
             return value[:4], "year"
@@ -173,6 +181,8 @@ def refer_back(unit: str, anchor: dt.date, earlier: Sequence[str]) -> tuple[str 
             return _iso_week(day), "week"
         if unit == "day" and len(value) >= 10:
             return day.isoformat(), "day"
+    if unit == "quarter":
+        return f"{anchor.year}-Q{(anchor.month - 1) // 3 + 1}", "quarter"
     return {"day": (anchor.isoformat(), "day"), "week": (_iso_week(anchor), "week"),
             "month": (f"{anchor.year}-{anchor.month:02d}", "month"), "year": (str(anchor.year), "year")}[unit]
 

@@ -133,3 +133,22 @@ def test_a_quarter_written_as_an_adjective_is_a_date_and_one_not_yet_begun_is_la
     assert resolve_date("third-quarter", october, "third-quarter profit rose")[0] == "1989-Q3"
     assert resolve_date("fourth-quarter", february, "fourth-quarter profit fell")[0] == "1989-Q4"
     assert resolve_date("the fourth quarter", february, "the fourth quarter will be hard")[0] == "1990-Q4"
+
+
+def test_the_quarter_names_the_quarter_said_before_it_else_the_documents():
+    import datetime as dt
+
+    import polars as pl
+
+    from tasks.numbers.dates import find_dates, with_date_values
+
+    text = ("Third-quarter profit rose 19%. In the quarter, sales fell. A quarter of the staff left. "
+            "Net income for the latest quarter was flat.")
+    found = find_dates(text)
+    assert [text[m.start:m.end] for m in found] == ["Third-quarter", "the quarter", "the latest quarter"]
+    rows = pl.DataFrame({"doc_id": ["d"] * 3, "start_char": [m.start for m in found],
+                         "end_char": [m.end for m in found], "kind": ["date"] * 3, "sentence_index": [0, 1, 3]},
+                        schema={"doc_id": pl.String, "start_char": pl.Int32, "end_char": pl.Int32, "kind": pl.String,
+                                "sentence_index": pl.Int32})
+    documents = pl.DataFrame({"doc_id": ["d"], "text": [text], "published_date": [dt.date(1989, 10, 26)]})
+    assert with_date_values(rows, documents)["date_value"].to_list() == ["1989-Q3"] * 3
