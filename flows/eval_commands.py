@@ -90,14 +90,11 @@ def evaluate_conll_entities(args) -> int:
     beside the raw model's NER."""
     from tasks.eval.gold import read_conll
     from tasks.eval.scoring import CONLL_LABELS, format_comparison, score_bags
-    from tasks.io import read_text
     from tasks.nlp.model import annotate_texts, components_for, load_model
     from tasks.pipeline.texts import by_document, run_on_texts
 
-    try:
-        gold = [record for path in args.gold for record in read_conll(read_text(Path(path)))]
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        print(f"newsfacts: error: {exc}", file=sys.stderr)
+    gold = _read_published_gold(args, lambda text, name: read_conll(text))
+    if gold is None:
         return 2
     texts = [record["text"] for record in gold]
     expected = [[(text[start:end], label) for start, end, label in record["entities"]]
@@ -112,6 +109,21 @@ def evaluate_conll_entities(args) -> int:
           "a bag of (surface, label) per document")
     print(format_comparison({"spaCy": score_bags(expected, raw), "newsfacts": score_bags(expected, ours)}))
     return 0
+
+
+def _read_published_gold(args, parse, suffix: str = "") -> list[dict] | None:
+    """Gold in the format its set is published in: each GOLD file (a folder stands for its files
+    ending in `suffix`, in name order) read as UTF-8 and parsed by `parse(text, name)` into
+    records; None, after one line saying why, when one cannot be."""
+    from tasks.io import read_text
+
+    paths = [file for path in map(Path, args.gold)
+             for file in (sorted(path.glob(f"*{suffix}")) if path.is_dir() else [path])]
+    try:
+        return [record for path in paths for record in parse(read_text(path), path.stem)]
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return None
 
 
 def _read_gold_or_fail(args) -> list[dict] | None:
@@ -130,10 +142,12 @@ def evaluate_places(args) -> int:
 
     from tasks.entities.gazetteer import place_candidates
     from tasks.entities.places import PlaceMention, place_fields, resolve_document_places
+    from tasks.eval.gold import read_toponyms
     from tasks.eval.scoring import score_places, score_toponyms
     from tasks.pipeline.texts import by_document, run_on_texts
 
-    gold = _read_gold_or_fail(args) if args.format == "jsonl" else _read_xml_gold_or_fail(args)
+    gold = (_read_gold_or_fail(args) if args.format == "jsonl"
+            else _read_published_gold(args, lambda text, name: read_toponyms(text), ".xml"))
     if gold is None:
         return 2
     expected = [record["places"] for record in gold]
@@ -182,44 +196,23 @@ def evaluate_places(args) -> int:
     return 0
 
 
-def _read_timeml_or_fail(args) -> list[dict] | None:
-    """TimeML gold (files, or folders of .tml files) with its DATE and TIME expressions, the ones
-    a calendar value is scored for."""
-    from tasks.eval.gold import read_timeml
-    from tasks.io import read_text
-
-    paths = [file for path in map(Path, args.gold)
-             for file in (sorted(path.glob("*.tml")) if path.is_dir() else [path])]
-    try:
-        records = [read_timeml(read_text(path), path.stem) for path in paths]
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        print(f"newsfacts: error: {exc}", file=sys.stderr)
-        return None
-    return [record | {"dates": [d for d in record["dates"] if d["type"] in ("DATE", "TIME")]} for record in records]
-
-
-def _read_xml_gold_or_fail(args) -> list[dict] | None:
-    from tasks.eval.gold import read_toponyms
-    from tasks.io import read_text
-
-    try:
-        return [record for path in args.gold for record in read_toponyms(read_text(Path(path)))]
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        print(f"newsfacts: error: {exc}", file=sys.stderr)
-        return None
-
-
 def evaluate_dates(args) -> int:
     import datetime as dt
 
     import polars as pl
 
+    from tasks.eval.gold import read_timeml
     from tasks.eval.peers import dateparser_value
     from tasks.eval.scoring import score_dates
     from tasks.numbers.dates import clause_around, resolve_date
     from tasks.pipeline.texts import run_on_texts
 
-    gold = _read_gold_or_fail(args) if args.format == "jsonl" else _read_timeml_or_fail(args)
+    if args.format == "jsonl":
+        gold = _read_gold_or_fail(args)
+    else:  # TimeML's DATE and TIME expressions, the ones a calendar value is scored for
+        gold = _read_published_gold(args, lambda text, name: [read_timeml(text, name)], ".tml")
+        gold = gold and [record | {"dates": [d for d in record["dates"] if d["type"] in ("DATE", "TIME")]}
+                         for record in gold]
     if gold is None:
         return 2
     texts = [record["text"] for record in gold]
