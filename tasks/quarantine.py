@@ -29,11 +29,10 @@ def quarantine_row(
     record_index: int | None = None,
     doc_id: str | None = None,
     excerpt: str | None = None,
-    stage: str | None = None,
 ) -> dict:
     """One quarantine row. Its `stage` (and so its id) is the step that returns it, which the
     pipeline's runner names (`with_stage`): stage logic does not know the step it runs in."""
-    row = {
+    return {
         "quarantine_id": None,
         "run_id": "",
         "stage": None,
@@ -47,9 +46,6 @@ def quarantine_row(
         # An excerpt, never the whole text: enough to find the record, small enough for logs and UIs.
         "excerpt": excerpt[:EXCERPT_CHARS] if excerpt else None,
     }
-    if stage is not None:
-        row |= {"stage": stage, "quarantine_id": quarantine_id(stage, *(row[k] for k in KEY_COLUMNS))}
-    return row
 
 
 def quarantine_frame(rows: list[dict]) -> pl.DataFrame:

@@ -278,16 +278,3 @@ def accounting_frame(counts: list[StageCount]) -> pl.DataFrame:
     return frame([{"stage": c.stage, "unit": c.unit, "in": c.rows_in, "out": c.rows_out,
                    "quarantined": c.quarantined, "skipped": c.skipped, "unaccounted": c.unaccounted}
                   for c in counts if c.accountable], STAGE_COUNTS)
-
-
-def describe() -> list[dict]:
-    """The declared pipeline as rows (name, reads, gives, unit, gate): for docs/architecture.md and the run record."""
-    rows = []
-    for step in PIPELINE:
-        if isinstance(step, Gate):
-            rows.append({"step": step.name, "kind": "gate", "reads": [step.value], "gives": [step.value],
-                         "unit": step.unit})
-        else:
-            rows.append({"step": step.name, "kind": "task", "reads": list(step.takes),
-                         "gives": list(step.gives), "unit": step.unit, "settings": list(step.config)})
-    return rows

@@ -1,5 +1,5 @@
 """A slice of the pipeline on texts as they are, for scoring against gold annotated on them:
-`newsfacts eval` and the benchmarks run the same steps as a run, from `extract_mentions` on,
+`newsfacts eval` runs the same steps as a run, from `extract_mentions` on,
 with a fresh entity catalog, so what they score is what a run writes. The texts are not cleaned
 (the gold's offsets are into them as given) and no gate runs."""
 

@@ -20,8 +20,9 @@ def test_schema_3_stages_become_the_steps_with_the_ids_a_run_now_gives():
         (("write", "failed_expectation", None, "unaccounted: between 0 and 0"), "validate_stage_counts"),
         (("write", "failed_expectation", None, "reason: in set"), "validate_quarantine"),
     ]
-    old = quarantine_frame([quarantine_row(stage=stage, record_kind="record", reason=reason, detail=detail,
-                                           doc_id=doc_id) for (stage, reason, doc_id, detail), _ in rows])
+    old = pl.concat([with_stage(quarantine_frame([quarantine_row(record_kind="record", reason=reason, detail=detail,
+                                                                 doc_id=doc_id)]), stage)
+                     for (stage, reason, doc_id, detail), _ in rows])
     migrated = MIGRATIONS[3]({"quarantine": old}, MigrationContext(model=""))["quarantine"]
     expected = pl.concat([with_stage(old[i:i + 1], step) for i, (_, step) in enumerate(rows)])
     assert migrated["stage"].to_list() == [step for _, step in rows]
