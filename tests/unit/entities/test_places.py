@@ -33,6 +33,37 @@ def test_an_ambiguous_name_is_resolved_by_the_document_not_only_by_population():
     assert (county.feature_class, county.country_code) == ("admin2", "GB")
 
 
+def test_a_spelling_geonames_lists_for_a_town_does_not_outrank_the_place_it_names():
+    assert place_candidates("Missouri")[0].admin1_code == "US-MO"  # GeoNames lists it for Bozeman
+    assert "Piqua" not in {p.name for p in place_candidates("Washington")}
+    assert place_candidates("New York")[0].name == "New York City"  # a city of world renown keeps it
+    assert place_candidates("Mykolaiv")[0].feature_class == "city"  # its division's own capital keeps it
+
+
+def test_a_state_outranks_a_town_of_its_name_and_a_capital_the_state_of_its_name():
+    assert [resolve(f"Storms hit {name} overnight.", [name]).places[0].admin1_code
+            for name in ("Oregon", "Delaware", "Ontario", "Washington")] == ["US-OR", "US-DE", "CA-ON", "US-DC"]
+    cities = resolve("the southern cities of Mykolaiv and Odessa were hit", ["Mykolaiv", "Odessa"]).places
+    assert [(p.feature_class, p.country_code) for p in cities] == [("city", "UA"), ("city", "UA")]
+
+
+def test_a_division_of_the_storys_country_outranks_a_country_the_story_says_nothing_else_about():
+    us = resolve("Cases rose in Texas, Florida and Georgia, US officials said.",
+                 ["Texas", "Florida", "Georgia", "US"]).places
+    assert (us[2].feature_class, us[2].admin1_code) == ("admin1", "US-GA")
+    caucasus = resolve("Russia sent troops into Georgia and Tbilisi was shelled.", ["Russia", "Georgia", "Tbilisi"])
+    assert caucasus.places[1].feature_class == "country"
+
+
+def test_us_counties_are_placed_at_their_towns_and_read_in_their_state():
+    (laurel,) = resolve("A crash in Laurel County closed the road.", ["Laurel County"]).places
+    assert laurel.feature_class == "admin2" and laurel.admin1_code == "US-KY"
+    assert distance_km((laurel.latitude, laurel.longitude), (37.11, -84.12)) < 30
+    _, dallas = resolve("Alabama officials said Dallas County schools closed.", ["Alabama", "Dallas County"]).places
+    assert dallas.admin1_code == "US-AL"
+    assert place_candidates("Dallas County")[0].admin1_code == "US-TX"  # the most people, without context
+
+
 def test_focus_country_and_place_come_from_the_mentions_and_the_dateline():
     found = resolve("Russia said Kyiv and Kharkiv were hit; Ukraine denied it.",
                     ["Russia", "Kyiv", "Kharkiv", "Ukraine"], dateline="MOSCOW, Russia")
