@@ -47,6 +47,11 @@ REGIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     # The geopolitical bloc: named as a place, but it has no location.
     "west": ("the West", ()),
 }
+# Canadian Press' abbreviations of the provinces and territories, which no package ships (the US
+# states' AP abbreviations come from `us`).
+CANADIAN_PRESS = {"Alta.": "CA-AB", "B.C.": "CA-BC", "Man.": "CA-MB", "N.B.": "CA-NB", "N.L.": "CA-NL",
+                  "Nfld.": "CA-NL", "N.S.": "CA-NS", "N.W.T.": "CA-NT", "Ont.": "CA-ON", "P.E.I.": "CA-PE",
+                  "Que.": "CA-QC", "Sask.": "CA-SK", "Y.T.": "CA-YT"}
 _NOT_NAME = re.compile(r"[^a-z0-9]+")
 # Words after a name that make it a division: `Kherson Oblast`, `Donetsk People's Republic`.
 ADMIN_WORDS = r"oblasts?|regions?|provinces?|states?|krai|raion|rayon|peoples republics?|republics?"
@@ -405,6 +410,38 @@ def _keys_by_initial() -> dict[str, list[str]]:
     return grouped
 
 
+@functools.lru_cache(maxsize=1)
+def _abbreviations() -> tuple[dict[str, Place], dict[str, Place]]:
+    """(abbreviations news writes on their own: AP's for US states `Ky.`, `W.Va.`, `D.C.`; Canadian
+    Press' for provinces `Sask.`; Australia's states by their ISO codes `NSW`, `QLD`;
+    postal codes, read only right after a town: `Buffalo, NY`, `Perth, WA`), each -> its division."""
+    import us
+
+    def division(code: str) -> Place | None:
+        return place_by_id(f"iso3166-2:{code}", small=False)
+
+    alone: dict[str, Place | None] = {state.ap_abbr: division(f"US-{state.abbr}")
+                                      for state in us.states.STATES_AND_TERRITORIES + [us.states.DC]
+                                      if state.ap_abbr and state.ap_abbr.endswith(".")}
+    alone.update({abbreviation: division(code) for abbreviation, code in CANADIAN_PRESS.items()})
+    postal: dict[str, Place | None] = {state.abbr: division(f"US-{state.abbr}")
+                                       for state in us.states.STATES_AND_TERRITORIES + [us.states.DC]}
+    for country in ("CA", "AU"):
+        for place in _gazetteer().by_id.values():
+            if place.feature_class == "admin1" and place.country_code == country and place.admin1_code:
+                code = place.admin1_code.split("-", 1)[1]
+                (alone if len(code) > 2 else postal)[code] = place
+    return ({k: v for k, v in alone.items() if v is not None}, {k: v for k, v in postal.items() if v is not None})
+
+
+def abbreviated_place(text: str, postal: bool = False) -> Place | None:
+    """The division an abbreviation names (`Ky.`, `B.C.`, `NSW`; with `postal`, also `KY`, `ON`),
+    written exactly so, or None."""
+    alone, codes = _abbreviations()
+    text = text.strip()
+    return alone.get(text) or (codes.get(text) if postal else None)
+
+
 @functools.lru_cache(maxsize=65536)
 def place_candidates(text: str, fuzzy: bool = True) -> tuple[Place, ...]:
     """Every known place `text` may name (`Zaporozhye`, `Kherson region`, `Kiev`), most likely first.
@@ -413,6 +450,8 @@ def place_candidates(text: str, fuzzy: bool = True) -> tuple[Place, ...]:
     then (with `fuzzy`) the closest spelling sharing its first two letters, if it is at least
     FUZZY_CUTOFF similar.
     """
+    if (abbreviation := abbreviated_place(text)) is not None:
+        return (abbreviation,)
     key = fold(text)
     index = place_index()
     if key in index:

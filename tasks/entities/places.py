@@ -23,6 +23,7 @@ from tasks.entities.gazetteer import (
     ADMIN_SUFFIXES,
     ADMIN_WORDS,
     Place,
+    abbreviated_place,
     fold,
     place_by_id,
     place_candidates,
@@ -40,6 +41,8 @@ DESIGNATED_BEFORE = re.compile(r"\b(?:region|province|oblast|state|county)\s+of\
 CITY_BEFORE = re.compile(rf"\b(?:city|cities|town|towns|port|ports|village|villages)\s+of\s+(?:{_NAME}(?:,\s+|\s+and\s+))*$")
 # `Paris, Texas`, `Portland, Maine`: the name after the comma holds the place.
 QUALIFIED_BY = re.compile(rf"^,\s+(?P<name>{_NAME})(?![\w'\u2019])")
+# `Corbin, Ky.`, `Buffalo, NY`, `Perth, WA`: an abbreviated state or province after the town.
+ABBREVIATED_BY = re.compile(r"^,\s+(?P<name>(?:[A-Z][a-z]{0,4}\.){1,3}|[A-Z]{2,3}\b)")
 DATELINE_PARTS = re.compile(r"\s*[,/]\s*")
 # How much each kind of evidence weighs against a city's log10 population.
 PRIORS = {"country": 100.0, "region": 90.0, "continent": 90.0, "admin1": 6.0, "admin2": 2.0, "landmark": 1.0}
@@ -83,12 +86,23 @@ def _designated(text: str, mention: PlaceMention) -> bool:
             or DESIGNATED_BEFORE.search(text[max(0, mention.start - 30):mention.start]) is not None)
 
 
+def _postal(text: str, mention: PlaceMention) -> tuple[Place, ...]:
+    """A postal code right after a town (`Buffalo, NY`) as its division; elsewhere `LA` or `ON`
+    are too often something else."""
+    after_town = text[max(0, mention.start - 2):mention.start] == ", "
+    place = abbreviated_place(mention.text, postal=True) if after_town else None
+    return (place,) if place is not None else ()
+
+
 def _city_designated(text: str, mention: PlaceMention) -> bool:
     return CITY_BEFORE.search(text[max(0, mention.start - 80):mention.start]) is not None
 
 
 def _qualifier(text: str, mention: PlaceMention) -> Place | None:
     """The country or division named right after a comma (`Paris, Texas`), if any."""
+    abbreviated = ABBREVIATED_BY.match(text[mention.end:mention.end + 12])
+    if abbreviated is not None and (holder := abbreviated_place(abbreviated["name"], postal=True)) is not None:
+        return holder
     match = QUALIFIED_BY.match(text[mention.end:mention.end + 40])
     if match is None:
         return None
@@ -113,7 +127,8 @@ def dateline_places(dateline: str | None) -> list[Place]:
 
 def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[PlaceMention]) -> DocumentPlaces:
     """Each mention's place, chosen with the whole document in view."""
-    candidates = [place_candidates(m.text) or (small_places(m.text) if m.label == "GPE" else ()) for m in mentions]
+    candidates = [place_candidates(m.text) or _postal(text, m) or (small_places(m.text) if m.label == "GPE" else ())
+                  for m in mentions]
     designated = [_designated(text, m) for m in mentions]
     cities = [_city_designated(text, m) for m in mentions]
     datelined = dateline_places(dateline)

@@ -64,6 +64,14 @@ def test_us_counties_are_placed_at_their_towns_and_read_in_their_state():
     assert place_candidates("Dallas County")[0].admin1_code == "US-TX"  # the most people, without context
 
 
+def test_state_and_province_abbreviations_as_local_news_writes_them():
+    assert [place_candidates(a)[0].admin1_code for a in ("Ky.", "W.Va.", "D.C.", "Sask.", "NSW")] == [
+        "US-KY", "US-WV", "US-DC", "CA-SK", "AU-NSW"]
+    assert place_candidates("KY") == place_candidates("LA") == ()  # postal codes alone: too often something else
+    towns = resolve("Crews from Glasgow, Ky., and Buffalo, NY, helped.", ["Glasgow", "Buffalo", "NY"]).places
+    assert [p.admin1_code for p in towns] == ["US-KY", "US-NY", "US-NY"]
+
+
 def test_focus_country_and_place_come_from_the_mentions_and_the_dateline():
     found = resolve("Russia said Kyiv and Kharkiv were hit; Ukraine denied it.",
                     ["Russia", "Kyiv", "Kharkiv", "Ukraine"], dateline="MOSCOW, Russia")
