@@ -86,6 +86,19 @@ def _designated(text: str, mention: PlaceMention) -> bool:
             or DESIGNATED_BEFORE.search(text[max(0, mention.start - 30):mention.start]) is not None)
 
 
+def _with_local_towns(mention: PlaceMention, places: tuple[Place, ...], divisions: set[str | None],
+                      qualifier: Place | None) -> tuple[Place, ...]:
+    """A town's candidates with the towns of its name too small for the index (`small_places`)
+    that lie in a division the document names or in the one qualifying it (`Glasgow, Ky.`); a
+    division's or country's name (`Wales`) is left alone."""
+    if not places or mention.label not in ("GPE", "LOC") or any(p.feature_class != "city" for p in places):
+        return places
+    held = {p.external_id for p in places}
+    local = [p for p in small_places(mention.text) if p.external_id not in held
+             and (p.admin1_code in divisions or (qualifier is not None and _contains(qualifier, p)))]
+    return places + tuple(local) if local else places
+
+
 def _postal(text: str, mention: PlaceMention) -> tuple[Place, ...]:
     """A postal code right after a town (`Buffalo, NY`) as its division; elsewhere `LA` or `ON`
     are too often something else."""
@@ -134,10 +147,15 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
     datelined = dateline_places(dateline)
     # The document's evidence, from what needs no context: countries and divisions it names, and
     # the countries of places only one candidate fits.
-    divisions: set[str] = set()
+    divisions = {places[0].admin1_code for places, division_word in zip(candidates, designated, strict=True)
+                 if places and (places[0].feature_class == "admin1" or (division_word and places[0].is_division))}
+    divisions |= {place.admin1_code for place in datelined if place.feature_class == "admin1"}
+    qualifiers = [_qualifier(text, m) for m in mentions]
+    candidates = [_with_local_towns(m, places, divisions, qualifier)
+                  for m, places, qualifier in zip(mentions, candidates, qualifiers, strict=True)]
     countries: set[str] = set()
     sure: list[tuple[int, str]] = []  # (offset, country) of mentions whose country is certain
-    for mention, places, division_word in zip(mentions, candidates, designated, strict=True):
+    for mention, places in zip(mentions, candidates, strict=True):
         if not places:
             continue
         top = places[0]
@@ -145,24 +163,20 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
             sure.append((mention.start, top.country_code))
         if top.feature_class == "country" and _sure_country(places):
             countries.add(top.country_code)
-        if top.feature_class == "admin1" or (division_word and top.is_division):
-            divisions.add(top.admin1_code)
     votes = Counter(country for _, country in sure)
     for place in datelined:
         if place.country_code:
             votes[place.country_code] += 2
             countries.add(place.country_code)
-        if place.feature_class == "admin1":
-            divisions.add(place.admin1_code)
     focus = _first_most_common(votes)
     dateline_ids = {p.external_id for p in datelined}
 
     chosen: list[Place | None] = []
-    for mention, places, division_word, city_word in zip(mentions, candidates, designated, cities, strict=True):
+    for mention, places, division_word, city_word, qualifier in zip(mentions, candidates, designated, cities,
+                                                                    qualifiers, strict=True):
         if not places:
             chosen.append(None)
             continue
-        qualifier = _qualifier(text, mention)
         nearby = {country for offset, country in sure
                   if offset != mention.start and abs(offset - mention.start) <= NEARBY_CHARS}
 
