@@ -48,6 +48,9 @@ TEAM_POSITION_AFTER = re.compile(
     r"defender|goalkeeper|keeper|winger|full-back|centre-back|manager|boss|captain)\b", re.IGNORECASE)
 SCORE_NEAR = re.compile(r"^[^.;!?]{0,60}?\b\d{1,2}-\d{1,2}\b")
 PLACE_PREPOSITION = re.compile(r"\b(?:in|at|near)\s+$", re.IGNORECASE)
+PLACE_CUE = re.compile(r"\b(?:in|at|near|from)\s+$")
+# `Huntsville, Ala.`, `Edmonton, Alberta`: a state or province after a town.
+QUALIFIED_PLACE = re.compile(r"^,\s+(?:(?:[A-Z][a-z]{0,4}\.){1,3}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b)")
 
 
 def _is_title(token) -> bool:
@@ -91,7 +94,23 @@ def correct_entity(span: Span, surnames: set[str]) -> Span:
             return Span(span.doc, span.start, span.end, "PERSON")
     if label in ("ORG", "FAC") and span[-1].lower_ in STATE_WORDS:
         return Span(span.doc, span.start, span.end, "GPE")
+    if label == "ORG" and (place := _place_named(span)) is not None:
+        return Span(span.doc, span.start, span.end, place.label)
     return span
+
+
+def _place_named(span: Span):
+    """The known place an ORG span names, where it reads as the place: a country or state named
+    alone (`Mozambique`, `Texas`), or a town after `in`, `at`, `near` or `from`, or before its
+    state (`in Edmonton`, `Huntsville, Ala.`). Clubs are towns in results (`Edmonton 4 Calgary 2`)."""
+    place = find_place(span.text, fuzzy=False)
+    if place is None or place.feature_class in ("country", "admin1"):
+        return place
+    text = span.doc.text
+    if place.feature_class == "city" and (PLACE_CUE.search(text[max(0, span.start_char - 8):span.start_char])
+                                          or QUALIFIED_PLACE.match(text[span.end_char:span.end_char + 30])):
+        return place
+    return None
 
 
 def _trim(span: Span) -> Span:

@@ -73,3 +73,12 @@ def test_a_visit_or_a_win_without_a_score_is_no_match():
     text = "Tony Blair visited Washington. Ohio beat Texas in the vote on the budget."
     got = corrected(text, [("Tony Blair", "PERSON"), ("Washington", "GPE"), ("Ohio", "GPE"), ("Texas", "GPE")])
     assert got == [("Tony Blair", "PERSON"), ("Washington", "GPE"), ("Ohio", "GPE"), ("Texas", "GPE")]
+
+
+def test_places_the_ner_calls_organisations_are_places_where_the_text_reads_as_a_place():
+    got = corrected("Mozambique and Texas reported cases. Crews in Edmonton and Huntsville, Ala., helped. "
+                    "Edmonton 4 Calgary 2. Texas Instruments fell.",
+                    [("Mozambique", "ORG"), ("Texas", "ORG"), ("Edmonton", "ORG"), ("Huntsville", "ORG"),
+                     ("Edmonton", "ORG"), ("Calgary", "ORG"), ("Texas Instruments", "ORG")])
+    assert got == [("Mozambique", "GPE"), ("Texas", "GPE"), ("Edmonton", "GPE"), ("Huntsville", "GPE"),
+                   ("Edmonton", "ORG"), ("Calgary", "ORG"), ("Texas Instruments", "ORG")]
