@@ -20,6 +20,7 @@ import polars as pl
 from tasks.documents.sentences import sentence_span
 from tasks.entities.gazetteer import demonyms, fold
 from tasks.entities.ids import place_entity_id
+from tasks.entities.places import PLACE_MENTION_LABELS
 from tasks.numbers.dates import reference_date, start_of
 from tasks.schemas import EVENTS, frame
 
@@ -92,7 +93,8 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
             "country_code").iter_rows(named=True):
         mentions.setdefault(row["doc_id"], []).append(row)
     places_by_id = {row["entity_id"]: row for rows in mentions.values() for row in rows
-                    if row["latitude"] is not None or row["country_code"] is not None}
+                    if row["label"] in PLACE_MENTION_LABELS
+                    and (row["latitude"] is not None or row["country_code"] is not None)}
     dates: dict[tuple[str, int], list[dict]] = {}
     for row in numbers.filter(pl.col("doc_id").is_in(wanted) & pl.col("date_granularity").is_in(
             EVENT_DATE_GRANULARITIES)).select("doc_id", "start_char", "end_char", "sentence_index",

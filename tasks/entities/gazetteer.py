@@ -24,6 +24,9 @@ from rapidfuzz import fuzz, process
 # Cities smaller than this are too often also surnames or words ("Blair", "Sale") to override NER.
 MIN_CITY_POPULATION = 15000
 FUZZY_CUTOFF = 88
+# How alike a city's and its division's names are for the division to be named after it
+# (`Zaporizhzhya` and `Zaporizhzhia Oblast`).
+NAMESAKE_CUTOFF = 80
 # Everyday short names news uses that neither package lists (pycountry has "United Kingdom", not "UK").
 COUNTRY_ALIASES = {
     "us": "US", "u s": "US", "usa": "US", "america": "US", "united states of america": "US",
@@ -458,7 +461,7 @@ def place_candidates(text: str, fuzzy: bool = True) -> tuple[Place, ...]:
         return index[key]
     base = ADMIN_SUFFIXES.sub("", key)
     if base in index:
-        return _divisions_first(index[base])
+        return divisions_first(index[base])
     if not fuzzy or len(key) < 6:
         return ()
     matches = process.extract(base, _keys_by_initial().get(base[:2], []), scorer=fuzz.ratio,
@@ -468,16 +471,17 @@ def place_candidates(text: str, fuzzy: bool = True) -> tuple[Place, ...]:
     best = matches[0][1]
     places = {p.external_id: p for key, score, _ in matches if score == best for p in index[key]}
     ordered = tuple(sorted(places.values(), key=lambda p: (-p.rank, p.external_id)))
-    return _divisions_first(ordered) if base != key else ordered
+    return divisions_first(ordered) if base != key else ordered
 
 
-def _divisions_first(places: tuple[Place, ...]) -> tuple[Place, ...]:
+def divisions_first(places: tuple[Place, ...]) -> tuple[Place, ...]:
     """Places of a name written with an administrative word (`X Oblast`), divisions first; a city
-    the spelling names only as a city stands for the division it is in (regions are named after
-    their capitals: `Zaporizhia Oblast`)."""
+    the spelling names only as a city stands for the division it is in when that division is
+    named after it (`Zaporozhye region`, `Zaporizhia Oblast`; not `the Houston region`)."""
     divisions = [p for p in places if p.is_division]
     if not divisions:
-        divisions = [d for p in places if p.admin1_code and (d := place_by_id(f"iso3166-2:{p.admin1_code}"))]
+        divisions = [d for p in places if p.admin1_code and (d := place_by_id(f"iso3166-2:{p.admin1_code}"))
+                     and fuzz.ratio(fold(p.name), ADMIN_SUFFIXES.sub("", fold(d.name))) >= NAMESAKE_CUTOFF]
     ids = {p.external_id for p in divisions}
     return tuple(dict.fromkeys(divisions + [p for p in places if p.external_id not in ids]))
 

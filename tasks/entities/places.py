@@ -23,7 +23,9 @@ from tasks.entities.gazetteer import (
     ADMIN_SUFFIXES,
     ADMIN_WORDS,
     Place,
+    divisions_first,
     abbreviated_place,
+    demonyms,
     fold,
     place_by_id,
     place_candidates,
@@ -32,10 +34,12 @@ from tasks.entities.gazetteer import (
 from tasks.entities.ids import place_entity_id
 
 PLACE_MENTION_LABELS = ("GPE", "LOC", "FAC")
+NATIONALITY = "NORP"
 _NAME = r"[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){0,2}"
-# `Kherson and Zaporizhzhia regions`: the word after the second name makes both divisions.
-DESIGNATED_AFTER = re.compile(rf"^(?:\s*,?\s+(?:and|or)\s+(?:the\s+)?{_NAME})?\s+(?:{ADMIN_WORDS})\b",
-                              re.IGNORECASE)
+# `Kherson and Zaporizhzhia regions`, `the Donetsk, Luhansk, Kherson and Zaporozhye regions`: the
+# word after the list makes each name in it a division.
+DESIGNATED_AFTER = re.compile(rf"^(?:\s*,\s*(?:(?i:the)\s+)?{_NAME})*(?:\s*,?\s+(?i:and|or)\s+(?:(?i:the)\s+)?{_NAME})?"
+                              rf"(?<!United)\s+(?i:{ADMIN_WORDS})\b")
 DESIGNATED_BEFORE = re.compile(r"\b(?:region|province|oblast|state|county)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
 # `the southern cities of Mykolaiv and Odessa`, `the town of Izium`: a city, not the division.
 CITY_BEFORE = re.compile(rf"\b(?:city|cities|town|towns|port|ports|village|villages)\s+of\s+(?:{_NAME}(?:,\s+|\s+and\s+))*$")
@@ -142,8 +146,17 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
     """Each mention's place, chosen with the whole document in view."""
     candidates = [place_candidates(m.text) or _postal(text, m) or (small_places(m.text) if m.label == "GPE" else ())
                   for m in mentions]
-    designated = [_designated(text, m) for m in mentions]
     cities = [_city_designated(text, m) for m in mentions]
+    # One sense per story: a name the story calls a division once (`Zaporozhye region`) is the
+    # division wherever no city word says otherwise.
+    designated = [_designated(text, m) for m in mentions]
+    called_division = {fold(m.text) for m, division_word in zip(mentions, designated, strict=True) if division_word}
+    designated = [division_word or (fold(m.text) in called_division and not city_word)
+                  for m, division_word, city_word in zip(mentions, designated, cities, strict=True)]
+    # A division named with a region word whatever its spelling: `Zaporozhye region` is spelt as
+    # only the city is, and stands for the division the city is in.
+    candidates = [divisions_first(places) if division_word else places
+                  for places, division_word in zip(candidates, designated, strict=True)]
     datelined = dateline_places(dateline)
     # The document's evidence, from what needs no context: countries and divisions it names, and
     # the countries of places only one candidate fits.
@@ -177,6 +190,7 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
         if not places:
             chosen.append(None)
             continue
+        named_here = {p.admin1_code for p in places if p.feature_class == "admin1"} & divisions
         nearby = {country for offset, country in sure
                   if offset != mention.start and abs(offset - mention.start) <= NEARBY_CHARS}
 
@@ -197,7 +211,10 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
                     value += NAMED_COUNTRY
                 if place.country_code in nearby and len({p.country_code for p in places}) > 1:
                     value += NEARBY
-                if place.admin1_code in divisions and place.feature_class != "admin1":
+                # A division named elsewhere in the story votes for the places in it, and for
+                # itself where this name may be it (`Luhansk` after `the Luhansk region`).
+                if place.admin1_code in divisions and (place.feature_class == "admin1" or place.admin1_code
+                                                       not in named_here):
                     value += NAMED_DIVISION
             return value
 
@@ -273,12 +290,17 @@ def place_fields(external_id: str | None) -> dict:
             "feature_class": place.feature_class, "population": place.population or None}
 
 
-def with_place_columns(rows: pl.DataFrame) -> pl.DataFrame:
-    """`rows` (with `external_id`) with PLACE_COLUMNS filled from the gazetteer."""
-    ids = rows["external_id"].unique().drop_nulls().to_list()
-    table = pl.DataFrame([{"external_id": i, **place_fields(i)} for i in ids],
-                         schema={"external_id": pl.String, **PLACE_COLUMNS})
-    return rows.drop(*PLACE_COLUMNS, strict=False).join(table, on="external_id", how="left", maintain_order="left")
+def with_place_columns(rows: pl.DataFrame, on: str = "external_id") -> pl.DataFrame:
+    """`rows` with PLACE_COLUMNS filled from the gazetteer, for the gazetteer ids in column `on`."""
+    ids = rows[on].unique().drop_nulls().to_list()
+    table = pl.DataFrame([{on: i, **place_fields(i)} for i in ids], schema={on: pl.String, **PLACE_COLUMNS})
+    return rows.drop(*PLACE_COLUMNS, strict=False).join(table, on=on, how="left", maintain_order="left")
+
+
+def nationality_country(text: str) -> Place | None:
+    """The country a nationality word names (`Russian`, `Syrians` -> Russia, Syria), or None."""
+    key = fold(text)
+    return demonyms().get(key) or (demonyms().get(key[:-1]) if key.endswith("s") else None)
 
 
 def locate_places(entities: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -294,6 +316,10 @@ def locate_places(entities: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.D
             by_document.setdefault(doc_id, []).append((i, PlaceMention(start, end, mention, label)))
     external: list[str | None] = [None] * entities.height
     names: list[str | None] = [None] * entities.height
+    # A nationality is where its country is (GDELT counts `Russian` as a mention of Russia), but
+    # it stays its own entity: it gets the country's place columns, not its gazetteer id.
+    countries: list[str | None] = [country.external_id if label == NATIONALITY and (country := nationality_country(
+        text)) is not None else None for text, label in entities.select("text", "label").iter_rows()]
     focus_rows = []
     for doc_id in documents["doc_id"].to_list():
         positions = by_document.get(doc_id, [])
@@ -306,8 +332,9 @@ def locate_places(entities: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.D
                            if found.focus_place else None})
     located = entities.with_columns(external_id=pl.Series(external, dtype=pl.String),
                                     gazetteer_name=pl.Series(names, dtype=pl.String))
+    where = pl.Series([e or c for e, c in zip(external, countries, strict=True)], dtype=pl.String)
     focus = pl.DataFrame(focus_rows, schema={"doc_id": pl.String, "focus_country": pl.String,
                                              "focus_entity_id": pl.String})
     documents = documents.drop("focus_country", "focus_entity_id", strict=False).join(
         focus, on="doc_id", how="left", maintain_order="left")
-    return with_place_columns(located), documents
+    return with_place_columns(located.with_columns(where=where), on="where").drop("where"), documents

@@ -22,6 +22,17 @@ def test_a_name_with_a_division_word_is_the_division_not_its_capital():
     assert republic.admin1_code == "UA-14"
 
 
+def test_a_region_named_in_a_list_or_once_with_a_region_word_is_the_division_throughout_the_story():
+    text = ("Russia annexed the Donetsk, Luhansk, Kherson and Zaporozhye regions. In the capital of Zaporozhye "
+            "region, sirens sounded. Officials in Zaporozhye accused Kyiv. Floods hit the Houston region.")
+    found = resolve(text, ["Donetsk", "Luhansk", "Kherson", "Zaporozhye", "Zaporozhye", "Zaporozhye", "Houston"])
+    assert [p.admin1_code for p in found.places[:6]] == ["UA-14", "UA-09", "UA-65", "UA-23", "UA-23", "UA-23"]
+    assert {p.feature_class for p in found.places[:6]} == {"admin1"}
+    assert found.places[6].feature_class == "city"  # a metro area, not Texas
+    (mexico,) = resolve("Cases in Mexico and the United States rose.", ["Mexico"]).places
+    assert mexico.feature_class == "country"
+
+
 def test_an_ambiguous_name_is_resolved_by_the_document_not_only_by_population():
     (paris,) = resolve("Tornado hits Paris, Texas.", ["Paris"]).places
     assert (paris.country_code, paris.admin1_code) == ("US", "US-TX")
@@ -91,3 +102,19 @@ def test_every_kind_of_place_has_a_location_from_the_packages():
     assert place_candidates("the West")[0].latitude is None  # a bloc, not a place on the map
     assert small_places("Henley-on-Thames")[0].country_code == "GB"
     assert demonyms()["ukrainian"].country_code == "UA" and demonyms()["american"].country_code == "US"
+
+
+def test_a_nationality_is_where_its_country_is_but_stays_its_own_entity():
+    import polars as pl
+
+    from tasks.entities.places import locate_places
+
+    text = "Russian forces left Kherson; Syrians fled."
+    entities = pl.DataFrame({"doc_id": ["d"] * 3, "start_char": [0, 20, 29], "end_char": [7, 27, 36],
+                             "text": ["Russian", "Kherson", "Syrians"], "label": ["NORP", "GPE", "NORP"]})
+    documents = pl.DataFrame({"doc_id": ["d"], "text": [text], "dateline": [None]}, schema_overrides={
+        "dateline": pl.String})
+    located, _ = locate_places(entities, documents)
+    assert located["external_id"].to_list() == [None, "iso3166-2:UA-65", None]
+    assert located["country_code"].to_list() == ["RU", "UA", "SY"]
+    assert located["feature_class"].to_list() == ["country", "admin1", "country"]
