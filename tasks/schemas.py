@@ -16,7 +16,8 @@ def column(name: str, type_: pa.DataType, meaning: str, *, required: bool = Fals
 #: What kind of place a resolved place mention is (`feature_class`).
 FEATURE_CLASSES = ("country", "admin1", "admin2", "city", "region", "continent", "landmark")
 #: How precise a resolved date is (`numbers.date_granularity`).
-DATE_GRANULARITIES = ("day", "week", "month", "quarter", "half", "season", "year", "decade", "century", "time")
+DATE_GRANULARITIES = ("day", "week", "month", "quarter", "half", "season", "year", "decade", "century", "time",
+                      "reference")
 
 
 def place_columns(whose: str) -> list[pa.Field]:
@@ -250,8 +251,10 @@ NUMBERS = pa.schema(
         column("date_value", pa.string(), "A date's or time's value in TimeML TIMEX3 form: `2022-09-30`, `2022-09`, "
                "`2022`, `2022-W39`, `2022-Q3`, `2022-H1`, `2022-SU`, `199` (the 1990s), `20` (the 21st century), "
                "`2022-09-30T15:00`; relative expressions (`Friday`, `last week`, `next month`) resolved against the "
-               "document's `published_date` (see tasks/numbers/dates.py). Null for other kinds, and for a date with no fixed "
-               "value (`recent weeks`) or a relative one in an undated document."),
+               "document's `published_date` (see tasks/numbers/dates.py); `PRESENT_REF` (`now`, `currently`), `PAST_REF` "
+               "(`recently`, `the past`, `recent weeks`) and `FUTURE_REF` (`the future`, `the coming months`) for "
+               "times TimeML refers to without a date. Null for other kinds, and for a relative date in an undated "
+               "document."),
         column("date_granularity", pa.string(), f"Precision of `date_value`: one of {', '.join(DATE_GRANULARITIES)}; "
                "null when `date_value` is."),
     ]

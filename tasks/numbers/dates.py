@@ -53,7 +53,7 @@ _ORDINAL = r"(?:\d{1,2}(?:st|nd|rd|th)|" + "|".join(sorted(ORDINAL_WORDS, key=le
 # What a date can start with: a digit or one of these words. Tried first, at word starts only, it
 # keeps the long alternation below from being tried at every character (the same matches: see
 # tests/test_dates.py).
-_FIRST = ("the|later|earlier|during|throughout|for|last|this|next|past|coming|previous|following|early|late|mid|on|in"
+_FIRST = ("now|right|currently|these|recently|more|the|later|earlier|during|throughout|for|last|this|next|past|coming|previous|following|early|late|mid|on|in"
           "|today|tonight|yesterday|tomorrow|recent|first|second|third|fourth|final|spring|summer|autumn|winter"
           "|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|a|an|one|two|three|four|five|six"
           "|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|q[1-4]|" + "|".join(ORDINAL_WORDS)
@@ -86,7 +86,10 @@ DATE_FORMS = rf"""
     | (?P<anaphor>\b(?:(?:later|earlier)\s+in|during|throughout)\s+(?P<an_the>the\s+(?P<an_u>week|month|year|day))\b)
     | (?P<q_ana>\b(?:in|for|during|throughout)\s+(?P<q_the>the\s+(?:(?:latest|most\s+recent|same|current)\s+)?quarter)
         \b(?![\s-]+(?:of|century|final|mile|hour)\b))
-    | (?P<vague>\b(?:recent|coming|past|next|last)\s+(?:few\s+)?(?:days|weeks|months|years)\b)
+    | (?P<vague>\b(?P<vague_rel>recent|coming|past|next|last)\s+(?:few\s+)?(?:days|weeks|months|years)\b)
+    | (?P<ref>\b(?P<ref_now>(?:right\s+)?now(?!-)|currently|these\s+days)\b
+        |\b(?P<ref_past>(?:more\s+)?recently|the\s+past\b(?!\s+(?:\d|few|several|{_COUNT}\b|{_UNIT}|days?\b)))
+        |\b(?P<ref_future>the\s+(?:near\s+|distant\s+)?future)\b)
     | (?P<year>(?<![\w$£€¥.,/])(?P<y>{_YEAR})(?!s\b)\b(?![.,]\d|\s?%|\s?percent))
 """
 DATE_PATTERN = re.compile(rf"(?<!\w)(?=\d|'\d|(?:{_FIRST}))(?:{DATE_FORMS})", re.VERBOSE | re.IGNORECASE)
@@ -127,7 +130,7 @@ def find_dates(text: str) -> list[DateMention]:
             start = match.start("q_the")  # `in the quarter` -> `the quarter`
         elif match["weekday"] and match["wd_rel"] and match["wd_rel"].lower() == "on":
             start += len(surface) - len(match["wd"])  # `on Friday` -> `Friday`
-        elif surface[:4].lower() == "the ":
+        elif surface[:4].lower() == "the " and not match["ref"]:  # `the past` is not `past`
             start += 4
         found.append(DateMention(start, end, "time" if match["time"] else "date"))
     return found
@@ -346,7 +349,11 @@ def resolve_date(surface: str, anchor: dt.date | None, sentence: str = "",
         return f"{anchor.year + shift}-{code}", "season"
     if match["year"]:
         return match["y"], "year"
-    if anchor is None or match["vague"]:
+    if match["ref"]:
+        return ("PRESENT_REF" if match["ref_now"] else "PAST_REF" if match["ref_past"] else "FUTURE_REF"), "reference"
+    if match["vague"]:
+        return ("FUTURE_REF" if match["vague_rel"].lower() in ("coming", "next") else "PAST_REF"), "reference"
+    if anchor is None:
         return None, None
     if match["deictic"]:
         word = match["deictic"].lower()

@@ -36,7 +36,10 @@ def value(text, anchor=FRIDAY):
     ("It happened five years ago.", ("2017", "year")),
     ("Trade grew in the 21st century.", ("20", "century")),
     ("He spoke yesterday.", ("2022-09-29", "day")),
-    ("Fighting continued in recent weeks.", (None, None)),  # no fixed value
+    ("Fighting continued in recent weeks.", ("PAST_REF", "reference")),  # no fixed value: TimeML's reference
+    ("Prices are now falling.", ("PRESENT_REF", "reference")),
+    ("Talks may resume in the near future.", ("FUTURE_REF", "reference")),
+    ("He had recently resigned.", ("PAST_REF", "reference")),
 ])
 def test_expressions_resolve_against_the_document_date(text, expected):
     assert value(text) == expected
@@ -46,6 +49,11 @@ def test_relative_expressions_need_a_document_date_and_absolute_ones_do_not():
     assert value("He moved troops in on February 24.", None) == (None, None)
     assert value("They declared independence in 2014.", None) == ("2014", "year")
     assert value("It was signed on September 29, 2022.", None) == ("2022-09-29", "day")
+
+
+def test_references_without_a_date_keep_their_value_in_an_undated_document_and_need_their_own_words():
+    assert value("They are currently in talks.", None) == ("PRESENT_REF", "reference")
+    assert found("The now-defunct firm held recent talks about the past two years.") == []
 
 
 def test_words_that_only_look_like_dates_are_not_dates():

@@ -36,7 +36,7 @@ def one(text):
         ("under Section 427 rules", "Section 427", 427, "other", "", "="),
         ("the 21st place", "21st", 21, "ordinal", "", "="),
         ("in the 21st century", "21st century", None, "date", "", "="),
-        ("call 0800 028 9276 now", "0800 028 9276", 9276, "other", "", "="),
+        ("call 0800 028 9276 free", "0800 028 9276", 9276, "other", "", "="),
     ],
 )
 def test_number_shapes(text, surface, value, kind, unit, qualifier):
@@ -283,7 +283,7 @@ def test_numbers_separated_by_spaces_are_separate_mentions():
 
 
 def test_phone_numbers_are_still_found_outside_runs_of_numbers():
-    text = "call 0800 028 9276 or +44 20 7946 0958, or (020) 7946 0959 now"
+    text = "call 0800 028 9276 or +44 20 7946 0958, or (020) 7946 0959 free"
     assert [(text[m.start:m.end], m.kind) for m in find_numbers(text)] == [
         ("0800 028 9276", "other"), ("+44 20 7946 0958", "other"), ("(020) 7946 0959", "other")]
 
