@@ -53,7 +53,7 @@ _ORDINAL = r"(?:\d{1,2}(?:st|nd|rd|th)|" + "|".join(sorted(ORDINAL_WORDS, key=le
 # What a date can start with: a digit or one of these words. Tried first, at word starts only, it
 # keeps the long alternation below from being tried at every character (the same matches: see
 # tests/test_dates.py).
-_FIRST = ("now|right|currently|these|recently|more|the|later|earlier|during|throughout|for|last|this|next|past|coming|previous|following|early|late|mid|on|in"
+_FIRST = ("now|right|currently|these|recently|more|year|comparable|the|later|earlier|during|throughout|for|last|this|next|past|coming|previous|following|early|late|mid|on|in"
           "|today|tonight|yesterday|tomorrow|recent|first|second|third|fourth|final|spring|summer|autumn|winter"
           "|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties|a|an|one|two|three|four|five|six"
           "|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|q[1-4]|" + "|".join(ORDINAL_WORDS)
@@ -84,8 +84,12 @@ DATE_FORMS = rf"""
     | (?P<weekday>\b(?:(?P<wd_rel>last|this|next|on)\s+)?(?P<wd>{_WEEKDAY})\b)
     | (?P<deictic>\b(?-i:[Tt]oday|[Tt]onight|[Yy]esterday|[Tt]omorrow)\b(?!'s\s+(?-i:[A-Z])))
     | (?P<anaphor>\b(?:(?:later|earlier)\s+in|during|throughout)\s+(?P<an_the>the\s+(?P<an_u>week|month|year|day))\b)
-    | (?P<q_ana>\b(?:in|for|during|throughout)\s+(?P<q_the>the\s+(?:(?:latest|most\s+recent|same|current)\s+)?quarter)
-        \b(?![\s-]+(?:of|century|final|mile|hour)\b))
+    | (?P<q_ana>(?:\b(?:in|for|during|throughout)\s+(?P<q_the>the\s+(?:(?:latest|most\s+recent|same|current)\s+)?quarter)
+        |\b(?P<q_latest>the\s+(?:latest|most\s+recent)\s+(?:quarter|period)))\b(?![\s-]+(?:of|century|final|mile|hour)\b))
+    | (?P<yq>\b(?:(?P<yq_rel>this|last|next)\s+year[\'\u2019]s|(?:the\s+)?(?P<yq_y>{_YEAR}))\s+
+        (?P<yq_n>first|second|third|fourth)[\s-]+quarter\b)
+    | (?P<yago>\b(?:(?:the\s+)?(?:comparable\s+)?year[\s-](?:ago|earlier)(?:\s+(?:quarter|period))?
+        |(?:a|one)\s+year\s+(?:earlier|before))\b)
     | (?P<vague>\b(?P<vague_rel>recent|coming|past|next|last)\s+(?:few\s+)?(?:days|weeks|months|years)\b)
     | (?P<ref>\b(?P<ref_now>(?:right\s+)?now(?!-)|currently|these\s+days)\b
         |\b(?P<ref_past>(?:more\s+)?recently|the\s+past\b(?!\s+(?:\d|few|several|{_COUNT}\b|{_UNIT}|days?\b)))
@@ -93,15 +97,19 @@ DATE_FORMS = rf"""
     | (?P<year>(?<![\w$£€¥.,/])(?P<y>{_YEAR})(?!s\b)\b(?![.,]\d|\s?%|\s?percent))
 """
 DATE_PATTERN = re.compile(rf"(?<!\w)(?=\d|'\d|(?:{_FIRST}))(?:{DATE_FORMS})", re.VERBOSE | re.IGNORECASE)
-ANAPHOR = re.compile(r"the\s+(?:(?:latest|most\s+recent|same|current)\s+)?(?P<unit>week|month|year|day|quarter)",
-                     re.IGNORECASE)
+ANAPHOR = re.compile(r"the\s+(?:(?P<which>latest|most\s+recent|same|current)\s+)?"
+                     r"(?P<unit>week|month|year|day|quarter|(?<=latest\s)period|(?<=recent\s)period)", re.IGNORECASE)
 FUTURE = re.compile(r"(?:\b(?:will|won't|shall|next|(?:is|are)\s+due\s+to|is\s+to|are\s+to|plans?\s+to|planned"
-                    r"|expected\s+to|going\s+to|scheduled|set\s+to|upcoming|coming|later\s+this)|'ll)\b",
+                    r"|expected\s+(?:to|in|on|by)|going\s+to|scheduled|set\s+to|upcoming|coming|later\s+this)|'ll)\b",
                     re.IGNORECASE)
 # A clause that speaks of the past: a past-tense verb or a word that points back. A date whose
 # clause speaks neither of the future nor of the past is the nearest one.
 PAST = re.compile(r"\b(?:was|were|had|did|said|told|ago|earlier|previously|recently|last|[a-z]{3,}ed)\b",
                   re.IGNORECASE)
+# Words before a date that point to a deadline or a due day, which a past verb does not put in the
+# past (`extended to Nov. 20`, `is payable Jan. 2`, `completed by Dec. 15`, `effective June 1`).
+FORWARD_BEFORE = re.compile(r"\b(?:to|until|till|by|through|effective|payable|due|expires?|expiring)\s+(?:on\s+)?$",
+                            re.IGNORECASE)
 # Where a clause starts or ends: a date's tense is its clause's (`..., which came into force on Thursday`).
 CLAUSE_BREAK = re.compile(r"[,;:()\u2014]|\b(?:which|that|who|while|but|and|after|before|when|although|as)\b",
                           re.IGNORECASE)
@@ -126,7 +134,7 @@ def find_dates(text: str) -> list[DateMention]:
             continue
         if match["anaphor"]:
             start = match.start("an_the")  # `later in the week` -> `the week`
-        elif match["q_ana"]:
+        elif match["q_ana"] and match["q_the"]:
             start = match.start("q_the")  # `in the quarter` -> `the quarter`
         elif match["weekday"] and match["wd_rel"] and match["wd_rel"].lower() == "on":
             start += len(surface) - len(match["wd"])  # `on Friday` -> `Friday`
@@ -166,10 +174,11 @@ def clause_around(text: str, start: int, end: int) -> str:
     return text[opened[-1] if opened else sentence_start:closed.start() if closed else sentence_end]
 
 
-def refer_back(unit: str, anchor: dt.date, earlier: Sequence[str]) -> tuple[str | None, str | None]:
+def refer_back(unit: str, anchor: dt.date, earlier: Sequence[str], latest: bool = False) -> tuple[str | None, str | None]:
     """`later in the week`, `during the year`, `in the quarter`: the week (day, month, quarter,
     year) of the last expression before it precise enough to have one (a quarter only from a
-    quarter), else the document's own."""
+    quarter), else the document's own; `the latest quarter` with none before it is the last one
+    ended (results are reported after their quarter)."""
     for value in reversed(earlier):
         if unit == "quarter" and re.fullmatch(r"\d{4}-Q[1-4]", value):
             return value, "quarter"
@@ -185,7 +194,8 @@ def refer_back(unit: str, anchor: dt.date, earlier: Sequence[str]) -> tuple[str 
         if unit == "day" and len(value) >= 10:
             return day.isoformat(), "day"
     if unit == "quarter":
-        return f"{anchor.year}-Q{(anchor.month - 1) // 3 + 1}", "quarter"
+        quarter = (anchor.month - 1) // 3 - (1 if latest else 0)
+        return f"{anchor.year + quarter // 4}-Q{quarter % 4 + 1}", "quarter"
     return {"day": (anchor.isoformat(), "day"), "week": (_iso_week(anchor), "week"),
             "month": (f"{anchor.year}-{anchor.month:02d}", "month"), "year": (str(anchor.year), "year")}[unit]
 
@@ -240,6 +250,15 @@ def _day_value(month: int, day: int, anchor: dt.date, future: bool | None) -> st
     return candidate.isoformat()
 
 
+def _year_before(anchor: dt.date, earlier: Sequence[str]) -> tuple[str, str]:
+    """`a year ago`, `a year earlier`, `the year-ago quarter`: in results, the same quarter a year
+    before the last quarter the document named; else the year before the document's."""
+    quarter = next((value for value in reversed(earlier) if re.fullmatch(r"\d{4}-Q[1-4]", value)), None)
+    if quarter is not None:
+        return f"{int(quarter[:4]) - 1}{quarter[4:]}", "quarter"
+    return str(anchor.year - 1), "year"
+
+
 def _valid_day(year: int, month: int, day: int) -> str | None:
     try:
         return dt.date(year, month, day).isoformat()
@@ -265,11 +284,16 @@ def resolve_date(surface: str, anchor: dt.date | None, sentence: str = "",
     `earlier`, the values of the document's expressions before it, dates `later in the week`."""
     anaphor = ANAPHOR.fullmatch(surface.strip())
     if anaphor is not None:  # found after `later in`, `during`: `the week` names one already said
-        return refer_back(anaphor["unit"].lower(), anchor, earlier) if anchor is not None else (None, None)
+        unit = "quarter" if anaphor["unit"].lower() == "period" else anaphor["unit"].lower()
+        latest = (anaphor["which"] or "").lower() in ("latest", "most recent")
+        return refer_back(unit, anchor, earlier, latest) if anchor is not None else (None, None)
     match = DATE_PATTERN.fullmatch(surface.strip()) or DATE_PATTERN.search(surface)
     if match is None:
         return None, None
     future = True if FUTURE.search(sentence) else False if PAST.search(sentence) or not sentence else None
+    at = sentence.find(surface)
+    if future is False and at >= 0 and FORWARD_BEFORE.search(sentence[max(0, at - 30):at]):
+        future = None  # `extended to Nov. 20`, `payable Jan. 2`: a past verb sets a date either side
     if match["iso"]:
         value = _valid_day(int(match["iso_y"]), int(match["iso_m"]), int(match["iso_d"]))
         return (value, "day") if value else (None, None)
@@ -325,6 +349,15 @@ def resolve_date(surface: str, anchor: dt.date | None, sentence: str = "",
             # A quarter not yet begun is last year's, unless the clause speaks of the future.
             year = str(anchor.year - (number > (anchor.month - 1) // 3 + 1 and not future))
         return (f"{year}-Q{number}", "quarter") if year else (None, None)
+    if match["yq"]:
+        number = {"first": 1, "second": 2, "third": 3, "fourth": 4}[match["yq_n"].lower()]
+        if match["yq_y"]:
+            return f"{match['yq_y']}-Q{number}", "quarter"
+        if anchor is None:
+            return None, None
+        return f"{anchor.year + {'last': -1, 'next': 1}.get(match['yq_rel'].lower(), 0)}-Q{number}", "quarter"
+    if match["yago"]:
+        return _year_before(anchor, earlier) if anchor is not None else (None, None)
     if match["half"]:
         if match["h_y"]:
             year = int(match["h_y"])
@@ -382,6 +415,8 @@ def resolve_date(surface: str, anchor: dt.date | None, sentence: str = "",
             return f"{then.year}-{then.month:02d}", "month"
         if unit == "decade":
             return str((anchor.year - 10 * n) // 10), "decade"
+        if n == 1:
+            return _year_before(anchor, earlier)
         return str(anchor.year - n), "year"
     if match["relunit"]:
         relative, unit = match["ru_rel"].lower(), match["ru_u"].lower()

@@ -56,6 +56,25 @@ def test_references_without_a_date_keep_their_value_in_an_undated_document_and_n
     assert found("The now-defunct firm held recent talks about the past two years.") == []
 
 
+def test_results_compare_with_the_same_quarter_a_year_before_and_the_latest_quarter_is_the_last_ended():
+    anchor = dt.date(1989, 11, 2)
+    assert resolve_date("a year earlier", anchor, earlier=["1989-Q3"]) == ("1988-Q3", "quarter")
+    assert resolve_date("the year-ago quarter", anchor, earlier=["1989-Q3"]) == ("1988-Q3", "quarter")
+    assert resolve_date("a year ago", anchor, earlier=["1989-Q3"]) == ("1988-Q3", "quarter")
+    assert resolve_date("a year earlier", anchor) == ("1988", "year")
+    assert resolve_date("the latest period", anchor) == ("1989-Q3", "quarter")
+    assert resolve_date("this year's third quarter", anchor) == ("1989-Q3", "quarter")
+    assert resolve_date("the 1988 second quarter", anchor) == ("1988-Q2", "quarter")
+
+
+def test_a_deadline_after_a_past_verb_may_lie_ahead():
+    anchor = dt.date(1989, 11, 2)
+    text = "The offer was extended to Nov. 20. The dividend was cut and is payable Jan. 2. It fell on Sept. 27."
+    values = [resolve_date(text[m.start:m.end], anchor, clause_around(text, m.start, m.end))[0]
+              for m in find_dates(text)]
+    assert values == ["1989-11-20", "1990-01-02", "1989-09-27"]
+
+
 def test_words_that_only_look_like_dates_are_not_dates():
     assert found("He may go. The march began. Mr Balls told Today.") == []
     assert found("Elections in May and March 5 were set.") == [("May", "date"), ("March 5", "date")]
