@@ -48,6 +48,14 @@ TEAM_POSITION_AFTER = re.compile(
     r"defender|goalkeeper|keeper|winger|full-back|centre-back|manager|boss|captain)\b", re.IGNORECASE)
 SCORE_NEAR = re.compile(r"^[^.;!?]{0,60}?\b\d{1,2}-\d{1,2}\b")
 PLACE_PREPOSITION = re.compile(r"\b(?:in|at|near)\s+$", re.IGNORECASE)
+# A results or standings line: names each followed by their scores, nothing else outside brackets
+# (`Pohang 3 Ulsan 2 (halftime 1-0)`, `Hove: Sussex 363 (...), Lancashire 197-8`,
+# `NEW YORK 73 53 .579 -`), after the venue if any. Its names are teams.
+_TEAM_NAME = r"[A-Z][A-Za-z.'&-]*(?:\s+[A-Z][A-Za-z.'&-]*){0,3}"
+_SCORES = r"(?:\d[\d./-]*|\.\d+|-)(?:\s+(?:and\s+)?(?:\d[\d./-]*|\.\d+|-))*"
+SCORED_NAME = re.compile(rf"(?P<name>{_TEAM_NAME})\s+(?P<scores>{_SCORES})")
+TABLE_ROW = re.compile(rf"\s*(?:{_TEAM_NAME}\s*:\s*)?(?:{_TEAM_NAME}\s+{_SCORES}\s*[,;]?\s*)+\.?\s*")
+BRACKETED = re.compile(r"\([^()\n]*\)")
 PLACE_CUE = re.compile(r"\b(?:in|at|near|from)\s+$")
 # `Huntsville, Ala.`, `Edmonton, Alberta`: a state or province after a town.
 QUALIFIED_PLACE = re.compile(r"^,\s+(?:(?:[A-Z][a-z]{0,4}\.){1,3}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b)")
@@ -191,6 +199,48 @@ def _teams(doc: Doc, ents: list[Span]) -> set[str]:
             or place.feature_class != "country"}
 
 
+def _table_teams(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the team names in results and standings lines (`TABLE_ROW`): two names or
+    more with their scores, or one with three numbers or more (a standings row; not a dateline
+    `LONDON 1996-08-30` or `Euro 96`)."""
+    found = []
+    offset = 0
+    for line in text.split("\n"):
+        bare = BRACKETED.sub(lambda m: " " * len(m.group(0)), line)
+        if any(c.isdigit() for c in bare) and TABLE_ROW.fullmatch(bare):
+            rows = list(SCORED_NAME.finditer(bare))
+            if len(rows) >= 2 or (rows and len(rows[0]["scores"].split()) >= 3):
+                found.extend((offset + m.start("name"), offset + m.end("name")) for m in rows)
+        offset += len(line) + 1
+    return found
+
+
+def _with_table_teams(doc: Doc, ents: list[Span]) -> tuple[list[Span], set[str]]:
+    """The entities with the teams of results and standings lines as ORG (added where the NER
+    missed them), and those teams' names. Countries and the UK's nations are left alone (national
+    sides are their countries in results, as in `_teams`)."""
+    by_span = {(e.start_char, e.end_char): i for i, e in enumerate(ents)}
+    taken = {i for e in ents for i in range(e.start_char, e.end_char)}
+    ents, names = list(ents), set()
+    for start, end in _table_teams(doc.text):
+        name = doc.text[start:end]
+        place = find_place(name, fuzzy=False)
+        if place is not None and (place.feature_class == "country"
+                                  or (place.feature_class == "admin1" and place.country_code == "GB")):
+            continue
+        span = doc.char_span(start, end, label="ORG")
+        if span is None:
+            continue
+        if (start, end) in by_span:
+            ents[by_span[(start, end)]] = span
+        elif not taken & set(range(start, end)):
+            ents.append(span)
+        else:
+            continue
+        names.add(name)
+    return sorted(ents, key=lambda e: e.start), names
+
+
 def _as_teams(ents: list[Span], teams: set[str]) -> list[Span]:
     """A team's mentions as ORG, but where a preposition makes it the place (`in Leicester`)."""
     return [Span(e.doc, e.start, e.end, "ORG") if e.label_ in PLACE_LABELS and e.text in teams
@@ -205,7 +255,8 @@ def correct_entities(doc: Doc) -> list[Span]:
     ents = [correct_entity(ent, surnames) for ent in ents]
     ents = [Span(doc, e.start, e.end, "NORP") if e.label_ in ("GPE", "PERSON", "ORG") and _is_demonym(e) else e
             for e in ents]
-    ents = _as_teams(ents, _teams(doc, ents))
+    ents, listed = _with_table_teams(doc, ents)
+    ents = _as_teams(ents, _teams(doc, ents) | listed)
     ents = _majority_labels(ents)
     taken = {i for ent in ents for i in range(ent.start, ent.end)}
     return sorted(ents + _missed_names(doc, taken), key=lambda span: span.start)

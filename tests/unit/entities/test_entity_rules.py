@@ -82,3 +82,14 @@ def test_places_the_ner_calls_organisations_are_places_where_the_text_reads_as_a
                      ("Edmonton", "ORG"), ("Calgary", "ORG"), ("Texas Instruments", "ORG")])
     assert got == [("Mozambique", "GPE"), ("Texas", "GPE"), ("Edmonton", "GPE"), ("Huntsville", "GPE"),
                    ("Edmonton", "ORG"), ("Calgary", "ORG"), ("Texas Instruments", "ORG")]
+
+
+def test_names_in_results_and_standings_lines_are_teams_and_stay_teams_in_the_story():
+    text = ("Pohang beat the league leaders.\nPohang 3 Ulsan 2 (halftime 1-0)\nPuchon 3 1 0 6 1 10\n"
+            "Hove: Sussex 363 (W. Athey 111), Lancashire 197-8\nLONDON 1996-08-30\nEngland 2 Moldova 0")
+    got = corrected(text, [("Pohang", "GPE"), ("Pohang", "GPE"), ("Ulsan", "GPE"), ("Hove", "GPE"),
+                           ("W. Athey", "PERSON"), ("Lancashire", "GPE"), ("LONDON", "GPE"), ("England", "GPE"),
+                           ("Moldova", "GPE")])
+    assert got == [("Pohang", "ORG"), ("Pohang", "ORG"), ("Ulsan", "ORG"), ("Puchon", "ORG"), ("Hove", "GPE"),
+                   ("Sussex", "ORG"), ("W. Athey", "PERSON"), ("Lancashire", "ORG"), ("LONDON", "GPE"),
+                   ("England", "GPE"), ("Moldova", "GPE")]
