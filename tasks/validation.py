@@ -99,7 +99,7 @@ def with_span_check(mentions: pl.DataFrame, documents: pl.DataFrame, surface: st
 DATE_VALUE_PATTERNS = {
     "day": r"\d{4}-\d{2}-\d{2}", "week": r"\d{4}-W\d{2}", "month": r"\d{4}-\d{2}", "quarter": r"\d{4}-Q[1-4]",
     "half": r"\d{4}-H[12]", "season": r"\d{4}-(?:SP|SU|FA|WI)", "year": r"\d{4}", "decade": r"\d{3}",
-    "century": r"\d{2}", "time": r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", "reference": r"(?:PRESENT|PAST|FUTURE)_REF",
+    "century": r"\d{2}", "time": r"\d{4}-\d{2}-\d{2}T(?:\d{2}:\d{2}|MO|AF|EV|NI)", "reference": r"(?:PRESENT|PAST|FUTURE)_REF",
 }
 
 

@@ -34,6 +34,7 @@ ORDINAL_WORDS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "
                  "nineteenth": 19, "twentieth": 20, "twenty-first": 21}
 DECADE_WORDS = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6, "seventies": 7,
                 "eighties": 8, "nineties": 9}
+PARTS_OF_DAY = {"morning": "MO", "afternoon": "AF", "evening": "EV", "night": "NI"}
 SEASONS = {"spring": "SP", "summer": "SU", "autumn": "FA", "fall": "FA", "winter": "WI"}
 # The months a season starts and ends in (winter: from December, counted with the year it ends in).
 SEASON_MONTHS = {"SP": (3, 5), "SU": (6, 8), "FA": (9, 11), "WI": (1, 2)}
@@ -81,6 +82,8 @@ DATE_FORMS = rf"""
         (?:\s+(?:of\s+)?(?P<s_y>{_YEAR}))?\b)
     | (?P<ago>\b(?P<ago_n>{_COUNT})\s+(?P<ago_u>day|week|month|year|decade)s?\s+ago\b)
     | (?P<relunit>\b(?P<ru_rel>{_RELATIVE})\s+(?P<ru_u>{_UNIT})\b)
+    | (?P<pod>\b(?P<pod_day>(?-i:[Tt]his|[Yy]esterday|[Tt]omorrow|[Ll]ast)|{_WEEKDAY})\s+
+        (?P<pod_part>(?-i:morning|afternoon|evening|night))\b)
     | (?P<weekday>\b(?:(?P<wd_rel>last|this|next|on)\s+)?(?P<wd>{_WEEKDAY})\b)
     | (?P<deictic>\b(?-i:[Tt]oday|[Tt]onight|[Yy]esterday|[Tt]omorrow)\b(?!'s\s+(?-i:[A-Z])))
     | (?P<anaphor>\b(?:(?:later|earlier)\s+in|during|throughout)\s+(?P<an_the>the\s+(?P<an_u>week|month|year|day))\b)
@@ -140,7 +143,7 @@ def find_dates(text: str) -> list[DateMention]:
             start += len(surface) - len(match["wd"])  # `on Friday` -> `Friday`
         elif surface[:4].lower() == "the " and not match["ref"]:  # `the past` is not `past`
             start += 4
-        found.append(DateMention(start, end, "time" if match["time"] else "date"))
+        found.append(DateMention(start, end, "time" if match["time"] or match["pod"] else "date"))
     return found
 
 
@@ -392,6 +395,13 @@ def resolve_date(surface: str, anchor: dt.date | None, sentence: str = "",
         word = match["deictic"].lower()
         day = anchor + dt.timedelta(days={"yesterday": -1, "tomorrow": 1}.get(word, 0))
         return day.isoformat(), "day"
+    if match["pod"]:  # `Thursday evening`, `this morning`, `last night`: TimeML's parts of a day
+        word = match["pod_day"].lower()
+        if word in WEEKDAYS:
+            day = resolve_date(match["pod_day"], anchor, sentence)[0]
+        else:
+            day = (anchor + dt.timedelta(days={"yesterday": -1, "last": -1, "tomorrow": 1}.get(word, 0))).isoformat()
+        return f"{day}T{PARTS_OF_DAY[match['pod_part'].lower()]}", "time"
     if match["weekday"]:
         target = WEEKDAYS.index(match["wd"].lower())
         relative = (match["wd_rel"] or "").lower()

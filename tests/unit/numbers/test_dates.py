@@ -67,6 +67,15 @@ def test_results_compare_with_the_same_quarter_a_year_before_and_the_latest_quar
     assert resolve_date("the 1988 second quarter", anchor) == ("1988-Q2", "quarter")
 
 
+def test_a_part_of_a_named_day_is_a_time_of_that_day():
+    text = "Police said the attack came Thursday evening. Talks resume this morning; it rained last night."
+    assert [(text[m.start:m.end], m.kind, resolve_date(text[m.start:m.end], FRIDAY,
+                                                        clause_around(text, m.start, m.end))[0])
+            for m in find_dates(text)] == [("Thursday evening", "time", "2022-09-29TEV"),
+                                           ("this morning", "time", "2022-09-30TMO"),
+                                           ("last night", "time", "2022-09-29TNI")]
+
+
 def test_a_deadline_after_a_past_verb_may_lie_ahead():
     anchor = dt.date(1989, 11, 2)
     text = "The offer was extended to Nov. 20. The dividend was cut and is payable Jan. 2. It fell on Sept. 27."
