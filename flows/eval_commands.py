@@ -211,6 +211,7 @@ def evaluate_dates(args) -> int:
         gold = _read_gold_or_fail(args)
     else:  # TimeML's DATE and TIME expressions, the ones a calendar value is scored for
         gold = _read_published_gold(args, lambda text, name: [read_timeml(text, name)], ".tml")
+        durations = gold and [[d for d in record["dates"] if d["type"] == "DURATION"] for record in gold]
         gold = gold and [record | {"dates": [d for d in record["dates"] if d["type"] in ("DATE", "TIME")]}
                          for record in gold]
     if gold is None:
@@ -236,6 +237,14 @@ def evaluate_dates(args) -> int:
           f"value accuracy {mine['value'].value:.3f}")
     print(f"value accuracy given the gold expressions: newsfacts {given['value'].value:.3f}, "
           f"dateparser {theirs['value'].value:.3f}")
+    if args.format != "jsonl":
+        lengths: list[list[dict]] = [[] for _ in texts]
+        for doc_id, start, end, value in numbers.filter(pl.col("kind") == "duration").select(
+                "doc_id", "start_char", "end_char", "date_value").iter_rows():
+            lengths[int(doc_id)].append({"start": start, "end": end, "value": value})
+        spans = score_dates(durations, lengths)
+        print(f"durations (TimeML DURATION, {spans['found'].support}): found P {spans['found'].precision:.3f} "
+              f"R {spans['found'].recall:.3f}; value accuracy {spans['value'].value:.3f}")
     return 0
 
 

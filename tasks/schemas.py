@@ -17,7 +17,7 @@ def column(name: str, type_: pa.DataType, meaning: str, *, required: bool = Fals
 FEATURE_CLASSES = ("country", "admin1", "admin2", "city", "region", "continent", "landmark")
 #: How precise a resolved date is (`numbers.date_granularity`).
 DATE_GRANULARITIES = ("day", "week", "month", "quarter", "half", "season", "year", "decade", "century", "time",
-                      "reference")
+                      "reference", "duration")
 
 
 def place_columns(whose: str) -> list[pa.Field]:
@@ -253,8 +253,9 @@ NUMBERS = pa.schema(
                "`2022-09-30T15:00`; relative expressions (`Friday`, `last week`, `next month`) resolved against the "
                "document's `published_date` (see tasks/numbers/dates.py); `PRESENT_REF` (`now`, `currently`), `PAST_REF` "
                "(`recently`, `the past`, `recent weeks`) and `FUTURE_REF` (`the future`, `the coming months`) for "
-               "times TimeML refers to without a date. Null for other kinds, and for a relative date in an undated "
-               "document."),
+               "times TimeML refers to without a date; a duration's ISO 8601 period (`three days` `P3D`, `an 18-month "
+               "deal` `P18M`, `two hours` `PT2H`, `two decades` `P20Y`, beside its `value` and `unit`). Null for other kinds, and for a "
+               "relative date in an undated document."),
         column("date_granularity", pa.string(), f"Precision of `date_value`: one of {', '.join(DATE_GRANULARITIES)}; "
                "null when `date_value` is."),
     ]

@@ -99,13 +99,15 @@ def with_span_check(mentions: pl.DataFrame, documents: pl.DataFrame, surface: st
 DATE_VALUE_PATTERNS = {
     "day": r"\d{4}-\d{2}-\d{2}", "week": r"\d{4}-W\d{2}", "month": r"\d{4}-\d{2}", "quarter": r"\d{4}-Q[1-4]",
     "half": r"\d{4}-H[12]", "season": r"\d{4}-(?:SP|SU|FA|WI)", "year": r"\d{4}", "decade": r"\d{3}",
-    "century": r"\d{2}", "time": r"\d{4}-\d{2}-\d{2}T(?:\d{2}:\d{2}|MO|AF|EV|NI)", "reference": r"(?:PRESENT|PAST|FUTURE)_REF",
+    "century": r"\d{2}", "time": r"\d{4}-\d{2}-\d{2}T(?:\d{2}:\d{2}|MO|AF|EV|NI)",
+    "reference": r"(?:PRESENT|PAST|FUTURE)_REF", "duration": r"P(?:\d+(?:\.\d+)?[YMWD]|T\d+(?:\.\d+)?[HMS])",
 }
 
 
 def with_date_check(numbers: pl.DataFrame) -> pl.DataFrame:
-    """Numbers with `value_fits_kind`: an amount has a value and no date value; a date or time has
-    no amount, and a date value (if any) written as its granularity says."""
+    """Numbers with `value_fits_kind`: an amount has a value and no date value (a duration may have
+    its TIMEX3 value, `P3D`); a date or time has no amount, and a date value (if any) written as its
+    granularity says."""
     import re
 
     fits = []
@@ -113,8 +115,12 @@ def with_date_check(numbers: pl.DataFrame) -> pl.DataFrame:
             "kind", "value", "date_value", "date_granularity").iter_rows():
         if kind in ("date", "time"):
             fits.append(value is None and (date_value is None) == (granularity is None) and (
-                date_value is None or (granularity in DATE_VALUE_PATTERNS
+                date_value is None or (granularity in DATE_VALUE_PATTERNS and granularity != "duration"
                                        and re.fullmatch(DATE_VALUE_PATTERNS[granularity], date_value) is not None)))
+        elif kind == "duration":  # an amount of time, with its TIMEX3 value where its unit has one
+            fits.append(value is not None and (date_value is None) == (granularity is None) and (
+                date_value is None or (granularity == "duration"
+                                       and re.fullmatch(DATE_VALUE_PATTERNS["duration"], date_value) is not None)))
         else:
             fits.append(value is not None and date_value is None and granularity is None)
     return numbers.with_columns(value_fits_kind=pl.Series(fits, dtype=pl.Boolean))

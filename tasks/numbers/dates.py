@@ -460,21 +460,45 @@ def reference_date(columns: Sequence[str]) -> pl.Expr:
     return pl.col("published_date")
 
 
+#: ISO 8601's designators of the time units, as TimeML writes a duration (`P3D`, `P18M`, `PT2H`;
+#: decades and centuries in years, as TimeBank writes them: `two decades` `P20Y`).
+DURATION_DESIGNATORS = {"year": "Y", "month": "M", "week": "W", "day": "D", "hour": "TH", "minute": "TM",
+                        "second": "TS"}
+YEARS_IN = {"decade": 10, "century": 100}
+
+
+def duration_value(amount: float | None, unit: str | None) -> str | None:
+    """A duration's TIMEX3 value (`three days` -> `P3D`, `two hours` -> `PT2H`), or None for a
+    unit with no designator (`nights`) or no amount."""
+    if unit in YEARS_IN and amount is not None:
+        amount, unit = amount * YEARS_IN[unit], "year"
+    designator = DURATION_DESIGNATORS.get(unit or "")
+    if amount is None or designator is None:
+        return None
+    number = f"{amount:g}" if amount != int(amount) else str(int(amount))
+    return f"PT{number}{designator[1:]}" if designator.startswith("T") else f"P{number}{designator}"
+
+
 def with_date_values(numbers: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     """Number rows with `date_value` and `date_granularity` set for dates and times, resolved
     against their document's `published_date`, else the day it was fetched (`fetched_at`); a time
-    takes the day of a date in its sentence."""
+    takes the day of a date in its sentence. A duration keeps its amount and unit and gets its
+    TIMEX3 value too (`P3D`)."""
     anchors = documents.select("doc_id", "text", reference_date(documents.columns))
     texts = {doc_id: (text, anchor) for doc_id, text, anchor in anchors.iter_rows()}
-    rows = numbers.select("doc_id", "start_char", "end_char", "kind", "sentence_index").iter_rows()
+    rows = numbers.select("doc_id", "start_char", "end_char", "kind", "sentence_index", "value", "unit").iter_rows()
     values: list[str | None] = []
     granularities: list[str | None] = []
     days: dict[tuple[str, int], str] = {}
     earlier: dict[str, list[str]] = {}  # rows come in document order
     pending = []
-    for i, (doc_id, start, end, kind, sentence) in enumerate(rows):
+    for i, (doc_id, start, end, kind, sentence, amount, unit) in enumerate(rows):
         values.append(None)
         granularities.append(None)
+        if kind == "duration":
+            values[i] = duration_value(amount, unit)
+            granularities[i] = "duration" if values[i] else None
+            continue
         if kind not in ("date", "time") or doc_id not in texts:
             continue
         text, published = texts[doc_id]

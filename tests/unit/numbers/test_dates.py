@@ -97,15 +97,17 @@ def test_later_in_the_week_refers_to_the_last_date_said():
 
 
 def test_a_time_takes_the_day_its_sentence_names_and_rows_get_values():
-    text = "On September 29, 2022 at 3 p.m. he spoke. Friday was quiet."
+    text = "On September 29, 2022 at 3 p.m. he spoke. Friday was quiet. The strike lasted 3 days and 2 hours."
     spans = find_dates(text)
-    numbers = pl.DataFrame({"doc_id": ["d"] * len(spans), "start_char": [m.start for m in spans],
-                            "end_char": [m.end for m in spans], "kind": [m.kind for m in spans],
-                            "sentence_index": [0, 0, 1]})
+    numbers = pl.DataFrame({"doc_id": ["d"] * (len(spans) + 2), "start_char": [m.start for m in spans] + [78, 89],
+                            "end_char": [m.end for m in spans] + [84, 96],
+                            "kind": [m.kind for m in spans] + ["duration", "duration"],
+                            "sentence_index": [0, 0, 1, 2, 2], "value": [None, None, None, 3.0, 2.0],
+                            "unit": [None, None, None, "day", "hour"]})
     documents = pl.DataFrame({"doc_id": ["d"], "text": [text], "published_date": [FRIDAY]})
     resolved = with_date_values(numbers, documents)
-    assert resolved["date_value"].to_list() == ["2022-09-29", "2022-09-29T15:00", "2022-09-30"]
-    assert resolved["date_granularity"].to_list() == ["day", "time", "day"]
+    assert resolved["date_value"].to_list() == ["2022-09-29", "2022-09-29T15:00", "2022-09-30", "P3D", "PT2H"]
+    assert resolved["date_granularity"].to_list() == ["day", "time", "day", "duration", "duration"]
 
 
 def test_start_of_a_value_is_its_first_day():
@@ -136,7 +138,8 @@ def test_the_first_word_filter_finds_what_the_whole_grammar_finds(words, gap):
 
 def test_a_fetched_page_without_a_date_is_read_as_of_the_day_it_was_fetched():
     numbers = pl.DataFrame({"doc_id": ["a", "b"], "start_char": [0, 0], "end_char": [6, 6],
-                            "kind": ["date", "date"], "sentence_index": [0, 0]})
+                            "kind": ["date", "date"], "sentence_index": [0, 0], "value": [None, None],
+                            "unit": [None, None]})
     documents = pl.DataFrame({
         "doc_id": ["a", "b"], "text": ["Friday it was"] * 2, "published_date": [None, FRIDAY],
         "fetched_at": [dt.datetime(2022, 10, 8, 9, tzinfo=dt.timezone.utc),
@@ -183,8 +186,9 @@ def test_the_quarter_names_the_quarter_said_before_it_else_the_documents():
     found = find_dates(text)
     assert [text[m.start:m.end] for m in found] == ["Third-quarter", "the quarter", "the latest quarter"]
     rows = pl.DataFrame({"doc_id": ["d"] * 3, "start_char": [m.start for m in found],
-                         "end_char": [m.end for m in found], "kind": ["date"] * 3, "sentence_index": [0, 1, 3]},
+                         "end_char": [m.end for m in found], "kind": ["date"] * 3, "sentence_index": [0, 1, 3],
+                         "value": [None] * 3, "unit": [None] * 3},
                         schema={"doc_id": pl.String, "start_char": pl.Int32, "end_char": pl.Int32, "kind": pl.String,
-                                "sentence_index": pl.Int32})
+                                "sentence_index": pl.Int32, "value": pl.Float64, "unit": pl.String})
     documents = pl.DataFrame({"doc_id": ["d"], "text": [text], "published_date": [dt.date(1989, 10, 26)]})
     assert with_date_values(rows, documents)["date_value"].to_list() == ["1989-Q3"] * 3

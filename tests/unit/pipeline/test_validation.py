@@ -94,3 +94,13 @@ def test_the_numbers_suite_holds_units_to_the_vocabulary():
     assert sorted(failures) == [2, 3, 4]
     assert {"expect_column_values_to_be_in_set(unit)", "expect_column_values_to_be_in_set(per_unit)"} \
         <= set(gate.failed_expectations)
+
+
+def test_a_duration_may_carry_its_timex3_value_and_nothing_else_does():
+    from tasks.validation import with_date_check
+
+    rows = pl.DataFrame({"kind": ["duration", "duration", "duration", "count", "date", "date"],
+                         "value": [3.0, 2.0, 2.0, 5.0, None, None],
+                         "date_value": ["P3D", None, "2022-09", "P5D", "PRESENT_REF", "P3D"],
+                         "date_granularity": ["duration", None, "month", "duration", "reference", "duration"]})
+    assert with_date_check(rows)["value_fits_kind"].to_list() == [True, True, False, False, True, False]
