@@ -38,11 +38,13 @@ NATIONALITY = "NORP"
 _NAME = r"[A-Z][\w'\u2019-]*(?:\s+[A-Z][\w'\u2019-]*){0,2}"
 # `Kherson and Zaporizhzhia regions`, `the Donetsk, Luhansk, Kherson and Zaporozhye regions`: the
 # word after the list makes each name in it a division.
-DESIGNATED_AFTER = re.compile(rf"^(?:\s*,\s*(?:(?i:the)\s+)?{_NAME})*(?:\s*,?\s+(?i:and|or)\s+(?:(?i:the)\s+)?{_NAME})?"
+DESIGNATED_AFTER = re.compile(rf"^(?:\s*,\s*(?:(?i:the)\s+)?{_NAME})*"
+                              rf"(?:\s*,?\s+(?i:and|or)\s+(?:(?i:the)\s+)?{_NAME})?"
                               rf"(?<!United)\s+(?i:{ADMIN_WORDS})\b")
 DESIGNATED_BEFORE = re.compile(r"\b(?:region|province|oblast|state|county)\s+of\s+(?:the\s+)?$", re.IGNORECASE)
 # `the southern cities of Mykolaiv and Odessa`, `the town of Izium`: a city, not the division.
-CITY_BEFORE = re.compile(rf"\b(?:city|cities|town|towns|port|ports|village|villages)\s+of\s+(?:{_NAME}(?:,\s+|\s+and\s+))*$")
+CITY_BEFORE = re.compile(rf"\b(?:city|cities|town|towns|port|ports|village|villages)\s+of\s+"
+                         rf"(?:{_NAME}(?:,\s+|\s+and\s+))*$")
 # `Paris, Texas`, `Portland, Maine`: the name after the comma holds the place.
 QUALIFIED_BY = re.compile(rf"^,\s+(?P<name>{_NAME})(?![\w'\u2019])")
 # `Corbin, Ky.`, `Buffalo, NY`, `Perth, WA`: an abbreviated state or province after the town.
@@ -202,7 +204,8 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
                 value += QUALIFIED
             if place.external_id in dateline_ids:
                 value += DATELINE
-            if place.feature_class == "admin1" and place.country_code == focus and _unsupported(places, countries, votes):
+            if (place.feature_class == "admin1" and place.country_code == focus
+                    and _unsupported(places, countries, votes)):
                 value += FOCUS_DIVISION
             if place.feature_class != "country":
                 if place.country_code is not None and place.country_code == focus:

@@ -12,7 +12,7 @@ from collections import Counter
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from tasks.entities.gazetteer import find_place
+from tasks.entities.gazetteer import abbreviated_place, find_place
 
 COMPONENT = "newsfacts_entity_rules"
 PLACE_LABELS = ("GPE", "LOC")
@@ -50,15 +50,15 @@ SCORE_NEAR = re.compile(r"^[^.;!?]{0,60}?\b\d{1,2}-\d{1,2}\b")
 PLACE_PREPOSITION = re.compile(r"\b(?:in|at|near)\s+$", re.IGNORECASE)
 # A results or standings line: names each followed by their scores, nothing else outside brackets
 # (`Pohang 3 Ulsan 2 (halftime 1-0)`, `Hove: Sussex 363 (...), Lancashire 197-8`,
-# `NEW YORK 73 53 .579 -`), after the venue if any. Its names are teams.
-_TEAM_NAME = r"[A-Z][A-Za-z.'&-]*(?:\s+[A-Z][A-Za-z.'&-]*){0,3}"
-_SCORES = r"(?:\d[\d./-]*|\.\d+|-)(?:\s+(?:and\s+)?(?:\d[\d./-]*|\.\d+|-))*"
-SCORED_NAME = re.compile(rf"(?P<name>{_TEAM_NAME})\s+(?P<scores>{_SCORES})")
-TABLE_ROW = re.compile(rf"\s*(?:{_TEAM_NAME}\s*:\s*)?(?:{_TEAM_NAME}\s+{_SCORES}\s*[,;]?\s*)+\.?\s*")
+# `NEW YORK 73 53 .579 -`), after the venue if any. Its names are teams. Read token by token (a
+# regular expression of repeated names and scores backtracks without end on long lines).
+ROW_TOKEN = re.compile(r"[^\s,;]+")
+NAME_WORD = re.compile(r"[A-Z][A-Za-z.'&-]*")
+SCORE = re.compile(r"\d[\d./-]*|\.\d+|-")
 BRACKETED = re.compile(r"\([^()\n]*\)")
 PLACE_CUE = re.compile(r"\b(?:in|at|near|from)\s+$")
-# `Huntsville, Ala.`, `Edmonton, Alberta`: a state or province after a town.
-QUALIFIED_PLACE = re.compile(r"^,\s+(?:(?:[A-Z][a-z]{0,4}\.){1,3}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b)")
+# `Huntsville, Ala.`, `Edmonton, Alberta`, `Wajir, Mandera`: a state, or another place, after a town.
+QUALIFIED_PLACE = re.compile(r"^,\s+(?P<holder>(?:[A-Z][a-z]{0,4}\.){1,3}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b)")
 
 
 def _is_title(token) -> bool:
@@ -109,16 +109,20 @@ def correct_entity(span: Span, surnames: set[str]) -> Span:
 
 def _place_named(span: Span):
     """The known place an ORG span names, where it reads as the place: a country or state named
-    alone (`Mozambique`, `Texas`), or a town after `in`, `at`, `near` or `from`, or before its
-    state (`in Edmonton`, `Huntsville, Ala.`). Clubs are towns in results (`Edmonton 4 Calgary 2`)."""
+    alone (`Mozambique`, `Texas`), or a town after `in`, `at`, `near` or `from`, or before a comma
+    and its state or another place (`in Edmonton`, `Huntsville, Ala.`, `Wajir, Mandera`). Clubs are
+    towns in results (`Edmonton 4 Calgary 2`)."""
     place = find_place(span.text, fuzzy=False)
     if place is None or place.feature_class in ("country", "admin1"):
         return place
     text = span.doc.text
-    if place.feature_class == "city" and (PLACE_CUE.search(text[max(0, span.start_char - 8):span.start_char])
-                                          or QUALIFIED_PLACE.match(text[span.end_char:span.end_char + 30])):
+    if place.feature_class != "city":
+        return None
+    if PLACE_CUE.search(text[max(0, span.start_char - 8):span.start_char]):
         return place
-    return None
+    qualified = QUALIFIED_PLACE.match(text[span.end_char:span.end_char + 30])
+    holder = qualified and (abbreviated_place(qualified["holder"]) or find_place(qualified["holder"], fuzzy=False))
+    return place if holder else None
 
 
 def _trim(span: Span) -> Span:
@@ -199,18 +203,50 @@ def _teams(doc: Doc, ents: list[Span]) -> set[str]:
             or place.feature_class != "country"}
 
 
+def _row_names(line: str) -> list[tuple[int, int, int]]:
+    """(start, end, scores) of each name of a results or standings row (up to four capitalised
+    words, then its scores, `83 and 174` counting two), after a venue ending in a colon; [] when
+    the line is anything else."""
+    tokens = [(m.start(), m.end(), m.group()) for m in ROW_TOKEN.finditer(line)]
+    if tokens and tokens[-1][2] == ".":  # the full stop after a closing bracket
+        tokens.pop()
+    venue = next((n for n, token in enumerate(tokens[:5]) if token[2].endswith(":")), None)
+    if venue is not None:
+        if not all(word == ":" or NAME_WORD.fullmatch(word.rstrip(":")) for _, _, word in tokens[:venue + 1]):
+            return []
+        tokens = tokens[venue + 1:]
+    rows, i = [], 0
+    while i < len(tokens):
+        j = i
+        while j < len(tokens) and j - i < 4 and NAME_WORD.fullmatch(tokens[j][2]):
+            j += 1
+        k, scores = j, 0
+        while k < len(tokens):
+            word = tokens[k][2]
+            if word == "and" and scores and k + 1 < len(tokens) and SCORE.fullmatch(tokens[k + 1][2].rstrip(".")):
+                k += 1
+                continue
+            if not SCORE.fullmatch(word.rstrip(".") or "."):
+                break
+            scores, k = scores + 1, k + 1
+        if j == i or not scores:
+            return []
+        rows.append((tokens[i][0], tokens[j - 1][1], scores))
+        i = k
+    return rows
+
+
 def _table_teams(text: str) -> list[tuple[int, int]]:
-    """(start, end) of the team names in results and standings lines (`TABLE_ROW`): two names or
+    """(start, end) of the team names in results and standings lines (`_row_names`): two names or
     more with their scores, or one with three numbers or more (a standings row; not a dateline
     `LONDON 1996-08-30` or `Euro 96`)."""
     found = []
     offset = 0
     for line in text.split("\n"):
-        bare = BRACKETED.sub(lambda m: " " * len(m.group(0)), line)
-        if any(c.isdigit() for c in bare) and TABLE_ROW.fullmatch(bare):
-            rows = list(SCORED_NAME.finditer(bare))
-            if len(rows) >= 2 or (rows and len(rows[0]["scores"].split()) >= 3):
-                found.extend((offset + m.start("name"), offset + m.end("name")) for m in rows)
+        if any(c.isdigit() for c in line):
+            rows = _row_names(BRACKETED.sub(lambda m: " " * len(m.group(0)), line))
+            if len(rows) >= 2 or (rows and rows[0][2] >= 3):
+                found.extend((offset + start, offset + end) for start, end, _ in rows)
         offset += len(line) + 1
     return found
 

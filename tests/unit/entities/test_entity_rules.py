@@ -93,3 +93,16 @@ def test_names_in_results_and_standings_lines_are_teams_and_stay_teams_in_the_st
     assert got == [("Pohang", "ORG"), ("Pohang", "ORG"), ("Ulsan", "ORG"), ("Puchon", "ORG"), ("Hove", "GPE"),
                    ("Sussex", "ORG"), ("W. Athey", "PERSON"), ("Lancashire", "ORG"), ("LONDON", "GPE"),
                    ("England", "GPE"), ("Moldova", "GPE")]
+
+
+def test_a_town_the_ner_calls_an_organisation_needs_its_state_after_it_not_any_word():
+    got = corrected("Edmonton, Alberta won. Edmonton, Smith said, lost.", [("Edmonton", "ORG"), ("Edmonton", "ORG")])
+    assert got == [("Edmonton", "GPE"), ("Edmonton", "ORG")]
+
+
+def test_a_long_line_of_names_and_numbers_is_read_in_one_pass():
+    from tasks.entities.rules import _table_teams
+
+    # A regular expression of repeated names and scores never returned on this line.
+    assert _table_teams("Aa Bb Cc Dd 1 " * 2000 + "x") == []
+    assert len(_table_teams("Aa 1 " * 2000)) == 2000
