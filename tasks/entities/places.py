@@ -29,6 +29,7 @@ from tasks.entities.gazetteer import (
     fold,
     place_by_id,
     place_candidates,
+    small_namesakes,
     small_places,
 )
 from tasks.entities.ids import place_entity_id
@@ -94,13 +95,13 @@ def _designated(text: str, mention: PlaceMention) -> bool:
 
 def _with_local_towns(mention: PlaceMention, places: tuple[Place, ...], divisions: set[str | None],
                       qualifier: Place | None) -> tuple[Place, ...]:
-    """A town's candidates with the towns of its name too small for the index (`small_places`)
+    """A town's candidates with the towns of its name too small for the index (`small_namesakes`)
     that lie in a division the document names or in the one qualifying it (`Glasgow, Ky.`); a
     division's or country's name (`Wales`) is left alone."""
     if not places or mention.label not in ("GPE", "LOC") or any(p.feature_class != "city" for p in places):
         return places
     held = {p.external_id for p in places}
-    local = [p for p in small_places(mention.text) if p.external_id not in held
+    local = [p for p in small_namesakes(mention.text) if p.external_id not in held
              and (p.admin1_code in divisions or (qualifier is not None and _contains(qualifier, p)))]
     return places + tuple(local) if local else places
 
