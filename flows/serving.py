@@ -51,13 +51,20 @@ async def _serve(flow, *, name, cron, interval, parameters, concurrency_limit, d
     received: list[int] = []
     stop = asyncio.Event()
 
+    def heard(signum: int) -> None:
+        received.append(signum)
+        stop.set()
+
     def listen() -> None:
         for signum in SIGNAL_NAMES:
-            loop.add_signal_handler(signum, lambda s=signum: (received.append(s), stop.set()))
+            loop.add_signal_handler(signum, heard, signum)
 
     listen()
     _one_line_connection_errors()
     runner = Runner(name=name, pause_on_shutdown=True)
+    # `start()` installs the runner's `handle_sigterm` with `signal.signal`, at a step of its own
+    # that may come after `listen()` below: whichever handler SIGTERM then finds is ours.
+    runner.handle_sigterm = lambda *_: loop.call_soon_threadsafe(heard, signal.SIGTERM)
     schedule = {"cron": cron} if cron else {"interval": dt.timedelta(seconds=interval)}
     deployment_id = await runner.aadd_flow(flow, name=name, parameters=parameters, concurrency_limit=concurrency_limit,
                                            description=description, **schedule)
