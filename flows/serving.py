@@ -127,8 +127,7 @@ def _one_line_connection_errors() -> None:
 
 async def _stop(runner, deployment_id, serving: asyncio.Task, signal_name: str) -> tuple[bool, list[str]]:
     """Stop the runner (end its runs in progress, pause its schedule) within STOP_SECONDS: whether
-    it finished in time, and the runs in progress that were ended. What is left after the
-    deadline is cancelled.
+    it finished in time, and the runs it cancelled. What is left after the deadline is cancelled.
 
     The runs' processes are ended here first: Prefect's own cancellation waits at least 3 s per
     run before it checks that the process has gone, and a run the runner was still starting when
@@ -143,20 +142,18 @@ async def _stop(runner, deployment_id, serving: asyncio.Task, signal_name: str) 
     # A run the runner was already submitting: it would keep the runner from ending before the deadline.
     late = asyncio.create_task(_end_late_runs(runner, deployment_id, serving, signal_name, deadline))
     finished = await _stop_runner(runner, serving, deadline)
-    runs.update(await late)
-    await marking
-    return finished, sorted(run_id or f"pid {process.pid}" for process, run_id in runs.items())
+    cancelled = await late
+    cancelled |= await marking
+    return finished, sorted(cancelled)
 
 
-async def _end_late_runs(runner, deployment_id, serving: asyncio.Task, signal_name: str,
-                         deadline: float) -> dict[psutil.Process, str | None]:
+async def _end_late_runs(runner, deployment_id, serving: asyncio.Task, signal_name: str, deadline: float) -> set[str]:
     loop = asyncio.get_running_loop()
     await asyncio.wait({serving}, timeout=max(deadline - LATE_SWEEP_BEFORE - loop.time(), 0))
     if serving.done():
-        return {}
+        return set()
     runs = await _end_flow_run_processes(runner, loop.time() + KILL_AFTER / 2)
-    await _mark_cancelled(runs, deployment_id, signal_name, deadline)
-    return runs
+    return await _mark_cancelled(runs, deployment_id, signal_name, deadline) if runs else set()
 
 
 async def _stop_runner(runner, serving: asyncio.Task, deadline: float) -> bool:
@@ -202,20 +199,22 @@ async def _end_flow_run_processes(runner, kill_at: float) -> dict[psutil.Process
 
 
 async def _mark_cancelled(runs: dict[psutil.Process, str | None], deployment_id, signal_name: str,
-                          deadline: float) -> None:
-    """Mark the flow runs of `runs` Cancelled, as Prefect's runner does with the runs it stops,
-    and where the runner had not recorded a process's run, the deployment's Pending runs; by
-    `deadline`, and not at all with the server gone (the runs then show what they last reported)."""
-    if not runs:
-        return
-    known = [run_id for run_id in runs.values() if run_id]
+                          deadline: float) -> set[str]:
+    """Mark Cancelled, as Prefect's runner does with the runs it stops, the flow runs of `runs` and
+    the deployment's Pending runs (those the runner was starting, with or without a process yet),
+    by `deadline`: the ids marked. A run that had already ended Completed, Failed or Cancelled (its
+    process was only exiting) is left as it is. With the server gone nothing is marked and the runs show what they last reported; the
+    ids are then those of the processes ended, or their pids."""
+    ended = {run_id or f"pid {process.pid}" for process, run_id in runs.items()}
     remaining = max(deadline - asyncio.get_running_loop().time(), 0.1)
-    with contextlib.suppress(Exception):
-        await asyncio.wait_for(_cancel(known, deployment_id if len(known) < len(runs) else None, signal_name),
-                               remaining)
+    try:
+        return await asyncio.wait_for(_cancel([run_id for run_id in runs.values() if run_id], deployment_id,
+                                              signal_name), remaining)
+    except Exception:  # noqa: BLE001 - the server gone or late: the processes ended are what is known
+        return ended
 
 
-async def _cancel(ids: list[str], pending_of, signal_name: str) -> None:
+async def _cancel(ids: list[str], deployment_id, signal_name: str) -> set[str]:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (DeploymentFilter, DeploymentFilterId, FlowRunFilter,
                                                 FlowRunFilterState, FlowRunFilterStateType)
@@ -224,15 +223,18 @@ async def _cancel(ids: list[str], pending_of, signal_name: str) -> None:
 
     async with get_client() as client:
         runs = [await client.read_flow_run(UUID(run_id)) for run_id in ids]
-        if pending_of:
-            runs += await client.read_flow_runs(
-                deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[pending_of])),
-                flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                    type=FlowRunFilterStateType(any_=[StateType.PENDING]))))
+        runs += await client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])),
+            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                type=FlowRunFilterStateType(any_=[StateType.PENDING]))))
+        cancelled = set()
         for run in runs:
-            if run.state is None or not run.state.is_completed():
+            # Crashed is what the engine reports of the SIGTERM sent to its process: that run is cancelled.
+            if run.state is None or not (run.state.is_completed() or run.state.is_failed() or run.state.is_cancelled()):
                 await client.set_flow_run_state(
                     run.id, Cancelled(message=f"newsfacts serve stopped by {signal_name}"), force=True)
+                cancelled.add(str(run.id))
+        return cancelled
 
 
 def _runner_pids(runner) -> dict[int, str]:
