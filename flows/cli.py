@@ -162,8 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "and/or Microsoft Recognizers-Text's English specs, with quantulum3's scores beside.",
     )
     add_gold_arguments(numbers, "*", DEFAULT_MODEL)
+    numbers.add_argument("--format", choices=("jsonl", "quantulum3", "recognizers"), default="jsonl",
+                         help="gold format: the team's JSONL (default); quantulum3's test sentences "
+                              "(quantities*.json, e.g. ../shared/dev-eval/numbers/quantities.json), scored per "
+                              "sentence with its unit names read as ours; or Recognizers-Text spec folders (e.g. "
+                              "../shared/dev-eval/recognizers_text), each English spec scored on its own kind")
     numbers.add_argument("--recognizers", metavar="DIR", default=None,
-                         help="Recognizers-Text spec folder (e.g. ../shared/dev-eval/recognizers_text)")
+                         help="a Recognizers-Text spec folder scored beside GOLD (as --format recognizers)")
     places = targets.add_parser(
         "places", parents=[common], help="places: accuracy within 161 km, beside the most populous gazetteer match",
         description="Score place resolution against gold JSONL ({\"id\", \"text\" or \"source\"+\"sha256\", "
@@ -198,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "textacy's direct_quotations on the same model's full parse.",
     )
     add_gold_arguments(quotes, "+", DEFAULT_MODEL)
+    quotes.add_argument("--format", choices=("jsonl", "polnear"), default="jsonl",
+                        help="gold format: the team's JSONL (default), or a PolNeAR folder (text/*.txt with brat "
+                             "attributions/*.ann, e.g. ../shared/dev-eval/quotes/polnear-dev), whose direct "
+                             "quotations (the quoted words of each attribution's content) are found when a "
+                             "prediction covers half of one, and whose speaker is the attribution's source (same "
+                             "span, or the same person named)")
     return parser
 
 

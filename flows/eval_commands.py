@@ -4,6 +4,7 @@ library of each field, printed as a table."""
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -18,20 +19,30 @@ def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
 
 
 def evaluate_numbers(args) -> int:
-    from tasks.eval.peers import quantulum_numbers, read_recognizers_specs
+    from tasks.eval.peers import quantulum_numbers, read_quantulum_tests, read_recognizers_specs
     from tasks.eval.scoring import score_numbers
 
     sets: dict[str, list[dict]] = {}
-    if args.gold:
+    if args.gold and args.format == "jsonl":
         gold = _read_gold_or_fail(args)
         if gold is None:
             return 2
         sets["gold"] = gold
-    if args.recognizers:
-        sets |= {f"recognizers/{name}": records
-                 for name, records in read_recognizers_specs(Path(args.recognizers)).items()}
+    elif args.format == "quantulum3":
+        for path in map(Path, args.gold):
+            records = _read_published_gold(argparse.Namespace(gold=[path]), read_quantulum_tests, ".json")
+            if records is None:
+                return 2
+            sets[f"quantulum3/{path.stem}"] = records
+    for folder in (args.gold if args.format == "recognizers" else []) + ([args.recognizers] if args.recognizers else []):
+        specs = read_recognizers_specs(Path(folder))
+        if not specs:
+            print(f"newsfacts: error: {folder} holds no Recognizers-Text English specs (Specs/Number/English/...)",
+                  file=sys.stderr)
+            return 2
+        sets |= {f"recognizers/{name}": records for name, records in specs.items()}
     if not sets:
-        print("newsfacts: error: give GOLD files and/or --recognizers DIR", file=sys.stderr)
+        print("newsfacts: error: give GOLD files (or folders with --format recognizers)", file=sys.stderr)
         return 2
     print(f"{'set':<32}{'docs':>5}{'gold':>6}   {'newsfacts F1: value  +unit  +object':>36}   "
           f"{'quantulum3 F1: value  +unit':>28}")
@@ -268,29 +279,60 @@ def predict_quotes(model: str, texts: list[str]) -> list[list[dict]]:
     return grouped
 
 
+def _read_polnear_gold(args) -> list[dict] | None:
+    """PolNeAR's articles under each GOLD folder (`text/NAME.txt` with `attributions/NAME_*.ann`),
+    as `tasks.eval.gold.read_polnear` reads them; None, after one line saying why, when one cannot be."""
+    from tasks.eval.gold import read_polnear
+    from tasks.io import read_text
+
+    records = []
+    for root in map(Path, args.gold):
+        annotations = sorted((root / "attributions").glob("*.ann"))
+        if not annotations:
+            print(f"newsfacts: error: {root} holds no attributions/*.ann: give a PolNeAR folder "
+                  "(e.g. ../shared/dev-eval/quotes/polnear-dev)", file=sys.stderr)
+            return None
+        # An article annotated twice is scored once, on its first annotator's attributions.
+        firsts = {path.stem.rsplit("_", 1)[0]: path for path in reversed(annotations)}
+        for path in sorted(firsts.values()):
+            article = root / "text" / f"{path.stem.rsplit('_', 1)[0]}.txt"
+            try:
+                records.append(read_polnear(read_text(article), read_text(path), path.stem))
+            except (ValueError, OSError, UnicodeDecodeError) as exc:
+                print(f"newsfacts: error: {exc}", file=sys.stderr)
+                return None
+    return records
+
+
 def evaluate_quotes(args) -> int:
     import spacy
 
     from tasks.eval.peers import textacy_quotes
     from tasks.eval.scoring import score_quotes
 
-    gold = _read_gold_or_fail(args)
+    polnear = args.format == "polnear"
+    gold = _read_polnear_gold(args) if polnear else _read_gold_or_fail(args)
     if gold is None:
         return 2
     texts = [record["text"] for record in gold]
     expected = [record["quotes"] for record in gold]
-    ours = score_quotes(expected, predict_quotes(args.model, texts))
+    # PolNeAR's measure: a quote is found when a prediction covers half of it.
+    cover = 0.5 if polnear else 0.0
+    ours = score_quotes(expected, predict_quotes(args.model, texts), cover)
     textacy_found, refused = textacy_quotes(list(spacy.load(args.model).pipe(texts)))
-    theirs = score_quotes(expected, textacy_found)
+    theirs = score_quotes(expected, textacy_found, cover)
     print(f"{len(gold)} documents, {ours['found'].support} gold quotes, {ours['speaker'].total} with a named "
           f"speaker, model {args.model}")
-    print(f"{'':<24}{'newsfacts':>10}{'textacy':>10}")
-    for name, mine, baseline in (
-            ("quote precision", ours["found"].precision, theirs["found"].precision),
+    print(f"{'':<28}{'newsfacts':>10}{'textacy':>10}")
+    rows = [("quote precision", ours["found"].precision, theirs["found"].precision),
             ("quote recall", ours["found"].recall, theirs["found"].recall),
             ("speaker accuracy", ours["speaker"].value, theirs["speaker"].value),
-            ("speaker span accuracy", ours["speaker_span"].value, theirs["speaker_span"].value)):
-        print(f"{name:<24}{mine:>10.3f}{baseline:>10.3f}")
+            ("speaker span accuracy", ours["speaker_span"].value, theirs["speaker_span"].value)]
+    if polnear:
+        rows.append(("found with right speaker", ours["found_with_speaker"].value,
+                     theirs["found_with_speaker"].value))
+    for name, mine, baseline in rows:
+        print(f"{name:<28}{mine:>10.3f}{baseline:>10.3f}")
     if refused:
         print(f"textacy refused {refused} of {len(gold)} documents (an odd number of quotation marks): no quotes there")
     return 0

@@ -2,7 +2,9 @@
 
 - Quotations: text between quotation marks (curly or straight double marks, curly single ones)
   of at least MIN_WORDS words, or a shorter part of one the attribution interrupts (`“The armed
-  formations of Ukraine,” he told ..., “are trying ...”`); one left open at a paragraph's end and
+  formations of Ukraine,” he told ..., “are trying ...”`), or fewer words that reported speech
+  quotes (a speech cue before them in their sentence: `said the city was “semi-surrounded”`,
+  `called them “deplorables”`; not `so-called “referendums”`); one left open at a paragraph's end and
   opened again at the next one's start runs on; an embedded post (`... — Name (@handle) date`)
   is a quotation by the name in its author line. Titles (every word capitalised) are not quotes.
 - Attribution: a speech cue (`said`, `told`, `according to`, ...) after the quote in its sentence
@@ -46,14 +48,33 @@ argues argued noted claimed announced tweeted posted reply replied replies comme
 acknowledge acknowledged urge urged urging conclude concluded concede conceded suggested stressed recalled
 predicted promised vowed pledged accuse accused accusing continued described complained remarked asserted
 maintained confirmed reported
+says responded responds respond suggests suggest writes tweets tweeting blasted slammed dismissed described
+describes describing claims claiming claim insisting boasted demanded demands asks asking announces declaring
+referred refers mocked touted praised criticized criticised charged alleged alleges joked quipped observed
+wondered testified reports cautioned countered lamented contended shouted chanted sang sings emailed texted
 """.split())
 # Where a newspaper reports what another outlet wrote, the outlet is not the speaker.
-SOURCE_CUES = frozenset({"reported"})
+SOURCE_CUES = frozenset({"reported", "reports"})
 # `called` attributes only what it names right before a quote: `X called it “...”`, not `what he
 # called a plan`.
 CALLED = re.compile(r"\b(?:called|calls|calling)\b(?=\s+(?:it|them|this|that|him|her|the\s+\w+)?\s*[\u201c\"\u2018])",
                     re.IGNORECASE)
 CUE = re.compile(r"\baccording\s+to\b|\b(?:" + "|".join(sorted(CUE_VERBS)) + r")\b", re.IGNORECASE)
+# What else attributes a quotation of one or two words in its sentence (`Clinton called them
+# “deplorables”`, `Trump's claim that there were “thousands of shootings”`): any form of `call`
+# and nouns of speech.
+SHORT_QUOTE_CUE = re.compile(r"\b(?:call(?:s|ed|ing)?|(?:claim|statement|remark|comment|word|description|promise|"
+                             r"pledge|accusation|warning|tweet|post|speech|interview|letter|complaint)s?)\b",
+                             re.IGNORECASE)
+SIGNATURE = re.compile(r"[ \t]*[\u2015\u2014\u2013][ \t]*")
+# `called` anywhere before a quote of one or two words: `she called Wells Fargo's behavior “outrageous”`.
+CALLED_ANY = re.compile(r"\b(?:called|calls|calling|call)\b", re.IGNORECASE)
+# `The New York Times reports:` and `which reported that`: the outlet is the source of what follows.
+REPORTS_BEFORE = re.compile(r"\s*(?::|that\b)")
+# `what is called an “A” item`, `has been accused of a “brain-drain”`: nobody is said to speak.
+PASSIVE_BEFORE = re.compile(r"\b(?:is|are|was|were|be|been|being)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
+SO_CALLED = re.compile(r"\bso[-\s]called\s*$", re.IGNORECASE)
+SENTENCE_END = re.compile(r"[.!?][\u201d\"\u2019)]?\s+(?=[\u201c\"(]?[A-Z0-9])|\n")
 PRONOUNS = frozenset({"he", "she", "they", "we", "i", "it"})
 # Words that may stand between a subject and its cue (`Putin also said`, `he has said`).
 ADVERBS = frozenset("also then later has have had previously again once repeatedly recently earlier "
@@ -80,6 +101,8 @@ class Quote:
     end: int
     #: An embedded post's author: (start, end) of the name in its author line, the speaker.
     author: tuple[int, int] | None = None
+    #: Fewer than MIN_WORDS words, a quotation only as reported speech's or an interrupted one's part.
+    short: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,6 +118,7 @@ def _words(text: str) -> int:
 
 
 def _is_title_text(inner: str) -> bool:
+    inner = inner.strip().rstrip(".,;:!?\u201c\u201d\"")
     words = WORD.findall(inner)
     return all(w[0].isupper() or w.lower() in SMALL_WORDS for w in words) and words[0][0].isupper() \
         and not re.search(r"[.!?,:;]", inner)
@@ -174,12 +198,12 @@ def find_quotes(text: str, marked: list[tuple[int, int]] | None = None) -> list[
     quotes: list[Quote] = []
     for i, (start, end) in enumerate(marked):
         inner = text[start + 1:end - 1]
-        if not WORD.search(inner):
+        # An attribute's value in markup a page left in the text (`tweet-id="7834..."`) says nothing.
+        if not re.search(r"[^\W\d_]", inner) or text[start - 1:start] == "=":
             continue
         long_enough = _words(inner) >= MIN_WORDS and not _is_title_text(inner)
-        interrupted = _interrupts(text, marked, i)
-        if long_enough or interrupted:
-            quotes.append(Quote(start, end))
+        if long_enough or _interrupts(text, marked, i) or _reported(text, marked, i):
+            quotes.append(Quote(start, end, short=_words(inner) < MIN_WORDS))
     for p_start, p_end in _paragraphs(text):
         line = text[p_start:p_end]
         author = POST_AUTHOR.search(line)
@@ -190,6 +214,21 @@ def find_quotes(text: str, marked: list[tuple[int, int]] | None = None) -> list[
         body_end = p_start + len(line[:author.start()].rstrip())
         quotes.append(Quote(p_start, body_end, (p_start + author.start("name"), p_start + author.end("name"))))
     return sorted(quotes, key=lambda q: q.start)
+
+
+def _reported(text: str, marked: list[tuple[int, int]], i: int) -> bool:
+    """Whether marked span i, too short to be a quotation by itself, is words reported speech
+    quotes: a speech or writing cue before it in its sentence, outside other quotations, and no
+    `so-called` right before it."""
+    start = marked[i][0]
+    if SO_CALLED.search(text, max(0, start - 12), start):
+        return False
+    begins = max((m.end() for m in SENTENCE_END.finditer(text, max(0, start - 400), start)), default=max(0, start - 400))
+    if _is_title_text(text[start + 1:marked[i][1] - 1]) and _words(text[start:marked[i][1]]) > 1:
+        return False  # `told MSNBC's “Morning Joe”`: a programme's title
+    outside = _masked(text[begins:start], [(max(a - begins, -1), b - begins) for a, b in marked[:i] if b > begins])
+    return any(not PASSIVE_BEFORE.search(outside, 0, cue.start())
+               for cue in (*CUE.finditer(outside), *SHORT_QUOTE_CUE.finditer(outside)))
 
 
 def _interrupts(text: str, marked: list[tuple[int, int]], i: int) -> bool:
@@ -274,9 +313,22 @@ def _subject_before(masked: str, region_start: int, cue_start: int, mentions: li
     # A noun phrase: back from the cue to punctuation or the region's start, at most six words.
     phrase_start = max((m.end() for m in re.finditer(r"[,;:\u2014\u2013\u201c\u201d\"(\u2591]", before)), default=0)
     phrase = [w for w in words if w.start() >= phrase_start][-6:]
-    if not phrase:
+    if not phrase or not _noun_phrase([w.group() for w in phrase]):
         return None
     return region_start + phrase[0].start(), region_start + phrase[-1].end(), "title"
+
+
+def _noun_phrase(words: list[str]) -> bool:
+    """Whether words can be a title or description standing as a subject (`the Ukrainian
+    president`, `Analysts`), not the tail of a clause (`and`, `approach to the`, `a letter that`)."""
+    first, last = words[0], words[-1].lower()
+    return (first.lower() in DETERMINERS or first[0].isupper() or len(words) == 1) and last not in CLAUSE_WORDS
+
+
+DETERMINERS = frozenset("the a an his her its their our my your this that these those one another some many several "
+                        "most other two three four five".split())
+CLAUSE_WORDS = frozenset("and or but nor to the a an of that who which what whom in on at for with from by as not "
+                         "did does do has have had was were is are be been than while when where if".split())
 
 
 def _possessive(text: str, mention: dict) -> bool:
@@ -320,6 +372,12 @@ def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence
     """The cue and speaker of one quote from its own sentence (see the module docstring)."""
     if quote.author is not None:
         return Speaker(*quote.author, "signature", "posted")
+    # `“...” ― Pamela Padilla`: a vox pop's signature after the quote.
+    signed = SIGNATURE.match(masked, quote.end)
+    if signed is not None:
+        name = next((m for m in mentions if m["start_char"] == signed.end() and m["label"] in ("PERSON", "ORG")), None)
+        if name is not None:
+            return Speaker(name["start_char"], name["end_char"], "signature", "signed")
     # After the quote: `“...,” said X`, `“...,” X said`, `“...,” according to X`.
     region_end = min(end_sentence[1], next_quote if next_quote is not None else len(masked))
     # A quote ending its sentence (`... now.” Mr X said`) is attributed by a name or pronoun only.
@@ -338,15 +396,20 @@ def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence
             return Speaker(*found, cue_word)
         break
     # Before it, in its sentence: `X said: “...”`, `X called it “...”`, `Putin said ... to “...”`.
-    return _cue_in(masked, sentence[0], quote.start, mentions, first=True)
+    return _cue_in(masked, sentence[0], quote.start, mentions, first=True,
+                   short=quote.short)
 
 
-def _cue_in(masked: str, start: int, end: int, mentions: list[dict], first: bool) -> Speaker | None:
+def _cue_in(masked: str, start: int, end: int, mentions: list[dict], first: bool, short: bool = False
+            ) -> Speaker | None:
     """The cue in masked[start:end] with a subject before it (the first or the last such cue) as
-    a speaker; `according to X` names its speaker after it."""
-    cues = [c for c in CUE.finditer(masked, start, end) if c.group().lower() not in SOURCE_CUES]
+    a speaker; `according to X` names its speaker after it. `reports` is a cue where what is
+    reported follows it (`The New York Times reports:`); any `called` is one before a `short` quote."""
+    cues = [c for c in CUE.finditer(masked, start, end)
+            if c.group().lower() not in SOURCE_CUES or REPORTS_BEFORE.match(masked, c.end())]
     # +1: `called` is a cue only right before the quote's opening mark.
-    cues = sorted(cues + list(CALLED.finditer(masked, start, end + 1)), key=lambda c: c.start())
+    cues += CALLED_ANY.finditer(masked, start, end) if short else CALLED.finditer(masked, start, end + 1)
+    cues = sorted(cues, key=lambda c: c.start())
     for cue in (cues if first else reversed(cues)):
         found = _subject_before(masked, start, cue.start(), mentions)
         if found is None and _cue_name(cue) == "according to":

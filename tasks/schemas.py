@@ -329,7 +329,9 @@ QUOTES = pa.schema(
                "running over paragraphs holds them all, one the attribution interrupts is two quotes.",
                required=True),
         column("cue", pa.string(), "The word or phrase attributing it, lower-case as written (`said`, `told`, "
-               "`added`, `according to`, `wrote`, `called`); `posted` for an embedded post; null when nothing "
+               "`added`, `according to`, `wrote`, `called`, `reports` where an outlet is the source); `posted` for "
+               "an embedded post, `signed` for a name signing it after a dash (`\u201c...\u201d \u2015 Name`); "
+               "null when nothing "
                "attributes it (a quote carrying on from the one before takes that one's cue)."),
         column("speaker_start", pa.int32(), "Offset of the mention naming the speaker next to the cue: a name "
                "(`Putin`), a title (`the Ukrainian president`) or a pronoun (`he`); null when there is none.",
@@ -472,7 +474,16 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
     "events": "One row per counted event (a number with a `count_type`: killed, wounded, arrested, ...) with "
               "where, when and by whom.",
     "sentences": "One row per sentence of an extracted document: where it is and its tone.",
-    "quotes": "One row per direct quotation in a document: where it is, the cue and who said it.",
+    "quotes": "One row per direct quotation in a document: where it is, the cue and who said it. A direct "
+              "quotation is words between quotation marks (curly or straight double marks, curly single ones) "
+              "of three words or more; or fewer words that reported speech quotes (a speech or writing cue "
+              "before them in their sentence: `said the city was \u201csemi-surrounded\u201d`, `called them "
+              "\u201cdeplorables\u201d`, `Trump's claim of \u201cthousands of shootings\u201d`), or that are one "
+              "part of a quotation its attribution interrupts; or an embedded post signed `\u2014 Name "
+              "(@handle)`. Not quotations: titles (every word capitalised: `\u201cFace the Nation\u201d`), "
+              "scare quotes and terms no cue attributes (`so-called \u201creferendums\u201d`, a "
+              "\u201cfast-track\u201d bid, `what is called an \u201cA\u201d item`), marks of markup left in "
+              "the text.",
     "quarantine": "One row per record a stage could not pass on (file, record, document, entity or number), "
                   "with the reason. Every input record is in `documents` or here.",
     "entity_catalog": "One row per real-world entity over every mention written so far, rewritten by each run "

@@ -145,3 +145,76 @@ def read_timeml(text: str, name: str = "") -> dict:
     created = root.find("DCT/TIMEX3")
     return {"id": name or (root.findtext("DOCID") or "").strip(), "text": "".join(parts),
             "document_date": created.get("value", "")[:10] if created is not None else None, "dates": dates}
+
+
+#: Double quotation marks: PolNeAR's direct quotations are the words between them.
+_OPENING, _CLOSING = "\u201c\"", "\u201d\""
+
+
+def read_polnear(text: str, annotations: str, name: str = "") -> dict:
+    """A PolNeAR article (its `text/*.txt` and brat `attributions/*.ann`) as a record: `text`, and
+    `quotes`, each a direct quotation of an attribution's content, {start, end, speaker_start,
+    speaker_end, speaker_text, speaker_name}. A direct quotation is what stands between double
+    quotation marks in a content (or around it: the marks may lie just outside its span), marks
+    included; a mixed content (`that X "did Y"`) gives the quoted part only, and one content may give
+    several. The speaker is the attribution's source (null where it has none); `speaker_name` is
+    its text where that names someone (a capitalised word not first in it, or any word in a
+    one-word name), else null: `sources` or `he` match by span only."""
+    spans: dict[str, tuple[str, list[tuple[int, int]]]] = {}
+    links: list[dict[str, str]] = []
+    for number, line in enumerate(annotations.splitlines(), 1):
+        fields = line.split("\t")
+        if line.startswith("T") and len(fields) >= 2:
+            kind, _, places = fields[1].partition(" ")
+            try:
+                spans[fields[0]] = (kind, [(int(a), int(b)) for a, b in (p.split() for p in places.split(";"))])
+            except ValueError:
+                raise ValueError(f"{name}.ann line {number}: not a brat span: {fields[1]!r}") from None
+        elif line.startswith("E") and len(fields) >= 2:
+            links.append(dict(part.split(":", 1) for part in fields[1].split() if ":" in part))
+    quotes: dict[tuple[int, int], dict] = {}
+    for link in links:
+        content = spans.get(link.get("Content", ""))
+        if content is None:
+            continue
+        source = spans.get(link.get("Source", ""), ("", []))[1]
+        speaker = (source[0][0], source[-1][1]) if source else (None, None)
+        for start, end in _quoted(text, content[1][0][0], content[1][-1][1]):
+            quotes.setdefault((start, end), {
+                "start": start, "end": end, "text": text[start:end],
+                "speaker_start": speaker[0], "speaker_end": speaker[1],
+                "speaker_text": text[speaker[0]:speaker[1]] if source else None,
+                "speaker_name": _named(text[speaker[0]:speaker[1]]) if source else None})
+    return {"id": name, "text": text, "quotes": sorted(quotes.values(), key=lambda q: q["start"])}
+
+
+def _quoted(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of each double-quoted part of text[start:end], marks included, a mark just
+    outside the span (after a comma or full stop the content leaves out) taken in."""
+    if start > 0 and text[start - 1] in _OPENING:
+        start -= 1
+    tail = len(text[end:end + 3]) - len(text[end:end + 3].lstrip(",.;:!?"))
+    if end + tail < len(text) and text[end + tail] in _CLOSING:
+        end += tail + 1
+    found, open_at = [], None
+    for at in range(start, end):
+        mark = text[at]
+        if mark not in _OPENING + _CLOSING:
+            continue
+        opens = mark == "\u201c" or (mark == '"' and (at == 0 or not text[at - 1].isalnum())
+                                     and at + 1 < len(text) and not text[at + 1].isspace())
+        if open_at is None and opens:
+            open_at = at
+        elif open_at is not None and not (opens and mark == "\u201c"):
+            if any(c.isalnum() for c in text[open_at:at]):
+                found.append((open_at, at + 1))
+            open_at = None
+    return found
+
+
+def _named(source: str) -> str | None:
+    words = source.split()
+    capitalised = [w for w in words[1:] if w[:1].isupper()] or (words[:1] if len(words) == 1 and words[0][:1].isupper()
+                                                                 and words[0].lower() not in ("he", "she", "it", "i",
+                                                                                              "we", "they") else [])
+    return source if capitalised else None

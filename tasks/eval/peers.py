@@ -110,6 +110,45 @@ def read_recognizers_specs(root: Path) -> dict[str, list[dict]]:
     return out
 
 
+def quantulum_unit(name: str, entity: str = "") -> str:
+    """A quantulum3 unit name (its `unit.name`, as its test sentences give them) in our vocabulary:
+    no unit for a count, `percent`, a currency's ISO code, else the unit's pint name."""
+    if name == "dimensionless":
+        return ""
+    if name == "percentage":
+        return "percent"
+    if entity == "currency" or name.lower() in CURRENCY_NAMES:
+        return currency_code(name)
+    return pint_name(name)
+
+
+def read_quantulum_tests(text: str, name: str = "") -> list[dict]:
+    """quantulum3's own test sentences (`quantities*.json`: [{"req": sentence, "res": [{"value",
+    "unit", "surface", "uncertainty"?}]}]) as gold records (`id`, `text`, `numbers`), each quantity
+    spanning its surface (found in order in the sentence); a value +- uncertainty is the range of
+    its ends (`8- to 16-meter`: 12 +- 4)."""
+    try:
+        cases = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{name}: not JSON: {exc}") from None
+    records = []
+    for i, case in enumerate(cases):
+        sentence, numbers, at = case.get("req", ""), [], 0
+        for quantity in case.get("res", []):
+            start = sentence.find(quantity["surface"], at)
+            if start < 0:
+                raise ValueError(f"{name} case {i}: {quantity['surface']!r} is not in its sentence")
+            at = end = start + len(quantity["surface"])
+            value, spread = float(quantity["value"]), quantity.get("uncertainty")
+            unit = quantulum_unit(quantity["unit"], quantity.get("entity", ""))
+            numbers.append({"start": start, "end": end, "value": value,
+                            "value_low": value - spread if spread else None,
+                            "value_high": value + spread if spread else None,
+                            "unit": unit, "object": "", "kind": "percent" if unit == "percent" else None})
+        records.append({"id": f"{name}/{i}", "text": sentence, "numbers": numbers})
+    return records
+
+
 def dateparser_value(surface: str, anchor) -> str | None:
     """dateparser's reading of a date expression as a TIMEX3 value at the period it reports (day,
     week, month, year; a clock time as a minute), with `anchor` (a date) as the base of relative

@@ -244,32 +244,44 @@ def same_speaker(name: str | None, gold: str) -> bool:
     return bool(ours and theirs) and (ours == theirs or surname_key(ours[-1]) == surname_key(theirs[-1]))
 
 
-def score_quotes(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]]) -> dict:
-    """`found` (quote precision and recall, by overlap, each gold quote and prediction counted
-    once), `speaker` (of gold quotes with a `speaker_name`: the overlapping prediction's
-    `speaker_names` name that speaker, `same_speaker`) and `speaker_span` (of gold quotes with a
-    speaker span: the prediction's speaker span overlaps it)."""
+def score_quotes(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]], cover: float = 0.0) -> dict:
+    """`found` (quote precision and recall, each gold quote and prediction counted once; a
+    prediction finds a gold quote it overlaps, and covers more than `cover` of), `speaker` (of gold
+    quotes with a `speaker_name`: the found prediction's `speaker_names` name that speaker,
+    `same_speaker`), `speaker_span` (of gold quotes with a speaker span: the prediction's speaker
+    span overlaps it) and `found_with_speaker` (of all gold quotes: found, with the speaker span
+    overlapping the gold one or its name naming the gold speaker; one without a gold speaker, with
+    none predicted)."""
     tp = fp = fn = 0
-    speaker, span = Counter(), Counter()
+    speaker, span, either = Counter(), Counter(), Counter()
     for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
         matched = set()
         for g in gold_doc:
-            overlapping = [i for i, p in enumerate(predicted_doc) if p["start"] < g["end"] and g["start"] < p["end"]]
-            free = [i for i in overlapping if i not in matched]
+            def covered(p: dict) -> bool:
+                shared = min(p["end"], g["end"]) - max(p["start"], g["start"])
+                return shared > 0 and shared > cover * (g["end"] - g["start"])
+            free = [i for i, p in enumerate(predicted_doc) if covered(p) and i not in matched]
             hit = predicted_doc[free[0]] if free else None
             if hit is None:
                 fn += 1
             else:
                 tp += 1
                 matched.add(free[0])
+            named = hit is not None and bool(g.get("speaker_name")) and any(
+                same_speaker(n, g["speaker_name"]) for n in hit["speaker_names"])
             if g.get("speaker_name"):
                 speaker["total"] += 1
-                speaker["correct"] += hit is not None and any(same_speaker(n, g["speaker_name"])
-                                                              for n in hit["speaker_names"])
+                speaker["correct"] += named
+            same_span = hit is not None and g.get("speaker_start") is not None \
+                and hit["speaker_start"] is not None \
+                and hit["speaker_start"] < g["speaker_end"] and g["speaker_start"] < hit["speaker_end"]
             if g.get("speaker_start") is not None:
                 span["total"] += 1
-                span["correct"] += hit is not None and hit["speaker_start"] is not None \
-                    and hit["speaker_start"] < g["speaker_end"] and g["speaker_start"] < hit["speaker_end"]
+                span["correct"] += same_span
+            either["total"] += 1
+            either["correct"] += hit is not None and (same_span or named or (
+                g.get("speaker_start") is None and not g.get("speaker_name") and hit["speaker_start"] is None))
         fp += len(predicted_doc) - len(matched)
     return {"found": Score(tp, fp, fn), "speaker": Accuracy(speaker["correct"], speaker["total"]),
-            "speaker_span": Accuracy(span["correct"], span["total"])}
+            "speaker_span": Accuracy(span["correct"], span["total"]),
+            "found_with_speaker": Accuracy(either["correct"], either["total"])}

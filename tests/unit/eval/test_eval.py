@@ -53,3 +53,40 @@ def test_same_place_is_within_161_km_or_the_same_country_or_geonames_id():
                         [[{"start": 0, "end": 6, "value": "2022-09-30"}, {"start": 30, "end": 34, "value": "2014"}]])
     assert (dates["value"].correct, dates["value"].total) == (1, 1)
     assert (dates["found"].true_positives, dates["found"].false_positives, dates["found"].false_negatives) == (1, 1, 1)
+
+
+def test_polnear_direct_quotations_are_the_quoted_words_of_each_attribution():
+    from tasks.eval.gold import read_polnear
+    from tasks.eval.scoring import score_quotes
+
+    text = 'Clinton called them \u201cdeplorables.\u201d Aides said she was tired. "We are fine," he said.'
+    ann = ("T1\tSource 0 7\tClinton\nT2\tCue 8 14\tcalled\nT3\tContent 15 39\tthem \u201cdeplorables.\u201d\n"
+           "E1\tAttribution:T2 Content:T3 Cue:T2 Source:T1\n"
+           "T4\tSource 35 40\tAides\nT5\tCue 41 45\tsaid\nT6\tContent 46 59\tshe was tired\n"
+           "E2\tAttribution:T5 Content:T6 Cue:T5 Source:T4\n"
+           "T7\tSource 76 78\the\nT8\tCue 79 83\tsaid\nT9\tContent 62 73\tWe are fine\n"
+           "E3\tAttribution:T8 Content:T9 Cue:T8 Source:T7\n")
+    record = read_polnear(text, ann, "doc")
+    assert [(q["text"], q["speaker_text"], q["speaker_name"]) for q in record["quotes"]] == [
+        ("\u201cdeplorables.\u201d", "Clinton", "Clinton"), ('"We are fine,"', "he", None)]
+    # Found when a prediction covers more than half of a quote; the speaker by span or by name.
+    predicted = [{"start": 20, "end": 26, "speaker_start": None, "speaker_end": None, "speaker_names": ["Clinton"]},
+                 {"start": 61, "end": 75, "speaker_start": 76, "speaker_end": 78, "speaker_names": []}]
+    scores = score_quotes([record["quotes"]], [predicted], cover=0.5)
+    assert (scores["found"].true_positives, scores["found"].false_positives) == (1, 1)
+    assert scores["found_with_speaker"].value == 0.5
+
+
+def test_quantulum_test_sentences_read_as_gold_with_our_unit_names():
+    import json
+
+    from tasks.eval.peers import read_quantulum_tests
+
+    cases = [{"req": "a 8- to 16-meter telescope costs \u00a32,000 and 5 percent", "res": [
+        {"value": 12, "unit": "metre", "surface": "8- to 16-meter", "uncertainty": 4},
+        {"value": 2000, "unit": "pound sterling", "surface": "\u00a32,000"},
+        {"value": 5, "unit": "percentage", "surface": "5 percent"}]}]
+    (record,) = read_quantulum_tests(json.dumps(cases), "q")
+    assert [(n["value_low"], n["value_high"], n["unit"]) for n in record["numbers"]] == [
+        (8.0, 16.0, "meter"), (None, None, "GBP"), (None, None, "percent")]
+    assert record["text"][record["numbers"][1]["start"]:record["numbers"][1]["end"]] == "\u00a32,000"

@@ -35,7 +35,31 @@ def spans(text: str) -> list[str]:
 def test_quotations_are_found_by_their_marks_and_length():
     text = ('He called it a \u201csham\u201d and “a sham, nothing more.” The “fast-track” bid went on. '
             '"We will win," she said. Voters read \u2018The Road Ahead Now\u2019 and ‘we are not afraid of them’.')
-    assert spans(text) == ["“a sham, nothing more.”", '"We will win,"', "‘we are not afraid of them’"]
+    # `called it a “sham”`: one word reported speech quotes; the “fast-track” bid: a term nobody said.
+    assert spans(text) == ["\u201csham\u201d", "“a sham, nothing more.”", '"We will win,"', "‘we are not afraid of them’"]
+
+
+@pytest.mark.parametrize("text, quoted", [
+    ("Denis Pushylin said the city was “semi-surrounded” by then.", ["“semi-surrounded”"]),
+    ("Trump's claim that there were “thousands of shootings” held up.", ["“thousands of shootings”"]),
+    ("Moscow held so-called “referendums” in four regions, Denis Pushylin said.", []),
+    ("He told MSNBC's “Morning Joe” on Friday that it was over.", []),
+    ("The draft is put through as what is called an “A” item.", []),
+    ('<tweet tweet-id="783499116076687360"> Denis Pushylin said so.', []),
+])
+def test_a_quotation_of_one_or_two_words_is_one_only_in_reported_speech(text, quoted):
+    assert spans(text) == quoted
+
+
+def test_a_signature_after_a_quote_names_its_speaker_and_an_outlet_reporting_it_is_its_source():
+    text = ("“He represents our greatest shame.” ― Sonya Herridge\n\nThe New York Times reports: “Just 24 percent "
+            "gave $200 or less.”")
+    rows = quotes_of(text, {"Sonya Herridge": "PERSON", "The New York Times": "ORG"})
+    assert [(r["speaker_text"], r["speaker_kind"], r["cue"]) for r in rows] == [
+        ("Sonya Herridge", "signature", "signed"), ("The New York Times", "name", "reports")]
+    # No subject before the cue but the tail of a clause: no speaker rather than a wrong one.
+    (row,) = quotes_of("Voters came. Then it went on and vowed to punish “those who violate the rules.”", {})
+    assert row["speaker_text"] is None
 
 
 def test_a_quotation_runs_on_over_paragraphs_and_over_a_lost_paragraph_break():
