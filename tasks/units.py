@@ -79,6 +79,32 @@ MEASURE_SPELLINGS: dict[str, str] = {
     **dict.fromkeys(("megapixel", "megapixels"), "megapixel"),
     **dict.fromkeys(("carat", "carats"), "carat"),
     **dict.fromkeys(("point", "points", "pts"), "point"),
+    **dict.fromkeys(("mpg", "miles per gallon", "mile per gallon"), "mile_per_gallon"),
+    **dict.fromkeys(("rpm", "revolutions per minute"), "revolutions_per_minute"),
+    **dict.fromkeys(("psi",), "pound_force_per_square_inch"),
+    **dict.fromkeys(("ksi",), "kip_per_square_inch"),
+    **dict.fromkeys(("gigapascal", "gigapascals"), "gigapascal"),
+    **dict.fromkeys(("megapascal", "megapascals"), "megapascal"),
+    **dict.fromkeys(("kilopascal", "kilopascals"), "kilopascal"),
+    **dict.fromkeys(("micrometre", "micrometres", "micrometer", "micrometers", "micron", "microns"), "micrometer"),
+    **dict.fromkeys(("nanometre", "nanometres", "nanometer", "nanometers"), "nanometer"),
+    **dict.fromkeys(("electronvolt", "electronvolts", "electron volt", "electron volts"), "electron_volt"),
+    **dict.fromkeys(("watt hour", "watt hours", "watt-hour", "watt-hours"), "watt_hour"),
+    **dict.fromkeys(("centilitre", "centilitres", "centiliter", "centiliters"), "centiliter"),
+    **dict.fromkeys(("microgram", "micrograms"), "microgram"),
+    **dict.fromkeys(("square centimetre", "square centimetres", "square centimeter", "square centimeters"),
+                    "square_centimeter"),
+}
+#: Abbreviations read only as written (`eV`, `GPa`, `mi`): in another case they are words or other units.
+CASED_MEASURE_SPELLINGS: dict[str, str] = {
+    "\u03bcm": "micrometer", "\u00b5m": "micrometer", "\u03bcg": "microgram", "\u00b5g": "microgram",
+    "GPa": "gigapascal", "MPa": "megapascal", "kPa": "kilopascal", "RPM": "revolutions_per_minute",
+    "eV": "electron_volt", "keV": "kiloelectron_volt", "MeV": "megaelectron_volt", "GeV": "gigaelectron_volt",
+    "TeV": "teraelectron_volt", "Wh": "watt_hour", "mi": "mile", "sq mi": "square_mile", "L": "liter",
+    "cl": "centiliter", "mL": "milliliter", "mGy": "milligray", "Gy": "gray", "kN": "kilonewton",
+    "mA": "milliampere", "mV": "millivolt", "kV": "kilovolt", "A/cm2": "ampere_per_square_centimeter",
+    "cm2": "square_centimeter", "cm\u00b2": "square_centimeter", "m2": "square_meter", "m\u00b2": "square_meter",
+    "km\u00b2": "square_kilometer", "MPG": "mile_per_gallon",
 }
 #: Time units of durations and ages (and what an amount may be per).
 TIME_UNITS = ("year", "month", "week", "day", "hour", "minute", "second", "decade", "century")
@@ -129,6 +155,9 @@ MINOR_UNITS = {"cent": None, "cents": None, "pence": "GBP", "p": "GBP", "penny":
 
 def measure_name(spelling: str) -> str:
     """The vocabulary's name of a measure spelling (`km` -> `kilometer`, `GB` -> `gigabyte`)."""
+    cased = " ".join(spelling.split())
+    if cased in CASED_MEASURE_SPELLINGS:
+        return CASED_MEASURE_SPELLINGS[cased]
     words = " ".join(spelling.lower().replace("\u00b0 ", "\u00b0").split())
     return MEASURE_SPELLINGS.get(words) or MEASURE_SPELLINGS.get(words.rstrip(".")) or words
 
@@ -145,7 +174,7 @@ def pint_name(spelling: str) -> str:
     """The vocabulary's name of any unit spelling pint reads (`kilometre` -> `kilometer`, `km/h` ->
     `kilometer_per_hour`), for other systems' units; the spelling itself when pint cannot read it."""
     known = measure_name(spelling)
-    if known in MEASURE_SPELLINGS.values():
+    if known in MEASURE_SPELLINGS.values() or known in CASED_MEASURE_SPELLINGS.values():
         return known
     for text in (spelling.strip(), spelling.strip().lower()):
         try:
@@ -180,7 +209,7 @@ def currency_codes() -> frozenset[str]:
 
 def measure_units() -> tuple[str, ...]:
     """Measure names: each spelling's, and each per a time unit (`barrel_per_day`)."""
-    names = sorted(set(MEASURE_SPELLINGS.values()))
+    names = sorted(set(MEASURE_SPELLINGS.values()) | set(CASED_MEASURE_SPELLINGS.values()))
     return tuple(names + [f"{name}_per_{time}" for name in names if "_per_" not in name for time in TIME_UNITS])
 
 

@@ -122,11 +122,17 @@ def quantulum_unit(name: str, entity: str = "") -> str:
     return pint_name(name)
 
 
+def _year(surface: str, unit: str) -> bool:
+    """A year quantulum3 counts as a plain number (`in 1979`): a date, scored by `newsfacts eval dates`."""
+    return not unit and re.fullmatch(r"(?:1[0-9]|20)\d\d", surface.strip()) is not None
+
+
 def read_quantulum_tests(text: str, name: str = "") -> list[dict]:
     """quantulum3's own test sentences (`quantities*.json`: [{"req": sentence, "res": [{"value",
     "unit", "surface", "uncertainty"?}]}]) as gold records (`id`, `text`, `numbers`), each quantity
     spanning its surface (found in order in the sentence); a value +- uncertainty is the range of
-    its ends (`8- to 16-meter`: 12 +- 4)."""
+    its ends (`8- to 16-meter`: 12 +- 4). A year is kind `date`, left out of the numbers' scores
+    with whatever either system reads there, as every date is."""
     try:
         cases = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -144,7 +150,8 @@ def read_quantulum_tests(text: str, name: str = "") -> list[dict]:
             numbers.append({"start": start, "end": end, "value": value,
                             "value_low": value - spread if spread else None,
                             "value_high": value + spread if spread else None,
-                            "unit": unit, "object": "", "kind": "percent" if unit == "percent" else None})
+                            "unit": unit, "object": "", "kind": "date" if _year(quantity["surface"], unit)
+                            else "percent" if unit == "percent" else None})
         records.append({"id": f"{name}/{i}", "text": sentence, "numbers": numbers})
     return records
 

@@ -257,7 +257,7 @@ def score_quotes(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[di
     for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
         matched = set()
         for g in gold_doc:
-            def covered(p: dict) -> bool:
+            def covered(p: dict, g: dict = g) -> bool:
                 shared = min(p["end"], g["end"]) - max(p["start"], g["start"])
                 return shared > 0 and shared > cover * (g["end"] - g["start"])
             free = [i for i, p in enumerate(predicted_doc) if covered(p) and i not in matched]

@@ -26,6 +26,7 @@ from tasks.units import (
     CURRENCY_CODES,
     CURRENCY_SYMBOLS,
     CURRENCY_WORDS,
+    CASED_MEASURE_SPELLINGS,
     MEASURE_SPELLINGS,
     MINOR_UNITS,
     PER_NOUNS,
@@ -77,7 +78,7 @@ FRACTIONS = {"half": 0.5, "a third": 1 / 3, "one third": 1 / 3, "two thirds": 2 
 # `half` only where it is an amount (`half of the`, `half a million`), not `second half`.
 FRACTION = r"(?<!second\s)(?<!first\s)(?:half|a\s+third|one\s+third|two[-\s]thirds|a\s+quarter|one\s+quarter|three[-\s]quarters)(?=\s+(?:of|a|an)\b)"
 # The unit vocabulary and its spellings live in `tasks.units`; the grammar reads these.
-MEASURE_UNITS = spelling_pattern(MEASURE_SPELLINGS)
+MEASURE_UNITS = spelling_pattern(MEASURE_SPELLINGS) + r"|(?-i:" + spelling_pattern(CASED_MEASURE_SPELLINGS) + ")"
 _CURRENCY_PREFIXES = "|".join(re.escape(s[:-1]) for s in sorted(CURRENCY_SYMBOLS, key=len, reverse=True)
                               if s.endswith("$") and len(s) > 1)
 _CURRENCY_MARKS = "".join(s for s in CURRENCY_SYMBOLS if len(s) == 1 and s != "$")
