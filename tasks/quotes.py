@@ -48,8 +48,8 @@ argues argued noted claimed announced tweeted posted reply replied replies comme
 acknowledge acknowledged urge urged urging conclude concluded concede conceded suggested stressed recalled
 predicted promised vowed pledged accuse accused accusing continued described complained remarked asserted
 maintained confirmed reported
-says responded responds respond suggests suggest writes tweets tweeting blasted slammed dismissed described
-describes describing claims claiming claim insisting boasted demanded demands asks asking announces declaring
+responded responds respond suggests suggest tweets tweeting blasted slammed dismissed
+describes describing claims claiming claim insisting boasted demanded demands asking announces declaring
 referred refers mocked touted praised criticized criticised charged alleged alleges joked quipped observed
 wondered testified reports cautioned countered lamented contended shouted chanted sang sings emailed texted
 """.split())
@@ -68,7 +68,7 @@ SHORT_QUOTE_CUE = re.compile(r"\b(?:call(?:s|ed|ing)?|(?:claim|statement|remark|
                              re.IGNORECASE)
 SIGNATURE = re.compile(r"[ \t]*[\u2015\u2014\u2013][ \t]*")
 # `called` anywhere before a quote of one or two words: `she called Wells Fargo's behavior “outrageous”`.
-CALLED_ANY = re.compile(r"\b(?:called|calls|calling|call)\b", re.IGNORECASE)
+CALLED_ANY = re.compile(r"\bcall(?:s|ed|ing)?\b", re.IGNORECASE)
 # `The New York Times reports:` and `which reported that`: the outlet is the source of what follows.
 REPORTS_BEFORE = re.compile(r"\s*(?::|that\b)")
 # `what is called an “A” item`, `has been accused of a “brain-drain”`: nobody is said to speak.
@@ -220,12 +220,12 @@ def _reported(text: str, marked: list[tuple[int, int]], i: int) -> bool:
     """Whether marked span i, too short to be a quotation by itself, is words reported speech
     quotes: a speech or writing cue before it in its sentence, outside other quotations, and no
     `so-called` right before it."""
-    start = marked[i][0]
+    start, end = marked[i]
     if SO_CALLED.search(text, max(0, start - 12), start):
         return False
-    begins = max((m.end() for m in SENTENCE_END.finditer(text, max(0, start - 400), start)), default=max(0, start - 400))
-    if _is_title_text(text[start + 1:marked[i][1] - 1]) and _words(text[start:marked[i][1]]) > 1:
+    if _is_title_text(text[start + 1:end - 1]) and _words(text[start:end]) > 1:
         return False  # `told MSNBC's “Morning Joe”`: a programme's title
+    begins = max((m.end() for m in SENTENCE_END.finditer(text, max(0, start - 400), start)), default=max(0, start - 400))
     outside = _masked(text[begins:start], [(max(a - begins, -1), b - begins) for a, b in marked[:i] if b > begins])
     return any(not PASSIVE_BEFORE.search(outside, 0, cue.start())
                for cue in (*CUE.finditer(outside), *SHORT_QUOTE_CUE.finditer(outside)))
@@ -396,8 +396,7 @@ def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence
             return Speaker(*found, cue_word)
         break
     # Before it, in its sentence: `X said: “...”`, `X called it “...”`, `Putin said ... to “...”`.
-    return _cue_in(masked, sentence[0], quote.start, mentions, first=True,
-                   short=quote.short)
+    return _cue_in(masked, sentence[0], quote.start, mentions, first=True, short=quote.short)
 
 
 def _cue_in(masked: str, start: int, end: int, mentions: list[dict], first: bool, short: bool = False

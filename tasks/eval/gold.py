@@ -213,8 +213,11 @@ def _quoted(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _named(source: str) -> str | None:
+    """`source` where it names someone: a capitalised word after its first (`The New York Post`,
+    `Gov. Mike Pence`), or a one-word name (`Clinton`, not `He`); else None."""
     words = source.split()
-    capitalised = [w for w in words[1:] if w[:1].isupper()] or (words[:1] if len(words) == 1 and words[0][:1].isupper()
-                                                                 and words[0].lower() not in ("he", "she", "it", "i",
-                                                                                              "we", "they") else [])
-    return source if capitalised else None
+    if len(words) == 1:
+        named = words[0][:1].isupper() and words[0].lower() not in ("he", "she", "it", "i", "we", "they")
+    else:
+        named = any(w[:1].isupper() for w in words[1:])
+    return source if named else None
