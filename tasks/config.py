@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tasks.defaults import (DEFAULT_BATCH_SIZE, DEFAULT_LANGUAGES, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_FAILED_SHARE,
-                            DEFAULT_MODEL, DEFAULT_NEAR_DUPLICATE_THRESHOLD, DEFAULT_SHARD_SIZE)
+                            DEFAULT_MAX_PAGE_BYTES, DEFAULT_MODEL, DEFAULT_NEAR_DUPLICATE_THRESHOLD, DEFAULT_SHARD_SIZE)
 
 
 def option(help: str, *, flags: tuple[str, ...] = (), metavar: str | None = None, positional: bool = False,
@@ -77,7 +77,11 @@ class RunConfig:
         "seconds a request may take before it is retried (twice, with backoff) and then given up",
         metavar="SECONDS"))
     max_document_bytes: int = field(default=DEFAULT_MAX_DOCUMENT_BYTES, metadata=option(
-        "larger articles are quarantined as too_large, unread", metavar="BYTES"))
+        "articles whose text is larger (a text file, a JSONL record, the main text of a page) are quarantined "
+        "as too_large", metavar="BYTES"))
+    max_page_bytes: int = field(default=DEFAULT_MAX_PAGE_BYTES, metadata=option(
+        "HTML pages (files or WARC records) larger than this, markup included, are quarantined as too_large, "
+        "unread; the page's article is held to max_document_bytes", metavar="BYTES"))
     languages: list[str] = field(default_factory=lambda: list(DEFAULT_LANGUAGES), metadata=option(
         "ISO 639-1 codes of the languages the model reads; documents detected with confidence as another "
         "language are written, flagged not_extracted_language, without entities or numbers",
@@ -95,7 +99,8 @@ class RunConfig:
         if self.fetch_delay < 0 or self.fetch_timeout <= 0:
             problems.append(f"fetch_delay must be at least 0 and fetch_timeout more than 0, not "
                             f"{self.fetch_delay} and {self.fetch_timeout}")
-        for name in ("batch_size", "workers", "shard_size", "max_document_bytes", "max_pages"):
+        for name in ("batch_size", "workers", "shard_size", "max_document_bytes", "max_page_bytes",
+                     "max_pages"):
             if getattr(self, name) < 1:
                 problems.append(f"{name} must be at least 1, not {getattr(self, name)}")
         if self.extract_processes < 0:

@@ -17,4 +17,9 @@ DEFAULT_LANGUAGES = ("en",)
 DEFAULT_NEAR_DUPLICATE_THRESHOLD = 0.7
 # Articles above this size are quarantined as `too_large`: no real news article comes near 1 MB. The
 # NER reads long articles in pieces (`tasks.nlp.MAX_BATCH_CHARS`), so memory does not set this limit.
+# It bounds an article's text: a text file, a JSONL record, the main text extracted from a page.
 DEFAULT_MAX_DOCUMENT_BYTES = 1_000_000
+# Pages above this size are quarantined as `too_large`, unread. It bounds the markup an HTML page
+# (a file or a WARC record) brings into memory: today's news pages carry 1-3 MB of scripts, styles
+# and inline data around an article of a few KB, and lxml's tree of a page takes several times its size.
+DEFAULT_MAX_PAGE_BYTES = 20_000_000

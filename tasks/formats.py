@@ -9,7 +9,8 @@ TEXT_SUFFIXES = (".txt",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 INPUT_SUFFIXES = TEXT_SUFFIXES + JSONL_SUFFIXES + HTML_SUFFIXES
-#: Suffixes whose file is one article, read whole (`max_document_bytes` checked before reading).
+#: Suffixes whose file is one article, read whole (its size checked before reading: `max_document_bytes`
+#: for text, `max_page_bytes` for a page).
 ARTICLE_SUFFIXES = TEXT_SUFFIXES + HTML_SUFFIXES
 #: WARC record types that hold a page; the others (warcinfo, request, metadata, revisit,
 #: conversion) describe a crawl, not news, and are passed over.
@@ -21,6 +22,7 @@ def is_warc(name: str) -> bool:
     return name.lower().endswith((".warc", ".warc.gz"))
 
 
-def too_large(size: int, limit: int) -> str:
-    """Why an article of `size` bytes is quarantined as `too_large` under a `limit`."""
-    return f"{size:,} bytes, more than max_document_bytes={limit:,}"
+def too_large(size: int, limit: int, name: str = "max_document_bytes", what: str = "") -> str:
+    """Why an article (or `what` of it: its main text) of `size` bytes is quarantined as `too_large`
+    under the run's `limit`, the option called `name`."""
+    return f"{what + ' ' if what else ''}{size:,} bytes, more than {name}={limit:,}"

@@ -537,7 +537,9 @@ QUARANTINE_REASONS = {
     "empty_file": "the file (or JSONL file) holds no text, or only whitespace",
     "binary_file": "the bytes are not text (an image, archive, executable, ... named .txt)",
     "undetectable_encoding": "no text encoding decodes the bytes plausibly",
-    "too_large": "an article (file or JSONL record) larger than the run's `max_document_bytes`; not read",
+    "too_large": "an article's text (a text file, a JSONL record's `text`, a page's main text) larger than the "
+                 "run's `max_document_bytes`, or an HTML page (a file, a WARC record, a JSONL `html`) larger than "
+                 "its `max_page_bytes`, markup included; a file over its limit is not read",
     "unsupported_file_type": "not a file type newsfacts reads (`.txt`, `.jsonl`/`.ndjson`, `.html`/`.htm`/`.xhtml`, "
                              "`.warc`/`.warc.gz`, `.xml`/`.rss`/`.atom`)",
     "no_main_text": "an HTML page (a file, a JSONL `html`) with no article in it: fewer than 20 words left after "

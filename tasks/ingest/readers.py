@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
-from tasks.defaults import DEFAULT_MAX_DOCUMENT_BYTES
+from tasks.defaults import DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_PAGE_BYTES
 from tasks.formats import ARTICLE_SUFFIXES, HTML_SUFFIXES, INPUT_SUFFIXES, JSONL_SUFFIXES, is_warc
 from tasks.ingest.feeds import is_feed_file
 from tasks.ingest.records import Ingested, ingest_feed, ingest_jsonl_file, ingest_text_file
@@ -23,13 +23,15 @@ def ingest_file(
     max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
     first_record: int = 0,
     name: str | None = None,
+    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
 ) -> Ingested:
     """Rows and quarantine for one input file, by its suffix; never raises on bad content.
 
     `read_error` (with its quarantine reason `read_reason`) says why the file could not be read.
     A WARC file's `data` is a slice of it, whose first record is the file's `first_record`. `name`
     is the file's name within its input (`tasks.io.source_name`): a file that is one article's
-    source id (its file name when not given).
+    source id (its file name when not given). An article's text is held to `max_document_bytes`;
+    an HTML page's markup (a file, a WARC record) to `max_page_bytes`, its main text to `max_document_bytes`.
     """
     if read_error is not None:
         # A WARC slice's error names its records: each slice is retried, and quarantined, on its own.
@@ -39,14 +41,14 @@ def ingest_file(
     suffix = PurePath(source_path).suffix.lower()
     try:
         if is_warc(source_path):
-            return ingest_warc(source_path, data or b"", first_record, max_document_bytes)
+            return ingest_warc(source_path, data or b"", first_record, max_document_bytes, max_page_bytes)
         if is_feed_file(source_path):
             return ingest_feed(source_path, data or b"")
         if suffix in JSONL_SUFFIXES:
-            return ingest_jsonl_file(source_path, data or b"", max_document_bytes)
+            return ingest_jsonl_file(source_path, data or b"", max_document_bytes, max_page_bytes)
         if suffix in ARTICLE_SUFFIXES:
             return ingest_text_file(source_path, data or b"", max_document_bytes, html=suffix in HTML_SUFFIXES,
-                                    name=name)
+                                    name=name, max_page_bytes=max_page_bytes)
     except Exception as exc:  # a bug must cost one file, not the run
         return Ingested(quarantine=[quarantine_row(record_kind="file", reason="ingest_error",
                                                    detail=f"{type(exc).__name__}: {exc}"[:500],

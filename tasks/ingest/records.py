@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 import polars as pl
 
-from tasks.defaults import DEFAULT_MAX_DOCUMENT_BYTES
+from tasks.defaults import DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_PAGE_BYTES
 from tasks.documents.clean import LONE_SURROGATES
 from tasks.formats import too_large
 from tasks.ingest.decode import Undecodable, decode_bytes
@@ -160,15 +160,18 @@ def encoding_flags(encoding: str, text: str) -> list[str]:
 
 
 def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
-                     html: bool = False, name: str | None = None) -> Ingested:
+                     html: bool = False, name: str | None = None,
+                     max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Ingested:
     """One article file: the whole file is the article, its `name` within its input (else its file
     name) the source id. An HTML page (`html`, or text that is one: a page saved under another
-    name) gives its main text."""
+    name) gives its main text. A text is held to `max_document_bytes`; a page to `max_page_bytes`,
+    and its main text to `max_document_bytes`."""
     out = Ingested()
     where = {"source_path": source_path, "source_id": name or PurePath(source_path).name}
-    if len(data) > max_document_bytes:
+    limit = (max_page_bytes, "max_page_bytes") if html else (max_document_bytes, "max_document_bytes")
+    if len(data) > limit[0]:
         out.quarantine.append(quarantine_row(record_kind="file", reason="too_large",
-                                             detail=too_large(len(data), max_document_bytes), **where))
+                                             detail=too_large(len(data), *limit), **where))
         return out
     try:
         decoded = decode_bytes(data)
@@ -185,10 +188,10 @@ def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DE
         return out
     flags = encoding_flags(decoded.encoding, text)
     if html or looks_like_html(text):
-        page, problem = page_text(text)
+        page, problem = page_text(text, max_document_bytes=max_document_bytes)
         if problem:
-            out.quarantine.append(quarantine_row(record_kind="file", reason="no_main_text",
-                                                 detail=problem, excerpt=page.text, **where))
+            out.quarantine.append(quarantine_row(record_kind="file", reason=problem[0],
+                                                 detail=problem[1], excerpt=page.text, **where))
             return out
         out.rows.append(article_row(record_index=None, raw_text=page.text, encoding=decoded.encoding, flags=flags,
                                     source_format="html", page=page, **where))
@@ -206,14 +209,16 @@ def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DE
 
 
 def ingest_page(html: str, encoding: str, where: dict, url: str | None = None, fetched_at: dt.datetime | None = None,
-                source_format: str = "warc") -> Ingested:
-    """One fetched page (a WARC response) as an article, or quarantined `no_main_text`; `url` is
-    where it was fetched from, `where` its source path, id and record index."""
+                source_format: str = "warc", max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> Ingested:
+    """One fetched page (a WARC response) as an article, or quarantined (`no_main_text`, or
+    `too_large`: a main text over `max_document_bytes`); `url` is where it was fetched from, `where`
+    its source path, id and record index."""
     out = Ingested()
-    page, problem = page_text(html, url)
+    page, problem = page_text(html, url, max_document_bytes)
     if problem:
-        out.quarantine.append(quarantine_row(record_kind="record", reason="no_main_text",
-                                             detail=f"{problem} ({url})" if url else problem, excerpt=page.text,
+        reason, detail = problem
+        out.quarantine.append(quarantine_row(record_kind="record", reason=reason,
+                                             detail=f"{detail} ({url})" if url else detail, excerpt=page.text,
                                              **where))
         return out
     out.rows.append(article_row(raw_text=page.text, encoding=encoding, flags=encoding_flags(encoding, page.text),
@@ -249,21 +254,29 @@ def ingest_feed(source_path: str, data: bytes, record_index: int | None = None, 
     return out
 
 
-def page_text(html: str, url: str | None = None) -> tuple[Page, str | None]:
-    """An HTML page's main text and metadata (`tasks.ingest.html.extract_page`), and why it has no main
-    text (None when it has)."""
+def page_text(html: str, url: str | None = None, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
+              ) -> tuple[Page, tuple[str, str] | None]:
+    """An HTML page's main text and metadata (`tasks.ingest.html.extract_page`), and why it is no
+    article, as a quarantine (reason, detail): no main text, or one over `max_document_bytes`
+    (None when it is one)."""
     page = extract_page(html, url)
     words = len(page.text.split()) if page.text else 0
     if words < MIN_MAIN_TEXT_WORDS:
         found = f"{words} words of main text" if words else "no main text"
-        return page, f"{found} after boilerplate removal (fewer than {MIN_MAIN_TEXT_WORDS}): not an article"
+        return page, ("no_main_text",
+                      f"{found} after boilerplate removal (fewer than {MIN_MAIN_TEXT_WORDS}): not an article")
+    size = len(page.text.encode("utf-8"))
+    if size > max_document_bytes:
+        return page, ("too_large", too_large(size, max_document_bytes, what="its main text"))
     return page, None
 
 
-def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES) -> Ingested:
+def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES,
+                      max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Ingested:
     """A JSONL file: one article object per line (`id`, and `text` or a page's `html`; `title`,
     `date`, `source`, `url` optional). A record's own `title`, `date` and `url` come before what
-    its page says; `text` wins over `html` when a record has both."""
+    its page says; `text` wins over `html` when a record has both. A `text` is held to
+    `max_document_bytes`; an `html` to `max_page_bytes`, and its main text to `max_document_bytes`."""
     out = Ingested()
     try:
         decoded = decode_bytes(data)
@@ -306,18 +319,19 @@ def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = D
         from_html = not isinstance(record.get("text"), str)
         given = record["html"] if from_html else record["text"]
         size = len(given.encode("utf-8", "surrogatepass"))
-        if size > max_document_bytes:
+        limit = (max_page_bytes, "max_page_bytes") if from_html else (max_document_bytes, "max_document_bytes")
+        if size > limit[0]:
             out.quarantine.append(
                 quarantine_row(record_kind="record", reason="too_large",
-                               detail=f"line {line_number}: {too_large(size, max_document_bytes)}",
+                               detail=f"line {line_number}: {too_large(size, *limit)}",
                                source_id=str(record["id"]), **where))
             continue
         page = None
         if from_html:  # the page's main text is the article's
-            page, problem = page_text(given, record.get("url"))
+            page, problem = page_text(given, record.get("url"), max_document_bytes)
             if problem:
-                out.quarantine.append(quarantine_row(record_kind="record", reason="no_main_text",
-                                                     detail=f"line {line_number}: {problem}",
+                out.quarantine.append(quarantine_row(record_kind="record", reason=problem[0],
+                                                     detail=f"line {line_number}: {problem[1]}",
                                                      source_id=str(record["id"]), excerpt=page.text, **where))
                 continue
         date = parse_date_field(record.get("date"))

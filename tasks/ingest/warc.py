@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import re
 
+from tasks.defaults import DEFAULT_MAX_PAGE_BYTES
 from tasks.formats import PAGE_RECORD_TYPES, too_large
 from tasks.ingest.decode import Undecodable, decode_bytes
 from tasks.quarantine import quarantine_row
@@ -30,7 +31,8 @@ def warc_date(value: str | None) -> dt.datetime | None:
         return None
 
 
-def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_bytes: int):
+def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_bytes: int,
+                max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES):
     """Articles of the WARC records in `data`, the first of them the file's record number
     `first_record` (from 0; a row's `record_index`): each HTML page's main text
     (`tasks.ingest.records.ingest_page`), and the items of each feed that carry their full content
@@ -38,7 +40,7 @@ def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_b
 
     A response that is not a 2xx (`http_error`, `http_redirect`), not HTML (`not_html`), cut short
     (`truncated_record`: `WARC-Truncated`, or fewer bytes than its `Content-Length`) or too large
-    (`too_large`) is quarantined with its record id; a record that cannot be parsed ends the slice
+    (`too_large`: a payload over `max_page_bytes`, a page's main text over `max_document_bytes`) is quarantined with its record id; a record that cannot be parsed ends the slice
     as `truncated_record`.
     """
     from warcio.archiveiterator import ArchiveIterator
@@ -63,8 +65,8 @@ def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_b
                 continue
             where["source_id"] = (headers.get_header("WARC-Record-ID") or "").strip("<>") or f"record-{number}"
             url = headers.get_header("WARC-Target-URI")
-            payload = record.content_stream().read(max_document_bytes + 1)
-            short = record.raw_stream.limit if len(payload) <= max_document_bytes else 0
+            payload = record.content_stream().read(max_page_bytes + 1)
+            short = record.raw_stream.limit if len(payload) <= max_page_bytes else 0
         except Exception as exc:  # noqa: BLE001 - warcio's errors on damaged bytes are many
             # At the file's first record the file is no WARC; later, the rest of it is damaged.
             out.quarantine.append(quarantine_row(
@@ -75,7 +77,7 @@ def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_b
         number += 1
         fetched = {"url": url, "fetched_at": warc_date(headers.get_header("WARC-Date"))}
         feed = is_feed(_content_type(record), payload)
-        problem = _problem(record, payload, short, max_document_bytes, too_large, feed)
+        problem = _problem(record, payload, short, max_page_bytes, too_large, feed)
         if problem:
             reason, detail = problem
             out.quarantine.append(quarantine_row(record_kind="record", reason=reason,
@@ -92,7 +94,7 @@ def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_b
             out.quarantine.append(quarantine_row(record_kind="record", reason=exc.reason,
                                                  detail=f"{exc.detail} ({url})", **where))
             continue
-        page = ingest_page(text, encoding, where, **fetched)
+        page = ingest_page(text, encoding, where, max_document_bytes=max_document_bytes, **fetched)
         out.rows += page.rows
         out.quarantine += page.quarantine
     return out
@@ -103,15 +105,15 @@ def _content_type(record) -> str:
     return (headers.get_header("Content-Type") if headers else None) or ""
 
 
-def _problem(record, payload: bytes, short: int, max_document_bytes: int, too_large, feed: bool
+def _problem(record, payload: bytes, short: int, max_page_bytes: int, too_large, feed: bool
              ) -> tuple[str, str] | None:
     """(reason, detail) of a record that holds no page or feed to read, or None."""
     truncated = record.rec_headers.get_header("WARC-Truncated")
     if truncated or short:
         return "truncated_record", (f"WARC-Truncated: {truncated}" if truncated
                                     else f"{short:,} bytes fewer than its Content-Length")
-    if len(payload) > max_document_bytes:
-        return "too_large", too_large(len(payload), max_document_bytes)
+    if len(payload) > max_page_bytes:
+        return "too_large", too_large(len(payload), max_page_bytes, "max_page_bytes")
     if record.rec_type == "response":
         if record.http_headers is None:
             return "not_html", "a response record with no HTTP response in it"

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from tasks.formats import ARTICLE_SUFFIXES, PAGE_RECORD_TYPES, is_warc, too_large
+from tasks.formats import ARTICLE_SUFFIXES, HTML_SUFFIXES, PAGE_RECORD_TYPES, is_warc, too_large
 from tasks.io.storage import is_url
 
 #: Size, modification and change time (ns) of an input file: a file whose fingerprint matches its
@@ -402,21 +402,23 @@ def _scan_warc(path: Path | StoredObject) -> Iterator[WarcSlice | InputFile]:
         yield WarcSlice(path, start, None, first, max(records, 1))
 
 
-def read_input(path: Path | StoredObject | WarcSlice, max_bytes: int | None = None) -> InputFile:
-    """One input file's bytes; a file that is not a regular file, larger than `max_bytes` (for
-    `.txt` articles; a JSONL file's records are checked one by one) or unreadable comes back with
-    its reason instead of its bytes."""
+def read_input(path: Path | StoredObject | WarcSlice, max_bytes: int | None = None,
+               max_page_bytes: int | None = None) -> InputFile:
+    """One input file's bytes; a file that is not a regular file, too large (a `.txt` article over
+    `max_bytes`, an HTML page over `max_page_bytes`; a JSONL file's records are checked one by one,
+    a WARC's as they are read) or unreadable comes back with its reason instead of its bytes."""
     if isinstance(path, WarcSlice):
         return _read_slice(path)
     if isinstance(path, StoredObject):
-        return _read_object(path, max_bytes, ARTICLE_SUFFIXES, too_large)
+        return _read_object(path, _size_limit(path.suffix, max_bytes, max_page_bytes))
     name = display_path(path)
     try:
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
             return InputFile(name, None, "not a regular file (a FIFO, socket or device)", "not_a_regular_file")
-        if max_bytes is not None and path.suffix.lower() in ARTICLE_SUFFIXES and info.st_size > max_bytes:
-            return InputFile(name, None, too_large(info.st_size, max_bytes), "too_large")
+        limit = _size_limit(path.suffix, max_bytes, max_page_bytes)
+        if limit and info.st_size > limit[0]:
+            return InputFile(name, None, too_large(info.st_size, *limit), "too_large")
         return InputFile(name, path.read_bytes())
     except OSError as exc:
         reason = "symlink_loop" if exc.errno == errno.ELOOP else "unreadable_file"
@@ -436,13 +438,25 @@ def _read_slice(entry: WarcSlice) -> InputFile:
                          first_record=entry.first_record)
 
 
-def _read_object(entry: StoredObject, max_bytes: int | None, text_suffixes, too_large) -> InputFile:
+def _size_limit(suffix: str, max_bytes: int | None, max_page_bytes: int | None) -> tuple[int, str] | None:
+    """The size limit a file with `suffix` is read under and the option's name, if any: a page's
+    markup is held to `max_page_bytes` (its main text to `max_bytes`, once extracted), a text
+    article to `max_bytes`."""
+    suffix = suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        return (max_page_bytes, "max_page_bytes") if max_page_bytes is not None else None
+    if suffix in ARTICLE_SUFFIXES:
+        return (max_bytes, "max_document_bytes") if max_bytes is not None else None
+    return None
+
+
+def _read_object(entry: StoredObject, limit: tuple[int, str] | None) -> InputFile:
     """An object's bytes, or why the store would not give them (`unreadable_file`: the next run
     tries it again)."""
     import fsspec
 
-    if max_bytes is not None and entry.suffix.lower() in text_suffixes and entry.size > max_bytes:
-        return InputFile(entry.url, None, too_large(entry.size, max_bytes), "too_large")
+    if limit and entry.size > limit[0]:
+        return InputFile(entry.url, None, too_large(entry.size, *limit), "too_large")
     try:
         fs, path = fsspec.core.url_to_fs(entry.url)
         return InputFile(entry.url, fs.cat_file(path))
@@ -450,16 +464,19 @@ def _read_object(entry: StoredObject, max_bytes: int | None, text_suffixes, too_
         return InputFile(entry.url, None, f"{type(exc).__name__}: {exc}"[:500], "unreadable_file")
 
 
-def read_inputs(paths: Sequence[str | os.PathLike], max_bytes: int | None = None) -> list[InputFile]:
+def read_inputs(paths: Sequence[str | os.PathLike], max_bytes: int | None = None,
+                max_page_bytes: int | None = None) -> list[InputFile]:
     """Every input file under `paths`, read (see `read_input`), and every entry that could not be walked."""
-    return [entry if isinstance(entry, InputFile) else read_input(entry, max_bytes) for entry in iter_inputs(paths)]
+    return [entry if isinstance(entry, InputFile) else read_input(entry, max_bytes, max_page_bytes)
+            for entry in iter_inputs(paths)]
 
 
 def read_files(entries: Sequence[Path | StoredObject | InputFile], max_bytes: int | None = None,
-               inputs: Sequence[str | os.PathLike] = ()) -> list[InputFile]:
+               inputs: Sequence[str | os.PathLike] = (), max_page_bytes: int | None = None) -> list[InputFile]:
     """The entries of one batch read (see `read_input`), each named within the `inputs` it was
     found under (`source_name`); entries that could not be walked as they are."""
-    files = [entry if isinstance(entry, InputFile) else read_input(entry, max_bytes) for entry in entries]
+    files = [entry if isinstance(entry, InputFile) else read_input(entry, max_bytes, max_page_bytes)
+             for entry in entries]
     return [dataclasses.replace(f, name=source_name(f.path, inputs)) for f in files]
 
 

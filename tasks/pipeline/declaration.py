@@ -23,9 +23,9 @@ from tasks.pipeline.step import Gate, Stage
 
 PIPELINE: tuple[Stage | Gate, ...] = (
     Stage(stages.read_files, takes=("entries",), gives=("files", "read_errors"), counts=("entries", "files"), unit="files",
-          config=("max_document_bytes", "inputs"), retries=2),
+          config=("max_document_bytes", "max_page_bytes", "inputs"), retries=2),
     Stage(stages.ingest_documents, takes=("files", "known"), gives=("ingested",), counts=(None, "ingested"),
-          unit="records", config=("max_document_bytes",)),
+          unit="records", config=("max_document_bytes", "max_page_bytes")),
     Gate("ingested", value="ingested", record_kind="record", excerpt="body", unit="documents"),
     Stage(stages.clean_documents, takes=("ingested", "known"), gives=("documents",), counts=("ingested", "documents"),
           unit="documents"),

@@ -29,21 +29,22 @@ ShardExtractor = Callable[[list[tuple[list[str], list[str]]], str], list]
 
 # --- stage functions ------------------------------------------------------------------------
 
-def read_files(entries: list, max_document_bytes: int, inputs: list[str]) -> Out:
+def read_files(entries: list, max_document_bytes: int, max_page_bytes: int, inputs: list[str]) -> Out:
     """The batch's input files read (or why one could not be), each named within its input, and
     the entries that could not be."""
-    files = io.read_files(entries, max_document_bytes, inputs)
+    files = io.read_files(entries, max_document_bytes, inputs, max_page_bytes)
     return Out({"files": files, "read_errors": [e for e, f in zip(entries, files, strict=True) if f.error is not None]})
 
 
-def ingest_documents(files: list[io.InputFile], known: KnownDocuments, max_document_bytes: int) -> Out:
+def ingest_documents(files: list[io.InputFile], known: KnownDocuments, max_document_bytes: int,
+                     max_page_bytes: int) -> Out:
     """One row per article of the files, and the records that cannot be articles; a record reusing
     a publisher id with different text is quarantined (see `split_conflicting_ids`)."""
     from tasks.ingest import records as ingest
     from tasks.ingest.readers import ingest_file
 
-    results = [ingest_file(f.path, f.data, f.error, f.reason, max_document_bytes, f.first_record, f.name)
-               for f in files]
+    results = [ingest_file(f.path, f.data, f.error, f.reason, max_document_bytes, f.first_record, f.name,
+                           max_page_bytes) for f in files]
     checked = ingest.split_conflicting_ids([row for r in results for row in r.rows], known.publisher_ids)
     return Out({"ingested": ingest.ingested_frame(checked.rows)},
                quarantine_frame([row for r in results for row in r.quarantine] + checked.quarantine))

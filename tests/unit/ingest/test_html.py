@@ -94,3 +94,42 @@ def test_a_story_is_shared_by_near_copies_and_by_articles_at_one_url():
     assert stories[0] == stories[2] != "a" and len(stories[0]) == 16  # one canonical URL, one story
     assert story_ids(pl.DataFrame({"doc_id": ["z"], "url": [None]}, schema={"doc_id": pl.String, "url": pl.String}),
                      {}, {}).to_list() == ["z"]
+
+
+def _bloated(article, script_bytes: int) -> str:
+    """A page as today's sites serve it: the article inside megabytes of inline scripts and data."""
+    blob = "<script>window.__STATE__=" + json.dumps({"x": "a" * script_bytes}) + "</script>"
+    return news_page(article).replace("</head>", blob + "</head>", 1)
+
+
+def test_a_page_is_held_to_max_page_bytes_and_its_article_to_max_document_bytes():
+    article = ARTICLES[0]
+    page = _bloated(article, 3_000_000).encode()  # 3 MB of markup around a short article
+    (row,) = ingest_file("p.html", page, max_document_bytes=1_000_000).rows
+    assert row["body"].startswith(article.paragraphs[0][:40])
+    record = json.dumps({"id": "1", "html": page.decode()}).encode()
+    assert len(ingest_file("f.jsonl", record, max_document_bytes=1_000_000).rows) == 1
+
+    out = ingest_file("p.html", page, max_page_bytes=2_000_000)
+    assert not out.rows and out.quarantine[0]["reason"] == "too_large"
+    assert out.quarantine[0]["detail"].endswith("more than max_page_bytes=2,000,000")
+    out = ingest_file("f.jsonl", record, max_page_bytes=2_000_000)
+    assert not out.rows and "max_page_bytes=2,000,000" in out.quarantine[0]["detail"]
+
+    text_bytes = len(row["body"].encode())
+    out = ingest_file("p.html", page, max_document_bytes=text_bytes - 1)
+    assert not out.rows and out.quarantine[0]["reason"] == "too_large"
+    assert out.quarantine[0]["detail"].startswith(f"its main text {text_bytes:,} bytes")
+
+
+def test_a_large_page_on_disk_is_read_under_max_page_bytes_and_a_text_under_max_document_bytes(tmp_path):
+    from tasks.io.inputs import read_input
+
+    (tmp_path / "page.html").write_text(_bloated(ARTICLES[0], 2_000_000))
+    (tmp_path / "text.txt").write_text("word " * 400_000)
+    page = read_input(tmp_path / "page.html", max_bytes=1_000_000, max_page_bytes=20_000_000)
+    assert page.error is None and len(page.data) > 2_000_000
+    text = read_input(tmp_path / "text.txt", max_bytes=1_000_000, max_page_bytes=20_000_000)
+    assert text.data is None and text.reason == "too_large" and "max_document_bytes=1,000,000" in text.error
+    small = read_input(tmp_path / "page.html", max_bytes=1_000_000, max_page_bytes=1_500_000)
+    assert small.data is None and "max_page_bytes=1,500,000" in small.error

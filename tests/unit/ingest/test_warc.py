@@ -95,3 +95,18 @@ def test_every_response_is_a_document_or_quarantined_with_its_reason(tmp_path, m
     named = with_stage(quarantine_frame(quarantine), "ingest_documents")
     assert named["quarantine_id"].n_unique() == len(quarantine)
 
+
+
+def test_a_warc_page_is_held_to_max_page_bytes_and_its_main_text_to_max_document_bytes(tmp_path):
+    path = tmp_path / "crawl.warc.gz"
+    write_warc(path)
+    (piece,) = inputs.warc_slices(path)
+    read = inputs.read_input(piece)
+    full = ingest_file(read.path, read.data, first_record=read.first_record)
+    small_pages = ingest_file(read.path, read.data, first_record=read.first_record, max_page_bytes=500)
+    assert full.rows and not small_pages.rows
+    assert {q["reason"] for q in small_pages.quarantine if "max_page_bytes=500" in q["detail"]} == {"too_large"}
+    short_texts = ingest_file(read.path, read.data, first_record=read.first_record, max_document_bytes=50)
+    assert not short_texts.rows
+    texts = [q for q in short_texts.quarantine if q["detail"].startswith("its main text")]
+    assert len(texts) == len(full.rows) and {q["reason"] for q in texts} == {"too_large"}
