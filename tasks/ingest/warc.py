@@ -40,7 +40,8 @@ def ingest_warc(source_path: str, data: bytes, first_record: int, max_document_b
 
     A response that is not a 2xx (`http_error`, `http_redirect`), not HTML (`not_html`), cut short
     (`truncated_record`: `WARC-Truncated`, or fewer bytes than its `Content-Length`) or too large
-    (`too_large`: a payload over `max_page_bytes`, a page's main text over `max_document_bytes`) is quarantined with its record id; a record that cannot be parsed ends the slice
+    (`too_large`: a payload over `max_page_bytes`, a page's main text over `max_document_bytes`) is
+    quarantined with its record id; a record that cannot be parsed ends the slice
     as `truncated_record`.
     """
     from warcio.archiveiterator import ArchiveIterator

@@ -287,7 +287,8 @@ def test_flow_loads_from_its_deployment_entrypoint():
     assert set(loaded.parameters.properties) == {"inputs", "output_dir", "model", "max_failed_share", "full_refresh",
                                                  "batch_size", "workers", "shard_size", "extract_processes",
                                                  "dask_address",
-                                                 "max_document_bytes", "max_page_bytes", "languages", "near_duplicate_threshold",
+                                                 "max_document_bytes", "max_page_bytes", "languages",
+                                                 "near_duplicate_threshold",
                                                  "feeds", "max_pages", "fetch_delay", "fetch_timeout"}
     # Types, defaults and descriptions come from RunConfig, the one declaration of the parameters.
     from tasks.config import RunConfig, fields
