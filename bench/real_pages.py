@@ -16,6 +16,7 @@ order, one block element per line, scripts and styles left out. It is no extract
 from __future__ import annotations
 
 import argparse
+import re
 import subprocess
 import sys
 import tarfile
@@ -26,6 +27,8 @@ PACKAGE = "newspaper4k==0.9.6"
 #: Where the pages lie inside the source distribution.
 PAGES_IN_SDIST = "tests/data/html/"
 
+#: lxml refuses a str that declares its encoding.
+XML_DECLARATION = re.compile(r"\A\s*<\?xml[^>]*\?>")
 #: Elements that start a line of their own in the annotators' view.
 BLOCKS = frozenset(("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre", "td",
                     "th", "tr", "table", "figcaption", "figure", "section", "article", "header", "footer", "nav",
@@ -51,10 +54,15 @@ def unpack(folder: Path) -> list[Path]:
 
 
 def visible_lines(html: bytes) -> list[str]:
-    """A page's visible text, one block element per line, in document order."""
+    """A page's visible text, one block element per line, in document order; its bytes decoded as
+    a run decodes them (`tasks.ingest.decode`: lxml alone reads a UTF-8 page that declares its charset
+    only in `<meta charset>` as Latin-1)."""
     import lxml.html
 
-    root = lxml.html.fromstring(html)
+    from tasks.ingest.decode import decode_bytes
+
+    text = XML_DECLARATION.sub("", decode_bytes(html).text)
+    root = lxml.html.fromstring(text)
     for hidden in root.xpath("//script|//style|//noscript|//template|//svg|//head"):
         hidden.drop_tree()
     for element in root.iter():

@@ -209,6 +209,16 @@ def build_parser() -> argparse.ArgumentParser:
                              "quotations (the quoted words of each attribution's content) are found when a "
                              "prediction covers half of one, and whose speaker is the attribution's source (same "
                              "span, or the same person named)")
+    pages = targets.add_parser(
+        "pages", parents=[common], help="page text: the article body of real pages, beside trafilatura's default",
+        description="Score the main text a run extracts from HTML pages against gold JSONL ({\"page\", "
+                    "\"sha256\", \"kind\", \"body\": [paragraphs]}, see bench/gold/PAGES_GUIDELINES.md) with "
+                    "the article-extraction benchmark's measure (word 4-gram shingles, P/R/F1 averaged over "
+                    "pages), beside trafilatura's default extraction.",
+    )
+    add_gold_arguments(pages, "+", DEFAULT_MODEL)
+    pages.add_argument("--pages", metavar="DIR", default=None,
+                       help="the folder of the pages the gold names (python -m bench.real_pages DIR unpacks them)")
     return parser
 
 
@@ -229,7 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "eval":
             return {"entities": eval_commands.evaluate_entities, "numbers": eval_commands.evaluate_numbers,
                     "places": eval_commands.evaluate_places, "dates": eval_commands.evaluate_dates,
-                    "quotes": eval_commands.evaluate_quotes}[args.target](args)
+                    "quotes": eval_commands.evaluate_quotes, "pages": eval_commands.evaluate_pages}[args.target](args)
         return {"server": server_commands.start_server, "serve": server_commands.serve_deployment,
                 "prefect-yaml": server_commands.print_prefect_yaml, "run": run_command.run_pipeline,
                 "schema": dataset_commands.print_schema, "query": dataset_commands.run_query,

@@ -1,6 +1,7 @@
-"""`newsfacts eval entities|numbers|places|dates|quotes`: gold read, scored through the pipeline's
-steps from `extract_mentions` on, as a run runs them (`tasks.pipeline.texts`), beside the peer
-library of each field, printed as a table."""
+"""`newsfacts eval entities|numbers|places|dates|quotes|pages`: gold read, scored through the
+pipeline's steps from `extract_mentions` on, as a run runs them (`tasks.pipeline.texts`), or for
+pages from reading the files to cleaning the documents, beside the peer library of each field,
+printed as a table."""
 
 from __future__ import annotations
 
@@ -335,4 +336,86 @@ def evaluate_quotes(args) -> int:
         print(f"{name:<28}{mine:>10.3f}{baseline:>10.3f}")
     if refused:
         print(f"textacy refused {refused} of {len(gold)} documents (an odd number of quotation marks): no quotes there")
+    return 0
+
+
+def extract_pages(paths: list[Path]) -> tuple[list[str | None], dict[str, str]]:
+    """The text a run writes for each page (None when it quarantines it), through the pipeline's
+    steps from reading the files to cleaning the documents, and each quarantined page's reason."""
+    from tasks.config import RunConfig
+    from tasks.pipeline.declaration import steps_between
+    from tasks.pipeline.known import KnownDocuments
+    from tasks.pipeline.runner import Runner
+
+    folder = str(paths[0].parent) if paths else "."
+    values = {"entries": list(paths), "known": KnownDocuments()}
+    outcome = Runner(RunConfig(inputs=[folder])).run(steps_between("read_files", "clean_documents"), values)
+    documents = outcome.values["documents"]
+    texts = dict(zip(documents["source_path"], documents["text"], strict=True))
+    reasons = {row["source_path"]: row["reason"] for held in outcome.held for row in held.iter_rows(named=True)}
+    return [texts.get(str(path)) for path in paths], {Path(p).name: r for p, r in reasons.items() if p}
+
+
+def _read_pages_gold(args) -> list[dict] | None:
+    """The page gold records whose page is in --pages with the digest the gold names; None, after
+    one line saying why, when a gold file cannot be read or a page is missing or differs."""
+    import hashlib
+    import json
+
+    if not args.pages:
+        print("newsfacts: error: give --pages DIR, the folder of the pages the gold names "
+              "(python -m bench.real_pages DIR unpacks them)", file=sys.stderr)
+        return None
+    records = []
+    for path in map(Path, args.gold):
+        try:
+            records += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        except (OSError, ValueError) as exc:
+            print(f"newsfacts: error: {path}: {exc}", file=sys.stderr)
+            return None
+    for record in records:
+        page = Path(args.pages) / record["page"]
+        if not page.is_file() or hashlib.sha256(page.read_bytes()).hexdigest() != record["sha256"]:
+            print(f"newsfacts: error: {page} is missing or not the page the gold was annotated on "
+                  "(python -m bench.real_pages DIR unpacks them)", file=sys.stderr)
+            return None
+    return records
+
+
+def evaluate_pages(args) -> int:
+    import unicodedata
+
+    import trafilatura
+
+    from tasks.eval.scoring import score_page_texts
+    from tasks.ingest.decode import decode_bytes
+
+    gold = _read_pages_gold(args)
+    if gold is None:
+        return 2
+    paths = [Path(args.pages) / record["page"] for record in gold]
+    expected = ["\n\n".join(record["body"]) or None for record in gold]
+    ours, reasons = extract_pages(paths)
+    # The benchmark's trafilatura: its default extraction, comments left out.
+    theirs = [trafilatura.extract(decode_bytes(path.read_bytes()).text, include_comments=False) if path.stat().st_size
+              else None for path in paths]
+    # Compared after NFKC, as a run cleans its documents: `６月` and `6月` are one word to a reader.
+    expected, ours, theirs = ([unicodedata.normalize("NFKC", text) if text else None for text in texts]
+                              for texts in (expected, ours, theirs))
+    articles = [i for i, record in enumerate(gold) if record["kind"] == "article"]
+    print(f"{len(articles)} article pages, {len(gold) - len(articles)} pages with no article")
+    print(f"{'':<32}{'newsfacts':>10}{'trafilatura':>12}")
+    scores = [score_page_texts([expected[i] for i in articles], [found[i] for i in articles]) for found in (ours,
+                                                                                                          theirs)]
+    for name in ("precision", "recall", "f1"):
+        print(f"{'shingle ' + name:<32}{scores[0][name]:>10.3f}{scores[1][name]:>12.3f}")
+    written = [sum(found[i] is not None for i in articles) for found in (ours, theirs)]
+    print(f"{'article pages with a text':<32}{written[0]:>10}{written[1]:>12}")
+    others = [i for i in range(len(gold)) if i not in articles]
+    if others:
+        wrote = [sum(found[i] is not None for i in others) for found in (ours, theirs)]
+        print(f"{'pages with no article, a text':<32}{wrote[0]:>10}{wrote[1]:>12}")
+    for i in articles:
+        if ours[i] is None:
+            print(f"not written: {gold[i]['page']} ({reasons.get(gold[i]['page'], 'no document')})")
     return 0

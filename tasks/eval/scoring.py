@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -285,3 +286,36 @@ def score_quotes(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[di
     return {"found": Score(tp, fp, fn), "speaker": Accuracy(speaker["correct"], speaker["total"]),
             "speaker_span": Accuracy(span["correct"], span["total"]),
             "found_with_speaker": Accuracy(either["correct"], either["total"])}
+
+
+#: A word, as the article-extraction benchmark (Scrapinghub's) tokenises any language.
+WORD = re.compile(r"\w+")
+
+
+def shingles(text: str | None, size: int = 4) -> Counter:
+    """The text's word `size`-grams, counted (one shingle of all its words when it has fewer)."""
+    words = WORD.findall(text or "")
+    return Counter(tuple(words[i:i + size]) for i in range(max(1, len(words) - size + 1)) if words[i:i + size])
+
+
+def score_page_texts(gold: Sequence[str | None], predicted: Sequence[str | None]) -> dict[str, float]:
+    """Main-text extraction scored as the article-extraction benchmark scores it: each page's word
+    4-gram shingles matched as multisets, its true and false positives and negatives taken as shares
+    of their sum (so a long page weighs as much as a short one); precision is the mean over the pages
+    something was extracted from, recall the mean over the pages with gold text, F1 the harmonic
+    mean of the two means. A page with no gold text and no output counts in neither."""
+    precisions, recalls = [], []
+    for expected, found in zip(gold, predicted, strict=True):
+        true, pred = shingles(expected), shingles(found)
+        tp = sum((true & pred).values())
+        fp, fn = sum((pred - true).values()), sum((true - pred).values())
+        total = tp + fp + fn
+        tp, fp, fn = (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
+        if tp + fp > 0:
+            precisions.append(tp / (tp + fp))
+        if tp + fn > 0:
+            recalls.append(tp / (tp + fn))
+    precision = sum(precisions) / len(precisions) if precisions else 0.0
+    recall = sum(recalls) / len(recalls) if recalls else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1, "pages": len(gold)}

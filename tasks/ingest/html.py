@@ -100,8 +100,17 @@ PRUNED = ("//nav|//footer|//aside|//menu|//form|//iframe|//noscript|//style|//sv
           "|//script[not(contains(@type, 'ld+json'))]")
 
 
+#: Readers' comments, by their container's id or class: `comments`, `article_comments`,
+#: `sf_comment_list`, `fb-comments`, `row-comment`. trafilatura prunes only ids and classes that start
+#: with `comment`, and keeps the others' comments in the text even with `include_comments=False`.
+COMMENTS = ("//*[self::div or self::section or self::ol or self::ul or self::form][not(.//article)]"
+            "[re:test(@id, '(^|[_-])comments?([_-]|$)', 'i')"
+            " or re:test(@class, '(^|[\\s_-])comments?([\\s_-]|$)', 'i')]")
+REGEXP_NAMESPACE = {"re": "http://exslt.org/regular-expressions"}
+
+
 def _pruned(html: str):
-    """The page as a tree without `PRUNED` (the page itself when it does not parse)."""
+    """The page as a tree without `PRUNED` and `COMMENTS` (the page itself when it does not parse)."""
     from trafilatura.utils import load_html
 
     tree = load_html(html)
@@ -109,6 +118,9 @@ def _pruned(html: str):
         return html
     for element in tree.xpath(PRUNED):
         element.drop_tree()
+    for element in tree.xpath(COMMENTS, namespaces=REGEXP_NAMESPACE):
+        if element.getparent() is not None:
+            element.drop_tree()
     return tree
 
 

@@ -26,6 +26,10 @@ from tasks.schemas import INGESTED, frame
 #: A page whose main text has fewer words than this has none: what is left of a 404 page, a
 #: gallery or a page of links after boilerplate removal is a menu's words, not an article.
 MIN_MAIN_TEXT_WORDS = 20
+#: Letters of scripts written without spaces between words (Han, kana, Thai, Lao, Myanmar, Khmer):
+#: two of them count as a word, which a Chinese word averages and a Thai word exceeds.
+UNSPACED_LETTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f"
+                             r"\u1780-\u17ff]")
 
 # ` date 2022-09-30 Russian President ...`: the scraper's inline header, before the body. Its value
 # is one token, or an ISO date and a time with a space between (`2022-09-30 10:00:00`); any token
@@ -254,13 +258,21 @@ def ingest_feed(source_path: str, data: bytes, record_index: int | None = None, 
     return out
 
 
+def word_count(text: str) -> int:
+    """Words in a text of any script: its space-separated words, where a run of letters of a script
+    written without spaces counts as one word per two letters."""
+    unspaced = len(UNSPACED_LETTER.findall(text))
+    spaced = sum(1 for word in text.split() if not UNSPACED_LETTER.search(word))
+    return spaced + unspaced // 2
+
+
 def page_text(html: str, url: str | None = None, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
               ) -> tuple[Page, tuple[str, str] | None]:
     """An HTML page's main text and metadata (`tasks.ingest.html.extract_page`), and why it is no
     article, as a quarantine (reason, detail): no main text, or one over `max_document_bytes`
     (None when it is one)."""
     page = extract_page(html, url)
-    words = len(page.text.split()) if page.text else 0
+    words = word_count(page.text or "")
     if words < MIN_MAIN_TEXT_WORDS:
         found = f"{words} words of main text" if words else "no main text"
         return page, ("no_main_text",

@@ -133,3 +133,26 @@ def test_a_large_page_on_disk_is_read_under_max_page_bytes_and_a_text_under_max_
     assert text.data is None and text.reason == "too_large" and "max_document_bytes=1,000,000" in text.error
     small = read_input(tmp_path / "page.html", max_bytes=1_000_000, max_page_bytes=1_500_000)
     assert small.data is None and "max_page_bytes=1,500,000" in small.error
+
+
+def test_words_are_counted_in_scripts_written_without_spaces():
+    from tasks.ingest.records import MIN_MAIN_TEXT_WORDS, word_count
+
+    assert word_count("Kyiv said the strike killed 25 people.") == 7
+    assert word_count("港特首梁振英就住宅违建事件道歉") == 7  # 15 Han letters
+    assert word_count("ผล DNA ยืนยัน") == 1 + 4  # DNA, and 9 Thai letters
+    assert word_count("页面不存在，返回首页") < MIN_MAIN_TEXT_WORDS  # a 404 page stays no article
+
+
+def test_a_chinese_page_gives_its_article():
+    from tests.news_pages import Article
+
+    article = Article("hk-apology", "港特首梁振英就住宅违建事件道歉", (
+        "香港特首梁振英星期二就其山顶住宅的违建事件公开道歉，并表示会全力配合屋宇署的调查工作。",
+        "梁振英说，他在竞选期间已经澄清了相关问题，但最新发现的地下室结构是他此前并不知情的。",
+        "反对派议员则要求他就此事向立法会作出详细交代，并质疑他在竞选期间的诚信问题。",
+        "屋宇署发言人表示，署方人员已经到场视察，并会根据调查结果决定是否采取进一步的执法行动。",
+        "有法律界人士指出，如果违建部分涉及安全问题，业主必须在指定期限内完成清拆或修葺工程。",
+        "多名建制派议员则认为，事件不应被过度政治化，政府应集中精力处理房屋和经济等民生问题。"))
+    (row,) = ingest_file("zh.html", news_page(article).encode()).rows
+    assert row["body"].startswith("香港特首梁振英")
