@@ -1,6 +1,6 @@
 """HTML extraction and WARC reading beside the NER model on the same articles.
 
-    python -m bench.pages [CORPUS] [--files N] [--out build/bench]
+    python -m bench.pages [CORPUS] [--files N] [--real-pages DIR] [--out build/bench]
 
 Each corpus article (first line its headline) is put in a news page with every kind of
 boilerplate (`tests/news_pages.py`: navigation, cookie banner, related links, newsletter box,
@@ -9,6 +9,8 @@ baseline (`nlp.pipe` with only `ner`) over the articles' texts; trafilatura's ex
 pages (`tasks.ingest.html.extract_page`); reading the WARC as a run does (planning its slices, then
 each slice's records read, extracted and made rows by `tasks.ingest.readers.ingest_file`). It reports pages
 per second and each time as a share of NER's, and how many extracted texts equal the article.
+With `--real-pages DIR` (`python -m bench.real_pages DIR`) it also times the extraction of those
+real pages, as a run extracts them and as trafilatura's default does, each page five times.
 
 Results: `<out>/pages.json` and `<out>/pages.md`.
 """
@@ -51,10 +53,33 @@ def write_warc(pages: list[tuple[str, str]], path: Path) -> None:
                                                           http_headers=http))
 
 
+def time_real_pages(folder: Path, repeats: int = 5) -> dict:
+    """Seconds to extract every page of `folder` `repeats` times, as a run does and as trafilatura's
+    default does (the article-extraction benchmark's call)."""
+    import trafilatura
+
+    from tasks.ingest.decode import decode_bytes
+    from tasks.ingest.html import extract_page
+
+    pages = [decode_bytes(path.read_bytes()).text for path in sorted(folder.glob("*.html")) if path.stat().st_size]
+    extract_page(pages[0])  # warm: trafilatura's imports
+    timed = {}
+    for name, extract in (("extract_seconds", extract_page),
+                          ("default_seconds", lambda page: trafilatura.extract(page, include_comments=False))):
+        started = time.perf_counter()
+        for _ in range(repeats):
+            for page in pages:
+                extract(page)
+        timed[name] = round(time.perf_counter() - started, 2)
+    return {"pages": len(pages), "page_kib": round(sum(len(p) for p in pages) / len(pages) / 1024, 1), **timed}
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS))
     parser.add_argument("--files", type=int, default=None, help="the first N articles (default: all)")
+    parser.add_argument("--real-pages", metavar="DIR", default=None,
+                        help="a folder of real pages (python -m bench.real_pages DIR) to time as well")
     parser.add_argument("--out", default="build/bench")
     args = parser.parse_args(argv)
 
@@ -103,6 +128,13 @@ def main(argv=None) -> dict:
             f"{report[kind]['extract_share_of_ner']} |",
             f"| WARC.gz read (plan, records, extraction, rows), {kind} | {size} | {warc_seconds} | "
             f"{round(len(pages) / warc_seconds, 1)} | {report[kind]['warc_share_of_ner']} |"]
+    if args.real_pages:
+        real = time_real_pages(Path(args.real_pages))
+        report["real_pages"] = real
+        rows_text += [f"| {name}, {real['pages']} real pages | {real['page_kib']} | {seconds} | "
+                      f"{round(5 * real['pages'] / seconds, 1)} | {round(seconds / ner, 3)} |"
+                      for name, seconds in (("HTML extraction (trafilatura, as a run)", real["extract_seconds"]),
+                                            ("trafilatura's default extraction", real["default_seconds"]))]
     text = "\n".join([
         f"# HTML extraction and WARC reading beside NER ({args.corpus}, {len(found)} articles)",
         "",

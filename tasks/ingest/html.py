@@ -124,11 +124,35 @@ def _pruned(html: str):
     return tree
 
 
+#: Paragraphs that close an article without being its text: a wire's end mark, a lone e-mail
+#: address or a request to write to one, a copyright notice (the mark at its start, so that a
+#: story's last sentence about copyright law stays).
+TRAILER = re.compile(r"\(?END\)?|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|write to .{1,80}\bat\s+\S+@\S+"
+                     r"|\W{0,5}(?:©|\(c\) ?\d{4}|copyright\b).{0,200}|.{0,200}\ball rights reserved\b.{0,50}",
+                     re.IGNORECASE)
+#: A paragraph that only points to another story (`Read more: ...`).
+POINTER = re.compile(r"(?:read more|read also|also read|related|see also)\s*:", re.IGNORECASE)
+#: Words of a paragraph that points to another story, at most.
+POINTER_WORDS = 30
+
+
 def _main_text(text: str, title: str | None) -> str | None:
     lines = [line.strip() for line in text.split("\n") if line.strip()]
-    if lines and title and lines[0].casefold() == title.casefold():
+    if lines and title and _same_headline(lines[0], title):
         lines = lines[1:]
+    lines = [line for line in lines if not (POINTER.match(line) and len(line.split()) <= POINTER_WORDS)]
+    while lines and TRAILER.fullmatch(lines[-1].rstrip(".")):
+        lines.pop()
     return "\n\n".join(lines) or None
+
+
+def _same_headline(line: str, title: str) -> bool:
+    """Whether a paragraph is the page's headline, give or take a word's ending (`consequence` in
+    the title, `consequences` in the text)."""
+    from difflib import SequenceMatcher
+
+    a, b = (" ".join(re.findall(r"\w+", text.casefold())) for text in (line, title))
+    return a == b or SequenceMatcher(None, a, b).ratio() >= 0.95
 
 
 def _clean(value: str | None) -> str | None:

@@ -156,3 +156,19 @@ def test_a_chinese_page_gives_its_article():
         "多名建制派议员则认为，事件不应被过度政治化，政府应集中精力处理房屋和经济等民生问题。"))
     (row,) = ingest_file("zh.html", news_page(article).encode()).rows
     assert row["body"].startswith("香港特首梁振英")
+
+
+def test_pointers_to_other_stories_and_closing_notices_are_not_the_article():
+    from tests.news_pages import Article
+
+    body = ARTICLES[0].paragraphs
+    article = Article("with-trailers", ARTICLES[0].title, (
+        body[0], "Read more: Inside the city that waits for the next strike", *body[1:],
+        "The copyright on the footage had expired in 1990, the court said.",
+        "Write to Jane Reporter at jane.reporter@example.com", "™ & © 2022 Example News. All rights reserved.",
+        "(END)"))
+    # The headline above the text, a word's ending apart from the page's title, is no paragraph.
+    page = news_page(article).replace(f">{article.title}</h1>", f">{article.title.replace('killed', 'kill')}</h1>")
+    assert "kill in strike" in page
+    text = extract_page(page).text
+    assert text.split("\n\n") == [*body, "The copyright on the footage had expired in 1990, the court said."]
