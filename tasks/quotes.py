@@ -52,6 +52,7 @@ responded responds respond suggests suggest tweets tweeting blasted slammed dism
 describes describing claims claiming claim insisting boasted demanded demands asking announces declaring
 referred refers mocked touted praised criticized criticised charged alleged alleges joked quipped observed
 wondered testified reports cautioned countered lamented contended shouted chanted sang sings emailed texted
+yell yells yelled shouts screamed exhorted exhorts urges likened likens scolded scolds attacked attacks
 """.split())
 # Where a newspaper reports what another outlet wrote, the outlet is not the speaker.
 SOURCE_CUES = frozenset({"reported", "reports"})
@@ -530,7 +531,9 @@ def document_quotes(doc_id: str, text: str, sentence_bounds: list[tuple[int, int
         last = sentence_of(max(quote.end - 1, quote.start))
         next_start = quotes[i + 1].start if i + 1 < len(quotes) else None
         speaker = attribute(masked, quote, bounds(first), bounds(last), next_start, mentions)
-        if speaker is None and previous is not None and _carries_on(text, previous[0], quote):
+        if speaker is None and previous is not None and (
+                _carries_on(text, previous[0], quote)
+                or _follows_attribution(text, previous, quote, sentence_of(previous[1].end), first)):
             speaker = previous[1]
         if speaker is None and first > 0:
             # `Mr Raha stressed that ...` before a quote standing alone: the sentence before attributes it.
@@ -557,6 +560,17 @@ def _carries_on(text: str, earlier: Quote, quote: Quote) -> bool:
     between = text[earlier.end:quote.start]
     # Nothing between but the earlier quote's attribution, and no paragraph of other words.
     return _words(between) <= 12 and not any(line.strip() for line in between.split("\n")[1:])
+
+
+def _follows_attribution(text: str, previous: tuple[Quote, Speaker], quote: Quote, speaker_sentence: int,
+                         quote_sentence: int) -> bool:
+    """Whether `quote` opens the sentence after the earlier quote's attribution, however long
+    (`“...,” said Rep. Jim Clyburn (D-S.C.), the assistant leader of the Democratic caucus. “...”`):
+    the same speaker's next words."""
+    earlier, speaker = previous
+    between = text[earlier.end:quote.start]
+    return (earlier.end <= speaker.start and quote_sentence == speaker_sentence + 1
+            and not any(line.strip() for line in between.split("\n")[1:]))
 
 
 def extract_quotes(entities: pl.DataFrame, sentences: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
