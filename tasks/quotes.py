@@ -67,7 +67,9 @@ CUE = re.compile(r"\baccording\s+to\b|\b(?:" + "|".join(sorted(CUE_VERBS)) + r")
 SHORT_QUOTE_CUE = re.compile(r"\b(?:call(?:s|ed|ing)?|(?:claim|statement|remark|comment|word|description|promise|"
                              r"pledge|accusation|warning|tweet|post|speech|interview|letter|complaint)s?)\b",
                              re.IGNORECASE)
-SIGNATURE = re.compile(r"[ \t]*[\u2015\u2014\u2013][ \t]*")
+SIGNATURE = re.compile(r"[ \t\xa0]*[\u2015\u2014\u2013][ \t\xa0]*")
+# The name a signature gives: two to five capitalised words (`Christina N Luis Olidem`).
+SIGNED_NAME = re.compile(r"[^\W\d_][\w'\u2019.-]*(?:[ \t]+[^\W\d_][\w'\u2019.-]*){1,4}")
 # `called` anywhere before a quote of one or two words: `she called Wells Fargo's behavior “outrageous”`.
 CALLED_ANY = re.compile(r"\bcall(?:s|ed|ing)?\b", re.IGNORECASE)
 # `The New York Times reports:` and `which reported that`: the outlet is the source of what follows.
@@ -379,6 +381,17 @@ def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence
         name = next((m for m in mentions if m["start_char"] == signed.end() and m["label"] in ("PERSON", "ORG")), None)
         if name is not None:
             return Speaker(name["start_char"], name["end_char"], "signature", "signed")
+        # A reader's name the model does not know as one (`― Jacklyn Ashley`): its capitalised words.
+        written = SIGNED_NAME.match(masked, signed.end())
+        if written is not None and all(word[:1].isupper() for word in written.group().split()):
+            return Speaker(written.start(), written.end(), "signature", "signed")
+    # Words quoted inside reported speech belong to its speaker, whatever follows them (`Flynn said
+    # Trump was “absolutely right” when he said ...`).
+    lead = masked[sentence[0]:quote.start].rstrip()
+    if _words(lead) and not lead.endswith(":"):
+        before = _cue_in(masked, sentence[0], quote.start, mentions, first=True, short=quote.short)
+        if before is not None:
+            return before
     # After the quote: `“...,” said X`, `“...,” X said`, `“...,” according to X`.
     region_end = min(end_sentence[1], next_quote if next_quote is not None else len(masked))
     # A quote ending its sentence (`... now.” Mr X said`) is attributed by a name or pronoun only.
