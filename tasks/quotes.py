@@ -384,7 +384,9 @@ def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence
         # A reader's name the model does not know as one (`― Jacklyn Ashley`): its capitalised words.
         written = SIGNED_NAME.match(masked, signed.end())
         if written is not None and all(word[:1].isupper() for word in written.group().split()):
-            return Speaker(written.start(), written.end(), "signature", "signed")
+            # A full stop after the name ends the line, not an initial (`Steve Quinlan.`, `Julie A.`).
+            end = written.end() - (written.group().endswith(".") and len(written.group().split()[-1]) > 2)
+            return Speaker(written.start(), end, "signature", "signed")
     # Words quoted inside reported speech belong to its speaker, whatever follows them (`Flynn said
     # Trump was “absolutely right” when he said ...`).
     lead = masked[sentence[0]:quote.start].rstrip()

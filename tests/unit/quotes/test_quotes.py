@@ -158,3 +158,32 @@ def test_an_acronym_is_the_name_it_stands_for_in_its_document():
     assert ids[0] == ids[1] and ids[2] == ids[3] == entity_id_for("PLACE|iso3166:RU")
     # Elsewhere the letters stand alone, and a person's initials never make an acronym.
     assert ids[4] == entity_id_for("ORG|ap") != ids[0]
+
+
+def test_a_quote_after_a_long_attribution_carries_on_its_speaker():
+    text = ("“This is a disgusting day,” said Jim Clyburn of South Carolina, the assistant leader of the Democratic "
+            "caucus in the House of Representatives. “These are howls. These are not whistles.” Voters came. "
+            "“We will not stop here,” she added.")
+    rows = quotes_of(text, {"Jim Clyburn": "PERSON"})
+    assert [r["speaker_name"] for r in rows[:2]] == ["Jim Clyburn", "Jim Clyburn"]
+    assert rows[1]["speaker_text"] == "Jim Clyburn"
+    # A sentence of other words between: the third quote has its own cue, and nothing is carried past it.
+    assert rows[2]["speaker_text"] == "she"
+
+
+def test_words_quoted_inside_reported_speech_are_its_speakers_whatever_follows():
+    text = ("Retired Lt. Gen. Michael Flynn said Donald Trump was “absolutely right” when he said that the "
+            "generals had been reduced to rubble.")
+    (row,) = quotes_of(text, {"Michael Flynn": "PERSON", "Donald Trump": "PERSON"})
+    assert (row["speaker_name"], row["cue"]) == ("Michael Flynn", "said")
+    # A quote opening its sentence is still attributed by the cue after it.
+    (row,) = quotes_of("“The generals are rubble now,” Trump said.", {"Trump": "PERSON"})
+    assert row["speaker_text"] == "Trump"
+
+
+def test_a_readers_signature_names_them_though_the_model_knows_no_such_name():
+    text = ("“He is someone that no sane person would want as president.” ―\u00a0Jorge Falcon\n"
+            "“Maybe we can build a wall around him.” ― Steve Quinlan.")
+    rows = quotes_of(text, {})
+    assert [(r["speaker_text"], r["speaker_kind"], r["cue"]) for r in rows] == [
+        ("Jorge Falcon", "signature", "signed"), ("Steve Quinlan", "signature", "signed")]
