@@ -306,6 +306,8 @@ def _read_polnear_gold(args) -> list[dict] | None:
 
 
 def evaluate_quotes(args) -> int:
+    from collections import Counter
+
     import spacy
 
     from tasks.eval.peers import textacy_quotes
@@ -319,7 +321,8 @@ def evaluate_quotes(args) -> int:
     expected = [record["quotes"] for record in gold]
     # PolNeAR's measure: a quote is found when a prediction covers half of it.
     cover = 0.5 if polnear else 0.0
-    ours = score_quotes(expected, predict_quotes(args.model, texts), cover)
+    found = predict_quotes(args.model, texts)
+    ours = score_quotes(expected, found, cover)
     textacy_found, refused = textacy_quotes(list(spacy.load(args.model).pipe(texts)))
     theirs = score_quotes(expected, textacy_found, cover)
     print(f"{len(gold)} documents, {ours['found'].support} gold quotes, {ours['speaker'].total} with a named "
@@ -334,6 +337,9 @@ def evaluate_quotes(args) -> int:
                      theirs["found_with_speaker"].value))
     for name, mine, baseline in rows:
         print(f"{name:<28}{mine:>10.3f}{baseline:>10.3f}")
+    types = Counter(row["speaker_type"] or "no speaker" for rows in found for row in rows)
+    print("newsfacts' sources: " + ", ".join(f"{kind} {types[kind]}" for kind in
+                                             ("person", "organisation", "group", "document", "no speaker")))
     if refused:
         print(f"textacy refused {refused} of {len(gold)} documents (an odd number of quotation marks): no quotes there")
     return 0

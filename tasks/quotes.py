@@ -60,7 +60,9 @@ SOURCE_CUES = frozenset({"reported", "reports"})
 # called a plan`.
 CALLED = re.compile(r"\b(?:called|calls|calling)\b(?=\s+(?:it|them|this|that|him|her|the\s+\w+)?\s*[\u201c\"\u2018])",
                     re.IGNORECASE)
-CUE = re.compile(r"\baccording\s+to\b|\b(?:" + "|".join(sorted(CUE_VERBS)) + r")\b", re.IGNORECASE)
+# `as a Homeland Security memo put it`, `the letter reads`: a document as its own source.
+CUE = re.compile(r"\baccording\s+to\b|\bput\s+it\b|\b(?:reads|" + "|".join(sorted(CUE_VERBS)) + r")\b",
+                 re.IGNORECASE)
 # What else attributes a quotation of one or two words in its sentence (`Clinton called them
 # “deplorables”`, `Trump's claim that there were “thousands of shootings”`): any form of `call`
 # and nouns of speech.
@@ -316,6 +318,8 @@ def _subject_before(masked: str, region_start: int, cue_start: int, mentions: li
     # A noun phrase: back from the cue to punctuation or the region's start, at most six words.
     phrase_start = max((m.end() for m in re.finditer(r"[,;:\u2014\u2013\u201c\u201d\"(\u2591]", before)), default=0)
     phrase = [w for w in words if w.start() >= phrase_start][-6:]
+    if phrase and phrase[0].group().lower() == "as":  # `as a Homeland Security memo put it`
+        phrase = phrase[1:]
     if not phrase or not _noun_phrase([w.group() for w in phrase]):
         return None
     return region_start + phrase[0].start(), region_start + phrase[-1].end(), "title"
@@ -489,6 +493,48 @@ def resolve_speaker(text: str, speaker: Speaker, before: int, mentions: list[dic
     return None
 
 
+def speaker_type(text: str, speaker: Speaker, entity: dict | None) -> str:
+    """What the source is (`tasks.schemas.SPEAKER_TYPES`): by its entity's label, else by the
+    pronoun or the head noun of the phrase naming it (a title is a person's)."""
+    if entity is not None:
+        return ENTITY_TYPES.get(entity["label"], "person")
+    words = [w.lower() for w in WORD.findall(text[speaker.start:speaker.end])]
+    if speaker.kind == "signature" or not words:
+        return "person"
+    if speaker.kind == "pronoun":
+        return {"it": "organisation", "they": "group", "we": "group"}.get(words[0], "person")
+    head = words[-1]
+    if head in DOCUMENT_WORDS:
+        return "document"
+    if head in ORGANISATION_WORDS or head in OUTLET_WORDS:
+        return "organisation"
+    if head in GROUP_WORDS or (head.endswith("s") and head[:-1] in TITLE_WORDS | GROUP_WORDS):
+        return "group"
+    return "person"
+
+
+#: The type of a source named by an entity of each label (a country speaks through its government).
+ENTITY_TYPES = {"PERSON": "person", "ORG": "organisation", "GPE": "organisation", "LOC": "organisation",
+                "NORP": "group"}
+#: Head nouns of a written or broadcast source quoted as its own (`the letter reads`).
+DOCUMENT_WORDS = frozenset("""
+letter report statement memo memorandum ad advert advertisement spot commercial article piece story study poll
+survey website site tweet post bylaws rules standards document complaint lawsuit filing indictment ruling order
+bill law guidance release editorial column book video transcript email message note sign banner headline paper
+analysis review assessment manifesto resolution petition announcement
+""".split())
+#: Head nouns of an outlet or body speaking as one (besides ORGANISATION_WORDS).
+OUTLET_WORDS = frozenset("newspaper paper network channel broadcaster outlet magazine campaign committee council "
+                         "court administration police army military office embassy".split())
+#: Head nouns of people in the plural.
+GROUP_WORDS = frozenset("""
+officials experts analysts critics protesters residents voters lawmakers legislators members leaders supporters
+people activists campaigners economists scientists researchers investigators officers prosecutors authorities
+sources witnesses observers doctors parents students workers opponents aides advisers advisors democrats
+republicans diplomats politicians families relatives neighbours neighbors fans
+""".split())
+
+
 def _title_run(text: str, start: int) -> str:
     """The words right before a name that can be its title: capitalised ones, title words and
     `of`/`the` (`Russian President`, `NATO Secretary General`, `former Kremlin speechwriter`)."""
@@ -554,6 +600,7 @@ def document_quotes(doc_id: str, text: str, sentence_bounds: list[tuple[int, int
             # `Mr Raha stressed that ...` before a quote standing alone: the sentence before attributes it.
             speaker = _cue_in(masked, *bounds(first - 1), mentions, first=False)
         entity = resolve_speaker(text, speaker, quote.start, mentions, outside) if speaker is not None else None
+        kind_of_source = speaker_type(text, speaker, entity) if speaker is not None else None
         rows.append({
             "doc_id": doc_id, "start_char": quote.start, "end_char": quote.end, "sentence_index": first,
             "text": text[quote.start:quote.end],
@@ -562,6 +609,7 @@ def document_quotes(doc_id: str, text: str, sentence_bounds: list[tuple[int, int
             "speaker_end": speaker.end if speaker else None,
             "speaker_text": text[speaker.start:speaker.end] if speaker else None,
             "speaker_kind": speaker.kind if speaker else None,
+            "speaker_type": kind_of_source,
             "speaker_entity_id": entity["entity_id"] if entity else None,
             "speaker_name": entity["canonical_name"] if entity else None,
         })

@@ -315,6 +315,7 @@ SENTENCES = pa.schema(
 
 #: How a quote's speaker is named (`quotes.speaker_kind`).
 SPEAKER_KINDS = ("name", "title", "pronoun", "signature")
+SPEAKER_TYPES = ("person", "organisation", "group", "document")
 
 QUOTES = pa.schema(
     [
@@ -340,6 +341,12 @@ QUOTES = pa.schema(
         column("speaker_text", pa.string(), "That mention as written: `documents.text[speaker_start:speaker_end]`."),
         column("speaker_kind", pa.string(), f"How the speaker is named: one of {', '.join(SPEAKER_KINDS)} (the "
                "author line of an embedded post); null when there is no speaker."),
+        column("speaker_type", pa.string(), "What the source is: `person`; `organisation` (a company, outlet, "
+               "campaign or government, a country included: `Russia said`); `group` (people in the plural: "
+               "`analysts`, `Republicans`, `they`); `document` (what was written or broadcast, quoted as its own "
+               "source: `the letter reads`, `as a Homeland Security memo put it`, `the ad says`). From the "
+               "speaker's entity (its label) where there is one, else the pronoun or the phrase's head noun; null "
+               "when there is no speaker."),
         column("speaker_entity_id", pa.string(), "Who said it (`entity_catalog.entity_id`): the entity of a named "
                "speaker; for a title, the person the document names with that title (`the Ukrainian president`: "
                "`President Vladimir Zelensky`); for `he`/`she`, the nearest person named before the pronoun and the "
@@ -462,8 +469,8 @@ REBUILT_TABLES = ("entity_catalog",)
 #: renamed, retyped or made required; a new partitioning; a column's values given another meaning)
 #: is a major change: runs refuse a dataset of another major version until `newsfacts migrate`
 #: rewrites it (see `tasks.contract`). 3.0: files that are one article named by their path. 4.0: a
-#: quarantine row's stage named as the pipeline step that quarantined it.
-SCHEMA_VERSION = "4.0"
+#: quarantine row's stage named as the pipeline step that quarantined it. 4.1: `quotes.speaker_type`.
+SCHEMA_VERSION = "4.1"
 
 #: What one row of each table is.
 TABLE_DESCRIPTIONS: dict[str, str] = {

@@ -187,3 +187,17 @@ def test_a_readers_signature_names_them_though_the_model_knows_no_such_name():
     rows = quotes_of(text, {})
     assert [(r["speaker_text"], r["speaker_kind"], r["cue"]) for r in rows] == [
         ("Jorge Falcon", "signature", "signed"), ("Steve Quinlan", "signature", "signed")]
+
+
+@pytest.mark.parametrize(("sentence", "names", "speaker", "kind"), [
+    ("“Our children are thriving in charter schools,” the letter reads.", {}, "the letter", "document"),
+    ("The primary requirement is a “lawful source of investment income,” as a Homeland Security memo put it.",
+     {}, "a Homeland Security memo", "document"),
+    ("“The cuts will hurt growth next year,” experts say.", {}, "experts", "group"),
+    ("“We will not sell the plant,” the company said.", {}, "the company", "organisation"),
+    ("“We will defend every inch,” Russia said.", {"Russia": "GPE"}, "Russia", "organisation"),
+    ("“We are ready for talks,” Zelensky said.", {"Zelensky": "PERSON"}, "Zelensky", "person"),
+])
+def test_each_source_has_its_type(sentence, names, speaker, kind):
+    (row,) = quotes_of(sentence, names)
+    assert (row["speaker_text"], row["speaker_type"]) == (speaker, kind)
