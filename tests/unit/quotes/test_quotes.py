@@ -161,8 +161,8 @@ def test_an_acronym_is_the_name_it_stands_for_in_its_document():
 
 
 def test_a_quote_after_a_long_attribution_carries_on_its_speaker():
-    text = ("“This is a disgusting day,” said Jim Clyburn of South Carolina, the assistant leader of the Democratic "
-            "caucus in the House of Representatives. “These are howls. These are not whistles.” Voters came. "
+    text = ("“This is a disgusting day,” said Jim Clyburn of South Carolina, the assistant leader of the "
+            "Democratic caucus in the House of Representatives. “These are howls. These are not whistles.” Voters came. "
             "“We will not stop here,” she added.")
     rows = quotes_of(text, {"Jim Clyburn": "PERSON"})
     assert [r["speaker_name"] for r in rows[:2]] == ["Jim Clyburn", "Jim Clyburn"]
