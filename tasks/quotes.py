@@ -469,6 +469,10 @@ def resolve_speaker(text: str, speaker: Speaker, before: int, mentions: list[dic
     if speaker.kind == "pronoun":
         if words and words[0] in ("he", "she", "i"):
             return people[-1] if people else None
+        if words and words[0] == "it":
+            # `what it called “a clear threat”`: the organisation named last.
+            bodies = [m for m in earlier if m["label"] == "ORG" and not _possessive(text, m)]
+            return bodies[-1] if bodies else None
         return None
     inside = [m for m in mentions if speaker.start <= m["start_char"] and m["end_char"] <= speaker.end
               and m["label"] in ("ORG", "GPE")]
