@@ -53,6 +53,7 @@ describes describing claims claiming claim insisting boasted demanded demands as
 referred refers mocked touted praised criticized criticised charged alleged alleges joked quipped observed
 wondered testified reports cautioned countered lamented contended shouted chanted sang sings emailed texted
 yell yells yelled shouts screamed exhorted exhorts urges likened likens scolded scolds attacked attacks
+cited cites citing hailed hails nicknamed proclaimed proclaims stressing stresses bemoaning bemoaned lauded lauds
 """.split())
 # Where a newspaper reports what another outlet wrote, the outlet is not the speaker.
 SOURCE_CUES = frozenset({"reported", "reports"})
