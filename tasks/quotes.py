@@ -396,7 +396,8 @@ def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence
     # Trump was “absolutely right” when he said ...`).
     lead = masked[sentence[0]:quote.start].rstrip()
     if _words(lead) and not lead.endswith(":"):
-        before = _cue_in(masked, sentence[0], quote.start, mentions, first=True, short=quote.short)
+        # Any `called` before it: `Minyon Moore called Mr. Obama's remarks “a true wake-up call”`.
+        before = _cue_in(masked, sentence[0], quote.start, mentions, first=True, short=True)
         if before is not None:
             return before
     # After the quote: `“...,” said X`, `“...,” X said`, `“...,” according to X`.
