@@ -233,7 +233,8 @@ def _reported(text: str, marked: list[tuple[int, int]], i: int) -> bool:
         return False  # `told MSNBC's “Morning Joe”`: a programme's title
     begins = max((m.end() for m in SENTENCE_END.finditer(text, max(0, start - 400), start)), default=max(0, start - 400))
     outside = _masked(text[begins:start], [(max(a - begins, -1), b - begins) for a, b in marked[:i] if b > begins])
-    return any(not PASSIVE_BEFORE.search(outside, 0, cue.start())
+    # `is describing` is no passive: only a participle after `is` (`is called`) makes one.
+    return any(cue.group().lower().endswith("ing") or not PASSIVE_BEFORE.search(outside, 0, cue.start())
                for cue in (*CUE.finditer(outside), *SHORT_QUOTE_CUE.finditer(outside)))
 
 
