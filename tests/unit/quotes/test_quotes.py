@@ -201,3 +201,18 @@ def test_a_readers_signature_names_them_though_the_model_knows_no_such_name():
 def test_each_source_has_its_type(sentence, names, speaker, kind):
     (row,) = quotes_of(sentence, names)
     assert (row["speaker_text"], row["speaker_type"]) == (speaker, kind)
+
+
+def test_reported_speech_with_called_a_progressive_and_it_as_the_speaker():
+    text = "Hillary Clinton is describing as “unhinged” a tweet attacking a former Miss Universe."
+    (row,) = quotes_of(text, {"Hillary Clinton": "PERSON"})
+    assert (row["text"], row["speaker_name"], row["cue"]) == ("“unhinged”", "Hillary Clinton", "describing")
+    assert spans("The rule is called “fast track” by everyone.") == []  # a passive still attributes nothing
+    text = "Minyon Moore, a senior adviser, called President Obama's remarks on Saturday “a true wake-up call” to voters."
+    (row,) = quotes_of(text, {"Minyon Moore": "PERSON", "Obama": "PERSON"})
+    assert (row["speaker_name"], row["cue"]) == ("Minyon Moore", "called")
+    text = ("The Security Council met on Friday. It pledged sanctions to deter what it called “a clear threat to "
+            "international peace and security.”")
+    (row,) = quotes_of(text, {"Security Council": "ORG"})
+    assert (row["speaker_kind"], row["speaker_name"], row["speaker_type"]) == ("pronoun", "Security Council",
+                                                                                "organisation")
