@@ -350,8 +350,9 @@ QUOTES = pa.schema(
         column("speaker_entity_id", pa.string(), "Who said it (`entity_catalog.entity_id`): the entity of a named "
                "speaker; for a title, the person the document names with that title (`the Ukrainian president`: "
                "`President Vladimir Zelensky`); for `he`/`she`, the nearest person named before the pronoun and the "
-               "quote, outside quotation marks and not as a possessive (`Mr Bush's`). Null when it cannot "
-               "be told: no speaker, a group (`analysts`), a title nobody in the document holds."),
+               "quote, outside quotation marks and not as a possessive (`Mr Bush's`); for `it`, the organisation named "
+               "last before it. Null when it cannot be told: no speaker, a group (`analysts`), a title nobody in "
+               "the document holds."),
         column("speaker_name", pa.string(), "`canonical_name` of that entity as of this document; null when "
                "`speaker_entity_id` is."),
     ]
