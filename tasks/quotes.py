@@ -538,7 +538,8 @@ GROUP_WORDS = frozenset("""
 officials experts analysts critics protesters residents voters lawmakers legislators members leaders supporters
 people activists campaigners economists scientists researchers investigators officers prosecutors authorities
 sources witnesses observers doctors parents students workers opponents aides advisers advisors democrats
-republicans diplomats politicians families relatives neighbours neighbors fans
+republicans diplomats politicians families relatives neighbours neighbors fans states countries nations
+governments allies partners
 """.split())
 
 
