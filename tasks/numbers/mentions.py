@@ -70,6 +70,9 @@ LONG_DIGIT_RUN = re.compile(r"\d{16}")
 MAX_SURFACE = 100
 MAGNITUDE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 MAGNITUDE_ABBR = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "tn": 1e12, "trn": 1e12}
+MAGNITUDE_LETTERS = {"B": 1e9, "T": 1e12}
+VULGAR_FRACTIONS = {"½": 1 / 2, "⅓": 1 / 3, "⅔": 2 / 3, "¼": 1 / 4, "¾": 3 / 4, "⅕": 1 / 5, "⅖": 2 / 5, "⅗": 3 / 5,
+                    "⅘": 4 / 5, "⅙": 1 / 6, "⅚": 5 / 6, "⅛": 1 / 8, "⅜": 3 / 8, "⅝": 5 / 8, "⅞": 7 / 8}
 VAGUE_BASE = {"dozens": 12, "tens": 10, "scores": 20, "hundreds": 100, "thousands": 1e3, "millions": 1e6, "billions": 1e9}
 VAGUE = r"(?:dozens|tens|scores|hundreds|thousands|millions|billions)(?:\s+of\s+(?:thousands|millions|billions))?"
 
@@ -120,8 +123,12 @@ NUMBER_PATTERN = re.compile(
       (?P<cur_pre>(?-i:\b(?:{_CURRENCY_PREFIXES}))?\$\s?|[{_CURRENCY_MARKS}]\s?|(?-i:\bRs\.?\s?)
         |(?-i:\b(?:{"|".join(CURRENCY_CODES)}))\s?)?
       (?(cur_pre)(?(sign)|(?P<cur_sign>[{SIGNS}])?))
-      (?:(?P<digits>(?<![\w.])(?:(?<!\d,)|(?!\d{{3}}(?!\d))){DIGITS})(?P<exponent>{EXPONENT})?
-           (?:\s?(?P<mag_word>thousand|million|billion|trillion)\b|(?P<mag_abbr>bn|mn|m|k|tn|trn)\b)?
+      (?:(?P<fraction_digits>(?<![\w./])(?:(?P<whole>\d{{1,3}})[ \t])?(?P<numerator>\d{{1,2}})/(?P<denominator>\d{{1,3}})
+             (?![\d/])(?(whole)|(?=-?\s?(?:{MEASURE_UNITS})(?!\w)))
+           | (?<![\w.])(?:(?P<whole_vulgar>\d{{1,3}})\s?)?(?P<vulgar>[{"".join(VULGAR_FRACTIONS)}]))
+       | (?P<digits>(?<![\w.])(?:(?<!\d,)|(?!\d{{3}}(?!\d))){DIGITS})(?P<exponent>{EXPONENT})?
+           (?:\s?(?P<mag_word>thousand|million|billion|trillion)\b|(?P<mag_abbr>bn|mn|m|k|tn|trn)\b
+              |(?(cur_pre)(?P<mag_letter>(?-i:[BT]))\b))?
        | (?P<fraction>\b{FRACTION})\b(?:\s+(?:a|an)\s+(?P<frac_mag>dozen|hundred|thousand|million|billion)\b)?
        | (?P<vague>\b{VAGUE})\b
        | (?P<words>\b{WORD_NUMBER})\b)
@@ -221,6 +228,8 @@ def _digits_value(match: re.Match) -> float | None:
         value *= Decimal(MAGNITUDE_WORDS[match["mag_word"].lower()])
     elif match["mag_abbr"]:
         value *= Decimal(MAGNITUDE_ABBR[match["mag_abbr"].lower()])
+    elif match["mag_letter"]:  # `€10B`, `$2.174T`: a capital after a currency's amount
+        value *= Decimal(MAGNITUDE_LETTERS[match["mag_letter"]])
     number = float(-value if negative else value)
     if not math.isfinite(number) or (number == 0 and value != 0):
         return None
@@ -230,7 +239,15 @@ def _digits_value(match: re.Match) -> float | None:
 def _quantity(match: re.Match) -> NumberMention | None:
     """A quantity atom's value, kind and unit (None: a number no float holds, or words that are no number)."""
     low = high = None
-    if match["digits"]:
+    if match["fraction_digits"]:
+        # `2 1/2`, `1/4 inch` (a bare `9/11` or `24/7` is no fraction), `⅓ cup`, `2½`.
+        if match["vulgar"]:
+            value = float(match["whole_vulgar"] or 0) + VULGAR_FRACTIONS[match["vulgar"]]
+        elif int(match["denominator"]) == 0 or (match["whole"] and int(match["numerator"]) >= int(match["denominator"])):
+            return None  # `1/0`; `3 7/5` is no mixed number (a score, a list)
+        else:
+            value = float(match["whole"] or 0) + int(match["numerator"]) / int(match["denominator"])
+    elif match["digits"]:
         value = _digits_value(match)
         if value is None:
             return None
@@ -347,7 +364,7 @@ def _attach_qualifier(text: str, mention: NumberMention, after_end: int = 0, bef
 # alternation tried at every character, so it runs only in stretches around these (55% of the
 # time on the BBC corpus, with the same matches: `number_matches` documents why).
 CANDIDATE = re.compile(
-    rf"\d|\b(?:{_UNITS}|{_TENS}|{_SCALES}|hundreds|thousands|millions|billions|trillions|dozens?|tens|scores"
+    rf"\d|[{''.join(VULGAR_FRACTIONS)}]|\b(?:{_UNITS}|{_TENS}|{_SCALES}|hundreds|thousands|millions|billions|trillions|dozens?|tens|scores"
     rf"|half|thirds?|quarters?|{'|'.join(ORDINAL_WORDS)})\b",
     re.IGNORECASE,
 )
