@@ -44,7 +44,7 @@ _SCALES = "hundred|thousand|million|billion|trillion"
 _WORD_ATOM = rf"(?:(?:{_TENS})(?:[-\s](?:{_UNITS}))?|{_UNITS})"
 # At most 15 words after the first (`nine hundred and ninety-nine thousand nine hundred and
 # ninety-nine` takes 6), so a run of number words is never one unbounded mention.
-WORD_NUMBER = rf"(?:a\s+dozen|dozen|a\s+(?:{_SCALES})|{_WORD_ATOM}(?:(?:\s+and)?\s+(?:{_WORD_ATOM}|{_SCALES})){{0,15}})"
+WORD_NUMBER = rf"(?:a\s+dozen|dozen|a\s+(?:{_SCALES})(?:(?:\s+and)?\s+(?:{_WORD_ATOM}|{_SCALES})){{0,15}}|{_WORD_ATOM}(?:(?:\s+and)?\s+(?:{_WORD_ATOM}|{_SCALES})){{0,15}})"
 # A number in digits. At most 15 digits before the point (in groups of exactly three after a
 # comma) and 15 after it: a float keeps no more exactly, and a longer run is an account number,
 # a barcode or an id, never an amount in news, so nothing in it is extracted (a match of part of
@@ -131,13 +131,13 @@ NUMBER_PATTERN = re.compile(
               |(?(cur_pre)(?P<mag_letter>(?-i:[BT]))\b))?
        | (?P<fraction>\b{FRACTION})\b(?:\s+(?:a|an)\s+(?P<frac_mag>dozen|hundred|thousand|million|billion)\b)?
        | (?P<vague>\b{VAGUE})\b
-       | (?P<words>\b{WORD_NUMBER})\b)
+       | (?P<words>\b{WORD_NUMBER})\b(?P<and_half>\s+and\s+a\s+half\b)?)
       (?: (?P<pct>\s?%|\s(?:percent|per\s+cent)\b)(?P<pp>\s+points?\b)?
         | (?P<pp_only>\s+percentage\s+points?\b)
         | (?P<cur_post>[\s-](?:(?P<cur_country>{_COUNTRY_ADJECTIVES})\s+)?(?:{"|".join(CURRENCY_WORDS)})s?\b
             |\s(?-i:(?:{"|".join(CURRENCY_CODES)}))\b)
         | (?P<minor>\s?(?:cents?|pence|penny)\b|(?-i:p)\b)
-        | (?P<duration>(?:-|\s)(?:{"|".join(TIME_UNITS)}|centurie)s?\b(?P<old>-old\b|\s+old\b)?)
+        | (?P<duration>(?:-|\s)(?:{"|".join(TIME_UNITS)}|centurie|hr|yr|min)s?\b(?P<old>-old\b|\s+old\b)?)
         | (?P<measure>(?:-|\s?)(?:{MEASURE_UNITS})(?!\w))
       )?)
     """,
@@ -146,7 +146,7 @@ NUMBER_PATTERN = re.compile(
 # `rose by $2 to $43.25`: the change, then the level it reached, not a range.
 CHANGE_BY_BEFORE = re.compile(r"\bby\s+(?:more\s+than\s+|over\s+|about\s+|around\s+|nearly\s+|almost\s+|just\s+|"
                               r"some\s+|less\s+than\s+)?$", re.IGNORECASE)
-RANGE_JOINERS = re.compile(r"^\s*(?:-|–|—|to)\s*$", re.IGNORECASE)
+RANGE_JOINERS = re.compile(r"^\s*(?:-|–|—|(?:-\s*)?to)\s*$", re.IGNORECASE)
 BETWEEN_BEFORE = re.compile(r"(?:^|(?<=\W))(?P<word>between|from)\s+$", re.IGNORECASE)
 AND_JOINER = re.compile(r"^\s+and\s+$", re.IGNORECASE)
 TO_JOINER = re.compile(r"^\s+to\s+$", re.IGNORECASE)
@@ -262,6 +262,7 @@ def _quantity(match: re.Match) -> NumberMention | None:
         value = words_value(match["words"])
         if value is None:
             return None
+        value += 0.5 if match["and_half"] else 0
     kind, unit = "count", ""
     if match["cur_pre"]:
         symbol = "".join(match["cur_pre"].split())
@@ -328,7 +329,7 @@ def _join_ranges(text: str, atoms: list[NumberMention]) -> list[NumberMention]:
             gap = text[first.end:second.start]
             opener = BETWEEN_BEFORE.search(text[max(0, first.start - 12):first.start])
             word = opener["word"].lower() if opener else ""
-            if (word == "between" and AND_JOINER.match(gap)) or (word == "from" and TO_JOINER.match(gap)) or (
+            if (word == "between" and (AND_JOINER.match(gap) or TO_JOINER.match(gap))) or (word == "from" and TO_JOINER.match(gap)) or (
                 not word and RANGE_JOINERS.match(gap) and first.qualifier == "=" == second.qualifier
             ):
                 start = first.start - (len(opener.group(0)) if opener else 0)
@@ -458,7 +459,7 @@ _PER_A_WORDS = (*TIME_SPELLINGS, "share", "shares", "head", "person", "barrel", 
 # `$58.24 per barrel`, `15 cents a share`, `£500 a month`, `$300 per square foot`, `100 km per hour`.
 PER_AFTER = re.compile(
     rf"^\s*(?:(?:per|/)\s*(?P<per>{spelling_pattern([*TIME_SPELLINGS, *PER_NOUNS, *MEASURE_SPELLINGS])})"
-    rf"|(?:a|an|each)\s+(?P<a>{spelling_pattern(_PER_A_WORDS)}))(?![\w-])"
+    rf"|-?(?:a|an|each)[\s-]+(?P<a>{spelling_pattern(_PER_A_WORDS)}))(?![\w-])"
     # `$142m a year earlier`, `a year ago`: when, not per.
     r"(?!\s+(?:earlier|ago|before|later|on|back|previously|after|since|from)\b)", re.IGNORECASE)
 # `hundreds of years`: a vague length of time.
