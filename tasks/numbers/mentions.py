@@ -71,6 +71,9 @@ MAX_SURFACE = 100
 MAGNITUDE_WORDS = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 MAGNITUDE_ABBR = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9, "tn": 1e12, "trn": 1e12}
 MAGNITUDE_LETTERS = {"B": 1e9, "T": 1e12}
+#: Yen as the financial press writes it, `Y120bn`, `Y10,000`: a capital Y before an amount with a
+#: scale or thousands (not `Y2K`, not a school year's `Y2`).
+_YEN_AMOUNT = r"(?-i:Y)(?:\d[\d.,]*\s?(?:bn|mn|m|tn|trn|billion|million|trillion)\b|\d{1,3}(?:,\d{3})+(?!\d))"
 VULGAR_FRACTIONS = {"½": 1 / 2, "⅓": 1 / 3, "⅔": 2 / 3, "¼": 1 / 4, "¾": 3 / 4, "⅕": 1 / 5, "⅖": 2 / 5, "⅗": 3 / 5,
                     "⅘": 4 / 5, "⅙": 1 / 6, "⅚": 5 / 6, "⅛": 1 / 8, "⅜": 3 / 8, "⅝": 5 / 8, "⅞": 7 / 8}
 VAGUE_BASE = {"dozens": 12, "tens": 10, "scores": 20, "hundreds": 100, "thousands": 1e3, "millions": 1e6, "billions": 1e9}
@@ -115,18 +118,19 @@ NUMBER_PATTERN = re.compile(
   | (?P<phone>(?<![\w,.])(?<!\d[\s.-])(?:\+\d{{1,3}}[\s.-]?)?(?:\(?\d{{2,5}}\)?[\s.-]){{2,4}}\d{{3,4}}\b
       (?![,.]\d|[\s.-]\(?\d))
   | (?P<ident>\b(?:Section|Article|Chapter|Clause|Resolution|Flight|Route|Paragraph|No\.)\s+\d+[A-Za-z]?\b
-      | \b[A-Za-z]+-?\d+[A-Za-z\d]*\b
+      | \b(?!{_YEN_AMOUNT})[A-Za-z]+-?\d+[A-Za-z\d]*\b
       | \b\d+(?!(?:st|nd|rd|th|s|bn|mn|m|k|tn|trn|am|pm|p|{MEASURE_UNITS})\b|{WHOLE_NUMBER_EXPONENT})[A-Za-z]+\w*\b)
   | (?P<ordinal>\b\d+(?:st|nd|rd|th)\b|\b(?:{"|".join(ORDINAL_WORDS)})\b)
   | (?P<quantity>
       (?P<sign>{SIGN_AFTER}[{SIGNS}](?=(?:{_CURRENCY_PREFIXES})?\$|[{_CURRENCY_MARKS}]|\.?\d))?
       (?P<cur_pre>(?-i:\b(?:{_CURRENCY_PREFIXES}))?\$\s?|[{_CURRENCY_MARKS}]\s?|(?-i:\bRs\.?\s?)
+        |(?P<yen>\b(?={_YEN_AMOUNT})(?-i:Y))
         |(?-i:\b(?:{"|".join(CURRENCY_CODES)}))\s?)?
       (?(cur_pre)(?(sign)|(?P<cur_sign>[{SIGNS}])?))
       (?:(?P<fraction_digits>(?<![\w./])(?:(?P<whole>\d{{1,3}})[ \t])?(?P<numerator>\d{{1,2}})/(?P<denominator>\d{{1,3}})
              (?![\d/])(?(whole)|(?=-?\s?(?:{MEASURE_UNITS})(?!\w)))
            | (?<![\w.])(?:(?P<whole_vulgar>\d{{1,3}})\s?)?(?P<vulgar>[{"".join(VULGAR_FRACTIONS)}]))
-       | (?P<digits>(?<![\w.])(?:(?<!\d,)|(?!\d{{3}}(?!\d))){DIGITS})(?P<exponent>{EXPONENT})?
+       | (?P<digits>(?(yen)|(?<![\w.]))(?:(?<!\d,)|(?!\d{{3}}(?!\d))){DIGITS})(?P<exponent>{EXPONENT})?
            (?:\s?(?P<mag_word>thousand|million|billion|trillion)\b|(?P<mag_abbr>bn|mn|m|k|tn|trn)\b
               |(?(cur_pre)(?P<mag_letter>(?-i:[BT]))\b))?
        | (?P<fraction>\b{FRACTION})\b(?:\s+(?:a|an)\s+(?P<frac_mag>dozen|hundred|thousand|million|billion)\b)?
@@ -264,7 +268,9 @@ def _quantity(match: re.Match) -> NumberMention | None:
             return None
         value += 0.5 if match["and_half"] else 0
     kind, unit = "count", ""
-    if match["cur_pre"]:
+    if match["yen"] is not None:
+        kind, unit = "money", "JPY"  # `Y120bn`, `Y10,000`: the financial press's yen
+    elif match["cur_pre"]:
         symbol = "".join(match["cur_pre"].split())
         kind, unit = "money", CURRENCY_SYMBOLS.get(symbol, CURRENCY_SYMBOLS.get(symbol.upper(), symbol.upper()))
     elif match["cur_post"] and match["cur_post"].strip().lower() == "won" and value < 1000 \
@@ -482,6 +488,8 @@ METRES_AFTER = re.compile(r"^\s*(?:tall|high|long|wide|deep|thick|across|away|be
                           r"freestyle|relay|dash|in\s+(?:height|length|width|diameter|depth))\b", re.IGNORECASE)
 METRES_BEFORE = re.compile(r"\b(?:measur\w*|height|length|width|depth|diameter|span|wingspan|depth)\s+(?:of\s+)?"
                            r"(?:about\s+|some\s+|nearly\s+|almost\s+|around\s+|over\s+|up\s+to\s+)?$", re.IGNORECASE)
+# `25.3 ppg`: a player's points per game.
+POINTS_PER_GAME_AFTER = re.compile(r"^\s?ppg\b", re.IGNORECASE)
 AGED_BEFORE = re.compile(r"\b(?:aged|age)\s+(?:between\s+|from\s+|over\s+|under\s+)?$", re.IGNORECASE)
 DOLLAR_LIKE = ("USD", "EUR", "CAD", "AUD", "NZD", "HKD", "SGD", "TWD")
 
@@ -511,6 +519,8 @@ def with_units_in_context(text: str, mentions: list[NumberMention]) -> list[Numb
             m = replace(m, kind="measure", unit="meter", value=m.value * scale,
                         value_low=m.value_low * scale if m.value_low is not None else None,
                         value_high=m.value_high * scale if m.value_high is not None else None)
+        elif m.kind == "count" and (stat := POINTS_PER_GAME_AFTER.match(after)):
+            m = replace(m, end=m.end + stat.end(), kind="measure", unit="point", per_unit="game")
         elif m.kind == "count" and AGED_BEFORE.search(before):
             m = replace(m, kind="age", unit="year")
         elif m.kind == "count" and m.value_low is not None and (of := OF_CURRENCY_AFTER.match(after)):
