@@ -325,3 +325,39 @@ def test_rows_of_hostile_numbers_are_finite_and_short():
     assert numbers["value"].is_finite().all() and numbers["value"].abs().max() < 1e16
     assert numbers["surface"].str.len_chars().max() <= 100
     assert numbers.height == 3 + 1 + 300 + 2
+
+
+@pytest.mark.parametrize("text, surface, value, low, high, kind, unit, per_unit", [
+    ("I meant €10B", "€10B", 1e10, None, None, "money", "EUR", ""),
+    ("Its GDP is $2.174T.", "$2.174T", 2.174e12, None, None, "money", "USD", ""),
+    ("The door is 2 1/2 inches thick", "2 1/2 inches", 2.5, None, None, "measure", "inch", ""),
+    ("a 1/4 inch gap", "1/4 inch", 0.25, None, None, "measure", "inch", ""),
+    ("add ½ tbsp of salt", "½ tbsp", 0.5, None, None, "measure", "tablespoon", ""),
+    ("He ran 2½ miles", "2½ miles", 2.5, None, None, "measure", "mile", ""),
+    ("two and a half miles east", "two and a half miles", 2.5, None, None, "measure", "mile", ""),
+    ("I want a hundred and two of those", "a hundred and two", 102, None, None, "count", "", ""),
+    ("an 8- to 16-meter telescope", "8- to 16-meter", 12, 8, 16, "measure", "meter", ""),
+    ("given between 44 mg to 50 mg of it", "between 44 mg to 50 mg", 47, 44, 50, "measure", "milligram", ""),
+    ("a delay of 3 hrs", "3 hrs", 3, None, None, "duration", "hour", ""),
+    ("a $40,000-a-year job", "$40,000-a-year", 40000, None, None, "money", "USD", "year"),
+    ("Profits rose to Y120bn.", "Y120bn", 1.2e11, None, None, "money", "JPY", ""),
+    ("a Y10,000 fine", "Y10,000", 10000, None, None, "money", "JPY", ""),
+    ("He averaged 25.3 ppg last season", "25.3 ppg", 25.3, None, None, "measure", "point", "game"),
+])
+def test_scales_fractions_ranges_and_per_units_as_news_writes_them(text, surface, value, low, high, kind, unit,
+                                                                   per_unit):
+    from tasks.numbers.mentions import with_units_in_context
+
+    (mention,) = with_units_in_context(text, find_numbers(text))
+    assert (text[mention.start:mention.end], mention.kind, mention.unit, mention.per_unit) == (surface, kind, unit,
+                                                                                               per_unit)
+    assert mention.value == pytest.approx(value)
+    assert (mention.value_low, mention.value_high) == (low, high)
+
+
+@pytest.mark.parametrize("text", ["the Y2K bug", "Y2 and Y3 pupils", "after 9/11", "open 24/7", "won 6-3 7/5"])
+def test_codes_and_slashes_that_are_no_yen_or_fraction(text):
+    from tasks.numbers.mentions import with_units_in_context
+
+    assert not [m for m in with_units_in_context(text, find_numbers(text)) if m.unit == "JPY" or
+                (m.value is not None and m.value % 1)]
