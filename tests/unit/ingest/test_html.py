@@ -172,3 +172,23 @@ def test_pointers_to_other_stories_and_closing_notices_are_not_the_article():
     assert "kill in strike" in page
     text = extract_page(page).text
     assert text.split("\n\n") == [*body, "The copyright on the footage had expired in 1990, the court said."]
+
+
+@pytest.mark.parametrize("name", ["spanish_article.html", "chinese_article.html", "time_001.html"])
+def test_real_saved_pages_give_their_article_body(name):
+    """Real pages as their sites served them, scored against the team's gold as `newsfacts eval pages` scores."""
+    import gzip
+    import hashlib
+    import unicodedata
+
+    from tasks.eval.scoring import score_page_texts
+    from tests.conftest import ROOT
+
+    data = gzip.decompress((ROOT / "tests" / "fixtures" / "pages" / f"{name}.gz").read_bytes())
+    gold = next(g for g in map(json.loads, (ROOT / "bench" / "gold" / "pages.jsonl").read_text().splitlines())
+                if g["page"] == name)
+    assert hashlib.sha256(data).hexdigest() == gold["sha256"]
+    (row,) = ingest_file(name, data).rows
+    expected, found = (unicodedata.normalize("NFKC", text) for text in ("\n\n".join(gold["body"]), row["body"]))
+    score = score_page_texts([expected], [found])
+    assert score["recall"] >= 0.99 and score["precision"] >= 0.9, score
