@@ -377,8 +377,9 @@ def _subject_after(masked: str, cue_end: int, region_end: int, mentions: list[di
 
 
 def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence: tuple[int, int],
-              next_quote: int | None, mentions: list[dict]) -> Speaker | None:
-    """The cue and speaker of one quote from its own sentence (see the module docstring)."""
+              next_quote: int | None, mentions: list[dict], closing: str = "") -> Speaker | None:
+    """The cue and speaker of one quote from its own sentence (see the module docstring); `closing`:
+    the quote's last character before its closing mark, which `masked` blanks."""
     if quote.author is not None:
         return Speaker(*quote.author, "signature", "posted")
     # `“...” ― Pamela Padilla`: a vox pop's signature after the quote.
@@ -393,18 +394,29 @@ def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence
             # A full stop after the name ends the line, not an initial (`Steve Quinlan.`, `Julie A.`).
             end = written.end() - (written.group().endswith(".") and len(written.group().split()[-1]) > 2)
             return Speaker(written.start(), end, "signature", "signed")
-    # Words quoted inside reported speech belong to its speaker, whatever follows them (`Flynn said
-    # Trump was “absolutely right” when he said ...`).
+    after = _attribution_after(masked, quote, end_sentence, next_quote, mentions, closing)
+    # Words quoted inside reported speech belong to its speaker, whatever cue follows them (`Flynn
+    # said Trump was “absolutely right” when he said ...`), unless the quote hands on to an
+    # attribution with a comma (`..., but “we will sue,” his lawyer said`).
     lead = masked[sentence[0]:quote.start].rstrip()
-    if _words(lead) and not lead.endswith(":"):
+    hands_on = closing == "," or masked[quote.end:quote.end + 1] == ","
+    if _words(lead) and not lead.endswith(":") and not (hands_on and after is not None):
         # Any `called` before it: `Minyon Moore called Mr. Obama's remarks “a true wake-up call”`.
         before = _cue_in(masked, sentence[0], quote.start, mentions, first=True, short=True)
         if before is not None:
             return before
-    # After the quote: `“...,” said X`, `“...,” X said`, `“...,” according to X`.
+    if after is not None:
+        return after
+    # Before it, in its sentence: `X said: “...”`, `X called it “...”`, `Putin said ... to “...”`.
+    return _cue_in(masked, sentence[0], quote.start, mentions, first=True, short=quote.short)
+
+
+def _attribution_after(masked: str, quote: Quote, end_sentence: tuple[int, int], next_quote: int | None,
+                       mentions: list[dict], closing: str) -> Speaker | None:
+    """The cue and speaker after the quote: `“...,” said X`, `“...,” X said`, `“...,” according to X`."""
     region_end = min(end_sentence[1], next_quote if next_quote is not None else len(masked))
     # A quote ending its sentence (`... now.” Mr X said`) is attributed by a name or pronoun only.
-    ends_sentence = masked[quote.end - 2:quote.end - 1] in ".!?"
+    ends_sentence = closing in tuple(".!?")
     for cue in CUE.finditer(masked, quote.end, region_end):
         if _words(masked[quote.end:cue.start()]) > 10:
             break
@@ -418,8 +430,7 @@ def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence
         if found is not None and not (ends_sentence and found[2] == "title"):
             return Speaker(*found, cue_word)
         break
-    # Before it, in its sentence: `X said: “...”`, `X called it “...”`, `Putin said ... to “...”`.
-    return _cue_in(masked, sentence[0], quote.start, mentions, first=True, short=quote.short)
+    return None
 
 
 def _cue_in(masked: str, start: int, end: int, mentions: list[dict], first: bool, short: bool = False
@@ -599,7 +610,8 @@ def document_quotes(doc_id: str, text: str, sentence_bounds: list[tuple[int, int
         first = sentence_of(quote.start)
         last = sentence_of(max(quote.end - 1, quote.start))
         next_start = quotes[i + 1].start if i + 1 < len(quotes) else None
-        speaker = attribute(masked, quote, bounds(first), bounds(last), next_start, mentions)
+        speaker = attribute(masked, quote, bounds(first), bounds(last), next_start, mentions,
+                            closing=text[quote.end - 2:quote.end - 1])
         if speaker is None and previous is not None and (
                 _carries_on(text, previous[0], quote)
                 or _follows_attribution(text, previous, quote, sentence_of(previous[1].end), first)):

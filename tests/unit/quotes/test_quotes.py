@@ -176,9 +176,13 @@ def test_words_quoted_inside_reported_speech_are_its_speakers_whatever_follows()
             "generals had been reduced to rubble.")
     (row,) = quotes_of(text, {"Michael Flynn": "PERSON", "Donald Trump": "PERSON"})
     assert (row["speaker_name"], row["cue"]) == ("Michael Flynn", "said")
-    # A quote opening its sentence is still attributed by the cue after it.
+    # A quote opening its sentence is still attributed by the cue after it, and so is one handing on
+    # to its attribution with a comma.
     (row,) = quotes_of("“The generals are rubble now,” Trump said.", {"Trump": "PERSON"})
     assert row["speaker_text"] == "Trump"
+    text = "Smith said the deal was off, and “we will sue them all next week,” his lawyer Jane Doe said."
+    (row,) = quotes_of(text, {"Smith": "PERSON", "Jane Doe": "PERSON"})
+    assert row["speaker_name"] == "Jane Doe"
 
 
 def test_a_readers_signature_names_them_though_the_model_knows_no_such_name():
