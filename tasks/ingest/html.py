@@ -118,9 +118,13 @@ def _pruned(html: str):
         return html
     for element in tree.xpath(PRUNED):
         element.drop_tree()
-    for element in tree.xpath(COMMENTS, namespaces=REGEXP_NAMESPACE):
-        if element.getparent() is not None:
-            element.drop_tree()
+    comments = tree.xpath(COMMENTS, namespaces=REGEXP_NAMESPACE)
+    if comments:
+        paragraphs = sum(len(p.text_content()) for p in tree.iter("p"))
+        for element in comments:
+            # A wrapper whose class says the story has comments (`post has-comments`) holds the story.
+            if not element.xpath(".//h1") and sum(len(p.text_content()) for p in element.iter("p")) * 2 <= paragraphs:
+                element.drop_tree()
     return tree
 
 
@@ -128,7 +132,8 @@ def _pruned(html: str):
 #: address or a request to write to one, a copyright notice (the mark at its start, so that a
 #: story's last sentence about copyright law stays).
 TRAILER = re.compile(r"\(?END\)?|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|write to .{1,80}\bat\s+\S+@\S+"
-                     r"|\W{0,5}(?:©|\(c\) ?\d{4}|copyright\b).{0,200}|.{0,200}\ball rights reserved\b.{0,50}",
+                     r"|\W{0,5}(?:©|\(c\) ?\d{4}|copyright\s*(?:©|\(c\)|\d{4})).{0,200}"
+                     r"|.{0,200}\ball rights reserved\b.{0,50}",
                      re.IGNORECASE)
 #: A paragraph that only points to another story (`Read more: ...`).
 POINTER = re.compile(r"(?:read more|read also|also read|related|see also)\s*:", re.IGNORECASE)

@@ -165,13 +165,24 @@ def test_pointers_to_other_stories_and_closing_notices_are_not_the_article():
     article = Article("with-trailers", ARTICLES[0].title, (
         body[0], "Read more: Inside the city that waits for the next strike", *body[1:],
         "The copyright on the footage had expired in 1990, the court said.",
+        "Copyright law protects it, the court found on Friday.",
         "Write to Jane Reporter at jane.reporter@example.com", "™ & © 2022 Example News. All rights reserved.",
         "(END)"))
     # The headline above the text, a word's ending apart from the page's title, is no paragraph.
     page = news_page(article).replace(f">{article.title}</h1>", f">{article.title.replace('killed', 'kill')}</h1>")
     assert "kill in strike" in page
     text = extract_page(page).text
-    assert text.split("\n\n") == [*body, "The copyright on the footage had expired in 1990, the court said."]
+    assert text.split("\n\n") == [*body, "The copyright on the footage had expired in 1990, the court said.",
+                                    "Copyright law protects it, the court found on Friday."]
+
+
+def test_a_wrapper_saying_the_story_has_comments_is_not_pruned_with_them():
+    article = ARTICLES[0]
+    page = news_page(article).replace("<article", '<div class="post has-comments"><article', 1)
+    page = page.replace("</article>", "</article></div>", 1).replace("<article", "<section", 1)
+    page = page.replace("</article>", "</section>", 1)
+    assert "has-comments" in page and "<article" not in page
+    assert extract_page(page).text.startswith(article.paragraphs[0][:40])
 
 
 @pytest.mark.parametrize("name", ["spanish_article.html", "chinese_article.html", "time_001.html"])
