@@ -128,7 +128,7 @@ NUMBER_PATTERN = re.compile(
         |(?-i:\b(?:{"|".join(CURRENCY_CODES)}))\s?)?
       (?(cur_pre)(?(sign)|(?P<cur_sign>[{SIGNS}])?))
       (?:(?P<fraction_digits>(?<![\w./])(?:(?P<whole>\d{{1,3}})[ \t])?(?P<numerator>\d{{1,2}})/(?P<denominator>\d{{1,3}})
-             (?![\d/])(?(whole)|(?=-?\s?(?:{MEASURE_UNITS})(?!\w)))
+             (?![\d/])(?(whole)|(?=-?\s?(?:{MEASURE_UNITS}|(?:{"|".join(TIME_UNITS)})s?)(?!\w)))
            | (?<![\w.])(?:(?P<whole_vulgar>\d{{1,3}})\s?)?(?P<vulgar>[{"".join(VULGAR_FRACTIONS)}]))
        | (?P<digits>(?(yen)|(?<![\w.]))(?:(?<!\d,)|(?!\d{{3}}(?!\d))){DIGITS})(?P<exponent>{EXPONENT})?
            (?:\s?(?P<mag_word>thousand|million|billion|trillion)\b|(?P<mag_abbr>bn|mn|m|k|tn|trn)\b
@@ -266,7 +266,10 @@ def _quantity(match: re.Match) -> NumberMention | None:
         value = words_value(match["words"])
         if value is None:
             return None
-        value += 0.5 if match["and_half"] else 0
+        if match["and_half"]:
+            # Half of the last scale: `two and a half` 2.5, `a dozen and a half` 18, `a million and a half` 1.5m.
+            last = match["words"].lower().split()[-1]
+            value += 0.5 * (12 if last == "dozen" else words_value(last) if last in _SCALES.split("|") else 1)
     kind, unit = "count", ""
     if match["yen"] is not None:
         kind, unit = "money", "JPY"  # `Y120bn`, `Y10,000`: the financial press's yen
