@@ -521,12 +521,15 @@ def speaker_type(text: str, speaker: Speaker, entity: dict | None) -> str:
         return "person"
     if speaker.kind == "pronoun":
         return {"it": "organisation", "they": "group", "we": "group"}.get(words[0], "person")
-    head = words[-1]
+    # The head noun: the last word before a prepositional phrase (`a spokesman for the ministry`),
+    # a possessive's `'s` left aside (`the company's lawyers`).
+    cut = next((i for i, word in enumerate(words) if word in HEAD_ENDS and i > 0), len(words))
+    head = words[cut - 1].removesuffix("'s").removesuffix("\u2019s")
     if head in DOCUMENT_WORDS:
         return "document"
     if head in ORGANISATION_WORDS or head in OUTLET_WORDS:
         return "organisation"
-    if head in GROUP_WORDS or (head.endswith("s") and head[:-1] in TITLE_WORDS | GROUP_WORDS):
+    if head in GROUP_WORDS or (head.endswith("s") and not head.endswith("ss") and head[:-1] in PLURAL_PEOPLE):
         return "group"
     return "person"
 
@@ -542,8 +545,15 @@ bill law guidance release editorial column book video transcript email message n
 analysis review assessment manifesto resolution petition announcement
 """.split())
 #: Head nouns of an outlet or body speaking as one (besides ORGANISATION_WORDS).
-OUTLET_WORDS = frozenset("newspaper paper network channel broadcaster outlet magazine campaign committee council "
+OUTLET_WORDS = frozenset("newspaper network channel broadcaster outlet magazine campaign committee council "
                          "court administration police army military office embassy".split())
+#: Words that end a source's noun phrase before its head (`a spokesman for the ministry`).
+HEAD_ENDS = frozenset("of for at from in with on".split())
+#: People by role whose plural is a group (`lawyers`, `spokesmen` aside): a title or a job.
+PLURAL_PEOPLE = TITLE_WORDS | frozenset("lawyer attorney adviser advisor aide expert analyst critic resident voter "
+                                        "lawmaker member leader supporter activist economist scientist researcher "
+                                        "investigator officer prosecutor witness observer doctor parent student "
+                                        "worker opponent diplomat politician".split())
 #: Head nouns of people in the plural.
 GROUP_WORDS = frozenset("""
 officials experts analysts critics protesters residents voters lawmakers legislators members leaders supporters

@@ -199,6 +199,7 @@ def test_a_readers_signature_names_them_though_the_model_knows_no_such_name():
      {}, "a Homeland Security memo", "document"),
     ("“The cuts will hurt growth next year,” experts say.", {}, "experts", "group"),
     ("“We will not sell the plant,” the company said.", {}, "the company", "organisation"),
+    ("“We will appeal the ruling,” the company's lawyers said.", {}, "the company's lawyers", "group"),
     ("“We will defend every inch,” Russia said.", {"Russia": "GPE"}, "Russia", "organisation"),
     ("“We are ready for talks,” Zelensky said.", {"Zelensky": "PERSON"}, "Zelensky", "person"),
 ])
