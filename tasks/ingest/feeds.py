@@ -10,13 +10,13 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
+from tasks.ingest.article_words import MIN_ARTICLE_WORDS, word_count
+
 #: Suffixes of feed files.
 FEED_SUFFIXES = (".xml", ".rss", ".atom")
 #: Media types a fetched feed is served as.
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml", "text/xml",
               "application/feed+json")
-#: An item's content needs this many words to be the article rather than a teaser.
-MIN_CONTENT_WORDS = 20
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def _content_text(entry) -> str | None:
     for content in entry.get("content") or ():
         value = content.get("value") or ""
         text = fragment_text(value) if "html" in (content.get("type") or "") else value.strip()
-        if text and len(text.split()) >= MIN_CONTENT_WORDS:
+        if text and word_count(text) >= MIN_ARTICLE_WORDS:
             return text
     return None
 

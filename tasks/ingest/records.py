@@ -18,18 +18,12 @@ import polars as pl
 from tasks.defaults import DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_PAGE_BYTES
 from tasks.documents.clean import LONE_SURROGATES
 from tasks.formats import too_large
+from tasks.ingest.article_words import MIN_ARTICLE_WORDS, word_count
 from tasks.ingest.decode import Undecodable, decode_bytes
 from tasks.ingest.html import Page, canonical_url, domain_of, extract_page, looks_like_html
 from tasks.quarantine import quarantine_row
 from tasks.schemas import INGESTED, frame
 
-#: A page whose main text has fewer words than this has none: what is left of a 404 page, a
-#: gallery or a page of links after boilerplate removal is a menu's words, not an article.
-MIN_MAIN_TEXT_WORDS = 20
-#: Letters of scripts written without spaces between words (Han, kana, Thai, Lao, Myanmar, Khmer):
-#: two of them count as a word, which a Chinese word averages and a Thai word exceeds.
-UNSPACED_LETTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f"
-                             r"\u1780-\u17ff]")
 
 # ` date 2022-09-30 Russian President ...`: the scraper's inline header, before the body. Its value
 # is one token, or an ISO date and a time with a space between (`2022-09-30 10:00:00`); any token
@@ -258,14 +252,6 @@ def ingest_feed(source_path: str, data: bytes, record_index: int | None = None, 
     return out
 
 
-def word_count(text: str) -> int:
-    """Words in a text of any script: its space-separated words, where a run of letters of a script
-    written without spaces counts as one word per two letters."""
-    unspaced = len(UNSPACED_LETTER.findall(text))
-    spaced = sum(1 for word in text.split() if not UNSPACED_LETTER.search(word))
-    return spaced + unspaced // 2
-
-
 def page_text(html: str, url: str | None = None, max_document_bytes: int = DEFAULT_MAX_DOCUMENT_BYTES
               ) -> tuple[Page, tuple[str, str] | None]:
     """An HTML page's main text and metadata (`tasks.ingest.html.extract_page`), and why it is no
@@ -273,10 +259,10 @@ def page_text(html: str, url: str | None = None, max_document_bytes: int = DEFAU
     (None when it is one)."""
     page = extract_page(html, url)
     words = word_count(page.text or "")
-    if words < MIN_MAIN_TEXT_WORDS:
+    if words < MIN_ARTICLE_WORDS:
         found = f"{words} words of main text" if words else "no main text"
         return page, ("no_main_text",
-                      f"{found} after boilerplate removal (fewer than {MIN_MAIN_TEXT_WORDS}): not an article")
+                      f"{found} after boilerplate removal (fewer than {MIN_ARTICLE_WORDS}): not an article")
     size = len(page.text.encode("utf-8"))
     if size > max_document_bytes:
         return page, ("too_large", too_large(size, max_document_bytes, what="its main text"))

@@ -136,12 +136,12 @@ def test_a_large_page_on_disk_is_read_under_max_page_bytes_and_a_text_under_max_
 
 
 def test_words_are_counted_in_scripts_written_without_spaces():
-    from tasks.ingest.records import MIN_MAIN_TEXT_WORDS, word_count
+    from tasks.ingest.article_words import MIN_ARTICLE_WORDS, word_count
 
     assert word_count("Kyiv said the strike killed 25 people.") == 7
     assert word_count("港特首梁振英就住宅违建事件道歉") == 7  # 15 Han letters
     assert word_count("ผล DNA ยืนยัน") == 1 + 4  # DNA, and 9 Thai letters
-    assert word_count("页面不存在，返回首页") < MIN_MAIN_TEXT_WORDS  # a 404 page stays no article
+    assert word_count("页面不存在，返回首页") < MIN_ARTICLE_WORDS  # a 404 page stays no article
 
 
 def test_a_chinese_page_gives_its_article():
