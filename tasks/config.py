@@ -80,8 +80,8 @@ class RunConfig:
         "articles whose text is larger (a text file, a JSONL record, the main text of a page) are quarantined "
         "as too_large", metavar="BYTES"))
     max_page_bytes: int = field(default=DEFAULT_MAX_PAGE_BYTES, metadata=option(
-        "HTML pages (files or WARC records) larger than this, markup included, are quarantined as too_large, "
-        "unread; the page's article is held to max_document_bytes", metavar="BYTES"))
+        "HTML pages (files, WARC records, JSONL `html`) larger than this, markup included, are quarantined as "
+        "too_large, unread; the page's article is held to max_document_bytes", metavar="BYTES"))
     languages: list[str] = field(default_factory=lambda: list(DEFAULT_LANGUAGES), metadata=option(
         "ISO 639-1 codes of the languages the model reads; documents detected with confidence as another "
         "language are written, flagged not_extracted_language, without entities or numbers",

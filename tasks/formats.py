@@ -22,6 +22,13 @@ def is_warc(name: str) -> bool:
     return name.lower().endswith((".warc", ".warc.gz"))
 
 
+def size_limit(page: bool, max_document_bytes: int, max_page_bytes: int) -> tuple[int, str]:
+    """The limit an input is held to before it is read, and the option's name: a page's markup to
+    `max_page_bytes` (its main text to `max_document_bytes` once extracted), an article's text to
+    `max_document_bytes`."""
+    return (max_page_bytes, "max_page_bytes") if page else (max_document_bytes, "max_document_bytes")
+
+
 def too_large(size: int, limit: int, name: str = "max_document_bytes", what: str = "") -> str:
     """Why an article (or `what` of it: its main text) of `size` bytes is quarantined as `too_large`
     under the run's `limit`, the option called `name`."""

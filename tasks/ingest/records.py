@@ -17,7 +17,7 @@ import polars as pl
 
 from tasks.defaults import DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_MAX_PAGE_BYTES
 from tasks.documents.clean import LONE_SURROGATES
-from tasks.formats import too_large
+from tasks.formats import size_limit, too_large
 from tasks.ingest.article_words import MIN_ARTICLE_WORDS, word_count
 from tasks.ingest.decode import Undecodable, decode_bytes
 from tasks.ingest.html import Page, canonical_url, domain_of, extract_page, looks_like_html
@@ -162,11 +162,13 @@ def ingest_text_file(source_path: str, data: bytes, max_document_bytes: int = DE
                      max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES) -> Ingested:
     """One article file: the whole file is the article, its `name` within its input (else its file
     name) the source id. An HTML page (`html`, or text that is one: a page saved under another
-    name) gives its main text. A text is held to `max_document_bytes`; a page to `max_page_bytes`,
-    and its main text to `max_document_bytes`."""
+    name) gives its main text. A text is held to `max_document_bytes`; a page to `max_page_bytes`
+    (one saved under a text file's name to `max_document_bytes`), and its main text to
+    `max_document_bytes`."""
     out = Ingested()
     where = {"source_path": source_path, "source_id": name or PurePath(source_path).name}
-    limit = (max_page_bytes, "max_page_bytes") if html else (max_document_bytes, "max_document_bytes")
+    # A page saved under another name (`.txt`) is held to max_document_bytes, as its name says.
+    limit = size_limit(html, max_document_bytes, max_page_bytes)
     if len(data) > limit[0]:
         out.quarantine.append(quarantine_row(record_kind="file", reason="too_large",
                                              detail=too_large(len(data), *limit), **where))
@@ -317,7 +319,7 @@ def ingest_jsonl_file(source_path: str, data: bytes, max_document_bytes: int = D
         from_html = not isinstance(record.get("text"), str)
         given = record["html"] if from_html else record["text"]
         size = len(given.encode("utf-8", "surrogatepass"))
-        limit = (max_page_bytes, "max_page_bytes") if from_html else (max_document_bytes, "max_document_bytes")
+        limit = size_limit(from_html, max_document_bytes, max_page_bytes)
         if size > limit[0]:
             out.quarantine.append(
                 quarantine_row(record_kind="record", reason="too_large",

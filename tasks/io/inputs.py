@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from tasks.formats import ARTICLE_SUFFIXES, HTML_SUFFIXES, PAGE_RECORD_TYPES, is_warc, too_large
+from tasks.formats import ARTICLE_SUFFIXES, HTML_SUFFIXES, PAGE_RECORD_TYPES, is_warc, size_limit, too_large
 from tasks.io.storage import is_url
 
 #: Size, modification and change time (ns) of an input file: a file whose fingerprint matches its
@@ -443,11 +443,10 @@ def _size_limit(suffix: str, max_bytes: int | None, max_page_bytes: int | None) 
     markup is held to `max_page_bytes` (its main text to `max_bytes`, once extracted), a text
     article to `max_bytes`."""
     suffix = suffix.lower()
-    if suffix in HTML_SUFFIXES:
-        return (max_page_bytes, "max_page_bytes") if max_page_bytes is not None else None
-    if suffix in ARTICLE_SUFFIXES:
-        return (max_bytes, "max_document_bytes") if max_bytes is not None else None
-    return None
+    page = suffix in HTML_SUFFIXES
+    if suffix not in ARTICLE_SUFFIXES or (max_page_bytes if page else max_bytes) is None:
+        return None
+    return size_limit(page, max_bytes, max_page_bytes)
 
 
 def _read_object(entry: StoredObject, limit: tuple[int, str] | None) -> InputFile:
