@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "the article-extraction benchmark's measure (word 4-gram shingles, P/R/F1 averaged over "
                     "pages), beside trafilatura's default extraction.",
     )
-    add_gold_arguments(pages, "+", DEFAULT_MODEL)
+    pages.add_argument("gold", nargs="+", metavar="GOLD", help="page gold JSONL files")
     pages.add_argument("--pages", metavar="DIR", default=None,
                        help="the folder of the pages the gold names (python -m bench.real_pages DIR unpacks them)")
     return parser

@@ -391,8 +391,7 @@ def _read_pages_gold(args) -> list[dict] | None:
 def evaluate_pages(args) -> int:
     import unicodedata
 
-    import trafilatura
-
+    from tasks.eval.peers import trafilatura_default
     from tasks.eval.scoring import score_page_texts
     from tasks.ingest.decode import decode_bytes
 
@@ -402,9 +401,8 @@ def evaluate_pages(args) -> int:
     paths = [Path(args.pages) / record["page"] for record in gold]
     expected = ["\n\n".join(record["body"]) or None for record in gold]
     ours, reasons = extract_pages(paths)
-    # The benchmark's trafilatura: its default extraction, comments left out.
-    theirs = [trafilatura.extract(decode_bytes(path.read_bytes()).text, include_comments=False) if path.stat().st_size
-              else None for path in paths]
+    theirs = [trafilatura_default(decode_bytes(path.read_bytes()).text) if path.stat().st_size else None
+              for path in paths]
     # Compared after NFKC, as a run cleans its documents: `６月` and `6月` are one word to a reader.
     expected, ours, theirs = ([unicodedata.normalize("NFKC", text) if text else None for text in texts]
                               for texts in (expected, ours, theirs))

@@ -300,17 +300,15 @@ def shingles(text: str | None, size: int = 4) -> Counter:
 
 def score_page_texts(gold: Sequence[str | None], predicted: Sequence[str | None]) -> dict[str, float]:
     """Main-text extraction scored as the article-extraction benchmark scores it: each page's word
-    4-gram shingles matched as multisets, its true and false positives and negatives taken as shares
-    of their sum (so a long page weighs as much as a short one); precision is the mean over the pages
-    something was extracted from, recall the mean over the pages with gold text, F1 the harmonic
-    mean of the two means. A page with no gold text and no output counts in neither."""
+    4-gram shingles matched as multisets, giving the page's precision and recall; precision is the
+    mean over the pages something was extracted from, recall the mean over the pages with gold text
+    (so a long page weighs as much as a short one), F1 the harmonic mean of the two means. A page
+    with no gold text and no output counts in neither."""
     precisions, recalls = [], []
     for expected, found in zip(gold, predicted, strict=True):
         true, pred = shingles(expected), shingles(found)
         tp = sum((true & pred).values())
         fp, fn = sum((pred - true).values()), sum((true - pred).values())
-        total = tp + fp + fn
-        tp, fp, fn = (tp / total, fp / total, fn / total) if total else (0.0, 0.0, 0.0)
         if tp + fp > 0:
             precisions.append(tp / (tp + fp))
         if tp + fn > 0:

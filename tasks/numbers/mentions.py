@@ -44,7 +44,8 @@ _SCALES = "hundred|thousand|million|billion|trillion"
 _WORD_ATOM = rf"(?:(?:{_TENS})(?:[-\s](?:{_UNITS}))?|{_UNITS})"
 # At most 15 words after the first (`nine hundred and ninety-nine thousand nine hundred and
 # ninety-nine` takes 6), so a run of number words is never one unbounded mention.
-WORD_NUMBER = rf"(?:a\s+dozen|dozen|a\s+(?:{_SCALES})(?:(?:\s+and)?\s+(?:{_WORD_ATOM}|{_SCALES})){{0,15}}|{_WORD_ATOM}(?:(?:\s+and)?\s+(?:{_WORD_ATOM}|{_SCALES})){{0,15}})"
+_WORDS_AFTER = rf"(?:(?:\s+and)?\s+(?:{_WORD_ATOM}|{_SCALES})){{0,15}}"
+WORD_NUMBER = rf"(?:a\s+dozen|dozen|a\s+(?:{_SCALES}){_WORDS_AFTER}|{_WORD_ATOM}{_WORDS_AFTER})"
 # A number in digits. At most 15 digits before the point (in groups of exactly three after a
 # comma) and 15 after it: a float keeps no more exactly, and a longer run is an account number,
 # a barcode or an id, never an amount in news, so nothing in it is extracted (a match of part of
@@ -127,7 +128,8 @@ NUMBER_PATTERN = re.compile(
         |(?P<yen>\b(?={_YEN_AMOUNT})(?-i:Y))
         |(?-i:\b(?:{"|".join(CURRENCY_CODES)}))\s?)?
       (?(cur_pre)(?(sign)|(?P<cur_sign>[{SIGNS}])?))
-      (?:(?P<fraction_digits>(?<![\w./])(?:(?P<whole>\d{{1,3}})[ \t])?(?P<numerator>\d{{1,2}})/(?P<denominator>\d{{1,3}})
+      (?:(?P<fraction_digits>(?<![\w./])(?:(?P<whole>\d{{1,3}})[ \t])?
+             (?P<numerator>\d{{1,2}})/(?P<denominator>\d{{1,3}})
              (?![\d/])(?(whole)|(?=-?\s?(?:{MEASURE_UNITS}|(?:{"|".join(TIME_UNITS)})s?)(?!\w)))
            | (?<![\w.])(?:(?P<whole_vulgar>\d{{1,3}})\s?)?(?P<vulgar>[{"".join(VULGAR_FRACTIONS)}]))
        | (?P<digits>(?(yen)|(?<![\w.]))(?:(?<!\d,)|(?!\d{{3}}(?!\d))){DIGITS})(?P<exponent>{EXPONENT})?
@@ -247,7 +249,8 @@ def _quantity(match: re.Match) -> NumberMention | None:
         # `2 1/2`, `1/4 inch` (a bare `9/11` or `24/7` is no fraction), `⅓ cup`, `2½`.
         if match["vulgar"]:
             value = float(match["whole_vulgar"] or 0) + VULGAR_FRACTIONS[match["vulgar"]]
-        elif int(match["denominator"]) == 0 or (match["whole"] and int(match["numerator"]) >= int(match["denominator"])):
+        elif (denominator := int(match["denominator"])) == 0 or (match["whole"]
+                                                                  and int(match["numerator"]) >= denominator):
             return None  # `1/0`; `3 7/5` is no mixed number (a score, a list)
         else:
             value = float(match["whole"] or 0) + int(match["numerator"]) / int(match["denominator"])
@@ -338,7 +341,8 @@ def _join_ranges(text: str, atoms: list[NumberMention]) -> list[NumberMention]:
             gap = text[first.end:second.start]
             opener = BETWEEN_BEFORE.search(text[max(0, first.start - 12):first.start])
             word = opener["word"].lower() if opener else ""
-            if (word == "between" and (AND_JOINER.match(gap) or TO_JOINER.match(gap))) or (word == "from" and TO_JOINER.match(gap)) or (
+            if (word == "between" and (AND_JOINER.match(gap) or TO_JOINER.match(gap))) or (
+                word == "from" and TO_JOINER.match(gap)) or (
                 not word and RANGE_JOINERS.match(gap) and first.qualifier == "=" == second.qualifier
             ):
                 start = first.start - (len(opener.group(0)) if opener else 0)
@@ -374,7 +378,8 @@ def _attach_qualifier(text: str, mention: NumberMention, after_end: int = 0, bef
 # alternation tried at every character, so it runs only in stretches around these (55% of the
 # time on the BBC corpus, with the same matches: `number_matches` documents why).
 CANDIDATE = re.compile(
-    rf"\d|[{''.join(VULGAR_FRACTIONS)}]|\b(?:{_UNITS}|{_TENS}|{_SCALES}|hundreds|thousands|millions|billions|trillions|dozens?|tens|scores"
+    rf"\d|[{''.join(VULGAR_FRACTIONS)}]"
+    rf"|\b(?:{_UNITS}|{_TENS}|{_SCALES}|hundreds|thousands|millions|billions|trillions|dozens?|tens|scores"
     rf"|half|thirds?|quarters?|{'|'.join(ORDINAL_WORDS)})\b",
     re.IGNORECASE,
 )

@@ -96,7 +96,6 @@ def test_every_response_is_a_document_or_quarantined_with_its_reason(tmp_path, m
     assert named["quarantine_id"].n_unique() == len(quarantine)
 
 
-
 def test_a_warc_page_is_held_to_max_page_bytes_and_its_main_text_to_max_document_bytes(tmp_path):
     path = tmp_path / "crawl.warc.gz"
     write_warc(path)
