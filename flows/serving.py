@@ -23,6 +23,8 @@ import psutil
 
 #: Time from SIGTERM/SIGINT to the end of `newsfacts serve`, whatever the server does.
 STOP_SECONDS = 3.5
+#: The same once the server refuses connections: only the runs' processes are left to end.
+GONE_STOP_SECONDS = 1.5
 #: From SIGTERM to a run in progress to SIGKILL to what is left of it.
 KILL_AFTER = 1.0
 #: Before the deadline: a last look for runs that started while the runner was stopping.
@@ -87,7 +89,7 @@ async def _serve(flow, *, name, cron, interval, parameters, concurrency_limit, d
     signum = received[0]
     finished, ended = await _stop(runner, deployment_id, serving, SIGNAL_NAMES[signum])
     note = ("its schedule paused" if finished else
-            f"the Prefect server did not answer within {STOP_SECONDS:g} s, so its schedule may still be active")
+            "the Prefect server refused connections or did not answer in time, so its schedule may still be active")
     if ended:
         note += f"; flow run(s) in progress cancelled: {', '.join(ended)}"
     print(f"newsfacts: serve stopped by {SIGNAL_NAMES[signum]}: deployment {flow.name}/{name}: {note}",
@@ -133,7 +135,9 @@ async def _stop(runner, deployment_id, serving: asyncio.Task, signal_name: str) 
     run before it checks that the process has gone, and a run the runner was still starting when
     the signal came is not in its books at all."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + STOP_SECONDS
+    # A server that refuses connections will answer nothing before the deadline either: the runs'
+    # processes are ended and `serve` exits without waiting for it.
+    deadline = loop.time() + (STOP_SECONDS if await _server_reachable() else GONE_STOP_SECONDS)
     poller = getattr(runner, "_scheduled_run_poller", None)
     if poller is not None:  # no new runs while the ones in progress end (`astop()` does the same)
         poller.stopping = True
@@ -145,6 +149,25 @@ async def _stop(runner, deployment_id, serving: asyncio.Task, signal_name: str) 
     cancelled = await late
     cancelled |= await marking
     return finished, sorted(cancelled)
+
+
+async def _server_reachable() -> bool:
+    """Whether the Prefect API accepts a connection: False only when it is refused (the server is
+    gone); a slow answer or none within a second counts as reachable."""
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        return False
+    try:
+        async with httpx.AsyncClient(timeout=1.0) as client:
+            await client.get(f"{url.rstrip('/')}/health")
+    except httpx.ConnectError:
+        return False
+    except httpx.HTTPError:
+        pass
+    return True
 
 
 async def _end_late_runs(runner, deployment_id, serving: asyncio.Task, signal_name: str, deadline: float) -> set[str]:
@@ -203,8 +226,8 @@ async def _mark_cancelled(runs: dict[psutil.Process, str | None], deployment_id,
     """Mark Cancelled, as Prefect's runner does with the runs it stops, the flow runs of `runs` and
     the deployment's Pending runs (those the runner was starting, with or without a process yet),
     by `deadline`: the ids marked. A run that had already ended Completed, Failed or Cancelled (its
-    process was only exiting) is left as it is. With the server gone nothing is marked and the runs show what they last reported; the
-    ids are then those of the processes ended, or their pids."""
+    process was only exiting) is left as it is. With the server gone nothing is marked and the runs
+    show what they last reported; the ids are then those of the processes ended, or their pids."""
     ended = {run_id or f"pid {process.pid}" for process, run_id in runs.items()}
     remaining = max(deadline - asyncio.get_running_loop().time(), 0.1)
     try:
