@@ -363,29 +363,19 @@ def extract_pages(paths: list[Path]) -> tuple[list[str | None], dict[str, str]]:
 
 
 def _read_pages_gold(args) -> list[dict] | None:
-    """The page gold records whose page is in --pages with the digest the gold names; None, after
-    one line saying why, when a gold file cannot be read or a page is missing or differs."""
-    import hashlib
-    import json
+    """The page gold records with their pages' bytes (`tasks.io.read_page_gold`); None, after one
+    line saying why, when a gold file cannot be read or a page is missing or differs."""
+    from tasks.io import read_page_gold
 
     if not args.pages:
         print("newsfacts: error: give --pages DIR, the folder of the pages the gold names "
               "(python -m bench.real_pages DIR unpacks them)", file=sys.stderr)
         return None
-    records = []
-    for path in map(Path, args.gold):
-        try:
-            records += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        except (OSError, ValueError) as exc:
-            print(f"newsfacts: error: {path}: {exc}", file=sys.stderr)
-            return None
-    for record in records:
-        page = Path(args.pages) / record["page"]
-        if not page.is_file() or hashlib.sha256(page.read_bytes()).hexdigest() != record["sha256"]:
-            print(f"newsfacts: error: {page} is missing or not the page the gold was annotated on "
-                  "(python -m bench.real_pages DIR unpacks them)", file=sys.stderr)
-            return None
-    return records
+    try:
+        return read_page_gold([Path(p) for p in args.gold], Path(args.pages))
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"newsfacts: error: {exc} (python -m bench.real_pages DIR unpacks the pages)", file=sys.stderr)
+        return None
 
 
 def evaluate_pages(args) -> int:
@@ -401,8 +391,7 @@ def evaluate_pages(args) -> int:
     paths = [Path(args.pages) / record["page"] for record in gold]
     expected = ["\n\n".join(record["body"]) or None for record in gold]
     ours, reasons = extract_pages(paths)
-    theirs = [trafilatura_default(decode_bytes(path.read_bytes()).text) if path.stat().st_size else None
-              for path in paths]
+    theirs = [trafilatura_default(decode_bytes(record["data"]).text) if record["data"] else None for record in gold]
     # Compared after NFKC, as a run cleans its documents: `６月` and `6月` are one word to a reader.
     expected, ours, theirs = ([unicodedata.normalize("NFKC", text) if text else None for text in texts]
                               for texts in (expected, ours, theirs))

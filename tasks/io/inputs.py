@@ -613,3 +613,21 @@ def read_gold(paths: Sequence[Path], corpus_dir: Path | None, clean: Callable[[s
                     raise ValueError(f"{path}: {record['id']} does not match its annotated text (sha256 differs)")
             records.append(record)
     return records
+
+
+def read_page_gold(paths: Sequence[Path], pages_dir: Path) -> list[dict]:
+    """Page gold records (`page`, `sha256`, `kind`, `body`, ...) from JSONL files, each with its
+    page's bytes (`data`) from `pages_dir`, which holds the pages under the names the gold gives;
+    ValueError when a page is missing or is not the one annotated (its sha256 differs)."""
+    records = []
+    for path in paths:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            page = Path(pages_dir) / record["page"]
+            data = page.read_bytes() if page.is_file() else None
+            if data is None or hashlib.sha256(data).hexdigest() != record["sha256"]:
+                raise ValueError(f"{page} is missing or not the page the gold was annotated on")
+            records.append(record | {"data": data})
+    return records
