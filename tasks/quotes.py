@@ -554,13 +554,10 @@ PLURAL_PEOPLE = TITLE_WORDS | frozenset("lawyer attorney adviser advisor aide ex
                                         "lawmaker member leader supporter activist economist scientist researcher "
                                         "investigator officer prosecutor witness observer doctor parent student "
                                         "worker opponent diplomat politician".split())
-#: Head nouns of people in the plural.
+#: Head nouns of people in the plural, besides the plurals of PLURAL_PEOPLE (`lawyers`, `officials`).
 GROUP_WORDS = frozenset("""
-officials experts analysts critics protesters residents voters lawmakers legislators members leaders supporters
-people activists campaigners economists scientists researchers investigators officers prosecutors authorities
-sources witnesses observers doctors parents students workers opponents aides advisers advisors democrats
-republicans diplomats politicians families relatives neighbours neighbors fans states countries nations
-governments allies partners
+people authorities sources witnesses protesters campaigners legislators democrats republicans families
+relatives neighbours neighbors fans states countries nations governments allies partners
 """.split())
 
 
