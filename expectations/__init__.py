@@ -13,9 +13,15 @@ Expectation = gx.expectations.Expectation
 
 
 def schema_expectations(schema: pa.Schema) -> list[Expectation]:
-    """Every declared column exists, and the non-nullable ones hold no nulls."""
+    """Every declared column exists, the non-nullable ones hold no nulls, and every confidence
+    (`tasks.schemas.confidence_column`) is a share, 0 to 1."""
+    from tasks.schemas import CONFIDENCE_UNIT
+
     return [gx.expectations.ExpectColumnToExist(column=name) for name in schema.names] + [
         gx.expectations.ExpectColumnValuesToNotBeNull(column=field.name) for field in schema if not field.nullable
+    ] + [
+        gx.expectations.ExpectColumnValuesToBeBetween(column=field.name, min_value=0, max_value=1)
+        for field in schema if (field.metadata or {}).get(b"unit") == CONFIDENCE_UNIT.encode()
     ]
 
 

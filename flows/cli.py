@@ -216,6 +216,24 @@ def build_parser() -> argparse.ArgumentParser:
                     "the article-extraction benchmark's measure (word 4-gram shingles, P/R/F1 averaged over "
                     "pages), beside trafilatura's default extraction.",
     )
+    calibrate = targets.add_parser(
+        "calibrate", parents=[common], help="fit every field's confidence on the dev gold and write it",
+        description="Fit the confidence of each resolved field (place_confidence, date_confidence, "
+                    "speaker_confidence) on the dev gold sets (TR-News, GeoVirus, TimeBank, PolNeAR dev and the "
+                    "team's gold) and write the package's calibration file, printing each set's reliability "
+                    "cross-fitted (documents scored by a model fitted without them) and as written.",
+    )
+    calibrate.add_argument("dev_eval", metavar="DEV_EVAL", help="the dev-eval folder (e.g. ../shared/dev-eval)")
+    calibrate.add_argument("--gold-dir", metavar="DIR", default="bench/gold",
+                           help="the team's gold folder (default: bench/gold)")
+    calibrate.add_argument("--corpus", metavar="DIR", default=None,
+                           help="directory the team's gold 'source' paths are relative to (e.g. ../shared/corpus/bbc)")
+    calibrate.add_argument("--fields", nargs="+", choices=("place", "date", "speaker"), default=None,
+                           help="fit only these fields, keeping the others as written (default: all)")
+    calibrate.add_argument("--output", metavar="FILE", default=None,
+                           help="where to write (default: the package's tasks/confidence/calibration.json)")
+    calibrate.add_argument("--model", default=DEFAULT_MODEL, metavar="NAME",
+                           help=f"installed spaCy pipeline to run (default: {DEFAULT_MODEL})")
     pages.add_argument("gold", nargs="+", metavar="GOLD", help="page gold JSONL files")
     pages.add_argument("--pages", metavar="DIR", default=None,
                        help="the folder of the pages the gold names (python -m bench.real_pages DIR unpacks them)")
@@ -227,7 +245,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Each command imports what it needs: --help, schema, query, compact and migrate never load
     # Prefect or Great Expectations, and only migrate from schema 1.x loads spaCy.
-    from flows import dataset_commands, eval_commands, run_command, server_commands
+    from flows import calibrate_command, dataset_commands, eval_commands, run_command, server_commands
     from flows.supervise import follow_supervisor, run_supervised, supervised
     from tasks.errors import describe_error
 
@@ -239,7 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "eval":
             return {"entities": eval_commands.evaluate_entities, "numbers": eval_commands.evaluate_numbers,
                     "places": eval_commands.evaluate_places, "dates": eval_commands.evaluate_dates,
-                    "quotes": eval_commands.evaluate_quotes, "pages": eval_commands.evaluate_pages}[args.target](args)
+                    "quotes": eval_commands.evaluate_quotes, "pages": eval_commands.evaluate_pages,
+                    "calibrate": calibrate_command.calibrate}[args.target](args)
         return {"server": server_commands.start_server, "serve": server_commands.serve_deployment,
                 "prefect-yaml": server_commands.print_prefect_yaml, "run": run_command.run_pipeline,
                 "schema": dataset_commands.print_schema, "query": dataset_commands.run_query,

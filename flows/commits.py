@@ -96,7 +96,8 @@ def _commit(config: RunConfig, run_id: str, state: RunState, batch: io.Batch, ou
             ("inputs", None): stored.ledger_rows({k: v for k, v in batch.fingerprints.items() if k not in unreadable},
                                                  run_id),
         }
-        aggregates = merge_aggregates(aggregates, batch_aggregates(documents, values["numbers"], values["events"]))
+        aggregates = merge_aggregates(aggregates, batch_aggregates(documents, values["numbers"], values["events"],
+                                                                   values.get("entities"), values.get("quotes")))
     state.sequence += 1
     record = {"sequence": state.sequence, "run_id": run_id, "batch": batch.number,
               "status": "written" if outcome.passed else "failed",

@@ -154,22 +154,19 @@ def evaluate_places(args) -> int:
 
     from tasks.entities.gazetteer import place_candidates
     from tasks.entities.places import PlaceMention, place_fields, resolve_document_places
-    from tasks.eval.gold import read_toponyms
     from tasks.eval.scoring import score_places, score_toponyms
-    from tasks.pipeline.texts import by_document, run_on_texts
+    from tasks.pipeline.texts import by_document
 
-    gold = (_read_gold_or_fail(args) if args.format == "jsonl"
-            else _read_published_gold(args, lambda text, name: read_toponyms(text), ".xml"))
+    gold = _read_place_gold(args)
     if gold is None:
         return 2
     expected = [record["places"] for record in gold]
 
-    def geonames_id(external: str | None) -> int | None:
-        return int(external.split(":")[1]) if external and external.startswith("geonames:") else None
-
     def described(start, end, place):
         fields = place_fields(place.external_id) if place is not None else {}
-        return {"start": start, "end": end, **fields, "geonames_id": geonames_id(place and place.external_id)}
+        external = place and place.external_id
+        return {"start": start, "end": end, **fields,
+                "geonames_id": int(external.split(":")[1]) if external and external.startswith("geonames:") else None}
 
     def most_populous(text):
         candidates = place_candidates(text)
@@ -182,14 +179,12 @@ def evaluate_places(args) -> int:
         ours.append([described(m.start, m.end, p) for m, p in zip(mentions, found, strict=True)])
         naive.append([described(m.start, m.end, most_populous(m.text)) for m in mentions])
     texts = [record["text"] for record in gold]
-    located = run_on_texts(texts, "validate_entities", args.model, datelines=[r.get("dateline") for r in gold],
-                           published=[r.get("published_date") for r in gold])["entities"]
+    located = locate_gold_places(gold, args.model)
     end_to_end: list[list[dict]] = [[] for _ in texts]
     naive_end_to_end: list[list[dict]] = [[] for _ in texts]
     for row in located.filter(pl.col("label").is_in(["GPE", "LOC", "FAC"])).iter_rows(named=True):
         i, span = int(row["doc_id"]), (row["start_char"], row["end_char"])
-        end_to_end[i].append({"start": span[0], "end": span[1], **{k: row[k] for k in (
-            "latitude", "longitude", "country_code", "feature_class")}, "geonames_id": geonames_id(row["external_id"])})
+        end_to_end[i].append(place_prediction(row))
         naive_end_to_end[i].append(described(*span, most_populous(row["text"])))
     scores = {"gold spans": (score_places(expected, ours), score_places(expected, naive)),
               "end to end": (score_places(expected, end_to_end), score_places(expected, naive_end_to_end))}
@@ -205,37 +200,87 @@ def evaluate_places(args) -> int:
         print(f"as geoparsing benchmarks score it (within 161 km of the gold coordinates, any located mention): "
               f"accuracy {accuracy.value:.3f} over the {accuracy.total} toponyms located, "
               f"recall {recall.value:.3f} over all {recall.total}")
+    print_reliability("place_confidence", _gold_name(args), judged_places(_gold_name(args), expected, end_to_end))
     return 0
 
 
-def evaluate_dates(args) -> int:
-    import datetime as dt
+def _read_place_gold(args) -> list[dict] | None:
+    from tasks.eval.gold import read_toponyms
 
+    return (_read_gold_or_fail(args) if args.format == "jsonl"
+            else _read_published_gold(args, lambda text, name: read_toponyms(text), ".xml"))
+
+
+def locate_gold_places(gold: list[dict], model: str):
+    """The entity rows a run writes for the gold texts, with their datelines and dates."""
+    from tasks.pipeline.texts import run_on_texts
+
+    return run_on_texts([record["text"] for record in gold], "validate_entities", model,
+                        datelines=[r.get("dateline") for r in gold],
+                        published=[r.get("published_date") for r in gold])["entities"]
+
+
+def place_prediction(row: dict) -> dict:
+    """An entity row as a predicted place for scoring, with its confidence and evidence."""
+    external = row["external_id"]
+    return {"start": row["start_char"], "end": row["end_char"],
+            **{k: row[k] for k in ("latitude", "longitude", "country_code", "admin1_code", "feature_class",
+                                   "place_confidence", "place_evidence")},
+            "geonames_id": int(external.split(":")[1]) if external and external.startswith("geonames:") else None}
+
+
+def judged_places(gold_set: str, expected: list[list[dict]], predicted: list[list[dict]]) -> list:
+    """Each resolved place the gold can judge, with its evidence, confidence and verdict."""
+    from tasks.eval.scoring import judge_places
+
+    return _judged(gold_set, "place", predicted, judge_places(expected, predicted))
+
+
+def _judged(gold_set: str, field: str, predicted: list[list[dict]], verdicts: list[list[bool | None]]) -> list:
+    """`tasks.eval.calibration.Judged` rows of the predictions with evidence that have a verdict."""
+    import json
+
+    from tasks.eval.calibration import Judged
+
+    return [Judged(gold_set, str(i), json.loads(p[f"{field}_evidence"]), p[f"{field}_confidence"], verdict)
+            for i, (rows, doc_verdicts) in enumerate(zip(predicted, verdicts, strict=True))
+            for p, verdict in zip(rows, doc_verdicts, strict=True)
+            if verdict is not None and p.get(f"{field}_evidence") is not None]
+
+
+def print_reliability(field: str, gold_set: str, judged: list) -> None:
+    """The field's reliability table on the set, as the run's confidences give it."""
+    from tasks.eval.calibration import format_reliability, reliability
+
+    rated = [j for j in judged if j.confidence is not None]
+    if rated:
+        print(format_reliability(field, gold_set, reliability([j.confidence for j in rated], [j.right for j in rated])))
+    else:
+        print(f"{field} on {gold_set}: no calibrated rows (no model shipped for it)")
+
+
+def _gold_name(args) -> str:
+    """The set's name for the tables: its file or folder name (the first when several)."""
+    names = [Path(p).name for p in args.gold]
+    return names[0] + (f" and {len(names) - 1} more" if len(names) > 1 else "")
+
+
+def evaluate_dates(args) -> int:
     import polars as pl
 
-    from tasks.eval.gold import read_timeml
     from tasks.eval.peers import dateparser_value
     from tasks.eval.scoring import score_dates
     from tasks.numbers.dates import clause_around, resolve_date
     from tasks.pipeline.texts import run_on_texts
 
-    if args.format == "jsonl":
-        gold = _read_gold_or_fail(args)
-    else:  # TimeML's DATE and TIME expressions, the ones a calendar value is scored for
-        gold = _read_published_gold(args, lambda text, name: [read_timeml(text, name)], ".tml")
-        durations = gold and [[d for d in record["dates"] if d["type"] == "DURATION"] for record in gold]
-        gold = gold and [record | {"dates": [d for d in record["dates"] if d["type"] in ("DATE", "TIME")]}
-                         for record in gold]
+    gold, durations = _read_date_gold(args)
     if gold is None:
         return 2
     texts = [record["text"] for record in gold]
-    anchors = [dt.date.fromisoformat(r["document_date"]) if r.get("document_date") else None for r in gold]
+    anchors = _document_dates(gold)
     expected = [record["dates"] for record in gold]
     numbers = run_on_texts(texts, "validate_numbers", args.model, published=anchors)["numbers"]
-    resolved = numbers.filter(pl.col("kind").is_in(["date", "time"]))
-    ours: list[list[dict]] = [[] for _ in texts]
-    for doc_id, start, end, value in resolved.select("doc_id", "start_char", "end_char", "date_value").iter_rows():
-        ours[int(doc_id)].append({"start": start, "end": end, "value": value})
+    ours = date_predictions(numbers, len(texts))
     on_spans, baseline = [], []
     for text, anchor, dates in zip(texts, anchors, expected, strict=True):
         on_spans.append([{**g, "value": resolve_date(g["surface"], anchor,
@@ -257,7 +302,53 @@ def evaluate_dates(args) -> int:
         spans = score_dates(durations, lengths)
         print(f"durations (TimeML DURATION, {spans['found'].support}): found P {spans['found'].precision:.3f} "
               f"R {spans['found'].recall:.3f}; value accuracy {spans['value'].value:.3f}")
+    print_reliability("date_confidence", _gold_name(args), judged_dates(_gold_name(args), expected, ours))
     return 0
+
+
+def _read_date_gold(args) -> tuple[list[dict] | None, list[list[dict]] | None]:
+    """(records, TimeML's DURATION expressions of each): a record's `dates` are the expressions a
+    calendar value is scored for (TimeML's DATE and TIME)."""
+    from tasks.eval.gold import read_timeml
+
+    if args.format == "jsonl":
+        return _read_gold_or_fail(args), None
+    gold = _read_published_gold(args, lambda text, name: [read_timeml(text, name)], ".tml")
+    durations = gold and [[d for d in record["dates"] if d["type"] == "DURATION"] for record in gold]
+    return gold and [record | {"dates": [d for d in record["dates"] if d["type"] in ("DATE", "TIME")]}
+                     for record in gold], durations
+
+
+def _document_dates(gold: list[dict]) -> list:
+    import datetime as dt
+
+    return [dt.date.fromisoformat(r["document_date"]) if r.get("document_date") else None for r in gold]
+
+
+def date_predictions(numbers, documents: int) -> list[list[dict]]:
+    """Each text's dates and times as predicted values for scoring, with confidence and evidence."""
+    import polars as pl
+
+    ours: list[list[dict]] = [[] for _ in range(documents)]
+    for row in numbers.filter(pl.col("kind").is_in(["date", "time"])).iter_rows(named=True):
+        ours[int(row["doc_id"])].append({"start": row["start_char"], "end": row["end_char"], "value": row["date_value"],
+                                         "date_confidence": row["date_confidence"],
+                                         "date_evidence": row["date_evidence"]})
+    return ours
+
+
+def judged_dates(gold_set: str, expected: list[list[dict]], predicted: list[list[dict]]) -> list:
+    """Each resolved date the gold can judge, with its evidence, confidence and verdict."""
+    from tasks.eval.scoring import judge_dates
+
+    return _judged(gold_set, "date", predicted, judge_dates(expected, predicted))
+
+
+def judged_speakers(gold_set: str, expected: list[list[dict]], predicted: list[list[dict]], cover: float) -> list:
+    """Each quote's speaker the gold can judge, with its evidence, confidence and verdict."""
+    from tasks.eval.scoring import judge_speakers
+
+    return _judged(gold_set, "speaker", predicted, judge_speakers(expected, predicted, cover))
 
 
 def predict_quotes(model: str, texts: list[str]) -> list[list[dict]]:
@@ -342,6 +433,7 @@ def evaluate_quotes(args) -> int:
                                              ("person", "organisation", "group", "document", "no speaker")))
     if refused:
         print(f"textacy refused {refused} of {len(gold)} documents (an odd number of quotation marks): no quotes there")
+    print_reliability("speaker_confidence", _gold_name(args), judged_speakers(_gold_name(args), expected, found, cover))
     return 0
 
 

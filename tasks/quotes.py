@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import polars as pl
 
+from tasks.confidence.calibrated import with_confidence
 from tasks.entities.gazetteer import demonyms, fold
 from tasks.schemas import QUOTES, frame
 
@@ -117,6 +119,9 @@ class Speaker:
     end: int
     kind: str  # name, title, pronoun or signature
     cue: str
+    #: Which rule found it (`speaker_evidence`): posted, signed, reported, after, before, carried,
+    #: follows or previous_sentence.
+    rule: str = ""
 
 
 def _words(text: str) -> int:
@@ -381,19 +386,19 @@ def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence
     """The cue and speaker of one quote from its own sentence (see the module docstring); `closing`:
     the quote's last character before its closing mark, which `masked` blanks."""
     if quote.author is not None:
-        return Speaker(*quote.author, "signature", "posted")
+        return Speaker(*quote.author, "signature", "posted", "posted")
     # `“...” ― Pamela Padilla`: a vox pop's signature after the quote.
     signed = SIGNATURE.match(masked, quote.end)
     if signed is not None:
         name = next((m for m in mentions if m["start_char"] == signed.end() and m["label"] in ("PERSON", "ORG")), None)
         if name is not None:
-            return Speaker(name["start_char"], name["end_char"], "signature", "signed")
+            return Speaker(name["start_char"], name["end_char"], "signature", "signed", "signed")
         # A reader's name the model does not know as one (`― Jacklyn Ashley`): its capitalised words.
         written = SIGNED_NAME.match(masked, signed.end())
         if written is not None and all(word[:1].isupper() for word in written.group().split()):
             # A full stop after the name ends the line, not an initial (`Steve Quinlan.`, `Julie A.`).
             end = written.end() - (written.group().endswith(".") and len(written.group().split()[-1]) > 2)
-            return Speaker(written.start(), end, "signature", "signed")
+            return Speaker(written.start(), end, "signature", "signed", "signed")
     after = _attribution_after(masked, quote, end_sentence, next_quote, mentions, closing)
     # Words quoted inside reported speech belong to its speaker, whatever cue follows them (`Flynn
     # said Trump was “absolutely right” when he said ...`), unless the quote hands on to an
@@ -404,11 +409,12 @@ def attribute(masked: str, quote: Quote, sentence: tuple[int, int], end_sentence
         # Any `called` before it: `Minyon Moore called Mr. Obama's remarks “a true wake-up call”`.
         before = _cue_in(masked, sentence[0], quote.start, mentions, first=True, short=True)
         if before is not None:
-            return before
+            return replace(before, rule="reported")
     if after is not None:
-        return after
+        return replace(after, rule="after")
     # Before it, in its sentence: `X said: “...”`, `X called it “...”`, `Putin said ... to “...”`.
-    return _cue_in(masked, sentence[0], quote.start, mentions, first=True, short=quote.short)
+    before = _cue_in(masked, sentence[0], quote.start, mentions, first=True, short=quote.short)
+    return replace(before, rule="before") if before is not None else None
 
 
 def _attribution_after(masked: str, quote: Quote, end_sentence: tuple[int, int], next_quote: int | None,
@@ -619,13 +625,15 @@ def document_quotes(doc_id: str, text: str, sentence_bounds: list[tuple[int, int
         next_start = quotes[i + 1].start if i + 1 < len(quotes) else None
         speaker = attribute(masked, quote, bounds(first), bounds(last), next_start, mentions,
                             closing=text[quote.end - 2:quote.end - 1])
-        if speaker is None and previous is not None and (
-                _carries_on(text, previous[0], quote)
-                or _follows_attribution(text, previous, quote, sentence_of(previous[1].end), first)):
-            speaker = previous[1]
+        if speaker is None and previous is not None and _carries_on(text, previous[0], quote):
+            speaker = replace(previous[1], rule="carried")
+        if speaker is None and previous is not None and _follows_attribution(
+                text, previous, quote, sentence_of(previous[1].end), first):
+            speaker = replace(previous[1], rule="follows")
         if speaker is None and first > 0:
             # `Mr Raha stressed that ...` before a quote standing alone: the sentence before attributes it.
             speaker = _cue_in(masked, *bounds(first - 1), mentions, first=False)
+            speaker = replace(speaker, rule="previous_sentence") if speaker is not None else None
         entity = resolve_speaker(text, speaker, quote.start, mentions, outside) if speaker is not None else None
         kind_of_source = speaker_type(text, speaker, entity) if speaker is not None else None
         rows.append({
@@ -639,9 +647,25 @@ def document_quotes(doc_id: str, text: str, sentence_bounds: list[tuple[int, int
             "speaker_type": kind_of_source,
             "speaker_entity_id": entity["entity_id"] if entity else None,
             "speaker_name": entity["canonical_name"] if entity else None,
+            "speaker_evidence": speaker_evidence(text, quote, speaker, entity, kind_of_source, outside,
+                                                 bounds(first)) if speaker else None,
         })
         previous = (quote, speaker) if speaker is not None else previous
     return rows
+
+
+def speaker_evidence(text: str, quote: Quote, speaker: Speaker, entity: dict | None, source_type: str,
+                     outside: list[dict], sentence: tuple[int, int]) -> dict:
+    """What named a quote's speaker, for its `speaker_confidence`: the rule, the cue, how the
+    speaker is named and what it is, whether it resolved to an entity, how far it is from the quote
+    and how many people its sentence names besides."""
+    gap = speaker.start - quote.end if speaker.start >= quote.end else quote.start - speaker.end
+    people = sum(m["label"] == "PERSON" and sentence[0] <= m["start_char"] < sentence[1]
+                 and not speaker.start <= m["start_char"] < speaker.end for m in outside)
+    return {"rule": speaker.rule, "cue": speaker.cue, "speaker_kind": speaker.kind, "speaker_type": source_type,
+            "resolved": float(entity is not None), "distance": math.log1p(max(gap, 0)),
+            "quote_words": math.log1p(_words(text[quote.start:quote.end])), "short": float(quote.short),
+            "other_people": math.log1p(people)}
 
 
 def _carries_on(text: str, earlier: Quote, quote: Quote) -> bool:
@@ -675,4 +699,5 @@ def extract_quotes(entities: pl.DataFrame, sentences: pl.DataFrame, documents: p
         if doc_id not in by_doc_sentences:
             continue  # not extracted (another language)
         rows.extend(document_quotes(doc_id, text, by_doc_sentences[doc_id], by_doc_mentions.get(doc_id, [])))
-    return frame(rows, QUOTES)
+    evidence = [row.pop("speaker_evidence") for row in rows]
+    return frame(rows, QUOTES).with_columns(**with_confidence("speaker", evidence))

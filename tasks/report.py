@@ -121,15 +121,37 @@ def event_dates(events: pl.DataFrame | None) -> list[list]:
     return [[day.isoformat(), kind, n, counted] for day, kind, n, counted in by.iter_rows()]
 
 
-def batch_aggregates(documents: pl.DataFrame, numbers: pl.DataFrame, events: pl.DataFrame | None = None) -> dict:
+#: A confidence below this marks a row the report counts as unsure.
+UNSURE_BELOW = 0.5
+
+
+def confidence_counts(tables: dict[str, pl.DataFrame | None]) -> list[list]:
+    """`[table, column, rows with a confidence, rows below UNSURE_BELOW]` for each confidence column
+    (`tasks.schemas.CONFIDENCE_UNIT`) of the tables given."""
+    from tasks.schemas import CONFIDENCE_UNIT, TABLES
+
+    counts = []
+    for table, rows in tables.items():
+        for field in TABLES[table]:
+            if (field.metadata or {}).get(b"unit") == CONFIDENCE_UNIT.encode():
+                given = rows is not None and field.name in rows.columns
+                values = rows[field.name] if given else pl.Series([], dtype=pl.Float32)
+                counts.append([table, field.name, int(values.is_not_null().sum()), int((values < UNSURE_BELOW).sum())])
+    return counts
+
+
+def batch_aggregates(documents: pl.DataFrame, numbers: pl.DataFrame, events: pl.DataFrame | None = None,
+                     entities: pl.DataFrame | None = None, quotes: pl.DataFrame | None = None) -> dict:
     """What a batch adds to the report: documents and undated documents, numbers per kind and
-    unit, its largest counts with their sentences, and its events per date and type."""
+    unit, its largest counts with their sentences, its events per date and type, and how many rows
+    of each confidence column are below UNSURE_BELOW."""
     kinds = numbers.group_by("kind", "unit").agg(n=pl.len()).sort("kind", "unit")
     return {"documents": documents.height,
             "undated_documents": documents["published_date"].null_count(),
             "number_kinds": [list(row) for row in kinds.iter_rows()],
             "largest_counts": largest_counts(numbers, documents).to_dicts() if numbers.height else [],
-            "event_dates": event_dates(events)}
+            "event_dates": event_dates(events),
+            "confidences": confidence_counts({"entities": entities, "numbers": numbers, "quotes": quotes})}
 
 
 def merge_aggregates(stored: dict | None, batch: dict) -> dict:
@@ -147,7 +169,13 @@ def merge_aggregates(stored: dict | None, batch: dict) -> dict:
         total = dated.setdefault((day, kind), [0, 0.0])
         total[0] += n
         total[1] += counted
-    return {"documents": stored["documents"] + batch["documents"],
+    rated: dict[tuple[str, str], list[int]] = {}
+    for table, column, n, unsure in [*stored.get("confidences", []), *batch.get("confidences", [])]:
+        total = rated.setdefault((table, column), [0, 0])
+        total[0] += n
+        total[1] += unsure
+    return {"confidences": [[table, column, n, unsure] for (table, column), (n, unsure) in rated.items()],
+            "documents": stored["documents"] + batch["documents"],
             "undated_documents": stored["undated_documents"] + batch["undated_documents"],
             "number_kinds": [[kind, unit, n] for (kind, unit), n in sorted(kinds.items())],
             "largest_counts": largest,
@@ -375,11 +403,16 @@ def render_reports(manifest: dict, catalog: pl.DataFrame, dates: pl.DataFrame, a
               stages_chart(manifest["stages"]) if manifest["stages"] else ""]
     counts = pl.DataFrame(aggregates.get("largest_counts") or [], schema=_LARGEST, orient="row") \
         .select("count_type", "surface", "value", "object", "sentence")
+    confidences = pl.DataFrame([[table, column, n, unsure, round(unsure / n, 3) if n else None]
+                                for table, column, n, unsure in aggregates.get("confidences") or []],
+                               schema={"table": pl.String, "column": pl.String, "rows with it": pl.Int64,
+                                       f"below {UNSURE_BELOW}": pl.Int64, "share below": pl.Float64}, orient="row")
     return [_template().render(
         manifest=manifest, figures=figures, stages=stages, batches=batches, reasons=reasons, counts=counts,
         # matplotlib escapes the text it writes into an SVG: the charts are the only trusted markup.
         charts=[Markup(svg) for svg in charts if svg],
         undated=aggregates.get("undated_documents", 0), documents=aggregates.get("documents", 0),
+        confidences=confidences,
         data_docs_href=href) for href in data_docs_hrefs]
 
 

@@ -40,6 +40,20 @@ def place_columns(whose: str) -> list[pa.Field]:
     ]
 
 
+#: The unit of every confidence column: what the GE suites check is a share.
+CONFIDENCE_UNIT = "share of rows right"
+
+
+def confidence_column(name: str, what: str, right: str) -> pa.Field:
+    """How sure a resolved fact is (`tasks.confidence.calibrated`): the share of rows with this
+    confidence whose `what` is right, as measured on gold."""
+    return column(name, pa.float32(), f"How sure {what} is, 0 to 1: the share of rows with this confidence whose "
+                  f"{what} is right ({right}), as measured on annotated news (`newsfacts eval calibrate` fits it from "
+                  "the evidence the rule weighed; docs/methods.md has the figures). Filter on it to trade recall for "
+                  "precision (`>= 0.9`). Null when nothing was resolved, and in files written before schema 4.2.",
+                  unit=CONFIDENCE_UNIT)
+
+
 def tone_columns(over: str) -> list[pa.Field]:
     """GKG-style tone of a text, counted over `over` with VADER's lexicon (`tasks.documents.tone`)."""
     return [
@@ -179,6 +193,8 @@ ENTITIES = pa.schema(
                "mention (`Russian`) has its country's place columns, as GDELT counts it a mention of Russia, "
                "but stays its own entity."),
         *place_columns("the place mentioned, or of a nationality's country"),
+        confidence_column("place_confidence", "the place (`external_id` and its coordinates)",
+                          "within 161 km of the place the mention names"),
     ]
 )
 
@@ -258,6 +274,7 @@ NUMBERS = pa.schema(
                "relative date in an undated document."),
         column("date_granularity", pa.string(), f"Precision of `date_value`: one of {', '.join(DATE_GRANULARITIES)}; "
                "null when `date_value` is."),
+        confidence_column("date_confidence", "a date's or time's `date_value`", "the very value the text means"),
     ]
 )
 
@@ -355,6 +372,8 @@ QUOTES = pa.schema(
                "the document holds."),
         column("speaker_name", pa.string(), "`canonical_name` of that entity as of this document; null when "
                "`speaker_entity_id` is."),
+        confidence_column("speaker_confidence", "the speaker (`speaker_text` and the entity it resolves to)",
+                          "the person or body who said it"),
     ]
 )
 
@@ -471,7 +490,8 @@ REBUILT_TABLES = ("entity_catalog",)
 #: is a major change: runs refuse a dataset of another major version until `newsfacts migrate`
 #: rewrites it (see `tasks.contract`). 3.0: files that are one article named by their path. 4.0: a
 #: quarantine row's stage named as the pipeline step that quarantined it. 4.1: `quotes.speaker_type`.
-SCHEMA_VERSION = "4.1"
+#: 4.2: `entities.place_confidence`, `numbers.date_confidence`, `quotes.speaker_confidence`.
+SCHEMA_VERSION = "4.2"
 
 #: What one row of each table is.
 TABLE_DESCRIPTIONS: dict[str, str] = {

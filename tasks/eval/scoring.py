@@ -158,9 +158,9 @@ class Accuracy:
 
 
 def same_place(gold: dict, predicted: dict | None) -> bool:
-    """Whether a predicted place (`latitude`, `longitude`, `country_code`, `feature_class`,
-    `geonames_id`) is the gold one: within PLACE_TOLERANCE_KM, the same country, or the same
-    GeoNames id."""
+    """Whether a predicted place (`latitude`, `longitude`, `country_code`, `admin1_code`,
+    `feature_class`, `geonames_id`) is the gold one: within PLACE_TOLERANCE_KM, the same country
+    or first-level division (both that large), or the same GeoNames id."""
     from tasks.entities.gazetteer import distance_km
 
     if predicted is None:
@@ -169,6 +169,9 @@ def same_place(gold: dict, predicted: dict | None) -> bool:
         return True
     if gold.get("feature_class") == "country" and predicted.get("feature_class") == "country":
         return gold.get("country_code") == predicted.get("country_code")
+    if gold.get("feature_class") == "admin1" and predicted.get("feature_class") == "admin1" \
+            and gold.get("admin1_code") and predicted.get("admin1_code"):
+        return gold["admin1_code"] == predicted["admin1_code"]
     if predicted.get("latitude") is None or predicted.get("longitude") is None:
         return False
     return distance_km((gold["latitude"], gold["longitude"]),
@@ -317,3 +320,56 @@ def score_page_texts(gold: Sequence[str | None], predicted: Sequence[str | None]
     recall = sum(recalls) / len(recalls) if recalls else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return {"precision": precision, "recall": recall, "f1": f1, "pages": len(gold)}
+
+
+# --- confidences ---------------------------------------------------------------------------------
+
+def judge_places(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]]) -> list[list[bool | None]]:
+    """For each predicted place (`latitude`, ..., `geonames_id`), whether it is the gold place of the
+    mention it overlaps (`same_place`); None when it overlaps no gold place with a location."""
+    judged = []
+    for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
+        located = [g for g in gold_doc if g.get("latitude") is not None and g.get("longitude") is not None]
+        judged.append([next((same_place(g, p) for g in located if p["start"] < g["end"] and g["start"] < p["end"]),
+                            None) for p in predicted_doc])
+    return judged
+
+
+def judge_dates(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]]) -> list[list[bool | None]]:
+    """For each predicted date with a value, whether it is the value of the gold expression it
+    overlaps; None when it overlaps none with a value."""
+    judged = []
+    for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
+        valued = [g for g in gold_doc if g.get("value") is not None]
+        judged.append([next((p.get("value") == g["value"] for g in valued
+                             if p["start"] < g["end"] and g["start"] < p["end"]), None) for p in predicted_doc])
+    return judged
+
+
+def judge_speakers(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]], cover: float = 0.0
+                   ) -> list[list[bool | None]]:
+    """For each predicted quote with a speaker, whether the speaker is the gold quote's (its span
+    overlaps the gold speaker's, or its names name the gold speaker; a gold quote with no speaker
+    has none to find); None for a prediction that finds no gold quote (`score_quotes`'s matching)."""
+    judged = []
+    for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
+        verdicts: list[bool | None] = [None] * len(predicted_doc)
+        matched: set[int] = set()
+        for g in gold_doc:
+            def covered(p: dict, g: dict = g) -> bool:
+                shared = min(p["end"], g["end"]) - max(p["start"], g["start"])
+                return shared > 0 and shared > cover * (g["end"] - g["start"])
+            free = [i for i, p in enumerate(predicted_doc) if covered(p) and i not in matched]
+            if not free:
+                continue
+            matched.add(free[0])
+            hit = predicted_doc[free[0]]
+            if hit["speaker_start"] is None:
+                continue
+            same_span = g.get("speaker_start") is not None and hit["speaker_start"] < g["speaker_end"] \
+                and g["speaker_start"] < hit["speaker_end"]
+            named = bool(g.get("speaker_name")) and any(same_speaker(n, g["speaker_name"])
+                                                        for n in hit["speaker_names"])
+            verdicts[free[0]] = same_span or named
+        judged.append(verdicts)
+    return judged

@@ -14,6 +14,7 @@ a null value.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 import polars as pl
 from dateutil.relativedelta import relativedelta
 
+from tasks.confidence.calibrated import with_confidence
 from tasks.documents.sentences import SENTENCE_BREAK, sentence_span
 
 MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
@@ -479,6 +481,26 @@ def duration_value(amount: float | None, unit: str | None) -> str | None:
     return f"PT{number}{designator[1:]}" if designator.startswith("T") else f"P{number}{designator}"
 
 
+_WRITTEN_YEAR = re.compile(r"\b(?:1[89]|20)\d{2}\b|'\d{2}\b")
+_WEEKDAY_WORD = re.compile(_WEEKDAY, re.IGNORECASE)
+_MONTH_WORD = re.compile(_MONTH + r"|\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.", re.IGNORECASE)
+_SHIFT_WORD = re.compile(rf"\b(?:{_RELATIVE}|ago|later|earlier|yesterday|today|tomorrow|tonight)\b", re.IGNORECASE)
+
+
+def date_evidence(surface: str, clause: str, value: str, granularity: str | None, kind: str) -> dict:
+    """What a date's value rests on, for its `date_confidence`: the expression's form (a weekday,
+    a month, a shift from the document's date, a bare year), whether it writes its year, the tense
+    that chose past or future, and the value's precision."""
+    form = ("reference" if value.endswith("_REF") else "anaphor" if ANAPHOR.fullmatch(surface.strip())
+            else "weekday" if _WEEKDAY_WORD.search(surface) else "shift" if _SHIFT_WORD.search(surface)
+            else "month" if _MONTH_WORD.search(surface) else "digits" if re.fullmatch(r"[\d\s/.:-]+", surface)
+            else "other")
+    tense = "future" if FUTURE.search(clause) else "past" if PAST.search(clause) else "none"
+    return {"kind": kind, "granularity": granularity, "form": form, "tense": tense,
+            "written_year": float(_WRITTEN_YEAR.search(surface) is not None),
+            "words": math.log1p(len(surface.split()))}
+
+
 def with_date_values(numbers: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
     """Number rows with `date_value` and `date_granularity` set for dates and times, resolved
     against their document's `published_date`, else the day it was fetched (`fetched_at`); a time
@@ -515,5 +537,13 @@ def with_date_values(numbers: pl.DataFrame, documents: pl.DataFrame) -> pl.DataF
         text, published = texts[doc_id]
         values[i], granularities[i] = resolve_date(text[start:end], published, clause_around(text, start, end),
                                                    days.get((doc_id, sentence)))
+    evidence: list[dict | None] = [None] * len(values)
+    for i, (doc_id, start, end, kind) in enumerate(numbers.select("doc_id", "start_char", "end_char", "kind")
+                                                   .iter_rows()):
+        if kind in ("date", "time") and values[i] is not None:
+            text = texts[doc_id][0]
+            evidence[i] = date_evidence(text[start:end], clause_around(text, start, end), values[i],
+                                        granularities[i], kind)
     return numbers.with_columns(date_value=pl.Series(values, dtype=pl.String),
-                                date_granularity=pl.Series(granularities, dtype=pl.String))
+                                date_granularity=pl.Series(granularities, dtype=pl.String),
+                                **with_confidence("date", evidence))

@@ -118,3 +118,14 @@ def test_a_nationality_is_where_its_country_is_but_stays_its_own_entity():
     assert located["external_id"].to_list() == [None, "iso3166-2:UA-65", None]
     assert located["country_code"].to_list() == ["RU", "UA", "SY"]
     assert located["feature_class"].to_list() == ["country", "admin1", "country"]
+
+
+def test_each_place_says_what_chose_it_for_its_confidence():
+    found = resolve("Police in Paris, Texas, and in Kyiv and Ukraine said.", ["Paris", "Texas", "Kyiv", "Ukraine"])
+    paris, texas, kyiv, ukraine = found.evidence
+    assert paris["decided_by"] == "qualified" and paris["candidates"] > 0 and paris["margin"] > 0
+    assert ukraine["decided_by"] == "only" and ukraine["feature_class"] == "country"
+    assert kyiv["in_focus"] == 1.0 and kyiv["exact_name"] == 1.0
+    nothing = resolve_document_places("No places here, Xyzzyville.", None,
+                                      [PlaceMention(16, 26, "Xyzzyville", "GPE")])
+    assert nothing.places == [None] and nothing.evidence == [None]

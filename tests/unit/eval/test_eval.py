@@ -90,3 +90,23 @@ def test_quantulum_test_sentences_read_as_gold_with_our_unit_names():
     assert [(n["value_low"], n["value_high"], n["unit"]) for n in record["numbers"]] == [
         (8.0, 16.0, "meter"), (None, None, "GBP"), (None, None, "percent")]
     assert record["text"][record["numbers"][1]["start"]:record["numbers"][1]["end"]] == "\u00a32,000"
+
+
+def test_each_resolved_fact_is_judged_against_the_gold_it_overlaps_and_left_out_where_there_is_none():
+    from tasks.eval.scoring import judge_dates, judge_places, judge_speakers
+
+    gold_places = [[{"start": 0, "end": 5, "latitude": 39.92, "longitude": 32.85},
+                    {"start": 10, "end": 15, "latitude": 48.85, "longitude": 2.35}]]
+    predicted = [[{"start": 0, "end": 5, "latitude": 39.9, "longitude": 32.9},
+                  {"start": 10, "end": 15, "latitude": 33.66, "longitude": -95.55},  # Paris, Texas
+                  {"start": 30, "end": 35, "latitude": 1.0, "longitude": 1.0}]]  # no gold place there
+    assert judge_places(gold_places, predicted) == [[True, False, None]]
+    gold_dates = [[{"start": 0, "end": 6, "value": "2022-09-30"}, {"start": 10, "end": 14, "value": None}]]
+    assert judge_dates(gold_dates, [[{"start": 0, "end": 6, "value": "2022-09-23"},
+                                     {"start": 10, "end": 14, "value": "2022"}]]) == [[False, None]]
+    gold_quotes = [[{"start": 0, "end": 20, "speaker_start": 25, "speaker_end": 33, "speaker_name": "Jane Doe"},
+                    {"start": 40, "end": 60, "speaker_start": None, "speaker_end": None, "speaker_name": None}]]
+    found = [[{"start": 0, "end": 20, "speaker_start": 25, "speaker_end": 29, "speaker_names": []},
+              {"start": 40, "end": 60, "speaker_start": 61, "speaker_end": 64, "speaker_names": ["Smith"]},
+              {"start": 70, "end": 90, "speaker_start": 91, "speaker_end": 94, "speaker_names": ["Roe"]}]]
+    assert judge_speakers(gold_quotes, found) == [[True, False, None]]

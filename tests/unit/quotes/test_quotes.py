@@ -221,3 +221,13 @@ def test_reported_speech_with_called_a_progressive_and_it_as_the_speaker():
     (row,) = quotes_of(text, {"Security Council": "ORG"})
     assert (row["speaker_kind"], row["speaker_name"], row["speaker_type"]) == ("pronoun", "Security Council",
                                                                                 "organisation")
+
+
+def test_each_speaker_says_which_rule_found_it_for_its_confidence():
+    text = ('\u201cWe will rebuild every town,\u201d Jane Doe said. \u201cIt will take years and a lot of money.\u201d '
+            'Analysts doubted it. Later, John Roe said the plan was \u201cpure fantasy and nothing else\u201d.')
+    rows = quotes_of(text, {"Jane Doe": "PERSON", "John Roe": "PERSON"})
+    rules = [(row["speaker_text"], row["speaker_evidence"]["rule"]) for row in rows]
+    assert rules == [("Jane Doe", "after"), ("Jane Doe", "carried"), ("John Roe", "reported")]
+    first = rows[0]["speaker_evidence"]
+    assert first["cue"] == "said" and first["speaker_kind"] == "name" and first["resolved"] == 1.0

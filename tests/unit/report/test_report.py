@@ -107,3 +107,21 @@ def test_names_and_sentences_are_escaped_in_the_page():
     assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in page and "<td>S&amp;P</td>" in page
     assert "run r&amp;1" in page and "output out/&lt;b&gt;&amp;" in page
     assert '<a href="data_docs/index.html?a=1&amp;b=2">' in page
+
+
+def test_the_report_counts_each_confidence_columns_rows_below_one_half_across_batches():
+    import polars as pl
+
+    from tasks.report import batch_aggregates, merge_aggregates
+    from tasks.schemas import NUMBERS, frame
+
+    documents = pl.DataFrame({"doc_id": ["a"], "published_date": [None], "text": ["x"]},
+                             schema={"doc_id": pl.String, "published_date": pl.Date, "text": pl.String})
+    numbers = frame([{"kind": "date", "unit": "", "date_confidence": 0.3}], NUMBERS)
+    entities = pl.DataFrame({"place_confidence": [0.95, 0.2, 0.45, None]})
+    first = batch_aggregates(documents, numbers.clear(), None, entities)
+    second = batch_aggregates(documents, numbers, None, entities.head(1))
+    merged = merge_aggregates(first, second)
+    assert {(t, c): (n, low) for t, c, n, low in merged["confidences"]} == {
+        ("entities", "place_confidence"): (4, 2), ("numbers", "date_confidence"): (1, 1),
+        ("quotes", "speaker_confidence"): (0, 0)}

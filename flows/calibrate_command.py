@@ -1,0 +1,94 @@
+"""`newsfacts eval calibrate`: each field's confidence fitted on every dev gold set at once
+(`tasks.eval.calibration`), written as the package's calibration file, with each set's
+reliability printed twice: cross-fitted (every document scored by a model fitted without it, what
+to expect on new news) and as the written model gives it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from flows import eval_commands as ev
+
+#: (field, set name, where under the dev-eval folder or the team's gold folder, format): the
+#: gold each field is fitted on. `gold:` paths are globs in the team's gold folder.
+CALIBRATION_SETS = (
+    ("place", "TR-News", "places/tr-news.xml", "lgl-xml"),
+    ("place", "GeoVirus", "places/geovirus.xml", "geovirus-xml"),
+    ("place", "team places", "gold:places_*.jsonl", "jsonl"),
+    ("date", "TimeBank", "dates/timebank", "timeml"),
+    ("date", "team dates", "gold:dates_*.jsonl", "jsonl"),
+    ("speaker", "PolNeAR dev", "quotes/polnear-dev", "polnear"),
+    ("speaker", "team quotes", "gold:quotes_*.jsonl", "jsonl"),
+)
+
+
+def judge_set(field: str, name: str, paths: list[Path], fmt: str, corpus: str | None, model: str) -> list | None:
+    """The set's judged rows of `field` (`tasks.eval.calibration.Judged`), through the same
+    readers and pipeline slice as `newsfacts eval <target>`; None when its gold cannot be read."""
+    args = argparse.Namespace(gold=[str(p) for p in paths], corpus=corpus, format=fmt, model=model)
+    if field == "place":
+        gold = ev._read_place_gold(args)
+        if gold is None:
+            return None
+        located = ev.locate_gold_places(gold, model)
+        predicted: list[list[dict]] = [[] for _ in gold]
+        for row in located.iter_rows(named=True):
+            if row["place_evidence"] is not None:
+                predicted[int(row["doc_id"])].append(ev.place_prediction(row))
+        return ev.judged_places(name, [r["places"] for r in gold], predicted)
+    if field == "date":
+        from tasks.pipeline.texts import run_on_texts
+
+        gold, _ = ev._read_date_gold(args)
+        if gold is None:
+            return None
+        numbers = run_on_texts([r["text"] for r in gold], "validate_numbers", model,
+                               published=ev._document_dates(gold))["numbers"]
+        return ev.judged_dates(name, [r["dates"] for r in gold], ev.date_predictions(numbers, len(gold)))
+    gold = ev._read_polnear_gold(args) if fmt == "polnear" else ev._read_gold_or_fail(args)
+    if gold is None:
+        return None
+    found = ev.predict_quotes(model, [r["text"] for r in gold])
+    return ev.judged_speakers(name, [r["quotes"] for r in gold], found, 0.5 if fmt == "polnear" else 0.0)
+
+
+def calibrate(args) -> int:
+    from tasks.confidence.calibrated import CALIBRATION_FILE
+    from tasks.eval.calibration import cross_fitted, fit_field, format_reliability, reliability
+
+    dev, gold_dir = Path(args.dev_eval), Path(args.gold_dir)
+    judged: dict[str, list] = {}
+    for field, name, where, fmt in CALIBRATION_SETS:
+        if args.fields and field not in args.fields:
+            continue
+        paths = (sorted(gold_dir.glob(where[len("gold:"):])) if where.startswith("gold:") else [dev / where])
+        if not paths or not all(p.exists() for p in paths):
+            print(f"newsfacts: error: {name}: no {where.removeprefix('gold:')} under "
+                  f"{gold_dir if where.startswith('gold:') else dev}", file=sys.stderr)
+            return 2
+        rows = judge_set(field, name, paths, fmt, args.corpus, args.model)
+        if rows is None:
+            return 2
+        judged.setdefault(field, []).extend(rows)
+    output = Path(args.output) if args.output else Path(__file__).resolve().parents[1] / "tasks" / "confidence" \
+        / CALIBRATION_FILE
+    shipped = json.loads(output.read_text(encoding="utf-8")) if output.is_file() else {"fields": {}, "fitted_on": {}}
+    for field, rows in judged.items():
+        model = fit_field(rows)
+        shipped["fields"][field] = model.to_json()
+        shipped["fitted_on"][field] = {name: sum(r.gold_set == name for r in rows)
+                                       for name in dict.fromkeys(r.gold_set for r in rows)}
+        held_out = cross_fitted(rows)
+        for name in dict.fromkeys(r.gold_set for r in rows):
+            at = [i for i, r in enumerate(rows) if r.gold_set == name]
+            right = [rows[i].right for i in at]
+            print(format_reliability(f"{field}_confidence", f"{name} (cross-fitted)",
+                                     reliability([held_out[i] for i in at], right)))
+            print(format_reliability(f"{field}_confidence", f"{name} (as written)",
+                                     reliability([model.confidence(rows[i].evidence) for i in at], right), table=False))
+    output.write_text(json.dumps(shipped, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"wrote {output}")
+    return 0
