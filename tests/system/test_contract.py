@@ -211,7 +211,8 @@ def test_an_unversioned_dataset_is_refused_until_migrated(seeds_run, tmp_path):
 def test_readme_sql_and_polars_examples_agree_on_the_seeds(in_project):
     found = examples()
     assert {"top-entities-sql", "entity-numbers-sql", "casualties-sql", "casualties-per-story-sql",
-            "casualties-by-country-week-sql", "speakers-sql", "polars", "cli-query"} <= set(found)
+            "casualties-by-country-week-sql", "speakers-sql", "confident-places-sql", "polars",
+            "cli-query"} <= set(found)
     sql = readme_queries_in_duckdb(found)
     namespace: dict = {}
     exec(compile(found["polars"][1], "README.md (polars example)", "exec"), namespace)
@@ -265,6 +266,11 @@ def test_readme_sql_and_polars_examples_agree_on_the_seeds(in_project):
     assert ours.select("speaker", "quotes").rows() == speakers.select("speaker", "quotes").rows()
     # Each rounds the mean its own way (DuckDB half away from zero, polars half to even).
     assert all(abs(a - b) <= 0.01 for a, b in zip(ours["tone"], speakers["tone"], strict=True))
+
+    confident = sql["confident-places-sql"]
+    located = read(Path("data"), "entities").filter(pl.col("external_id").is_not_null())
+    assert 0 < confident.height < located.height and (confident["place_confidence"] >= 0.9).all()
+    assert located["place_confidence"].null_count() == 0 and located["place_confidence"].is_between(0, 1).all()
 
     per_story = sql["casualties-per-story-sql"]
     stories = read(Path("data"), "documents").select("doc_id", "story_id")

@@ -83,3 +83,36 @@ def test_eval_entities_reads_conll_2003_as_published(tmp_path, capsys):
     assert float(rows["ALL"][-1]) > 0.5  # newsfacts F1: Peter Blackburn, BRUSSELS, Israel, ... found
     assert main(["eval", "entities", "--format", "conll", str(tmp_path / "missing.txt")]) == 2
     assert "missing.txt" in capsys.readouterr().err
+
+
+def test_eval_calibrate_fits_a_field_on_its_gold_writes_it_and_eval_prints_its_reliability(tmp_path, capsys):
+    """`eval calibrate` on a dev-eval folder holding TimeBank's form and the team's date gold: it
+    fits the date model into the file given, and refuses a folder missing a set."""
+    import json
+    import shutil
+
+    from tasks.confidence.calibrated import FieldModel
+    from tests.unit.eval.test_gold_formats import TIMEML
+
+    timebank = tmp_path / "dev-eval" / "dates" / "timebank"
+    timebank.mkdir(parents=True)
+    (timebank / "ABC1.tml").write_text(TIMEML, encoding="utf-8")
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    shutil.copy(ROOT / "bench" / "gold" / "dates_seeds.jsonl", gold)
+    written = tmp_path / "calibration.json"
+    assert main(["eval", "calibrate", str(tmp_path / "dev-eval"), "--gold-dir", str(gold), "--fields", "date",
+                 "--output", str(written)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^date_confidence on TimeBank \(cross-fitted\): \d+ rows", out, re.M), out
+    assert re.search(r"^date_confidence on team dates \(as written\): \d+ rows, [\d.]+ right; ECE [\d.]+", out, re.M)
+    shipped = json.loads(written.read_text(encoding="utf-8"))
+    assert set(shipped["fields"]) == {"date"} and shipped["fitted_on"]["date"]["TimeBank"] >= 1
+    model = FieldModel.from_json(shipped["fields"]["date"])
+    assert 0.0 <= model.confidence({"kind": "date", "granularity": "day", "form": "weekday"}) <= 1.0
+    assert main(["eval", "calibrate", str(tmp_path / "dev-eval"), "--gold-dir", str(gold), "--fields", "speaker",
+                 "--output", str(written)]) == 2
+    assert "PolNeAR dev: no quotes/polnear-dev under" in capsys.readouterr().err
+    # The shipped model rates what `eval dates` scores.
+    assert main(["eval", "dates", str(gold / "dates_seeds.jsonl")]) == 0
+    assert re.search(r"^date_confidence on dates_seeds.jsonl: \d+ rows", capsys.readouterr().out, re.M)
