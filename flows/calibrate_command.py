@@ -15,6 +15,12 @@ from flows import eval_commands as ev
 #: (field, set name, where under the dev-eval folder or the team's gold folder, format): the
 #: gold each field is fitted on. `gold:` paths are globs in the team's gold folder.
 CALIBRATION_SETS = (
+    ("label", "CoNLL-2003 dev", "entities/conll2003-dev.txt", "conll"),
+    ("label", "team entities", "gold:entities_*.jsonl", "jsonl"),
+    ("unit", "quantulum3", "numbers", "quantulum3"),
+    ("unit", "Recognizers-Text", "recognizers_text", "recognizers"),
+    ("unit", "team numbers", "gold:numbers_*.jsonl", "jsonl"),
+    ("object", "team numbers", "gold:numbers_*.jsonl", "jsonl"),
     ("place", "TR-News", "places/tr-news.xml", "lgl-xml"),
     ("place", "GeoVirus", "places/geovirus.xml", "geovirus-xml"),
     ("place", "team places", "gold:places_*.jsonl", "jsonl"),
@@ -29,6 +35,31 @@ def judge_set(field: str, name: str, paths: list[Path], fmt: str, corpus: str | 
     """The set's judged rows of `field` (`tasks.eval.calibration.Judged`), through the same
     readers and pipeline slice as `newsfacts eval <target>`; None when its gold cannot be read."""
     args = argparse.Namespace(gold=[str(p) for p in paths], corpus=corpus, format=fmt, model=model)
+    if field == "label":
+        from tasks.eval.gold import read_conll
+        from tasks.pipeline.texts import run_on_texts
+
+        gold = (ev._read_published_gold(args, lambda text, _: read_conll(text)) if fmt == "conll"
+                else ev._read_gold_or_fail(args))
+        if gold is None:
+            return None
+        texts = [r["text"] for r in gold]
+        expected = ([[(r["text"][s:e], label) for s, e, label in r["entities"]] for r in gold] if fmt == "conll"
+                    else [[tuple(e[:3]) for e in r["entities"]] for r in gold])
+        rows = run_on_texts(texts, "validate_entities", model)["entities"]
+        return ev.judged_labels(name, expected, rows, texts, conll=fmt == "conll")
+    if field in ("unit", "object"):
+        if fmt == "quantulum3":
+            args.gold = [str(p) for folder in paths for p in sorted(folder.glob("quantities*.json"))]
+        sets = ev._number_sets(args)
+        if sets is None:
+            return None
+        judged = []
+        for records in sets.values():
+            predicted = ev.predict_numbers(model, [r["text"] for r in records])
+            gold, found = ev.number_gold_and_predictions(records, predicted)
+            judged += (ev.judged_units if field == "unit" else ev.judged_objects)(name, gold, found)
+        return judged
     if field == "place":
         gold = ev._read_place_gold(args)
         if gold is None:

@@ -218,8 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     calibrate = targets.add_parser(
         "calibrate", parents=[common], help="fit every field's confidence on the dev gold and write it",
-        description="Fit the confidence of each resolved field (place_confidence, date_confidence, "
-                    "speaker_confidence) on the dev gold sets (TR-News, GeoVirus, TimeBank, PolNeAR dev and the "
+        description="Fit the confidence of each resolved field (label_confidence, unit_confidence, "
+                    "object_confidence, place_confidence, date_confidence, speaker_confidence) on the dev gold sets "
+                    "(CoNLL-2003 dev, quantulum3's tests, Recognizers-Text, TR-News, GeoVirus, TimeBank, PolNeAR dev "
+                    "and the "
                     "team's gold) and write the package's calibration file, printing each set's reliability "
                     "cross-fitted (documents scored by a model fitted without them) and as written.",
     )
@@ -228,7 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="the team's gold folder (default: bench/gold)")
     calibrate.add_argument("--corpus", metavar="DIR", default=None,
                            help="directory the team's gold 'source' paths are relative to (e.g. ../shared/corpus/bbc)")
-    calibrate.add_argument("--fields", nargs="+", choices=("place", "date", "speaker"), default=None,
+    calibrate.add_argument("--fields", nargs="+", choices=("label", "unit", "object", "place", "date", "speaker"),
+                           default=None,
                            help="fit only these fields, keeping the others as written (default: all)")
     calibrate.add_argument("--output", metavar="FILE", default=None,
                            help="where to write (default: the package's tasks/confidence/calibration.json)")

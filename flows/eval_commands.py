@@ -19,56 +19,97 @@ def predict_numbers(model: str, texts: list[str]) -> list[list[dict]]:
             for rows_of_text in by_document(rows, texts)]
 
 
-def evaluate_numbers(args) -> int:
-    from tasks.eval.peers import quantulum_numbers, read_quantulum_tests, read_recognizers_specs
-    from tasks.eval.scoring import score_numbers
+def _number_sets(args) -> dict[str, list[dict]] | None:
+    """The number gold sets GOLD names, by name (the team's JSONL as `gold`, each quantulum3 file,
+    each Recognizers-Text English spec); None, after one line saying why, when one cannot be read."""
+    from tasks.eval.peers import read_quantulum_tests, read_recognizers_specs
 
     sets: dict[str, list[dict]] = {}
     if args.gold and args.format == "jsonl":
         gold = _read_gold_or_fail(args)
         if gold is None:
-            return 2
+            return None
         sets["gold"] = gold
     elif args.format == "quantulum3":
         for path in map(Path, args.gold):
             records = _read_published_gold(argparse.Namespace(gold=[path]), read_quantulum_tests, ".json")
             if records is None:
-                return 2
+                return None
             sets[f"quantulum3/{path.stem}"] = records
-    for folder in (args.gold if args.format == "recognizers" else []) + ([args.recognizers] if args.recognizers else []):
+    recognizers = getattr(args, "recognizers", None)
+    for folder in (args.gold if args.format == "recognizers" else []) + ([recognizers] if recognizers else []):
         specs = read_recognizers_specs(Path(folder))
         if not specs:
             print(f"newsfacts: error: {folder} holds no Recognizers-Text English specs (Specs/Number/English/...)",
                   file=sys.stderr)
-            return 2
+            return None
         sets |= {f"recognizers/{name}": records for name, records in specs.items()}
+    return sets
+
+
+#: Kinds with calendar values, scored by `newsfacts eval dates`: left out of the number scores.
+CALENDAR_KINDS = ("date", "time")
+
+
+def number_gold_and_predictions(records: list[dict], predicted: list[list[dict]]) -> tuple[list, list]:
+    """(gold, predictions) of a set as its scores count them: dates and times left out, with every
+    prediction on one, and only the kinds the set annotates."""
+    dated = [[(n["start"], n["end"]) for n in r["numbers"] if n.get("kind") in CALENDAR_KINDS] for r in records]
+    gold = [[n for n in r["numbers"] if n.get("kind") not in CALENDAR_KINDS] for r in records]
+    kinds = records[0].get("kinds") if records else None
+    kept = [[n for n in doc if (kinds is None or n["kind"] in kinds) and n.get("kind") not in CALENDAR_KINDS
+             and not any(n["start"] < end and start < n["end"] for start, end in spans)]
+            for doc, spans in zip(predicted, dated, strict=True)]
+    return gold, kept
+
+
+def evaluate_numbers(args) -> int:
+    from tasks.eval.peers import quantulum_numbers
+    from tasks.eval.scoring import score_numbers
+
+    sets = _number_sets(args)
+    if sets is None:
+        return 2
     if not sets:
         print("newsfacts: error: give GOLD files (or folders with --format recognizers)", file=sys.stderr)
         return 2
     print(f"{'set':<32}{'docs':>5}{'gold':>6}   {'newsfacts F1: value  +unit  +object':>36}   "
           f"{'quantulum3 F1: value  +unit':>28}")
-    calendar = ("date", "time")
+    judged: dict[str, list] = {"unit": [], "object": []}
     for name, records in sets.items():
         texts = [r["text"] for r in records]
-        # Dates and times have calendar values, scored by `newsfacts eval dates`: left out here,
-        # with every prediction on one.
-        dated = [[(n["start"], n["end"]) for n in r["numbers"] if n.get("kind") in calendar] for r in records]
-        gold = [[n for n in r["numbers"] if n.get("kind") not in calendar] for r in records]
-        kinds = records[0].get("kinds")
-
-        def only_kinds(docs):
-            return [[n for n in doc if (kinds is None or n["kind"] in kinds) and n.get("kind") not in calendar
-                     and not any(n["start"] < end and start < n["end"] for start, end in spans)]
-                    for doc, spans in zip(docs, dated, strict=True)]
-
-        ours = score_numbers(gold, only_kinds(predict_numbers(args.model, texts)))
-        theirs = score_numbers(gold, only_kinds([quantulum_numbers(t) for t in texts]), with_object=False)
+        gold, found = number_gold_and_predictions(records, predict_numbers(args.model, texts))
+        ours = score_numbers(gold, found)
+        theirs = score_numbers(gold, number_gold_and_predictions(records, [quantulum_numbers(t) for t in texts])[1],
+                               with_object=False)
         has_objects = any(n.get("object") for doc in gold for n in doc)
         with_object = f"{ours['value+object'].f1:>8.3f}" if has_objects else f"{'n/a':>8}"
         print(f"{name:<32}{len(records):>5}{sum(map(len, gold)):>6}   {'':>14}"
               f"{ours['value'].f1:>7.3f}{ours['value+unit'].f1:>7.3f}{with_object}   {'':>14}"
               f"{theirs['value'].f1:>7.3f}{theirs['value+unit'].f1:>7.3f}")
+        judged["unit"] += judged_units(name, gold, found)
+        judged["object"] += judged_objects(name, gold, found)
+    for field, rows in judged.items():
+        for name in dict.fromkeys(j.gold_set for j in rows):
+            print_reliability(f"{field}_confidence", name, [j for j in rows if j.gold_set == name])
     return 0
+
+
+def judged_units(gold_set: str, gold: list, found: list) -> list:
+    """Each number's unit the gold can judge, with its evidence, confidence and verdict."""
+    from tasks.eval.scoring import judge_number_field
+
+    return _judged(gold_set, "unit", found, judge_number_field(gold, found, "unit"))
+
+
+def judged_objects(gold_set: str, gold: list, found: list) -> list:
+    """Each number's counted object the gold can judge (gold that annotates objects), with its
+    evidence, confidence and verdict."""
+    from tasks.eval.scoring import judge_number_field
+
+    if not any(n.get("object") for doc in gold for n in doc):
+        return []
+    return _judged(gold_set, "object", found, judge_number_field(gold, found, "object"))
 
 
 def evaluate_entities(args) -> int:
@@ -94,7 +135,22 @@ def evaluate_entities(args) -> int:
     columns["newsfacts"] = score_spans(expected, predicted)
     print(f"{len(gold)} documents, model {args.model}")
     print(format_comparison(columns))
+    print_reliability("label_confidence", _gold_name(args), judged_labels(_gold_name(args), expected, rows, texts))
     return 0
+
+
+def judged_labels(gold_set: str, expected: list, rows, texts: list[str], conll: bool = False) -> list:
+    """Each entity mention the gold can judge (its span and label; for CoNLL-2003 its surface and
+    CoNLL label in the document's bag), with its evidence, confidence and verdict."""
+    from tasks.eval.scoring import CONLL_LABELS, judge_bag_labels, judge_labels
+    from tasks.pipeline.texts import by_document
+
+    predicted = [[{"start": r["start_char"], "end": r["end_char"], "surface": r["text"],
+                   "label": CONLL_LABELS.get(r["label"], "") if conll else r["label"],
+                   "label_confidence": r["label_confidence"], "label_evidence": r["label_evidence"]}
+                  for r in doc_rows] for doc_rows in by_document(rows, texts)]
+    verdicts = judge_bag_labels(expected, predicted) if conll else judge_labels(expected, predicted)
+    return _judged(gold_set, "label", predicted, verdicts)
 
 
 def evaluate_conll_entities(args) -> int:
@@ -120,6 +176,8 @@ def evaluate_conll_entities(args) -> int:
     print(f"{len(gold)} documents, {sum(map(len, expected))} gold entities, model {args.model}; "
           "a bag of (surface, label) per document")
     print(format_comparison({"spaCy": score_bags(expected, raw), "newsfacts": score_bags(expected, ours)}))
+    print_reliability("label_confidence", _gold_name(args),
+                      judged_labels(_gold_name(args), expected, rows, texts, conll=True))
     return 0
 
 

@@ -22,8 +22,8 @@ Pure functions of a document's text, its sentences and its linked entity mention
 from __future__ import annotations
 
 import bisect
-import re
 import math
+import re
 from dataclasses import dataclass, replace
 
 import polars as pl

@@ -44,14 +44,14 @@ def place_columns(whose: str) -> list[pa.Field]:
 CONFIDENCE_UNIT = "share of rows right"
 
 
-def confidence_column(name: str, what: str, right: str) -> pa.Field:
-    """How sure a resolved fact is (`tasks.confidence.calibrated`): the share of rows with this
-    confidence whose `what` is right, as measured on gold."""
-    return column(name, pa.float32(), f"How sure {what} is, 0 to 1: the share of rows with this confidence whose "
-                  f"{what} is right ({right}), as measured on annotated news (`newsfacts eval calibrate` fits it from "
-                  "the evidence the rule weighed; docs/methods.md has the figures). Filter on it to trade recall for "
-                  "precision (`>= 0.9`). Null when nothing was resolved, and in files written before schema 4.2.",
-                  unit=CONFIDENCE_UNIT)
+def confidence_column(name: str, what: str, right: str, null: str = "") -> pa.Field:
+    """How sure a resolved fact (`what`) is (`tasks.confidence.calibrated`): the share of rows with
+    this confidence that were right (`right` says what right means) on annotated news."""
+    return column(name, pa.float32(), f"How sure {what} is, 0 to 1: the share of rows with this confidence that "
+                  f"were right ({right}) on annotated news. `newsfacts eval calibrate` fits it from the evidence the "
+                  "rule weighed; docs/methods.md has its figures per gold set. Filter on it to trade recall for "
+                  f"precision (`>= 0.9`). Null when nothing was resolved{null}, and in files written before "
+                  "schema 4.2.", unit=CONFIDENCE_UNIT)
 
 
 def tone_columns(over: str) -> list[pa.Field]:
@@ -193,8 +193,11 @@ ENTITIES = pa.schema(
                "mention (`Russian`) has its country's place columns, as GDELT counts it a mention of Russia, "
                "but stays its own entity."),
         *place_columns("the place mentioned, or of a nationality's country"),
+        confidence_column("label_confidence", "the mention (its span and `label`)",
+                          "the same span with the same label in the gold; CoNLL-2003 scored by its four labels"),
         confidence_column("place_confidence", "the place (`external_id` and its coordinates)",
-                          "within 161 km of the place the mention names"),
+                          "within 161 km of the place the mention names, or the same country or US state",
+                          null=" and for a nationality's country"),
     ]
 )
 
@@ -274,7 +277,13 @@ NUMBERS = pa.schema(
                "relative date in an undated document."),
         column("date_granularity", pa.string(), f"Precision of `date_value`: one of {', '.join(DATE_GRANULARITIES)}; "
                "null when `date_value` is."),
-        confidence_column("date_confidence", "a date's or time's `date_value`", "the very value the text means"),
+        confidence_column("unit_confidence", "the number's `unit`", "the gold's unit for the same amount; an "
+                          "empty unit right when the gold has none", null=" (dates, times, ordinals, identifiers)"),
+        confidence_column("object_confidence", "the counted `object`", "the gold's object for the same amount, "
+                          "an empty one right when the gold has none", null=" (kinds other than count, percent, "
+                          "money and measure)"),
+        confidence_column("date_confidence", "a date's or time's `date_value`", "the very TIMEX3 value "
+                          "the text means"),
     ]
 )
 
@@ -373,7 +382,7 @@ QUOTES = pa.schema(
         column("speaker_name", pa.string(), "`canonical_name` of that entity as of this document; null when "
                "`speaker_entity_id` is."),
         confidence_column("speaker_confidence", "the speaker (`speaker_text` and the entity it resolves to)",
-                          "the person or body who said it"),
+                          "the person or body who said it, by span or name"),
     ]
 )
 
@@ -490,7 +499,8 @@ REBUILT_TABLES = ("entity_catalog",)
 #: is a major change: runs refuse a dataset of another major version until `newsfacts migrate`
 #: rewrites it (see `tasks.contract`). 3.0: files that are one article named by their path. 4.0: a
 #: quarantine row's stage named as the pipeline step that quarantined it. 4.1: `quotes.speaker_type`.
-#: 4.2: `entities.place_confidence`, `numbers.date_confidence`, `quotes.speaker_confidence`.
+#: 4.2: `entities.label_confidence` and `place_confidence`, `numbers.unit_confidence`,
+#: `object_confidence` and `date_confidence`, `quotes.speaker_confidence`.
 SCHEMA_VERSION = "4.2"
 
 #: What one row of each table is.

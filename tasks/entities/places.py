@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from tasks.confidence.calibrated import with_confidence
 from tasks.entities.gazetteer import (
     ADMIN_SUFFIXES,
     ADMIN_WORDS,
@@ -32,7 +33,6 @@ from tasks.entities.gazetteer import (
     small_namesakes,
     small_places,
 )
-from tasks.confidence.calibrated import with_confidence
 from tasks.entities.ids import place_entity_id
 
 PLACE_MENTION_LABELS = ("GPE", "LOC", "FAC")

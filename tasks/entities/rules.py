@@ -298,8 +298,14 @@ def correct_entities(doc: Doc) -> list[Span]:
     return sorted(ents + _missed_names(doc, taken), key=lambda span: span.start)
 
 
+#: `Doc.user_data` key of the labels the model gave, by (start_char, end_char), before the
+#: corrections: what `label_confidence` reads to tell a model's label from a rule's.
+MODEL_LABELS = "newsfacts_model_labels"
+
+
 @Language.component(COMPONENT)
 def entity_rules(doc: Doc) -> Doc:
+    doc.user_data[MODEL_LABELS] = {(e.start_char, e.end_char): e.label_ for e in doc.ents}
     doc.ents = correct_entities(doc)
     return doc
 

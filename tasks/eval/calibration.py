@@ -18,6 +18,8 @@ from tasks.confidence.calibrated import Evidence, FieldModel, encode
 #: A category seen fewer times than this in the gold is left out of the model (counts as none).
 MIN_CATEGORY_ROWS = 5
 FOLDS = 5
+#: Rows of the field's overall share each step of the isotonic map is drawn toward (see `fit_field`).
+PRIOR_ROWS = 10
 #: Confidence bins of the reliability table, as wide as each other.
 BINS = 10
 #: What "confident" means in the figures: rows at or above it.
@@ -92,6 +94,12 @@ def fit_field(judged: Sequence[Judged]) -> FieldModel:
         # A fold's own layout may lack a category: its rows are scored by the fold's model.
         scores[test] = [part.score(rows[i]) for i in test]
     isotonic = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(scores, right)
+    # A step of the map that holds few rows says 0 or 1 on their luck alone: each step's share is
+    # drawn toward the whole field's by PRIOR_ROWS rows of it, and the map fitted again to keep its order.
+    steps = isotonic.predict(scores)
+    sizes = {value: int((steps == value).sum()) for value in set(steps.tolist())}
+    drawn = np.array([(sizes[v] * v + PRIOR_ROWS * right.mean()) / (sizes[v] + PRIOR_ROWS) for v in steps.tolist()])
+    isotonic = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(scores, drawn)
     return FieldModel(full.numeric, full.means, full.scales, full.categorical, full.coefficients, full.intercept,
                       tuple(map(float, isotonic.X_thresholds_)), tuple(map(float, isotonic.y_thresholds_)))
 
@@ -120,6 +128,7 @@ class Reliability:
     accuracy: float
     sure_precision: float  # share right of the rows at or above SURE
     sure_kept: float  # share of the right rows that are at or above SURE
+    sure_rows: int  # rows at or above SURE
 
 
 def reliability(confidences: Sequence[float], right: Sequence[bool]) -> Reliability:
@@ -142,14 +151,15 @@ def reliability(confidences: Sequence[float], right: Sequence[bool]) -> Reliabil
     sure = [r for c, r in zip(confidences, right, strict=True) if c >= SURE]
     correct = sum(right)
     return Reliability(bins, ece, total, correct / total if total else 0.0,
-                       sum(sure) / len(sure) if sure else 0.0, sum(sure) / correct if correct else 0.0)
+                       sum(sure) / len(sure) if sure else 0.0, sum(sure) / correct if correct else 0.0, len(sure))
 
 
 def format_reliability(field: str, gold_set: str, result: Reliability, table: bool = True) -> str:
     """A field's reliability on one set: its summary line, then (`table`) one line per bin."""
+    sure = (f"{result.sure_precision:.3f} right, keeping {result.sure_kept:.3f} of the right rows"
+            if result.sure_rows else "no rows")
     lines = [f"{field} on {gold_set}: {result.rows} rows, {result.accuracy:.3f} right; ECE {result.ece:.3f}; "
-             f"confidence >= {SURE}: {result.sure_precision:.3f} right, keeping {result.sure_kept:.3f} of the "
-             "right rows"]
+             f"confidence >= {SURE}: {sure}"]
     if table:
         lines.append(f"  {'confidence':<12}{'rows':>6}{'mean':>8}{'right':>8}")
         lines += [f"  {low:.1f}-{high:.1f}{'':<5}{n:>6}{mean:>8.3f}{share:>8.3f}"

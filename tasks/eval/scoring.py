@@ -373,3 +373,56 @@ def judge_speakers(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[
             verdicts[free[0]] = same_span or named
         judged.append(verdicts)
     return judged
+
+
+def judge_labels(gold: Sequence[Iterable[Span3]], predicted: Sequence[Sequence[dict]],
+                 labels: Sequence[str] = GOLD_LABELS) -> list[list[bool | None]]:
+    """For each predicted mention (`start`, `end`, `label`), whether the gold has that very span
+    with that label; None for a label the gold does not annotate."""
+    judged = []
+    for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
+        spans = {tuple(g[:3]) for g in gold_doc}
+        judged.append([None if p["label"] not in labels else (p["start"], p["end"], p["label"]) in spans
+                       for p in predicted_doc])
+    return judged
+
+
+def judge_bag_labels(gold: Sequence[Iterable[tuple[str, str]]], predicted: Sequence[Sequence[dict]]
+                     ) -> list[list[bool | None]]:
+    """For each predicted mention (`surface`, `label` as CoNLL's), whether the document's gold bag
+    still holds that pair (each gold pair right once, surfaces compared without whitespace, as
+    `score_bags` counts them); None for a label CoNLL has no name for."""
+    judged = []
+    for gold_pairs, predicted_doc in zip(gold, predicted, strict=True):
+        left = Counter(("".join(surface.split()), label) for surface, label in gold_pairs)
+        verdicts: list[bool | None] = []
+        for p in predicted_doc:
+            key = ("".join(p["surface"].split()), p["label"])
+            if not p["label"]:
+                verdicts.append(None)
+                continue
+            verdicts.append(left[key] > 0)
+            left[key] -= 1
+        judged.append(verdicts)
+    return judged
+
+
+def judge_number_field(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]], field: str
+                       ) -> list[list[bool | None]]:
+    """For each predicted number, whether its `field` (`unit` or `object`) is the gold's for the
+    same amount (matched as `score_numbers` matches: overlapping spans, the same value; an empty
+    one is right where the gold's is empty); None for a prediction that matches no gold number."""
+    judged = []
+    for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
+        unmatched = list(gold_doc)
+        verdicts: list[bool | None] = []
+        for p in predicted_doc:
+            match = next((g for g in unmatched if p["start"] < g["end"] and g["start"] < p["end"]
+                          and _same_value(g, p)), None)
+            if match is None:
+                verdicts.append(None)
+                continue
+            unmatched.remove(match)
+            verdicts.append(_norm(match.get(field)) == _norm(p.get(field)))
+        judged.append(verdicts)
+    return judged

@@ -505,7 +505,8 @@ def with_date_values(numbers: pl.DataFrame, documents: pl.DataFrame) -> pl.DataF
     """Number rows with `date_value` and `date_granularity` set for dates and times, resolved
     against their document's `published_date`, else the day it was fetched (`fetched_at`); a time
     takes the day of a date in its sentence. A duration keeps its amount and unit and gets its
-    TIMEX3 value too (`P3D`)."""
+    TIMEX3 value too (`P3D`). A date or time with a value gets its `date_confidence` (and
+    `date_evidence`, what it was computed from, not written)."""
     anchors = documents.select("doc_id", "text", reference_date(documents.columns))
     texts = {doc_id: (text, anchor) for doc_id, text, anchor in anchors.iter_rows()}
     rows = numbers.select("doc_id", "start_char", "end_char", "kind", "sentence_index", "value", "unit").iter_rows()

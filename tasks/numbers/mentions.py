@@ -18,6 +18,7 @@ import polars as pl
 from spacy.tokens import Doc
 from text_to_num import text2num
 
+from tasks.confidence.calibrated import with_confidence
 from tasks.documents.sentences import sentence_index, sentence_starts
 from tasks.numbers.dates import find_dates
 from tasks.schemas import NUMBERS, frame
@@ -784,8 +785,73 @@ def _windows_needing_parse(text: str, windows: Sequence[tuple[int, int]], mentio
             for s, e in windows]
 
 
+#: Kinds whose unit is rated (`unit_confidence`): a date, time, ordinal or identifier has none to get wrong.
+RATED_UNIT_KINDS = ("count", "percent", "money", "measure", "duration", "age")
+_SYMBOLS = re.compile(r"[$€£¥₹%‰]")
+_LETTERS = re.compile(r"[A-Za-z]+")
+_NUMBER_WORDS = re.compile(rf"^(?:{_UNITS}|{_TENS}|{_SCALES}|and|a|an|dozen|half|quarter|bn|m|mn|k|tn)$",
+                           re.IGNORECASE)
+
+
+_NEXT_WORD = re.compile(r"[ \t]*(\S*)")
+
+
+_FUNCTION_WORDS = frozenset("""a an and are as at be but by for from had has have in into is it its of on or over
+per than that the their then to under up was were who with""".split())
+
+
+def _shape_after(text: str, end: int) -> str:
+    """What follows a number: a `mark` right after it (`8"`, `2'`, `30°`), `none` (the end, a
+    break or punctuation), a `function` word (`of`, `to`, `in`), a lower-case `word`, a `short` one
+    (3 letters or fewer: an abbreviation a unit may be), a `symbolic` one (`^`, `/`, digits: a
+    unit written as a formula) or a `capitalised` one."""
+    if text[end:end + 1] in ("'", '"', "\u2032", "\u2033", "\u00b0"):
+        return "mark"
+    word = _NEXT_WORD.match(text, end)[1].rstrip(".,;:!?)\"\u201d\u2019'")
+    if not word or not any(c.isalnum() for c in word):
+        return "none"
+    if not word.isalpha():
+        return "symbolic"
+    if word[0].isupper():
+        return "capitalised"
+    if word.lower() in _FUNCTION_WORDS:
+        return "function"
+    return "short" if len(word) <= 3 else "word"
+
+
+def unit_evidence(text: str, m: NumberMention) -> dict | None:
+    """What a number's unit rests on, for its `unit_confidence`: its kind and unit, how the unit is
+    written in the mention (a symbol, a word or an abbreviation, or nothing: read from the words
+    around it or none at all), what follows it (a unit it did not read), and the mention's shape;
+    None for kinds with no unit to rate."""
+    if m.kind not in RATED_UNIT_KINDS:
+        return None
+    surface = text[m.start:m.end]
+    words = [w for w in _LETTERS.findall(surface) if not _NUMBER_WORDS.match(w)]
+    written = ("symbol" if _SYMBOLS.search(surface) else "none" if not words
+               else "abbreviation" if len(words[-1]) <= 3 else "word")
+    after = _shape_after(text, m.end)
+    return {"kind": m.kind, "unit": m.unit or "none", "written": written, "kind_written": f"{m.kind}/{written}",
+            "after": after, "kind_after": f"{m.kind}/{bool(m.unit)}/{after}",
+            "per_unit": float(bool(m.per_unit)), "range": float(m.value_low is not None),
+            "spelled": float(not any(c.isdigit() for c in surface)), "empty_unit": float(not m.unit),
+            "words": math.log1p(len(surface.split()))}
+
+
+def object_evidence(m: NumberMention) -> dict | None:
+    """What a number's counted object rests on, for its `object_confidence`: the kind, whether an
+    object was found and how long it is, whether it is a name, and whether a count type was read
+    beside it; None for kinds no object is read for."""
+    if m.kind not in AMOUNT_KINDS:
+        return None
+    return {"kind": m.kind, "found": float(bool(m.object)), "object_words": math.log1p(len(m.object.split())),
+            "capitalised": float(m.object[:1].isupper()), "count_type": float(bool(m.count_type)),
+            "kind_found": f"{m.kind}/{bool(m.object)}", "unit": float(bool(m.unit))}
+
+
 def number_rows(doc_id: str, text: str, mentions: Sequence[NumberMention], starts: list[int]) -> list[dict]:
-    """Table rows for one document's mentions."""
+    """Table rows for one document's mentions (with the evidence their confidences are computed
+    from, `unit_evidence` and `object_evidence`)."""
     return [
         {
             "doc_id": doc_id,
@@ -805,6 +871,8 @@ def number_rows(doc_id: str, text: str, mentions: Sequence[NumberMention], start
             "sentence_index": sentence_index(starts, m.start),
             "date_value": None,
             "date_granularity": None,
+            "unit_evidence": unit_evidence(text, m),
+            "object_evidence": object_evidence(m),
         }
         for m in mentions
     ]
@@ -830,4 +898,5 @@ def extract_numbers(
     for doc_id, text, (starts, mentions, windows, wanted) in zip(doc_ids, texts, found, strict=True):
         parsed = [next(parsed_all) if keep else None for keep in wanted]
         rows.extend(number_rows(doc_id, text, attach_objects(mentions, windows, parsed), starts))
-    return frame(rows, NUMBERS)
+    units, objects = [row.pop("unit_evidence") for row in rows], [row.pop("object_evidence") for row in rows]
+    return frame(rows, NUMBERS).with_columns(**with_confidence("unit", units), **with_confidence("object", objects))

@@ -1,3 +1,5 @@
+import json
+
 import spacy
 from spacy.tokens import Span
 
@@ -30,3 +32,23 @@ def test_sentences_split_at_punctuation_and_blank_lines_and_keep_opening_quotes(
         "Ad sales boost profit\n\n", "Profits rose 76%.", '"I think so," he said.', "It took a $900m loan.\n\n",
         "State-owned Rosneft bought it.\n"]
     assert [text[start] for start in sentence_starts(doc)] == ["A", "P", '"', "I", "S"]
+
+
+def test_each_mention_says_whether_the_model_or_a_correction_labelled_it_for_its_confidence():
+    from tasks.entities.rules import MODEL_LABELS
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = nlp("Mr Putin met NATO in Moscow. Putin left.")
+    doc.ents = [Span(doc, 1, 2, "PERSON"), Span(doc, 3, 4, "ORG"), Span(doc, 5, 6, "GPE"), Span(doc, 7, 8, "PERSON")]
+    # The model had read `Moscow` as an organisation and not seen the second `Putin`.
+    doc.user_data[MODEL_LABELS] = {(3, 8): "PERSON", (13, 17): "ORG", (21, 27): "ORG"}
+    rows = extract_entities(["d1"], [doc])
+    first, nato, moscow, second = (json.loads(e) for e in rows["label_evidence"])
+    assert [e["source"] for e in (first, nato, moscow, second)] == ["model", "model", "relabelled", "added"]
+    assert nato["acronym"] == 1.0
+    assert first["title_before"] == 1.0 and first["agreement"] == 1.0 and first["repeated"] > 0
+    assert moscow["known_place"] == 1.0 and moscow["label_place"] == "GPE/True"
+    assert second["source"] == "added" and second["sentence_start"] == 1.0
+    confidences = rows["label_confidence"].to_list()
+    assert all(c is not None and 0 <= c <= 1 for c in confidences)

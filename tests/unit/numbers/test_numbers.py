@@ -364,3 +364,18 @@ def test_codes_and_slashes_that_are_no_yen_or_fraction(text):
 
     assert not [m for m in with_units_in_context(text, find_numbers(text)) if m.unit == "JPY" or
                 (m.value is not None and m.value % 1)]
+
+
+def test_each_amount_says_how_its_unit_is_written_and_what_follows_it_for_its_confidences():
+    from tasks.numbers.mentions import object_evidence, unit_evidence
+
+    text = "It cost $5bn, weighed 10 kg, and 8\" of rain fell; 45 tpd of 12 people on the 3rd day."
+    found = {text[m.start:m.end]: m for m in find_numbers(text)}
+    money, weight, rain, rate = (unit_evidence(text, found[s]) for s in ("$5bn", "10 kg", "8", "45"))
+    assert (money["written"], money["unit"], money["after"]) == ("symbol", "USD", "none")
+    assert (weight["written"], weight["unit"]) == ("abbreviation", "kilogram")
+    assert rain["after"] == "mark" and rain["empty_unit"] == 1.0  # inches the mention did not read
+    assert rate["after"] == "short" and rate["kind_after"] == "count/False/short"
+    assert unit_evidence(text, found["3rd"]) is None  # an ordinal has no unit to rate
+    people = object_evidence(found["12"])
+    assert people["kind"] == "count" and people["found"] == 0.0  # objects come from the parse, not here

@@ -122,6 +122,8 @@ def test_the_report_counts_each_confidence_columns_rows_below_one_half_across_ba
     first = batch_aggregates(documents, numbers.clear(), None, entities)
     second = batch_aggregates(documents, numbers, None, entities.head(1))
     merged = merge_aggregates(first, second)
-    assert {(t, c): (n, low) for t, c, n, low in merged["confidences"]} == {
-        ("entities", "place_confidence"): (4, 2), ("numbers", "date_confidence"): (1, 1),
-        ("quotes", "speaker_confidence"): (0, 0)}
+    counts = {(t, c): (n, low) for t, c, n, low in merged["confidences"]}
+    assert counts[("entities", "place_confidence")] == (4, 2) and counts[("numbers", "date_confidence")] == (1, 1)
+    assert counts[("quotes", "speaker_confidence")] == counts[("entities", "label_confidence")] == (0, 0)
+    assert {c for _, c in counts} == {"label_confidence", "place_confidence", "unit_confidence", "object_confidence",
+                                      "date_confidence", "speaker_confidence"}
