@@ -28,12 +28,27 @@ CALIBRATION_SETS = (
     ("date", "team dates", "gold:dates_*.jsonl", "jsonl"),
     ("speaker", "PolNeAR dev", "quotes/polnear-dev", "polnear"),
     ("speaker", "team quotes", "gold:quotes_*.jsonl", "jsonl"),
+    # An event's place, actor and date (fields `event_place`, `event_actor`, `event_date`), on the
+    # team's event gold of TR-News and GeoVirus articles, whose texts the format names.
+    ("event", "TR-News events", "gold:events_tr-news.jsonl", "events:places/tr-news.xml"),
+    ("event", "GeoVirus events", "gold:events_geovirus.jsonl", "events:places/geovirus.xml"),
 )
+EVENT_FIELDS = ("event_place", "event_actor", "event_date")
 
 
-def judge_set(field: str, name: str, paths: list[Path], fmt: str, corpus: str | None, model: str) -> list | None:
-    """The set's judged rows of `field` (`tasks.eval.calibration.Judged`), through the same
+def judge_set(field: str, name: str, paths: list[Path], fmt: str, corpus: str | None, model: str,
+              dev: Path = Path(".")) -> dict[str, list] | None:
+    """The set's judged rows (`tasks.eval.calibration.Judged`) by artefact field, through the same
     readers and pipeline slice as `newsfacts eval <target>`; None when its gold cannot be read."""
+    if field == "event":
+        args = argparse.Namespace(gold=[str(p) for p in paths], texts=[str(dev / fmt.removeprefix("events:"))])
+        gold = ev._read_event_gold(args)
+        return None if gold is None else ev.judged_events(name, gold, model)
+    rows = _judge_field(field, name, paths, fmt, corpus, model)
+    return None if rows is None else {field: rows}
+
+
+def _judge_field(field: str, name: str, paths: list[Path], fmt: str, corpus: str | None, model: str) -> list | None:
     args = argparse.Namespace(gold=[str(p) for p in paths], corpus=corpus, format=fmt, model=model)
     if field == "label":
         from tasks.eval.gold import read_conll
@@ -87,39 +102,51 @@ def judge_set(field: str, name: str, paths: list[Path], fmt: str, corpus: str | 
 
 
 def calibrate(args) -> int:
-    from tasks.confidence.calibrated import CALIBRATION_FILE
-    from tasks.eval.calibration import cross_fitted, fit_field, format_reliability, reliability
+    from tasks.confidence.calibrated import CALIBRATION_FILE, PACKAGE_CALIBRATION, field_models
 
     dev, gold_dir = Path(args.dev_eval), Path(args.gold_dir)
-    judged: dict[str, list] = {}
-    for field, name, where, fmt in CALIBRATION_SETS:
-        if args.fields and field not in args.fields:
-            continue
-        paths = (sorted(gold_dir.glob(where[len("gold:"):])) if where.startswith("gold:") else [dev / where])
-        if not paths or not all(p.exists() for p in paths):
-            print(f"newsfacts: error: {name}: no {where.removeprefix('gold:')} under "
-                  f"{gold_dir if where.startswith('gold:') else dev}", file=sys.stderr)
-            return 2
-        rows = judge_set(field, name, paths, fmt, args.corpus, args.model)
-        if rows is None:
-            return 2
-        judged.setdefault(field, []).extend(rows)
-    output = Path(args.output) if args.output else Path(__file__).resolve().parents[1] / "tasks" / "confidence" \
-        / CALIBRATION_FILE
+    output = Path(args.output) if args.output else PACKAGE_CALIBRATION
     shipped = json.loads(output.read_text(encoding="utf-8")) if output.is_file() else {"fields": {}, "fitted_on": {}}
-    for field, rows in judged.items():
-        model = fit_field(rows)
-        shipped["fields"][field] = model.to_json()
-        shipped["fitted_on"][field] = {name: sum(r.gold_set == name for r in rows)
-                                       for name in dict.fromkeys(r.gold_set for r in rows)}
-        held_out = cross_fitted(rows)
-        for name in dict.fromkeys(r.gold_set for r in rows):
-            at = [i for i, r in enumerate(rows) if r.gold_set == name]
-            right = [rows[i].right for i in at]
-            print(format_reliability(f"{field}_confidence", f"{name} (cross-fitted)",
-                                     reliability([held_out[i] for i in at], right)))
-            print(format_reliability(f"{field}_confidence", f"{name} (as written)",
-                                     reliability([model.confidence(rows[i].evidence) for i in at], right), table=False))
-    output.write_text(json.dumps(shipped, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(f"wrote {output}")
+    # An event's evidence holds the confidences of the mentions and dates it rests on: events are
+    # judged after those fields are fitted and written, so they see the confidences a run will give.
+    for stage in ([s for s in CALIBRATION_SETS if s[0] != "event"], [s for s in CALIBRATION_SETS if s[0] == "event"]):
+        judged: dict[str, list] = {}
+        for field, name, where, fmt in stage:
+            if args.fields and field not in args.fields:
+                continue
+            paths = (sorted(gold_dir.glob(where[len("gold:"):])) if where.startswith("gold:") else [dev / where])
+            if not paths or not all(p.exists() for p in paths):
+                print(f"newsfacts: error: {name}: no {where.removeprefix('gold:')} under "
+                      f"{gold_dir if where.startswith('gold:') else dev}", file=sys.stderr)
+                return 2
+            by_field = judge_set(field, name, paths, fmt, args.corpus, args.model, dev)
+            if by_field is None:
+                return 2
+            for judged_field, rows in by_field.items():
+                judged.setdefault(judged_field, []).extend(rows)
+        for field, rows in judged.items():
+            shipped["fields"][field], shipped["fitted_on"][field] = _fit_and_report(field, rows)
+        if judged:
+            output.write_text(json.dumps(shipped, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+            print(f"wrote {output}" + ("" if output == PACKAGE_CALIBRATION else
+                                        f" (runs, and events judged here, use the package's {CALIBRATION_FILE})"))
+            field_models.cache_clear()
     return 0
+
+
+def _fit_and_report(field: str, rows: list) -> tuple[dict, dict]:
+    """The field's fitted model (as written) and its rows per set, after printing each set's
+    reliability cross-fitted and as written."""
+    from tasks.eval.calibration import cross_fitted, fit_field, format_reliability, reliability
+
+    model = fit_field(rows)
+    held_out = cross_fitted(rows)
+    sets = list(dict.fromkeys(r.gold_set for r in rows))
+    for name in sets:
+        at = [i for i, r in enumerate(rows) if r.gold_set == name]
+        right = [rows[i].right for i in at]
+        print(format_reliability(f"{field}_confidence", f"{name} (cross-fitted)",
+                                 reliability([held_out[i] for i in at], right)))
+        print(format_reliability(f"{field}_confidence", f"{name} (as written)",
+                                 reliability([model.confidence(rows[i].evidence) for i in at], right), table=False))
+    return model.to_json(), {name: sum(r.gold_set == name for r in rows) for name in sets}

@@ -216,6 +216,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "the article-extraction benchmark's measure (word 4-gram shingles, P/R/F1 averaged over "
                     "pages), beside trafilatura's default extraction.",
     )
+    events = targets.add_parser(
+        "events", parents=[common], help="events: their place, actor and date, with their confidences",
+        description="Score the place, actor and date of the events a run writes against event gold JSONL "
+                    "({\"set\", \"id\", \"sha256\", \"events\": [{\"start\", \"end\", \"count_type\", "
+                    "\"place_start\", ..., \"date\", \"actor_start\", ...}]}, see "
+                    "bench/gold/EVENTS_GUIDELINES.md) on the TR-News and GeoVirus articles it annotates.",
+    )
+    add_gold_arguments(events, "+", DEFAULT_MODEL)
+    events.add_argument("--texts", nargs="+", metavar="XML", default=None,
+                        help="the TR-News and GeoVirus XML files the gold's articles come from (e.g. "
+                             "../shared/dev-eval/places/tr-news.xml ../shared/dev-eval/places/geovirus.xml)")
     calibrate = targets.add_parser(
         "calibrate", parents=[common], help="fit every field's confidence on the dev gold and write it",
         description="Fit the confidence of each resolved field (label_confidence, unit_confidence, "
@@ -230,7 +241,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="the team's gold folder (default: bench/gold)")
     calibrate.add_argument("--corpus", metavar="DIR", default=None,
                            help="directory the team's gold 'source' paths are relative to (e.g. ../shared/corpus/bbc)")
-    calibrate.add_argument("--fields", nargs="+", choices=("label", "unit", "object", "place", "date", "speaker"),
+    calibrate.add_argument("--fields", nargs="+",
+                           choices=("label", "unit", "object", "place", "date", "speaker", "event"),
                            default=None,
                            help="fit only these fields, keeping the others as written (default: all)")
     calibrate.add_argument("--output", metavar="FILE", default=None,
@@ -261,6 +273,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return {"entities": eval_commands.evaluate_entities, "numbers": eval_commands.evaluate_numbers,
                     "places": eval_commands.evaluate_places, "dates": eval_commands.evaluate_dates,
                     "quotes": eval_commands.evaluate_quotes, "pages": eval_commands.evaluate_pages,
+                    "events": eval_commands.evaluate_events,
                     "calibrate": calibrate_command.calibrate}[args.target](args)
         return {"server": server_commands.start_server, "serve": server_commands.serve_deployment,
                 "prefect-yaml": server_commands.print_prefect_yaml, "run": run_command.run_pipeline,

@@ -495,6 +495,85 @@ def evaluate_quotes(args) -> int:
     return 0
 
 
+def _read_event_gold(args) -> list[dict] | None:
+    """Event gold records (`bench/gold/EVENTS_GUIDELINES.md`) with their article's text, date and
+    gold toponyms from the XML sets given by --texts; None, after one line saying why, when a file
+    cannot be read or an article is missing or differs."""
+    import hashlib
+    import json
+
+    from tasks.eval.gold import read_toponyms
+    from tasks.io import read_text
+
+    if not args.texts:
+        print("newsfacts: error: give --texts XML, the TR-News or GeoVirus file the gold's articles come from "
+              "(e.g. ../shared/dev-eval/places/tr-news.xml)", file=sys.stderr)
+        return None
+    articles = _read_published_gold(argparse.Namespace(gold=args.texts), lambda text, name: [
+        {**record, "set": name} for record in read_toponyms(text)], ".xml")
+    if articles is None:
+        return None
+    by_id = {(a["set"].replace("_", "-"), a["id"]): a for a in articles}
+    records = []
+    try:
+        for path in map(Path, args.gold):
+            for number, line in enumerate(read_text(path).splitlines(), start=1):
+                if not line.strip():
+                    continue
+                gold = json.loads(line)
+                article = by_id.get((gold["set"], gold["id"]))
+                if article is None:
+                    raise ValueError(f"{path}:{number}: article {gold['set']}/{gold['id']} is in none of the --texts")
+                if hashlib.sha256(article["text"].encode("utf-8")).hexdigest() != gold["sha256"]:
+                    raise ValueError(f"{path}:{number}: article {gold['id']} differs from the one annotated")
+                records.append({**article, "events": gold["events"]})
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return None
+    return records
+
+
+def judged_events(gold_set: str, gold: list[dict], model: str, with_found: bool = False):
+    """Each event's place, actor and date the gold can judge, by artefact field (`event_place`,
+    `event_actor`, `event_date`), from the events a run writes for the gold's articles (and, with
+    `with_found`, how many gold events a predicted event overlaps)."""
+    from tasks.eval.scoring import judge_events
+    from tasks.pipeline.texts import by_document, run_on_texts
+
+    texts = [r["text"] for r in gold]
+    values = run_on_texts(texts, "validate_events", model, published=[r.get("published_date") for r in gold])
+    predicted = [[{**row, "start": row["start_char"], "end": row["end_char"]} for row in rows]
+                 for rows in by_document(values["events"], texts)]
+    mentions = [[{"start": m["start_char"], "end": m["end_char"], "entity_id": m["entity_id"]} for m in rows]
+                for rows in by_document(values["entities"], texts)]
+    verdicts = judge_events([r["events"] for r in gold], [r["places"] for r in gold], predicted, mentions)
+    judged = {f"event_{field}": _judged(gold_set, column, predicted, verdicts[field])
+              for field, column in (("place", "place"), ("actor", "actor"), ("date", "event_date"))}
+    if not with_found:
+        return judged
+    found = sum(any(p["start"] < g["end"] and g["start"] < p["end"] for p in rows)
+                for record, rows in zip(gold, predicted, strict=True) for g in record["events"])
+    return judged, found
+
+
+def evaluate_events(args) -> int:
+    gold = _read_event_gold(args)
+    if gold is None:
+        return 2
+    judged, found = judged_events(_gold_name(args), gold, args.model, with_found=True)
+    print(f"{len(gold)} documents, {sum(len(r['events']) for r in gold)} gold events, model {args.model}; "
+          "an event's place, actor and date scored where it overlaps a gold event's count")
+    print(f"gold events with a predicted event on their count: {found}")
+    for field, rows in judged.items():
+        right = sum(j.right for j in rows)
+        print(f"{field.removeprefix('event_')} right: {right} of {len(rows)} judged"
+              + (f" ({right / len(rows):.3f})" if rows else ""))
+    for field, rows in judged.items():
+        print_reliability(f"{field.removeprefix('event_').replace('date', 'event_date')}_confidence",
+                          _gold_name(args), rows)
+    return 0
+
+
 def extract_pages(paths: list[Path]) -> tuple[list[str | None], dict[str, str]]:
     """The text a run writes for each page (None when it quarantines it), through the pipeline's
     steps from reading the files to cleaning the documents, and each quarantined page's reason."""

@@ -13,10 +13,12 @@ place it happened, who did it and when.
 
 from __future__ import annotations
 
+import math
 import re
 
 import polars as pl
 
+from tasks.confidence.calibrated import with_confidence
 from tasks.documents.sentences import sentence_span
 from tasks.entities.gazetteer import demonyms, fold
 from tasks.entities.ids import place_entity_id
@@ -88,17 +90,19 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
     docs = {row["doc_id"]: row for row in documents.filter(pl.col("doc_id").is_in(wanted)).select(
         "doc_id", "text", reference_date(documents.columns), "focus_entity_id").iter_rows(named=True)}
     mentions: dict[str, list[dict]] = {}
+    rated = [c for c in ("label_confidence", "place_confidence") if c in entities.columns]
     for row in entities.filter(pl.col("doc_id").is_in(wanted)).select(
             "doc_id", "start_char", "end_char", "label", "sentence_index", "entity_id", "latitude", "longitude",
-            "country_code").iter_rows(named=True):
+            "country_code", *rated).iter_rows(named=True):
         mentions.setdefault(row["doc_id"], []).append(row)
     places_by_id = {row["entity_id"]: row for rows in mentions.values() for row in rows
                     if row["label"] in PLACE_MENTION_LABELS
                     and (row["latitude"] is not None or row["country_code"] is not None)}
     dates: dict[tuple[str, int], list[dict]] = {}
     for row in numbers.filter(pl.col("doc_id").is_in(wanted) & pl.col("date_granularity").is_in(
-            EVENT_DATE_GRANULARITIES)).select("doc_id", "start_char", "end_char", "sentence_index",
-                                              "date_value").iter_rows(named=True):
+            EVENT_DATE_GRANULARITIES)).select("doc_id", "start_char", "end_char", "sentence_index", "date_value",
+                                              "date_granularity", *(["date_confidence"] if "date_confidence" in
+                                                                    numbers.columns else [])).iter_rows(named=True):
         dates.setdefault((row["doc_id"], row["sentence_index"]), []).append(row)
     rows = []
     for count in counts.iter_rows(named=True):
@@ -113,6 +117,7 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
                                  count["start_char"], count["end_char"]), "sentence"
         if place is None:
             place = _nationality_place(text, in_sentence, actor, in_doc)
+            source = "sentence" if place is None else "nationality"
         if place is None:
             start, end = _paragraph(text, count["start_char"])
             place, source = _nearest([m for m in located if start <= m["start_char"] < end],
@@ -130,10 +135,46 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
                                            "value", "value_low", "value_high", "qualifier", "object")},
             "place_entity_id": place["entity_id"] if place else None,
             "latitude": place["latitude"] if place else None, "longitude": place["longitude"] if place else None,
-            "country_code": place["country_code"] if place else None, "place_source": source,
+            "country_code": place["country_code"] if place else None,
+            "place_source": "sentence" if source == "nationality" else source,
             "actor_entity_id": actor["entity_id"] if actor else None,
             "event_date": event_date or doc["published_date"],
             "event_date_source": "sentence" if event_date else ("document" if doc["published_date"] else None),
             "sentence": text[sentence_start:sentence_end].strip(),
+            "evidence": event_evidence(count, place, source, actor, when if event_date else None,
+                                       "sentence" if event_date else ("document" if doc["published_date"] else None),
+                                       in_sentence,
+                                       len([m for m in located if m["sentence_index"] == count["sentence_index"]])),
         })
-    return frame(rows, EVENTS)
+    evidence = [row.pop("evidence") for row in rows]
+    return frame(rows, EVENTS).with_columns(
+        **with_confidence("event_place", [e["place"] for e in evidence], "place"),
+        **with_confidence("event_actor", [e["actor"] for e in evidence], "actor"),
+        **with_confidence("event_date", [e["date"] for e in evidence]))
+
+
+def event_evidence(count: dict, place: dict | None, source: str | None, actor: dict | None, when: dict | None,
+                   date_source: str | None, in_sentence: list[dict], places_in_sentence: int) -> dict:
+    """What an event's place, actor and date rest on, for their confidences (None for what it has
+    not): which rule gave each, how sure the mention or date it came from is, how far it is from
+    the count, and how many rivals the sentence holds."""
+    def gap(m: dict) -> float:
+        return math.log1p(max(m["start_char"] - count["end_char"], count["start_char"] - m["end_char"], 0))
+
+    actors = sum(m["label"] in ACTOR_LABELS for m in in_sentence)
+    return {
+        "place": None if place is None else {
+            "count_type": count["count_type"], "source": source,
+            "mention_confidence": place.get("place_confidence"),
+            "distance": gap(place) if "start_char" in place else None,
+            "places_in_sentence": math.log1p(places_in_sentence)},
+        "actor": None if actor is None else {
+            "count_type": count["count_type"], "label": actor["label"],
+            "rule": "passive" if actor["start_char"] >= count["end_char"] else "subject",
+            "mention_confidence": actor.get("label_confidence"), "distance": gap(actor),
+            "actors_in_sentence": math.log1p(actors)},
+        "date": None if date_source is None else {
+            "count_type": count["count_type"], "source": date_source,
+            "granularity": when["date_granularity"] if when else "document",
+            "value_confidence": when.get("date_confidence") if when else None},
+    }

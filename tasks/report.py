@@ -151,7 +151,8 @@ def batch_aggregates(documents: pl.DataFrame, numbers: pl.DataFrame, events: pl.
             "number_kinds": [list(row) for row in kinds.iter_rows()],
             "largest_counts": largest_counts(numbers, documents).to_dicts() if numbers.height else [],
             "event_dates": event_dates(events),
-            "confidences": confidence_counts({"entities": entities, "numbers": numbers, "quotes": quotes})}
+            "confidences": confidence_counts({"entities": entities, "numbers": numbers, "events": events,
+                                              "quotes": quotes})}
 
 
 def merge_aggregates(stored: dict | None, batch: dict) -> dict:

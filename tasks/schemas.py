@@ -321,6 +321,12 @@ EVENTS = pa.schema(
                "it was fetched); null when none is known."),
         column("event_date_source", pa.string(), "`sentence` or `document`: which gave `event_date`; null when "
                "there is none."),
+        confidence_column("place_confidence", "the event's place (`place_entity_id` and its coordinates)",
+                          "within 161 km of where the text says it happened, or the same country or US state"),
+        confidence_column("actor_confidence", "the event's actor (`actor_entity_id`)", "the one the text says did "
+                          "it"),
+        confidence_column("event_date_confidence", "the event's `event_date`", "the day, month or year the text "
+                          "says it happened, at the precision it says it"),
         column("sentence", pa.string(), "The sentence around the count (split at sentence punctuation), for "
                "reading the event without the document."),
     ]
@@ -500,7 +506,8 @@ REBUILT_TABLES = ("entity_catalog",)
 #: rewrites it (see `tasks.contract`). 3.0: files that are one article named by their path. 4.0: a
 #: quarantine row's stage named as the pipeline step that quarantined it. 4.1: `quotes.speaker_type`.
 #: 4.2: `entities.label_confidence` and `place_confidence`, `numbers.unit_confidence`,
-#: `object_confidence` and `date_confidence`, `quotes.speaker_confidence`.
+#: `object_confidence` and `date_confidence`, `events.place_confidence`, `actor_confidence` and
+#: `event_date_confidence`, `quotes.speaker_confidence`.
 SCHEMA_VERSION = "4.2"
 
 #: What one row of each table is.

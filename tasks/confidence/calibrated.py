@@ -15,11 +15,14 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
 #: The package file holding every field's fitted model.
 CALIBRATION_FILE = "calibration.json"
+#: Where it is: what `newsfacts eval calibrate` writes by default.
+PACKAGE_CALIBRATION = Path(__file__).with_name(CALIBRATION_FILE)
 
 Evidence = Mapping[str, float | str | None]
 
@@ -107,9 +110,12 @@ def confidences(field: str, evidence: Sequence[Evidence | None]) -> list[float |
     return [None if row is None else round(model.confidence(row), 3) for row in evidence]
 
 
-def with_confidence(field: str, evidence: Sequence[Evidence | None]) -> dict[str, pl.Series]:
-    """The columns `<field>_confidence` (written) and `<field>_evidence` (the evidence as JSON,
-    which `newsfacts eval calibrate` fits on; not written), one value per row."""
-    return {f"{field}_confidence": pl.Series(confidences(field, evidence), dtype=pl.Float32),
-            f"{field}_evidence": pl.Series([None if row is None else json.dumps(row) for row in evidence],
-                                           dtype=pl.String)}
+def with_confidence(field: str, evidence: Sequence[Evidence | None], column: str | None = None
+                    ) -> dict[str, pl.Series]:
+    """The columns `<column>_confidence` (written) and `<column>_evidence` (the evidence as JSON,
+    which `newsfacts eval calibrate` fits on; not written), one value per row; `column` is the
+    field's name unless its table names it otherwise (an event's `place` is field `event_place`)."""
+    name = column or field
+    return {f"{name}_confidence": pl.Series(confidences(field, evidence), dtype=pl.Float32),
+            f"{name}_evidence": pl.Series([None if row is None else json.dumps(row) for row in evidence],
+                                          dtype=pl.String)}

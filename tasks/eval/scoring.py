@@ -426,3 +426,50 @@ def judge_number_field(gold: Sequence[Sequence[dict]], predicted: Sequence[Seque
             verdicts.append(_norm(match.get(field)) == _norm(p.get(field)))
         judged.append(verdicts)
     return judged
+
+
+def judge_events(gold: Sequence[Sequence[dict]], toponyms: Sequence[Sequence[dict]],
+                 predicted: Sequence[Sequence[dict]], mentions: Sequence[Sequence[dict]]
+                 ) -> dict[str, list[list[bool | None]]]:
+    """For each predicted event, whether its place, actor and date are the gold event's (the one
+    whose count it overlaps), by field; None where the gold cannot tell (no such event, or the
+    text does not say where or when). Place: `same_place` with the gold toponym at the gold place
+    (a country by its code); actor: a mention of the predicted actor's entity (`mentions`:
+    `start`, `end`, `entity_id`) overlaps the gold actor, and none is right where the gold names
+    none; date: the predicted `event_date` at the gold date's precision (`YYYY`, `YYYY-MM`, day)."""
+    verdicts: dict[str, list[list[bool | None]]] = {"place": [], "actor": [], "date": []}
+    for gold_doc, places, predicted_doc, doc_mentions in zip(gold, toponyms, predicted, mentions, strict=True):
+        rows: dict[str, list[bool | None]] = {"place": [], "actor": [], "date": []}
+        for p in predicted_doc:
+            g = next((g for g in gold_doc if p["start"] < g["end"] and g["start"] < p["end"]), None)
+            if g is None:
+                for field in rows:
+                    rows[field].append(None)
+                continue
+            rows["place"].append(_event_place_right(g, places, p))
+            if p.get("actor_entity_id") is None:
+                rows["actor"].append(None)
+            elif g.get("actor_start") is None:
+                rows["actor"].append(False)
+            else:
+                rows["actor"].append(any(m["entity_id"] == p["actor_entity_id"] and m["start"] < g["actor_end"]
+                                         and g["actor_start"] < m["end"] for m in doc_mentions))
+            day = p.get("event_date")
+            rows["date"].append(None if not g.get("date") or day is None
+                                else day.isoformat()[:len(g["date"])] == g["date"])
+        for field in rows:
+            verdicts[field].append(rows[field])
+    return verdicts
+
+
+def _event_place_right(gold: dict, toponyms: Sequence[dict], predicted: dict) -> bool | None:
+    if gold.get("place_start") is None or predicted.get("latitude") is None and predicted.get("country_code") is None:
+        return None
+    toponym = next((t for t in toponyms if t["start"] < gold["place_end"] and gold["place_start"] < t["end"]
+                    and t.get("latitude") is not None), None)
+    country = (toponym or {}).get("country_code") if (toponym or {}).get("feature_class") == "country" else None
+    if country is not None:
+        return predicted.get("country_code") == country
+    if toponym is None:
+        return None
+    return same_place(toponym, predicted)

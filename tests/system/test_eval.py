@@ -116,3 +116,26 @@ def test_eval_calibrate_fits_a_field_on_its_gold_writes_it_and_eval_prints_its_r
     # The shipped model rates what `eval dates` scores.
     assert main(["eval", "dates", str(gold / "dates_seeds.jsonl")]) == 0
     assert re.search(r"^date_confidence on dates_seeds.jsonl: \d+ rows", capsys.readouterr().out, re.M)
+
+
+def test_eval_events_scores_the_place_and_date_of_the_events_a_run_writes(tmp_path, capsys):
+    import hashlib
+    import json
+
+    text = "Three people were killed in Dallas on Monday, police said."
+    xml = tmp_path / "tr-news.xml"
+    xml.write_text('<articles><article docid="9"><dltime>2016-12-20</dltime><text>' + text + "</text><toponyms>"
+                   "<toponym><phrase>Dallas</phrase><start>28</start><end>34</end><gaztag geonameid=\"4684888\">"
+                   "<name>Dallas</name><lat>32.78</lat><lon>-96.81</lon></gaztag></toponym></toponyms></article>"
+                   "</articles>", encoding="utf-8")
+    gold = tmp_path / "events_tr-news.jsonl"
+    gold.write_text(json.dumps({"set": "tr-news", "id": "9", "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                                "events": [{"start": 0, "end": 5, "surface": "Three", "count_type": "KILL",
+                                            "place_start": 28, "place_end": 34, "place_text": "Dallas",
+                                            "place_country": "US", "date": "2016-12-19", "actor_start": None,
+                                            "actor_end": None, "actor_text": None}]}) + "\n", encoding="utf-8")
+    assert main(["eval", "events", str(gold), "--texts", str(xml)]) == 0
+    out = capsys.readouterr().out
+    assert "gold events with a predicted event on their count: 1" in out, out
+    assert "place right: 1 of 1 judged" in out and "date right: 1 of 1 judged" in out, out
+    assert re.search(r"^place_confidence on events_tr-news.jsonl: 1 rows, 1.000 right", out, re.M), out

@@ -110,3 +110,45 @@ def test_each_resolved_fact_is_judged_against_the_gold_it_overlaps_and_left_out_
               {"start": 40, "end": 60, "speaker_start": 61, "speaker_end": 64, "speaker_names": ["Smith"]},
               {"start": 70, "end": 90, "speaker_start": 91, "speaker_end": 94, "speaker_names": ["Roe"]}]]
     assert judge_speakers(gold_quotes, found) == [[True, False, None]]
+
+
+def test_an_events_place_actor_and_date_are_judged_against_the_gold_event_its_count_overlaps():
+    import datetime as dt
+
+    from tasks.eval.scoring import judge_events
+
+    gold = [[{"start": 10, "end": 12, "place_start": 30, "place_end": 36, "date": "2016-12",
+              "actor_start": 0, "actor_end": 6},
+             {"start": 50, "end": 52, "place_start": None, "place_end": None, "date": None,
+              "actor_start": None, "actor_end": None}]]
+    toponyms = [[{"start": 30, "end": 36, "latitude": 32.78, "longitude": -96.8}]]  # Dallas
+    predicted = [[{"start": 10, "end": 12, "latitude": 32.8, "longitude": -96.7, "country_code": "US",
+                   "actor_entity_id": "a", "event_date": dt.date(2016, 12, 1)},
+                  {"start": 50, "end": 53, "latitude": 40.7, "longitude": -74.0, "country_code": "US",
+                   "actor_entity_id": "b", "event_date": dt.date(2016, 12, 19)},
+                  {"start": 80, "end": 82, "latitude": 1.0, "longitude": 1.0, "country_code": None,
+                   "actor_entity_id": None, "event_date": None}]]
+    mentions = [[{"start": 0, "end": 6, "entity_id": "a"}, {"start": 40, "end": 44, "entity_id": "b"}]]
+    verdicts = judge_events(gold, toponyms, predicted, mentions)
+    # The second names an actor where the text names none; it says nowhere where or when.
+    assert verdicts == {"place": [[True, None, None]], "actor": [[True, False, None]], "date": [[True, None, None]]}
+
+
+def test_eval_events_needs_the_articles_texts_and_refuses_an_article_that_differs(tmp_path, capsys):
+    import hashlib
+    import json
+
+    from flows.cli import main
+    from tests.unit.eval.test_gold_formats import TR_NEWS
+
+    xml = tmp_path / "tr-news.xml"
+    xml.write_text(TR_NEWS, encoding="utf-8")
+    gold = tmp_path / "events.jsonl"
+    for article, sha in (("1", "0" * 64), ("7", hashlib.sha256(b"another text").hexdigest())):
+        gold.write_text(json.dumps({"set": "tr-news", "id": article, "sha256": sha, "events": []}) + "\n",
+                        encoding="utf-8")
+        assert main(["eval", "events", str(gold)]) == 2
+        assert "give --texts XML" in capsys.readouterr().err
+        assert main(["eval", "events", str(gold), "--texts", str(xml)]) == 2
+        assert ("article tr-news/1 is in none of the --texts" if article == "1"
+                else "article 7 differs from the one annotated") in capsys.readouterr().err

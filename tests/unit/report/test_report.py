@@ -126,4 +126,5 @@ def test_the_report_counts_each_confidence_columns_rows_below_one_half_across_ba
     assert counts[("entities", "place_confidence")] == (4, 2) and counts[("numbers", "date_confidence")] == (1, 1)
     assert counts[("quotes", "speaker_confidence")] == counts[("entities", "label_confidence")] == (0, 0)
     assert {c for _, c in counts} == {"label_confidence", "place_confidence", "unit_confidence", "object_confidence",
-                                      "date_confidence", "speaker_confidence"}
+                                      "date_confidence", "speaker_confidence", "actor_confidence",
+                                      "event_date_confidence"}
