@@ -107,24 +107,37 @@ def calibrate(args) -> int:
     dev, gold_dir = Path(args.dev_eval), Path(args.gold_dir)
     output = Path(args.output) if args.output else PACKAGE_CALIBRATION
     shipped = json.loads(output.read_text(encoding="utf-8")) if output.is_file() else {"fields": {}, "fitted_on": {}}
+    wanted = [s for s in CALIBRATION_SETS if not args.fields or s[0] in args.fields]
+    paths_of: dict[str, list[Path]] = {}
+    for field, name, where, fmt in wanted:  # every set found before anything is fitted or written
+        paths_of[name + field] = paths = (sorted(gold_dir.glob(where[len("gold:"):])) if where.startswith("gold:")
+                                          else [dev / where])
+        texts = dev / fmt.removeprefix("events:") if fmt.startswith("events:") else None
+        if not paths or not all(p.exists() for p in paths):
+            print(f"newsfacts: error: {name}: no {where.removeprefix('gold:')} under "
+                  f"{gold_dir if where.startswith('gold:') else dev}", file=sys.stderr)
+            return 2
+        if texts is not None and not texts.exists():
+            print(f"newsfacts: error: {name}: no {fmt.removeprefix('events:')} under {dev}", file=sys.stderr)
+            return 2
+    if args.fields and "event" not in args.fields and {"label", "place", "date"} & set(args.fields):
+        print("newsfacts: note: events' confidences rest on labels', places' and dates': refit them too "
+              "(--fields ... event)", file=sys.stderr)
     # An event's evidence holds the confidences of the mentions and dates it rests on: events are
     # judged after those fields are fitted and written, so they see the confidences a run will give.
-    for stage in ([s for s in CALIBRATION_SETS if s[0] != "event"], [s for s in CALIBRATION_SETS if s[0] == "event"]):
+    for stage in ([s for s in wanted if s[0] != "event"], [s for s in wanted if s[0] == "event"]):
         judged: dict[str, list] = {}
         for field, name, where, fmt in stage:
-            if args.fields and field not in args.fields:
-                continue
-            paths = (sorted(gold_dir.glob(where[len("gold:"):])) if where.startswith("gold:") else [dev / where])
-            if not paths or not all(p.exists() for p in paths):
-                print(f"newsfacts: error: {name}: no {where.removeprefix('gold:')} under "
-                      f"{gold_dir if where.startswith('gold:') else dev}", file=sys.stderr)
-                return 2
-            by_field = judge_set(field, name, paths, fmt, args.corpus, args.model, dev)
+            by_field = judge_set(field, name, paths_of[name + field], fmt, args.corpus, args.model, dev)
             if by_field is None:
                 return 2
             for judged_field, rows in by_field.items():
                 judged.setdefault(judged_field, []).extend(rows)
         for field, rows in judged.items():
+            if not rows:
+                print(f"newsfacts: note: no {field} row the gold can judge: its model is left as it was",
+                      file=sys.stderr)
+                continue
             shipped["fields"][field], shipped["fitted_on"][field] = _fit_and_report(field, rows)
         if judged:
             output.write_text(json.dumps(shipped, indent=1, sort_keys=True) + "\n", encoding="utf-8")

@@ -230,9 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate = targets.add_parser(
         "calibrate", parents=[common], help="fit every field's confidence on the dev gold and write it",
         description="Fit the confidence of each resolved field (label_confidence, unit_confidence, "
-                    "object_confidence, place_confidence, date_confidence, speaker_confidence) on the dev gold sets "
-                    "(CoNLL-2003 dev, quantulum3's tests, Recognizers-Text, TR-News, GeoVirus, TimeBank, PolNeAR dev "
-                    "and the "
+                    "object_confidence, place_confidence, date_confidence, speaker_confidence, and an event's "
+                    "place, actor and date) on the dev gold sets (CoNLL-2003 dev, quantulum3's tests, "
+                    "Recognizers-Text, TR-News, GeoVirus, TimeBank, PolNeAR dev, and the team's event gold on "
+                    "TR-News and GeoVirus articles, and the "
                     "team's gold) and write the package's calibration file, printing each set's reliability "
                     "cross-fitted (documents scored by a model fitted without them) and as written.",
     )

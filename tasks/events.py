@@ -123,7 +123,10 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
             place, source = _nearest([m for m in located if start <= m["start_char"] < end],
                                      count["start_char"], count["end_char"]), "paragraph"
         if place is None and doc["focus_entity_id"] in places_by_id:
-            place, source = places_by_id[doc["focus_entity_id"]], "document"
+            # Its mention in this document (another's offsets and confidence mean nothing here).
+            place = next((m for m in in_doc if m["entity_id"] == doc["focus_entity_id"]),
+                         places_by_id[doc["focus_entity_id"]])
+            source = "document"
         if place is None:
             source = None
         when = _nearest(dates.get((count["doc_id"], count["sentence_index"]), []), count["start_char"],
@@ -166,7 +169,7 @@ def event_evidence(count: dict, place: dict | None, source: str | None, actor: d
         "place": None if place is None else {
             "count_type": count["count_type"], "source": source,
             "mention_confidence": place.get("place_confidence"),
-            "distance": gap(place) if "start_char" in place else None,
+            "distance": gap(place) if source in ("sentence", "paragraph") else None,
             "places_in_sentence": math.log1p(places_in_sentence)},
         "actor": None if actor is None else {
             "count_type": count["count_type"], "label": actor["label"],

@@ -109,7 +109,7 @@ def largest_counts(numbers: pl.DataFrame, texts: pl.DataFrame) -> pl.DataFrame:
 
 
 #: What the report adds up over every batch written, kept in each commit record (`aggregates`).
-AGGREGATE_KEYS = ("documents", "undated_documents", "number_kinds", "largest_counts", "event_dates")
+AGGREGATE_KEYS = ("documents", "undated_documents", "number_kinds", "largest_counts", "event_dates", "confidences")
 
 
 def event_dates(events: pl.DataFrame | None) -> list[list]:
@@ -413,7 +413,7 @@ def render_reports(manifest: dict, catalog: pl.DataFrame, dates: pl.DataFrame, a
         # matplotlib escapes the text it writes into an SVG: the charts are the only trusted markup.
         charts=[Markup(svg) for svg in charts if svg],
         undated=aggregates.get("undated_documents", 0), documents=aggregates.get("documents", 0),
-        confidences=confidences,
+        confidences=confidences, unsure_below=UNSURE_BELOW,
         data_docs_href=href) for href in data_docs_hrefs]
 
 

@@ -47,11 +47,11 @@ CONFIDENCE_UNIT = "share of rows right"
 def confidence_column(name: str, what: str, right: str, null: str = "") -> pa.Field:
     """How sure a resolved fact (`what`) is (`tasks.confidence.calibrated`): the share of rows with
     this confidence that were right (`right` says what right means) on annotated news."""
-    return column(name, pa.float32(), f"How sure {what} is, 0 to 1: the share of rows with this confidence that "
+    return column(name, pa.float64(), f"How sure {what} is, 0 to 1: the share of rows with this confidence that "
                   f"were right ({right}) on annotated news. `newsfacts eval calibrate` fits it from the evidence the "
                   "rule weighed; docs/methods.md has its figures per gold set. Filter on it to trade recall for "
-                  f"precision (`>= 0.9`). Null when nothing was resolved{null}, and in files written before "
-                  "schema 4.2.", unit=CONFIDENCE_UNIT)
+                  f"precision (`>= 0.9`). Null when nothing was resolved{null}, when no model for it is shipped, "
+                  "and in files written before schema 4.2.", unit=CONFIDENCE_UNIT)
 
 
 def tone_columns(over: str) -> list[pa.Field]:
@@ -194,7 +194,8 @@ ENTITIES = pa.schema(
                "but stays its own entity."),
         *place_columns("the place mentioned, or of a nationality's country"),
         confidence_column("label_confidence", "the mention (its span and `label`)",
-                          "the same span with the same label in the gold; CoNLL-2003 scored by its four labels"),
+                          "the same span with the same label in the gold; on CoNLL-2003, the same surface and CoNLL "
+                          "label in the document's gold"),
         confidence_column("place_confidence", "the place (`external_id` and its coordinates)",
                           "within 161 km of the place the mention names, or the same country or US state",
                           null=" and for a nationality's country"),

@@ -9,6 +9,7 @@ into the share of gold rows with that score that were right. Applying it needs n
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.resources
 import json
@@ -77,13 +78,15 @@ def encode(model: FieldModel, evidence: Evidence) -> list[float]:
 
 def calibrate(score: float, knots: Sequence[float], shares: Sequence[float]) -> float:
     """The isotonic map at `score`: linear between its knots, flat beyond them."""
+    if not math.isfinite(score):  # evidence out of any range the fit saw: no telling
+        return shares[len(shares) // 2] if shares else 0.5
     if not knots:
-        return 1.0 / (1.0 + math.exp(-score))
+        return 1.0 / (1.0 + math.exp(-min(max(score, -50.0), 50.0)))
     if score <= knots[0]:
         return shares[0]
     if score >= knots[-1]:
         return shares[-1]
-    high = next(i for i, knot in enumerate(knots) if knot >= score)
+    high = bisect.bisect_left(knots, score)
     low = high - 1
     span = knots[high] - knots[low]
     weight = (score - knots[low]) / span if span else 1.0
@@ -116,6 +119,6 @@ def with_confidence(field: str, evidence: Sequence[Evidence | None], column: str
     which `newsfacts eval calibrate` fits on; not written), one value per row; `column` is the
     field's name unless its table names it otherwise (an event's `place` is field `event_place`)."""
     name = column or field
-    return {f"{name}_confidence": pl.Series(confidences(field, evidence), dtype=pl.Float32),
+    return {f"{name}_confidence": pl.Series(confidences(field, evidence), dtype=pl.Float64),
             f"{name}_evidence": pl.Series([None if row is None else json.dumps(row) for row in evidence],
                                           dtype=pl.String)}

@@ -24,6 +24,7 @@ def entity_rows(doc_id: str, doc: Doc) -> list[dict]:
     labels = Counter((ent.text, ent.label_) for ent in ents)
     spellings = Counter(ent.text for ent in ents)
     model = doc.user_data.get(MODEL_LABELS)
+    shouted: dict[int, bool] = {}  # by sentence start: a headline or a results table in capitals
     return [
         {
             "doc_id": doc_id,
@@ -33,19 +34,20 @@ def entity_rows(doc_id: str, doc: Doc) -> list[dict]:
             "label": ent.label_,
             "sentence_index": sentence_index(starts, ent.start_char),
             "label_evidence": label_evidence(ent, model, labels[(ent.text, ent.label_)] / spellings[ent.text],
-                                             spellings[ent.text]),
+                                             spellings[ent.text], shouted),
         }
         for ent in ents
     ]
 
 
-def label_evidence(ent: Span, model: dict | None, agreement: float, spellings: int) -> dict:
+def label_evidence(ent: Span, model: dict | None, agreement: float, spellings: int,
+                   shouted: dict[int, bool] | None = None) -> dict:
     """What a mention's span and label rest on, for its `label_confidence`: whether the model gave
     them or a correction did (`source`), the label, the name's shape and length, a title before
     it, whether the gazetteer knows it as a place, and how the document's other mentions of the
     same spelling are labelled."""
-    if model is None:
-        source = "model"
+    if model is None:  # a pipeline without the corrections: nothing says which gave the label
+        source = "unknown"
     elif (ent.start_char, ent.end_char) in model:
         source = "model" if model[(ent.start_char, ent.end_char)] == ent.label_ else "relabelled"
     else:
@@ -54,8 +56,12 @@ def label_evidence(ent: Span, model: dict | None, agreement: float, spellings: i
     shape = ("upper" if words and all(w.isupper() for w in words) else
              "title" if words and all(w[0].isupper() for w in words) else "mixed")
     before = ent.doc[ent.start - 1] if ent.start > 0 else None
-    sentence = ent.sent.text if ent.doc.has_annotation("SENT_START") else ent.doc.text
-    letters = [c for c in sentence if c.isalpha()]
+    bounded = ent.doc.has_annotation("SENT_START")
+    sentence = ent.sent if bounded else ent.doc[:]
+    shouted = {} if shouted is None else shouted
+    if sentence.start not in shouted:
+        letters = [c for c in sentence.text if c.isalpha()]
+        shouted[sentence.start] = bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
     known_place = find_place(ent.text, fuzzy=False) is not None
     after = ent.doc[ent.end] if ent.end < len(ent.doc) else None
     # The regression is linear: what a label's source, shape and gazetteer entry say differs by label.
@@ -66,8 +72,9 @@ def label_evidence(ent: Span, model: dict | None, agreement: float, spellings: i
             "possessive_after": float(after is not None and after.text in ("'s", "\u2019s")),
             "acronym": float(len(ent) == 1 and ent.text.isupper() and len(ent.text) <= 5),
             "title_before": float(before is not None and before.lower_.rstrip(".") in PERSON_TITLES),
-            "sentence_start": float(before is None or before.is_sent_start or before.is_punct),
-            "shouted_sentence": float(bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)),
+            "sentence_start": float(ent.start == sentence.start),
+            "after_punctuation": float(before is not None and before.is_punct),
+            "shouted_sentence": float(shouted[sentence.start]),
             "known_place": float(known_place),
             "digits": float(any(c.isdigit() for c in ent.text)),
             "agreement": agreement, "repeated": math.log1p(spellings - 1)}

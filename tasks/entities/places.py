@@ -244,10 +244,10 @@ def resolve_document_places(text: str, dateline: str | None, mentions: Sequence[
 
 def place_evidence(mention: PlaceMention, best: Place, places: Sequence[Place], score, decisive: dict[str, bool],
                    focus: str | None, countries: set[str]) -> dict:
-    """What chose `best` among a mention's candidates, for its `place_confidence`: which rule
-    decided (`decided_by`: the only candidate, a word or qualifier beside it, the dateline, the
-    prior alone, or the document's context overruling the prior), how many candidates there were
-    and how far apart, and how the place fits the document."""
+    """What chose `best` among a mention's candidates, for its `place_confidence`: its strongest
+    evidence (`decided_by`: the only candidate; else the first of a word or qualifier beside it and
+    the dateline that it got; else the prior alone, or the document's context overruling the
+    prior), how many candidates there were and how far apart, and how the place fits the document."""
     ranked = sorted((score(p) for p in places), reverse=True)
     by_prior = max(places, key=lambda p: (_prior(p), -places.index(p)))
     rivals = [p.population for p in places if p is not best and p.feature_class == "city"]

@@ -87,6 +87,8 @@ def fit_field(judged: Sequence[Judged]) -> FieldModel:
     if not full.coefficients or not any(full.coefficients):
         return full
     groups = [f"{j.gold_set}/{j.document}" for j in judged]
+    if len(set(groups)) < 2:  # no document to hold out: the regression's own score is the share
+        return full
     scores = np.zeros(len(judged))
     folds = min(FOLDS, len(set(groups)))
     for train, test in GroupKFold(n_splits=folds).split(rows, right, groups):
@@ -107,9 +109,13 @@ def fit_field(judged: Sequence[Judged]) -> FieldModel:
 def cross_fitted(judged: Sequence[Judged]) -> list[float]:
     """Each row's confidence from a model fitted without its document (grouped folds): what the
     shipped model's figures would be on documents it never saw."""
-    groups = [f"{j.gold_set}/{j.document}" for j in judged]
-    confidences = [0.0] * len(judged)
     from sklearn.model_selection import GroupKFold
+
+    groups = [f"{j.gold_set}/{j.document}" for j in judged]
+    if len(set(groups)) < 2:
+        model = fit_field(judged)
+        return [model.confidence(j.evidence) for j in judged]
+    confidences = [0.0] * len(judged)
 
     for train, test in GroupKFold(n_splits=min(FOLDS, len(set(groups)))).split(judged, groups=groups):
         model = fit_field([judged[i] for i in train])

@@ -336,8 +336,8 @@ def judge_places(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[di
 
 
 def judge_dates(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]]) -> list[list[bool | None]]:
-    """For each predicted date with a value, whether it is the value of the gold expression it
-    overlaps; None when it overlaps none with a value."""
+    """For each predicted date, whether its value is the value of the gold expression it overlaps
+    (a prediction without one is wrong there); None when it overlaps none with a value."""
     judged = []
     for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
         valued = [g for g in gold_doc if g.get("value") is not None]
@@ -434,9 +434,9 @@ def judge_events(gold: Sequence[Sequence[dict]], toponyms: Sequence[Sequence[dic
     """For each predicted event, whether its place, actor and date are the gold event's (the one
     whose count it overlaps), by field; None where the gold cannot tell (no such event, or the
     text does not say where or when). Place: `same_place` with the gold toponym at the gold place
-    (a country by its code); actor: a mention of the predicted actor's entity (`mentions`:
-    `start`, `end`, `entity_id`) overlaps the gold actor, and none is right where the gold names
-    none; date: the predicted `event_date` at the gold date's precision (`YYYY`, `YYYY-MM`, day)."""
+    (a country by its code); actor (judged only where one is predicted): a mention of the
+    predicted actor's entity (`mentions`: `start`, `end`, `entity_id`) overlaps the gold actor, and
+    any is wrong where the gold names none; date: the predicted `event_date` at the gold date's precision (`YYYY`, `YYYY-MM`, day)."""
     verdicts: dict[str, list[list[bool | None]]] = {"place": [], "actor": [], "date": []}
     for gold_doc, places, predicted_doc, doc_mentions in zip(gold, toponyms, predicted, mentions, strict=True):
         rows: dict[str, list[bool | None]] = {"place": [], "actor": [], "date": []}

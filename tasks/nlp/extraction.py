@@ -18,7 +18,7 @@ from tasks.documents.sentences import sentence_bounds
 from tasks.entities.mentions import extract_entities
 from tasks.nlp.model import annotate_texts, extraction_components, load_model, window_parser
 from tasks.numbers.mentions import extract_numbers
-from tasks.schemas import ENTITIES, NUMBERS, SENTENCES, frame
+from tasks.schemas import SENTENCES, frame
 
 
 class Mentions(NamedTuple):
@@ -105,10 +105,17 @@ def extract_shard(doc_ids: list[str], texts: list[str], model: str
             parts.append(_extract([doc_id], [text], model))
         except Exception as exc:
             failed.append({"doc_id": doc_id, "detail": f"{type(exc).__name__}: {exc}"[:500]})
-    entities = pl.concat([e for e, _, _ in parts]) if parts else frame([], ENTITIES)
-    numbers = pl.concat([n for _, n, _ in parts]) if parts else frame([], NUMBERS)
-    sentences = pl.concat([s for _, _, s in parts]) if parts else frame([], SENTENCES)
+    entities, numbers, sentences = no_mentions()
+    entities = pl.concat([e for e, _, _ in parts]) if parts else entities
+    numbers = pl.concat([n for _, n, _ in parts]) if parts else numbers
+    sentences = pl.concat([s for _, _, s in parts]) if parts else sentences
     return entities, numbers, sentences, pl.DataFrame(failed, schema=FAILURES)
+
+
+def no_mentions() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(entities, numbers, sentences) of no documents, with every column extraction gives (the
+    confidences and their evidence too), so they concatenate with extracted ones."""
+    return extract_entities([], []), extract_numbers([], [], [], lambda texts: []), frame([], SENTENCES)
 
 
 def shards_of(doc_ids: list[str], texts: list[str], size: int) -> list[tuple[list[str], list[str]]]:

@@ -793,7 +793,7 @@ _NUMBER_WORDS = re.compile(rf"^(?:{_UNITS}|{_TENS}|{_SCALES}|and|a|an|dozen|half
                            re.IGNORECASE)
 
 
-_NEXT_WORD = re.compile(r"[ \t]*(\S*)")
+_NEXT_WORD = re.compile(r"[^\S\n]*(\S*)")
 
 
 _FUNCTION_WORDS = frozenset("""a an and are as at be but by for from had has have in into is it its of on or over

@@ -78,7 +78,9 @@ def test_eval_entities_reads_conll_2003_as_published(tmp_path, capsys):
     assert main(["eval", "entities", "--format", "conll", str(gold)]) == 0
     out = capsys.readouterr().out
     assert "2 documents, 8 gold entities" in out
-    rows = {line.split()[0]: line.split() for line in out.splitlines()[2:]}
+    table = out.split("label_confidence on")[0]  # the reliability table follows
+    rows = {line.split()[0]: line.split() for line in table.splitlines()[2:]}
+    assert re.search(r"^label_confidence on dev.txt: \d+ rows, [\d.]+ right; ECE [\d.]+", out, re.M), out
     assert set(rows) == {"PER", "ORG", "LOC", "MISC", "ALL"} and rows["ALL"][1] == "8"
     assert float(rows["ALL"][-1]) > 0.5  # newsfacts F1: Peter Blackburn, BRUSSELS, Israel, ... found
     assert main(["eval", "entities", "--format", "conll", str(tmp_path / "missing.txt")]) == 2
@@ -109,7 +111,8 @@ def test_eval_calibrate_fits_a_field_on_its_gold_writes_it_and_eval_prints_its_r
     shipped = json.loads(written.read_text(encoding="utf-8"))
     assert set(shipped["fields"]) == {"date"} and shipped["fitted_on"]["date"]["TimeBank"] >= 1
     model = FieldModel.from_json(shipped["fields"]["date"])
-    assert 0.0 <= model.confidence({"kind": "date", "granularity": "day", "form": "weekday"}) <= 1.0
+    rows = int(re.search(r"^date_confidence on team dates \(as written\): (\d+) rows", out, re.M)[1])
+    assert shipped["fitted_on"]["date"]["team dates"] == rows and list(model.knots) == sorted(model.knots)
     assert main(["eval", "calibrate", str(tmp_path / "dev-eval"), "--gold-dir", str(gold), "--fields", "speaker",
                  "--output", str(written)]) == 2
     assert "PolNeAR dev: no quotes/polnear-dev under" in capsys.readouterr().err

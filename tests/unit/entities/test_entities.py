@@ -52,3 +52,19 @@ def test_each_mention_says_whether_the_model_or_a_correction_labelled_it_for_its
     assert second["source"] == "added" and second["sentence_start"] == 1.0
     confidences = rows["label_confidence"].to_list()
     assert all(c is not None and 0 <= c <= 1 for c in confidences)
+
+
+def test_mentions_of_no_document_have_every_column_extraction_gives_so_batches_concatenate():
+    import polars as pl
+
+    from tasks.nlp.extraction import no_mentions
+
+    nlp = spacy.blank("en")
+    doc = nlp("Putin spoke.")  # no sentence boundaries, and no labels kept from a model
+    doc.ents = [Span(doc, 0, 1, "PERSON")]
+    rows = extract_entities(["d1"], [doc])
+    entities, numbers, _ = no_mentions()
+    assert pl.concat([entities, rows]).columns == rows.columns
+    evidence = json.loads(rows["label_evidence"][0])
+    assert evidence["source"] == "unknown" and evidence["sentence_start"] == 1.0
+    assert {"unit_evidence", "object_evidence", "unit_confidence"} <= set(numbers.columns)

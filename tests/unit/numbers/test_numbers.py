@@ -377,5 +377,9 @@ def test_each_amount_says_how_its_unit_is_written_and_what_follows_it_for_its_co
     assert rain["after"] == "mark" and rain["empty_unit"] == 1.0  # inches the mention did not read
     assert rate["after"] == "short" and rate["kind_after"] == "count/False/short"
     assert unit_evidence(text, found["3rd"]) is None  # an ordinal has no unit to rate
-    people = object_evidence(found["12"])
-    assert people["kind"] == "count" and people["found"] == 0.0  # objects come from the parse, not here
+    from dataclasses import replace
+
+    assert object_evidence(found["12"])["found"] == 0.0  # objects come from the parse, later
+    people = object_evidence(replace(found["12"], object="people", count_type="AFFECT"))
+    assert (people["found"], people["count_type"], people["kind_found"]) == (1.0, 1.0, "count/True")
+    assert object_evidence(found["3rd"]) is None
