@@ -15,13 +15,13 @@ Expectation = gx.expectations.Expectation
 def schema_expectations(schema: pa.Schema) -> list[Expectation]:
     """Every declared column exists, the non-nullable ones hold no nulls, and every confidence
     (`tasks.schemas.confidence_column`) is a share, 0 to 1."""
-    from tasks.schemas import CONFIDENCE_UNIT
+    from tasks.schemas import confidence_columns
 
     return [gx.expectations.ExpectColumnToExist(column=name) for name in schema.names] + [
         gx.expectations.ExpectColumnValuesToNotBeNull(column=field.name) for field in schema if not field.nullable
     ] + [
-        gx.expectations.ExpectColumnValuesToBeBetween(column=field.name, min_value=0, max_value=1)
-        for field in schema if (field.metadata or {}).get(b"unit") == CONFIDENCE_UNIT.encode()
+        gx.expectations.ExpectColumnValuesToBeBetween(column=name, min_value=0, max_value=1)
+        for name in confidence_columns(schema)
     ]
 
 

@@ -500,10 +500,9 @@ def _read_event_gold(args) -> list[dict] | None:
     gold toponyms from the XML sets given by --texts; None, after one line saying why, when a file
     cannot be read or an article is missing or differs."""
     import hashlib
-    import json
 
     from tasks.eval.gold import read_toponyms
-    from tasks.io import read_text
+    from tasks.io import jsonl_records
 
     if not args.texts:
         print("newsfacts: error: give --texts XML, the TR-News or GeoVirus file the gold's articles come from "
@@ -517,17 +516,14 @@ def _read_event_gold(args) -> list[dict] | None:
     records = []
     try:
         for path in map(Path, args.gold):
-            for number, line in enumerate(read_text(path).splitlines(), start=1):
-                if not line.strip():
-                    continue
-                gold = json.loads(line)
+            for number, gold in jsonl_records(path):
                 article = by_id.get((gold["set"], gold["id"]))
                 if article is None:
                     raise ValueError(f"{path}:{number}: article {gold['set']}/{gold['id']} is in none of the --texts")
                 if hashlib.sha256(article["text"].encode("utf-8")).hexdigest() != gold["sha256"]:
                     raise ValueError(f"{path}:{number}: article {gold['id']} differs from the one annotated")
                 records.append({**article, "events": gold["events"]})
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError) as exc:  # json.JSONDecodeError is a ValueError
         print(f"newsfacts: error: {exc}", file=sys.stderr)
         return None
     return records

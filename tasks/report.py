@@ -128,15 +128,13 @@ UNSURE_BELOW = 0.5
 def confidence_counts(tables: dict[str, pl.DataFrame | None]) -> list[list]:
     """`[table, column, rows with a confidence, rows below UNSURE_BELOW]` for each confidence column
     (`tasks.schemas.CONFIDENCE_UNIT`) of the tables given."""
-    from tasks.schemas import CONFIDENCE_UNIT, TABLES
+    from tasks.schemas import TABLES, confidence_columns
 
     counts = []
     for table, rows in tables.items():
-        for field in TABLES[table]:
-            if (field.metadata or {}).get(b"unit") == CONFIDENCE_UNIT.encode():
-                given = rows is not None and field.name in rows.columns
-                values = rows[field.name] if given else pl.Series([], dtype=pl.Float32)
-                counts.append([table, field.name, int(values.is_not_null().sum()), int((values < UNSURE_BELOW).sum())])
+        for name in confidence_columns(TABLES[table]):
+            values = rows[name] if rows is not None and name in rows.columns else pl.Series([], dtype=pl.Float64)
+            counts.append([table, name, int(values.is_not_null().sum()), int((values < UNSURE_BELOW).sum())])
     return counts
 
 

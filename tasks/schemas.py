@@ -54,6 +54,11 @@ def confidence_column(name: str, what: str, right: str, null: str = "") -> pa.Fi
                   "and in files written before schema 4.2.", unit=CONFIDENCE_UNIT)
 
 
+def confidence_columns(schema: pa.Schema) -> list[str]:
+    """The names of the schema's confidence columns (`confidence_column`)."""
+    return [field.name for field in schema if (field.metadata or {}).get(b"unit") == CONFIDENCE_UNIT.encode()]
+
+
 def tone_columns(over: str) -> list[pa.Field]:
     """GKG-style tone of a text, counted over `over` with VADER's lexicon (`tasks.documents.tone`)."""
     return [

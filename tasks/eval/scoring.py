@@ -113,20 +113,28 @@ def _norm(text: str | None) -> str:
     return " ".join((text or "").lower().split())
 
 
+def _number_matches(gold_doc: Sequence[dict], predicted_doc: Sequence[dict]) -> list[dict | None]:
+    """The gold number each prediction matches (overlapping spans, the same value; each gold
+    number matched once, predictions taken in order), or None."""
+    unmatched = list(gold_doc)
+    matches: list[dict | None] = []
+    for p in predicted_doc:
+        match = next((g for g in unmatched if p["start"] < g["end"] and g["start"] < p["end"] and _same_value(g, p)),
+                     None)
+        if match is not None:
+            unmatched.remove(match)
+        matches.append(match)
+    return matches
+
+
 def score_numbers(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]] | None,
                   with_object: bool = True) -> dict[str, Score]:
     """Value, value+unit and value+object scores. A prediction matches a gold mention when their
     spans overlap and their values agree (both ends for ranges); each gold mention matches once."""
     counts = {metric: Counter() for metric in NUMBER_METRICS}
     for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
-        unmatched = list(gold_doc)
-        hits = []
-        for p in predicted_doc:
-            match = next((g for g in unmatched if p["start"] < g["end"] and g["start"] < p["end"]
-                          and _same_value(g, p)), None)
-            if match is not None:
-                unmatched.remove(match)
-                hits.append((match, p))
+        hits = [(g, p) for g, p in zip(_number_matches(gold_doc, predicted_doc), predicted_doc, strict=True)
+                if g is not None]
         for metric in NUMBER_METRICS:
             if metric == "value":
                 good = len(hits)
@@ -248,6 +256,22 @@ def same_speaker(name: str | None, gold: str) -> bool:
     return bool(ours and theirs) and (ours == theirs or surname_key(ours[-1]) == surname_key(theirs[-1]))
 
 
+def _quote_matches(gold_doc: Sequence[dict], predicted_doc: Sequence[dict], cover: float) -> list[int | None]:
+    """For each gold quote, the index of the first prediction not yet taken that overlaps it and
+    covers more than `cover` of it, or None."""
+    matched: set[int] = set()
+    found: list[int | None] = []
+    for g in gold_doc:
+        def covered(p: dict, g: dict = g) -> bool:
+            shared = min(p["end"], g["end"]) - max(p["start"], g["start"])
+            return shared > 0 and shared > cover * (g["end"] - g["start"])
+        at = next((i for i, p in enumerate(predicted_doc) if covered(p) and i not in matched), None)
+        if at is not None:
+            matched.add(at)
+        found.append(at)
+    return found
+
+
 def score_quotes(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[dict]], cover: float = 0.0) -> dict:
     """`found` (quote precision and recall, each gold quote and prediction counted once; a
     prediction finds a gold quote it overlaps, and covers more than `cover` of), `speaker` (of gold
@@ -259,18 +283,13 @@ def score_quotes(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[di
     tp = fp = fn = 0
     speaker, span, either = Counter(), Counter(), Counter()
     for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
-        matched = set()
-        for g in gold_doc:
-            def covered(p: dict, g: dict = g) -> bool:
-                shared = min(p["end"], g["end"]) - max(p["start"], g["start"])
-                return shared > 0 and shared > cover * (g["end"] - g["start"])
-            free = [i for i, p in enumerate(predicted_doc) if covered(p) and i not in matched]
-            hit = predicted_doc[free[0]] if free else None
+        found = _quote_matches(gold_doc, predicted_doc, cover)
+        for g, at in zip(gold_doc, found, strict=True):
+            hit = predicted_doc[at] if at is not None else None
             if hit is None:
                 fn += 1
             else:
                 tp += 1
-                matched.add(free[0])
             named = hit is not None and bool(g.get("speaker_name")) and any(
                 same_speaker(n, g["speaker_name"]) for n in hit["speaker_names"])
             if g.get("speaker_name"):
@@ -285,7 +304,7 @@ def score_quotes(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[di
             either["total"] += 1
             either["correct"] += hit is not None and (same_span or named or (
                 g.get("speaker_start") is None and not g.get("speaker_name") and hit["speaker_start"] is None))
-        fp += len(predicted_doc) - len(matched)
+        fp += len(predicted_doc) - sum(at is not None for at in found)
     return {"found": Score(tp, fp, fn), "speaker": Accuracy(speaker["correct"], speaker["total"]),
             "speaker_span": Accuracy(span["correct"], span["total"]),
             "found_with_speaker": Accuracy(either["correct"], either["total"])}
@@ -354,23 +373,17 @@ def judge_speakers(gold: Sequence[Sequence[dict]], predicted: Sequence[Sequence[
     judged = []
     for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
         verdicts: list[bool | None] = [None] * len(predicted_doc)
-        matched: set[int] = set()
-        for g in gold_doc:
-            def covered(p: dict, g: dict = g) -> bool:
-                shared = min(p["end"], g["end"]) - max(p["start"], g["start"])
-                return shared > 0 and shared > cover * (g["end"] - g["start"])
-            free = [i for i, p in enumerate(predicted_doc) if covered(p) and i not in matched]
-            if not free:
+        for g, at in zip(gold_doc, _quote_matches(gold_doc, predicted_doc, cover), strict=True):
+            if at is None:
                 continue
-            matched.add(free[0])
-            hit = predicted_doc[free[0]]
+            hit = predicted_doc[at]
             if hit["speaker_start"] is None:
                 continue
             same_span = g.get("speaker_start") is not None and hit["speaker_start"] < g["speaker_end"] \
                 and g["speaker_start"] < hit["speaker_end"]
             named = bool(g.get("speaker_name")) and any(same_speaker(n, g["speaker_name"])
                                                         for n in hit["speaker_names"])
-            verdicts[free[0]] = same_span or named
+            verdicts[at] = same_span or named
         judged.append(verdicts)
     return judged
 
@@ -412,20 +425,9 @@ def judge_number_field(gold: Sequence[Sequence[dict]], predicted: Sequence[Seque
     """For each predicted number, whether its `field` (`unit` or `object`) is the gold's for the
     same amount (matched as `score_numbers` matches: overlapping spans, the same value; an empty
     one is right where the gold's is empty); None for a prediction that matches no gold number."""
-    judged = []
-    for gold_doc, predicted_doc in zip(gold, predicted, strict=True):
-        unmatched = list(gold_doc)
-        verdicts: list[bool | None] = []
-        for p in predicted_doc:
-            match = next((g for g in unmatched if p["start"] < g["end"] and g["start"] < p["end"]
-                          and _same_value(g, p)), None)
-            if match is None:
-                verdicts.append(None)
-                continue
-            unmatched.remove(match)
-            verdicts.append(_norm(match.get(field)) == _norm(p.get(field)))
-        judged.append(verdicts)
-    return judged
+    return [[None if g is None else _norm(g.get(field)) == _norm(p.get(field))
+             for g, p in zip(_number_matches(gold_doc, predicted_doc), predicted_doc, strict=True)]
+            for gold_doc, predicted_doc in zip(gold, predicted, strict=True)]
 
 
 def judge_events(gold: Sequence[Sequence[dict]], toponyms: Sequence[Sequence[dict]],
@@ -436,7 +438,8 @@ def judge_events(gold: Sequence[Sequence[dict]], toponyms: Sequence[Sequence[dic
     text does not say where or when). Place: `same_place` with the gold toponym at the gold place
     (a country by its code); actor (judged only where one is predicted): a mention of the
     predicted actor's entity (`mentions`: `start`, `end`, `entity_id`) overlaps the gold actor, and
-    any is wrong where the gold names none; date: the predicted `event_date` at the gold date's precision (`YYYY`, `YYYY-MM`, day)."""
+    any is wrong where the gold names none; date: the predicted `event_date` at the gold date's
+    precision (`YYYY`, `YYYY-MM`, day)."""
     verdicts: dict[str, list[list[bool | None]]] = {"place": [], "actor": [], "date": []}
     for gold_doc, places, predicted_doc, doc_mentions in zip(gold, toponyms, predicted, mentions, strict=True):
         rows: dict[str, list[bool | None]] = {"place": [], "actor": [], "date": []}

@@ -600,10 +600,7 @@ def read_gold(paths: Sequence[Path], corpus_dir: Path | None, clean: Callable[[s
                          "records' `source` paths are relative to (corpora are not part of the repository)")
     records = []
     for path in paths:
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            record = json.loads(line)
+        for _, record in jsonl_records(path):
             if "text" not in record:
                 if corpus_dir is None:
                     raise ValueError(f"{path}: record {record['id']} has no text; pass the corpus directory")
@@ -615,16 +612,20 @@ def read_gold(paths: Sequence[Path], corpus_dir: Path | None, clean: Callable[[s
     return records
 
 
+def jsonl_records(path: Path) -> list[tuple[int, dict]]:
+    """(line number from 1, record) of each non-blank line of a gold JSONL file."""
+    return [(number, json.loads(line))
+            for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1)
+            if line.strip()]
+
+
 def read_page_gold(paths: Sequence[Path], pages_dir: Path) -> list[dict]:
     """Page gold records (`page`, `sha256`, `kind`, `body`, ...) from JSONL files, each with its
     page's bytes (`data`) from `pages_dir`, which holds the pages under the names the gold gives;
     ValueError when a page is missing or is not the one annotated (its sha256 differs)."""
     records = []
     for path in paths:
-        for line in Path(path).read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            record = json.loads(line)
+        for _, record in jsonl_records(path):
             page = Path(pages_dir) / record["page"]
             data = page.read_bytes() if page.is_file() else None
             if data is None or hashlib.sha256(data).hexdigest() != record["sha256"]:
