@@ -17,6 +17,8 @@ from flows import eval_commands as ev
 CALIBRATION_SETS = (
     ("label", "CoNLL-2003 dev", "entities/conll2003-dev.txt", "conll"),
     ("label", "team entities", "gold:entities_*.jsonl", "jsonl"),
+    # A mention's id, on the team's identity gold beside its entity gold (`identities_*.jsonl`).
+    ("entity", "team entities", "gold:entities_*.jsonl", "jsonl"),
     ("unit", "quantulum3", "numbers", "quantulum3"),
     ("unit", "Recognizers-Text", "recognizers_text", "recognizers"),
     ("unit", "team numbers", "gold:numbers_*.jsonl", "jsonl"),
@@ -34,6 +36,9 @@ CALIBRATION_SETS = (
     ("event", "GeoVirus events", "gold:events_geovirus.jsonl", "events:places/geovirus.xml"),
 )
 EVENT_FIELDS = ("event_place", "event_actor", "event_date")
+#: Fields whose evidence holds other fields' confidences (a mention's label and place; an event's
+#: mentions and date): judged after those are fitted and written, so they see what a run will give.
+DEPENDENT_FIELDS = ("entity", "event")
 
 
 def judge_set(field: str, name: str, paths: list[Path], fmt: str, corpus: str | None, model: str,
@@ -50,18 +55,24 @@ def judge_set(field: str, name: str, paths: list[Path], fmt: str, corpus: str | 
 
 def _judge_field(field: str, name: str, paths: list[Path], fmt: str, corpus: str | None, model: str) -> list | None:
     args = argparse.Namespace(gold=[str(p) for p in paths], corpus=corpus, format=fmt, model=model)
-    if field == "label":
+    if field in ("label", "entity"):
         from tasks.eval.gold import read_conll
+        from tasks.io import read_identities
         from tasks.pipeline.texts import run_on_texts
 
         gold = (ev._read_published_gold(args, lambda text, _: read_conll(text)) if fmt == "conll"
                 else ev._read_gold_or_fail(args))
-        if gold is None:
+        identities = read_identities(paths) if field == "entity" else None
+        if gold is None or (field == "entity" and identities is None):
+            if gold is not None:
+                print(f"newsfacts: error: {name}: no identities_*.jsonl beside each entity gold file", file=sys.stderr)
             return None
         texts = [r["text"] for r in gold]
         expected = ([[(r["text"][s:e], label) for s, e, label in r["entities"]] for r in gold] if fmt == "conll"
                     else [[tuple(e[:3]) for e in r["entities"]] for r in gold])
         rows = run_on_texts(texts, "validate_entities", model)["entities"]
+        if field == "entity":
+            return ev.judged_entities(name, expected, identities, rows, texts)
         return ev.judged_labels(name, expected, rows, texts, conll=fmt == "conll")
     if field in ("unit", "object"):
         if fmt == "quantulum3":
@@ -120,12 +131,10 @@ def calibrate(args) -> int:
         if texts is not None and not texts.exists():
             print(f"newsfacts: error: {name}: no {fmt.removeprefix('events:')} under {dev}", file=sys.stderr)
             return 2
-    if args.fields and "event" not in args.fields and {"label", "place", "date"} & set(args.fields):
-        print("newsfacts: note: events' confidences rest on labels', places' and dates': refit them too "
-              "(--fields ... event)", file=sys.stderr)
-    # An event's evidence holds the confidences of the mentions and dates it rests on: events are
-    # judged after those fields are fitted and written, so they see the confidences a run will give.
-    for stage in ([s for s in wanted if s[0] != "event"], [s for s in wanted if s[0] == "event"]):
+    if args.fields and not set(DEPENDENT_FIELDS) <= set(args.fields) and {"label", "place", "date"} & set(args.fields):
+        print("newsfacts: note: entities' and events' confidences rest on labels', places' and dates': refit "
+              "them too (--fields ... entity event)", file=sys.stderr)
+    for stage in ([s for s in wanted if s[0] not in DEPENDENT_FIELDS], [s for s in wanted if s[0] in DEPENDENT_FIELDS]):
         judged: dict[str, list] = {}
         for field, name, where, fmt in stage:
             by_field = judge_set(field, name, paths_of[name + field], fmt, args.corpus, args.model, dev)

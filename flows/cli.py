@@ -243,7 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--corpus", metavar="DIR", default=None,
                            help="directory the team's gold 'source' paths are relative to (e.g. ../shared/corpus/bbc)")
     calibrate.add_argument("--fields", nargs="+",
-                           choices=("label", "unit", "object", "place", "date", "speaker", "event"),
+                           choices=("label", "entity", "unit", "object", "place", "date", "speaker", "event"),
                            default=None,
                            help="fit only these fields, keeping the others as written (default: all)")
     calibrate.add_argument("--output", metavar="FILE", default=None,

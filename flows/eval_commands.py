@@ -116,6 +116,7 @@ def evaluate_entities(args) -> int:
     if args.format == "conll":
         return evaluate_conll_entities(args)
     from tasks.eval.scoring import format_comparison, score_spans
+    from tasks.io import read_identities
     from tasks.nlp.model import annotate_texts, components_for, load_model
     from tasks.pipeline.texts import run_on_texts
 
@@ -136,6 +137,19 @@ def evaluate_entities(args) -> int:
     print(f"{len(gold)} documents, model {args.model}")
     print(format_comparison(columns))
     print_reliability("label_confidence", _gold_name(args), judged_labels(_gold_name(args), expected, rows, texts))
+    try:
+        identities = read_identities(args.gold)
+    except (ValueError, OSError) as exc:
+        print(f"newsfacts: error: {exc}", file=sys.stderr)
+        return 2
+    if identities is None:
+        print("entity ids: no identity gold beside the entity gold (identities_*.jsonl), not judged")
+        return 0
+    judged = judged_entities(_gold_name(args), expected, identities, rows, texts)
+    right = sum(j.right for j in judged)
+    print(f"entity ids: {right} of {len(judged)} mentions on gold spans right ({right / max(len(judged), 1):.3f}): "
+          "the id most of their entity's mentions have, standing mostly for that entity")
+    print_reliability("entity_confidence", _gold_name(args), judged)
     return 0
 
 
@@ -151,6 +165,18 @@ def judged_labels(gold_set: str, expected: list, rows, texts: list[str], conll: 
                   for r in doc_rows] for doc_rows in by_document(rows, texts)]
     verdicts = judge_bag_labels(expected, predicted) if conll else judge_labels(expected, predicted)
     return _judged(gold_set, "label", predicted, verdicts)
+
+
+def judged_entities(gold_set: str, expected: list, identities: list, rows, texts: list[str]) -> list:
+    """Each entity mention on a gold span whose id the identity gold can judge, with its evidence,
+    confidence and verdict (`tasks.eval.scoring.judge_entities`, over the whole set)."""
+    from tasks.eval.scoring import judge_entities
+    from tasks.pipeline.texts import by_document
+
+    predicted = [[{"start": r["start_char"], "end": r["end_char"], "entity_id": r["entity_id"],
+                   "entity_confidence": r["entity_confidence"], "entity_evidence": r["entity_evidence"]}
+                  for r in doc_rows] for doc_rows in by_document(rows, texts)]
+    return _judged(gold_set, "entity", predicted, judge_entities(expected, identities, predicted))
 
 
 def evaluate_conll_entities(args) -> int:

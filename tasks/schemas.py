@@ -44,14 +44,14 @@ def place_columns(whose: str) -> list[pa.Field]:
 CONFIDENCE_UNIT = "share of rows right"
 
 
-def confidence_column(name: str, what: str, right: str, null: str = "") -> pa.Field:
+def confidence_column(name: str, what: str, right: str, null: str = "", since: str = "4.2") -> pa.Field:
     """How sure a resolved fact (`what`) is (`tasks.confidence.calibrated`): the share of rows with
     this confidence that were right (`right` says what right means) on annotated news."""
     return column(name, pa.float64(), f"How sure {what} is, 0 to 1: the share of rows with this confidence that "
                   f"were right ({right}) on annotated news. `newsfacts eval calibrate` fits it from the evidence the "
                   "rule weighed; docs/methods.md has its figures per gold set. Filter on it to trade recall for "
                   f"precision (`>= 0.9`). Null when nothing was resolved{null}, when no model for it is shipped, "
-                  "and in files written before schema 4.2.", unit=CONFIDENCE_UNIT)
+                  f"and in files written before schema {since}.", unit=CONFIDENCE_UNIT)
 
 
 def confidence_columns(schema: pa.Schema) -> list[str]:
@@ -204,6 +204,10 @@ ENTITIES = pa.schema(
         confidence_column("place_confidence", "the place (`external_id` and its coordinates)",
                           "within 161 km of the place the mention names, or the same country or US state",
                           null=" and for a nationality's country"),
+        confidence_column("entity_confidence", "the mention's entity (`entity_id`)",
+                          "the id the gold entity's other mentions mostly have, and an id that mostly stands for "
+                          "that entity: every spelling of one entity shares an id and no two entities do",
+                          since="4.3"),
     ]
 )
 
@@ -513,8 +517,8 @@ REBUILT_TABLES = ("entity_catalog",)
 #: quarantine row's stage named as the pipeline step that quarantined it. 4.1: `quotes.speaker_type`.
 #: 4.2: `entities.label_confidence` and `place_confidence`, `numbers.unit_confidence`,
 #: `object_confidence` and `date_confidence`, `events.place_confidence`, `actor_confidence` and
-#: `event_date_confidence`, `quotes.speaker_confidence`.
-SCHEMA_VERSION = "4.2"
+#: `event_date_confidence`, `quotes.speaker_confidence`. 4.3: `entities.entity_confidence`.
+SCHEMA_VERSION = "4.3"
 
 #: What one row of each table is.
 TABLE_DESCRIPTIONS: dict[str, str] = {

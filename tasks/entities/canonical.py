@@ -8,14 +8,16 @@ plus a first initial, or any other entity's folded name.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from itertools import groupby
 
 import polars as pl
 from anyascii import anyascii
 
+from tasks.confidence.calibrated import with_confidence
 from tasks.entities.gazetteer import find_place, fold
 from tasks.entities.ids import entity_id_for, place_key
 from tasks.entities.places import with_place_columns
@@ -61,6 +63,14 @@ def resolve_surnames(keys: list[str], doc_ids: list[str], known_counts: Mapping[
     Documents are read in order and each is resolved from what came before it, never after: a
     batch of documents resolves exactly as the same documents split into smaller batches or runs.
     Mentions of one document are consecutive."""
+    return [key for key, _, _ in _surnames_resolved(keys, doc_ids, known_counts)]
+
+
+def _surnames_resolved(keys: list[str], doc_ids: list[str], known_counts: Mapping[str, int] | None
+                       ) -> list[tuple[str, str | None, Counter]]:
+    """`resolve_surnames`' keys, each with where a surname alone was resolved from (`document`,
+    `earlier`, or `alone` when nothing names it; None for a key that needed no resolving) and the
+    votes it was resolved by (first initial -> mentions)."""
     def parts(key):
         _, surname, initial = key.split("|")
         return surname, initial
@@ -72,22 +82,25 @@ def resolve_surnames(keys: list[str], doc_ids: list[str], known_counts: Mapping[
     for key, count in (known_counts or {}).items():
         if full_name(key):
             so_far[parts(key)[0]][parts(key)[1]] += count
-    resolved: list[str] = []
+    resolved: list[tuple[str, str | None, Counter]] = []
     for _, positions in groupby(range(len(keys)), key=doc_ids.__getitem__):
         document = [keys[i] for i in positions]
         in_doc: dict[str, Counter] = defaultdict(Counter)
         for key in filter(full_name, document):
             in_doc[parts(key)[0]][parts(key)[1]] += 1
         for key in document:
+            source, votes = None, Counter()
             if key.startswith("PERSON|") and not full_name(key):
                 surname = parts(key)[0]
-                votes = in_doc.get(surname) or so_far.get(surname)
+                votes = in_doc.get(surname) or so_far.get(surname) or Counter()
+                source = "document" if surname in in_doc else "earlier" if votes else "alone"
                 if votes:
                     # Most mentions first; ties go to the alphabetically first initial.
                     key = f"PERSON|{surname}|{min(votes.items(), key=lambda kv: (-kv[1], kv[0]))[0]}"
-            resolved.append(key)
-        for key in filter(full_name, resolved[-len(document):]):
-            so_far[parts(key)[0]][parts(key)[1]] += 1
+            resolved.append((key, source, Counter(votes)))
+        for key, _, _ in resolved[-len(document):]:
+            if full_name(key):
+                so_far[parts(key)[0]][parts(key)[1]] += 1
     return resolved
 
 
@@ -135,26 +148,95 @@ def with_acronyms_expanded(doc_ids: list[str], texts: list[str], identities: lis
 
 
 def link_entities(mentions: pl.DataFrame, known_counts: Mapping[str, int] | None = None) -> pl.DataFrame:
-    """Mentions with `entity_id`, `entity_key` and `external_id` (canonical names come from the
-    catalog); `known_counts` are the stored catalog's mentions per entity key. A mention whose
-    place is already resolved in its document (`external_id` and `gazetteer_name` given, see
-    `tasks.entities.places.locate_places`) is that place; others are looked up by name alone."""
+    """Mentions with `entity_id`, `entity_key`, `external_id` and how sure the id is
+    (`entity_confidence`; canonical names come from the catalog); `known_counts` are the stored
+    catalog's mentions per entity key. A mention whose place is already resolved in its document
+    (`external_id` and `gazetteer_name` given, see `tasks.entities.places.locate_places`) is that
+    place; others are looked up by name alone."""
     if "gazetteer_name" in mentions.columns:
         located = mentions.select("text", "label", "external_id", "gazetteer_name").iter_rows()
-        identities = [(place_key(external), external, name) if external is not None
-                      else identity_key(text, label) if label not in PLACE_LABELS
-                      else (f"{label}|{fold(text)}", None, None)
-                      for text, label, external, name in located]
+        named = [(place_key(external), external, name) if external is not None
+                 else identity_key(text, label) if label not in PLACE_LABELS
+                 else (f"{label}|{fold(text)}", None, None)
+                 for text, label, external, name in located]
     else:
-        identities = [identity_key(text, label) for text, label in mentions.select("text", "label").iter_rows()]
-    identities = with_acronyms_expanded(mentions["doc_id"].to_list(), mentions["text"].to_list(), identities)
-    keys = resolve_surnames([k for k, _, _ in identities], mentions["doc_id"].to_list(), known_counts)
+        named = [identity_key(text, label) for text, label in mentions.select("text", "label").iter_rows()]
+    doc_ids = mentions["doc_id"].to_list()
+    identities = with_acronyms_expanded(doc_ids, mentions["text"].to_list(), named)
+    resolved = _surnames_resolved([k for k, _, _ in identities], doc_ids, known_counts)
+    keys = [key for key, _, _ in resolved]
+    rules = [_linking_rule(text, label, name, identity, source) for (text, label), name, identity, (_, source, _)
+             in zip(mentions.select("text", "label").iter_rows(), named, identities, resolved, strict=True)]
+    evidence = entity_evidence(mentions, keys, rules, [votes for _, _, votes in resolved], known_counts)
     return mentions.with_columns(
         entity_key=pl.Series(keys, dtype=pl.String),
         entity_id=pl.Series([entity_id_for(k) for k in keys], dtype=pl.String),
         external_id=pl.Series([ext for _, ext, _ in identities], dtype=pl.String),
         gazetteer_name=pl.Series([name for _, _, name in identities], dtype=pl.String),
+        **with_confidence("entity", evidence),
     )
+
+
+def _linking_rule(text: str, label: str, named: Identity, identity: Identity, surname_source: str | None) -> str:
+    """Which rule gave a mention its identity: an acronym's expansion, a gazetteer place, a person's
+    full name or a surname resolved in the `document`, from `earlier` ones or left `alone`, a
+    place the gazetteer does not know, an acronym nothing in its document spells out, or the name."""
+    if identity != named:
+        return "acronym"
+    if identity[1] is not None:
+        return "place"
+    if label == "PERSON":
+        return f"person_{surname_source or 'full'}"
+    if label in PLACE_LABELS:
+        return "unplaced"
+    return "acronym_alone" if ACRONYM.fullmatch(text.strip()) else "name"
+
+
+def entity_evidence(mentions: pl.DataFrame, keys: Sequence[str], rules: Sequence[str],
+                    votes: Sequence[Counter], known_counts: Mapping[str, int] | None) -> list[dict]:
+    """What each mention's id rests on, for its `entity_confidence`: the rule that gave it, the
+    surname votes it was resolved by, whether a longer or shorter name in its document has another
+    id (`Treasury` beside `HM Treasury`), how often and how variously the document names the
+    entity, whether earlier documents named it, and how sure the mention's label and place are."""
+    columns = ["doc_id", "text", "label", "label_confidence", "place_confidence"]
+    rows = mentions.select([c for c in columns if c in mentions.columns]).to_dicts()
+    seen: set[str] = set(known_counts or ())
+    evidence: list[dict] = []
+    for _, positions in groupby(range(len(rows)), key=lambda i: rows[i]["doc_id"]):
+        positions = list(positions)
+        words = {i: tuple(fold(rows[i]["text"]).split()) for i in positions}
+        per_key: dict[str, Counter] = defaultdict(Counter)
+        names: dict[tuple[str, ...], set[str]] = defaultdict(set)  # the document's names, with their ids
+        for i in positions:
+            per_key[keys[i]][rows[i]["text"]] += 1
+            names[words[i]].add(keys[i])
+        nesting: dict[tuple, tuple[float, float]] = {}
+        for i in positions:
+            if (words[i], keys[i]) not in nesting:
+                others = [name for name, owners in names.items() if name != words[i] and owners - {keys[i]}]
+                nesting[words[i], keys[i]] = (float(any(_within(words[i], other) for other in others)),
+                                              float(any(_within(other, words[i]) for other in others)))
+            counted = votes[i]
+            row = rows[i]
+            evidence.append({
+                "rule": rules[i], "label_rule": f"{row['label']}/{rules[i]}",
+                "tokens": math.log1p(len(words[i])),
+                "vote_share": max(counted.values()) / sum(counted.values()) if counted else 1.0,
+                "rivals": math.log1p(max(len(counted) - 1, 0)),
+                "inside_other": nesting[words[i], keys[i]][0], "around_other": nesting[words[i], keys[i]][1],
+                "repeats": math.log1p(sum(per_key[keys[i]].values()) - 1),
+                "spellings": math.log1p(len(per_key[keys[i]]) - 1),
+                "seen_before": float(keys[i] in seen),
+                "label_confidence": row.get("label_confidence"), "place_confidence": row.get("place_confidence"),
+            })
+        seen.update(keys[i] for i in positions)
+    return evidence
+
+
+def _within(short: tuple[str, ...], long: tuple[str, ...]) -> bool:
+    """Whether the words `short` stand together inside the longer name `long`."""
+    n = len(short)
+    return 0 < n < len(long) and any(long[k:k + n] == short for k in range(len(long) - n + 1))
 
 
 def _canonical_name(aliases: Counter, label: str, gazetteer_name: str | None) -> str:

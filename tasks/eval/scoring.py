@@ -400,6 +400,34 @@ def judge_labels(gold: Sequence[Iterable[Span3]], predicted: Sequence[Sequence[d
     return judged
 
 
+UNKNOWN_IDENTITY = "?"
+
+
+def judge_entities(gold: Sequence[Sequence[Span3]], identities: Sequence[Sequence[str]],
+                   predicted: Sequence[Sequence[dict]]) -> list[list[bool | None]]:
+    """For each predicted mention (`start`, `end`, `entity_id`) on a gold span, whether its id is
+    right over the whole set: it is the id most of its gold entity's matched mentions have, and
+    most mentions with that id are that entity (a split or a merge makes the smaller part wrong;
+    ties go to the first seen). None off the gold's spans and where the gold names nothing real."""
+    matched: list[list[str | None]] = []
+    for gold_doc, names, predicted_doc in zip(gold, identities, predicted, strict=True):
+        by_span = {(g[0], g[1]): name for g, name in zip(gold_doc, names, strict=True)}
+        matched.append([by_span.get((p["start"], p["end"])) for p in predicted_doc])
+    pairs = [(name, p["entity_id"]) for names, predicted_doc in zip(matched, predicted, strict=True)
+             for name, p in zip(names, predicted_doc, strict=True) if name not in (None, UNKNOWN_IDENTITY)]
+    ids_of: dict[str, Counter] = {}
+    names_of: dict[str, Counter] = {}
+    for name, entity_id in pairs:
+        ids_of.setdefault(name, Counter())[entity_id] += 1
+        names_of.setdefault(entity_id, Counter())[name] += 1
+    main_id = {name: ids.most_common(1)[0][0] for name, ids in ids_of.items()}
+    main_name = {entity_id: names.most_common(1)[0][0] for entity_id, names in names_of.items()}
+    return [[None if name in (None, UNKNOWN_IDENTITY) else
+             main_id[name] == p["entity_id"] and main_name[p["entity_id"]] == name
+             for name, p in zip(names, predicted_doc, strict=True)]
+            for names, predicted_doc in zip(matched, predicted, strict=True)]
+
+
 def judge_bag_labels(gold: Sequence[Iterable[tuple[str, str]]], predicted: Sequence[Sequence[dict]]
                      ) -> list[list[bool | None]]:
     """For each predicted mention (`surface`, `label` as CoNLL's), whether the document's gold bag

@@ -18,7 +18,8 @@ from tasks.io.commits import (clear_dataset, commit_record_path, discard_staged,
 from tasks.io.files import CRASH_AT_ENV, atomic_write, crash_point, read_json, read_text, write_json, write_text
 from tasks.io.inputs import (Batch, BatchPlan, Fingerprint, InputFile, StoredObject, discover_inputs,
                              display_path, fingerprint, input_exists, iter_inputs, jsonl_records, ledger_key, read_files,
-                             read_gold, read_input, read_inputs, read_page_gold, record_count, source_name)
+                             read_gold, read_identities, read_input, read_inputs, read_page_gold, record_count,
+                             source_name)
 from tasks.io.layout import (COMMIT_MARKER, COMMITS_DIR, CONTRACT_FILE, EMPTY_PART, LOCK_FILE, NULL_PARTITION,
                              REBUILT_PART, RUNS_DIR, STAGING_DIR, STATE_DIR, UnsafePathError, run_dir, safe_join,
                              staging_dir, state_dir)

@@ -612,6 +612,25 @@ def read_gold(paths: Sequence[Path], corpus_dir: Path | None, clean: Callable[[s
     return records
 
 
+def read_identities(paths: Sequence[Path]) -> list[list[str]] | None:
+    """Each entity gold record's identities (one per gold mention, in order) from the identity
+    gold beside each file (`identities_X.jsonl` beside `entities_X.jsonl`); None when a file has
+    none. ValueError when one does not line up with its entity gold."""
+    identities = []
+    for path in map(Path, paths):
+        beside = path.with_name(path.name.replace("entities_", "identities_", 1))
+        if beside == path or not beside.is_file():
+            return None
+        entities, named = jsonl_records(path), jsonl_records(beside)
+        for (_, record), (number, names) in zip(entities, named, strict=False):
+            if names["id"] != record["id"] or len(names["identities"]) != len(record["entities"]):
+                raise ValueError(f"{beside}:{number}: does not line up with {path.name} (id or mention count)")
+        if len(entities) != len(named):
+            raise ValueError(f"{beside}: {len(named)} records, {path.name} has {len(entities)}")
+        identities += [names["identities"] for _, names in named]
+    return identities
+
+
 def jsonl_records(path: Path) -> list[tuple[int, dict]]:
     """(line number from 1, record) of each non-blank line of a gold JSONL file."""
     return [(number, json.loads(line))

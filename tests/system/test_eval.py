@@ -16,6 +16,10 @@ def test_eval_prints_both_systems_and_the_pipeline_beats_the_raw_model(capsys):
         raw_f1, ours_f1 = rows[label][2], rows[label][5]
         assert ours_f1 > raw_f1 + 0.05, (label, raw_f1, ours_f1)
     assert re.search(r"^2 documents", out, re.M)
+    # The ids, judged on the identity gold beside the entity gold, and how sure they are.
+    right, judged = map(int, re.search(r"^entity ids: (\d+) of (\d+) mentions on gold spans right", out, re.M).groups())
+    assert judged > 150 and right / judged > 0.8
+    assert re.search(rf"^entity_confidence on entities_seeds.jsonl: {judged} rows, [\d.]+ right; ECE [\d.]+", out, re.M)
 
 
 def test_eval_numbers_beats_quantulum3_on_the_seeds(capsys):
@@ -116,6 +120,16 @@ def test_eval_calibrate_fits_a_field_on_its_gold_writes_it_and_eval_prints_its_r
     assert main(["eval", "calibrate", str(tmp_path / "dev-eval"), "--gold-dir", str(gold), "--fields", "speaker",
                  "--output", str(written)]) == 2
     assert "PolNeAR dev: no quotes/polnear-dev under" in capsys.readouterr().err
+    # A mention's id is fitted on the identity gold beside the team's entity gold, and needs it.
+    shutil.copy(ROOT / "bench" / "gold" / "entities_seeds.jsonl", gold)
+    assert main(["eval", "calibrate", str(tmp_path / "dev-eval"), "--gold-dir", str(gold), "--fields", "entity",
+                 "--output", str(written)]) == 2
+    assert "team entities: no identities_*.jsonl beside each entity gold file" in capsys.readouterr().err
+    shutil.copy(ROOT / "bench" / "gold" / "identities_seeds.jsonl", gold)
+    assert main(["eval", "calibrate", str(tmp_path / "dev-eval"), "--gold-dir", str(gold), "--fields", "entity",
+                 "--output", str(written)]) == 0
+    assert re.search(r"^entity_confidence on team entities \(as written\): \d+ rows", capsys.readouterr().out, re.M)
+    assert set(json.loads(written.read_text(encoding="utf-8"))["fields"]) == {"date", "entity"}
     # The shipped model rates what `eval dates` scores.
     assert main(["eval", "dates", str(gold / "dates_seeds.jsonl")]) == 0
     assert re.search(r"^date_confidence on dates_seeds.jsonl: \d+ rows", capsys.readouterr().out, re.M)

@@ -1,4 +1,6 @@
 import datetime as dt
+import json
+import math
 
 import polars as pl
 
@@ -110,3 +112,27 @@ def test_a_catalog_merged_batch_by_batch_equals_one_built_at_once():
     assert {c["alias"]: c["mentions"] for c in person["alias_counts"]} == {"Ed Miliband": 2, "Miliband": 2}
     place = at_once.filter(label="GPE").row(0, named=True)
     assert place["canonical_name"] == "Kyiv" and place["mention_count"] == 2
+
+
+def test_each_id_says_which_rule_gave_it_and_what_it_rests_on():
+    linked = link_entities(mentions(("a", "Gordon Brown", "PERSON"), ("a", "Brown", "PERSON"),
+                                    ("a", "HM Treasury", "ORG"), ("a", "Treasury", "ORG"), ("b", "Brown", "PERSON"),
+                                    ("b", "Smith", "PERSON"),
+                                    ("b", "Confederation of British Industry", "ORG"), ("b", "CBI", "ORG"),
+                                    ("b", "NATO", "ORG"), ("b", "Paris", "GPE"), ("b", "Narnia", "GPE")))
+    evidence = [json.loads(e) for e in linked["entity_evidence"]]
+    assert [e["rule"] for e in evidence] == [
+        "person_full", "person_document", "name", "name", "person_earlier", "person_alone", "name", "acronym",
+        "acronym_alone", "place", "unplaced"]
+    assert (evidence[3]["inside_other"], evidence[2]["around_other"], evidence[2]["inside_other"]) == (1.0, 1.0, 0.0)
+    assert (evidence[4]["seen_before"], evidence[1]["seen_before"], evidence[1]["repeats"]) == (1.0, 0.0, math.log(2))
+    assert linked["entity_confidence"].is_between(0, 1).all()
+    assert linked["entity_key"][7] == linked["entity_key"][6]
+
+
+def test_a_surname_resolved_by_split_votes_says_so():
+    keys = [identity_key(t, "PERSON")[0] for t in ("Ed Miliband", "David Miliband", "Miliband")]
+    linked = link_entities(mentions(*[("a", t, "PERSON") for t in ("Ed Miliband", "David Miliband", "Miliband")]))
+    (last,) = [json.loads(e) for e in linked["entity_evidence"]][2:]
+    assert last["vote_share"] == 0.5 and last["rivals"] == math.log(2)
+    assert resolve_surnames(keys, ["a"] * 3)[2] == "PERSON|miliband|d"

@@ -112,6 +112,43 @@ def test_each_resolved_fact_is_judged_against_the_gold_it_overlaps_and_left_out_
     assert judge_speakers(gold_quotes, found) == [[True, False, None]]
 
 
+def test_an_entity_id_is_right_when_it_is_its_entitys_main_id_and_stands_mainly_for_it():
+    from tasks.eval.scoring import judge_entities
+
+    gold = [[(0, 12, "PERSON"), (20, 25, "PERSON"), (30, 36, "ORG")], [(0, 5, "PERSON"), (9, 15, "ORG"),
+                                                                        (20, 32, "ORG"), (40, 45, "PERSON")]]
+    identities = [["Gordon Brown", "Gordon Brown", "Labour Party (UK)"],
+                  ["Gordon Brown", "Labour Party (UK)", "Labour Party (UK)", "?"]]
+    predicted = [[{"start": 0, "end": 12, "entity_id": "brown"}, {"start": 20, "end": 25, "entity_id": "brown"},
+                  {"start": 30, "end": 36, "entity_id": "labour"}, {"start": 50, "end": 55, "entity_id": "x"}],
+                 [{"start": 0, "end": 5, "entity_id": "brown-alone"},  # split off: the smaller part is wrong
+                  {"start": 9, "end": 15, "entity_id": "labour"},
+                  {"start": 20, "end": 32, "entity_id": "labour-party"}, {"start": 40, "end": 45, "entity_id": "y"}]]
+    assert judge_entities(gold, identities, predicted) == [[True, True, True, None], [False, True, False, None]]
+    # Two entities merged into one id: the one it mostly stands for keeps it.
+    merged = [[{**p, "entity_id": "one"} for p in doc] for doc in predicted]
+    verdicts = judge_entities(gold, identities, merged)
+    assert verdicts == [[True, True, False, None], [True, False, False, None]]
+
+
+def test_identity_gold_is_read_beside_the_entity_gold_and_must_line_up(tmp_path):
+    import json
+
+    import pytest
+
+    from tasks.io import read_identities
+
+    entities = tmp_path / "entities_x.jsonl"
+    entities.write_text(json.dumps({"id": "a", "text": "Brown", "entities": [[0, 5, "PERSON", "Brown"]]}) + "\n")
+    assert read_identities([entities]) is None
+    beside = tmp_path / "identities_x.jsonl"
+    beside.write_text(json.dumps({"id": "a", "identities": ["Gordon Brown"]}) + "\n")
+    assert read_identities([entities]) == [["Gordon Brown"]]
+    beside.write_text(json.dumps({"id": "a", "identities": ["Gordon Brown", "Labour"]}) + "\n")
+    with pytest.raises(ValueError, match="does not line up"):
+        read_identities([entities])
+
+
 def test_an_events_place_actor_and_date_are_judged_against_the_gold_event_its_count_overlaps():
     import datetime as dt
 

@@ -125,6 +125,7 @@ def test_the_report_counts_each_confidence_columns_rows_below_one_half_across_ba
     counts = {(t, c): (n, low) for t, c, n, low in merged["confidences"]}
     assert counts[("entities", "place_confidence")] == (4, 2) and counts[("numbers", "date_confidence")] == (1, 1)
     assert counts[("quotes", "speaker_confidence")] == counts[("entities", "label_confidence")] == (0, 0)
-    assert {c for _, c in counts} == {"label_confidence", "place_confidence", "unit_confidence", "object_confidence",
+    assert {c for _, c in counts} == {"label_confidence", "place_confidence", "entity_confidence",
+                                      "unit_confidence", "object_confidence",
                                       "date_confidence", "speaker_confidence", "actor_confidence",
                                       "event_date_confidence"}
