@@ -229,13 +229,13 @@ def build_parser() -> argparse.ArgumentParser:
                              "../shared/dev-eval/places/tr-news.xml ../shared/dev-eval/places/geovirus.xml)")
     calibrate = targets.add_parser(
         "calibrate", parents=[common], help="fit every field's confidence on the dev gold and write it",
-        description="Fit the confidence of each resolved field (label_confidence, unit_confidence, "
-                    "object_confidence, place_confidence, date_confidence, speaker_confidence, and an event's "
-                    "place, actor and date) on the dev gold sets (CoNLL-2003 dev, quantulum3's tests, "
-                    "Recognizers-Text, TR-News, GeoVirus, TimeBank, PolNeAR dev, and the team's event gold on "
-                    "TR-News and GeoVirus articles, and the "
-                    "team's gold) and write the package's calibration file, printing each set's reliability "
-                    "cross-fitted (documents scored by a model fitted without them) and as written.",
+        description="Fit the confidence of each resolved field (label_confidence, entity_confidence, "
+                    "unit_confidence, object_confidence, place_confidence, date_confidence, speaker_confidence, "
+                    "and an event's place, actor and date) on the dev gold sets (CoNLL-2003 dev, quantulum3's "
+                    "tests, Recognizers-Text, TR-News, GeoVirus, TimeBank, PolNeAR dev, the team's event gold on "
+                    "TR-News and GeoVirus articles, and the team's gold with its identity gold) and write the "
+                    "package's calibration file, printing each set's reliability cross-fitted (documents scored "
+                    "by a model fitted without them) and as written.",
     )
     calibrate.add_argument("dev_eval", metavar="DEV_EVAL", help="the dev-eval folder (e.g. ../shared/dev-eval)")
     calibrate.add_argument("--gold-dir", metavar="DIR", default="bench/gold",

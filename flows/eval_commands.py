@@ -115,6 +115,8 @@ def judged_objects(gold_set: str, gold: list, found: list) -> list:
 def evaluate_entities(args) -> int:
     if args.format == "conll":
         return evaluate_conll_entities(args)
+    import polars as pl
+
     from tasks.eval.scoring import format_comparison, score_spans
     from tasks.io import read_identities
     from tasks.nlp.model import annotate_texts, components_for, load_model
@@ -146,8 +148,10 @@ def evaluate_entities(args) -> int:
         print("entity ids: no identity gold beside the entity gold (identities_*.jsonl), not judged")
         return 0
     judged = judged_entities(_gold_name(args), expected, identities, rows, texts)
-    right = sum(j.right for j in judged)
-    print(f"entity ids: {right} of {len(judged)} mentions on gold spans right ({right / max(len(judged), 1):.3f}): "
+    # Beside an id per exact spelling and label, what joining names by string gives.
+    spelled = judged_entities(_gold_name(args), expected, identities, rows.with_columns(
+        entity_id=pl.concat_str("label", "text", separator="|")), texts)
+    print(f"entity ids: {_share(judged)} mentions on gold spans right (one id per spelling: {_share(spelled)}): "
           "the id most of their entity's mentions have, standing mostly for that entity")
     print_reliability("entity_confidence", _gold_name(args), judged)
     return 0
@@ -165,6 +169,12 @@ def judged_labels(gold_set: str, expected: list, rows, texts: list[str], conll: 
                   for r in doc_rows] for doc_rows in by_document(rows, texts)]
     verdicts = judge_bag_labels(expected, predicted) if conll else judge_labels(expected, predicted)
     return _judged(gold_set, "label", predicted, verdicts)
+
+
+def _share(judged: list) -> str:
+    """`right of rows (share)` of judged rows."""
+    right = sum(j.right for j in judged)
+    return f"{right} of {len(judged)} ({right / max(len(judged), 1):.3f})"
 
 
 def judged_entities(gold_set: str, expected: list, identities: list, rows, texts: list[str]) -> list:

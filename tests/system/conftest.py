@@ -31,3 +31,14 @@ def seeds_run(tmp_path_factory):
     output = tmp_path_factory.mktemp("out")
     manifest = news_pipeline(inputs=[str(inputs / "seeds")], output_dir=str(output))
     return output, manifest
+
+
+#: The longest test files, longest first (as a full run measured them): started first, so that the
+#: two workers of `make test`, a file at a time each, do not end on one long file alone.
+LONGEST_FIRST = ("test_parallel.py", "test_flow.py", "test_local_server.py", "test_served_deployment.py",
+                 "test_batches.py", "test_signals.py", "test_scheduled_runs.py", "test_cli.py", "test_crash_safety.py")
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the others keep their order

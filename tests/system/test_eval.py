@@ -17,8 +17,10 @@ def test_eval_prints_both_systems_and_the_pipeline_beats_the_raw_model(capsys):
         assert ours_f1 > raw_f1 + 0.05, (label, raw_f1, ours_f1)
     assert re.search(r"^2 documents", out, re.M)
     # The ids, judged on the identity gold beside the entity gold, and how sure they are.
-    right, judged = map(int, re.search(r"^entity ids: (\d+) of (\d+) mentions on gold spans right", out, re.M).groups())
-    assert judged > 150 and right / judged > 0.8
+    ids = re.search(r"^entity ids: (\d+) of (\d+) \(([\d.]+)\) mentions on gold spans right \(one id per "
+                    r"spelling: \d+ of \d+ \(([\d.]+)\)\)", out, re.M)
+    right, judged, spelled = int(ids[1]), int(ids[2]), float(ids[4])
+    assert judged > 150 and right / judged > 0.8 and right / judged > spelled
     assert re.search(rf"^entity_confidence on entities_seeds.jsonl: {judged} rows, [\d.]+ right; ECE [\d.]+", out, re.M)
 
 

@@ -20,19 +20,28 @@ import pytest
 
 from flows import local_server
 from tests.conftest import ROOT, SEEDS, read
+from tests.prefect_servers import with_migrated_database
 
 pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 
 
 @pytest.fixture
-def home(tmp_path):
-    """A user's shell: no Prefect API configured, a Prefect home of its own; its local server
-    stopped afterwards."""
+def first_home(tmp_path):
+    """A user's shell on a fresh machine: no Prefect API configured, an empty Prefect home of its
+    own; its local server stopped afterwards."""
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PYTHONPATH": str(ROOT)}
     env.pop("PREFECT_API_URL", None)
     yield env
     for server in local_server.all_running(env):
         local_server.stop_server(server)
+
+
+@pytest.fixture
+def home(first_home):
+    """A user's shell as `first_home`, whose Prefect home holds the database a server set up
+    before (`tests.prefect_servers.migrated_database`): its server starts without migrating."""
+    with_migrated_database(Path(first_home["PREFECT_HOME"]))
+    return first_home
 
 
 def running(pid: int) -> bool:
@@ -53,7 +62,8 @@ def flow_run_names(url: str) -> list[str]:
     return sorted(run["name"] for run in runs)
 
 
-def test_runs_share_one_local_server_that_holds_their_flow_runs_and_stops_on_request(home, tmp_path):
+def test_runs_share_one_local_server_that_holds_their_flow_runs_and_stops_on_request(first_home, tmp_path):
+    home = first_home  # the first run on a machine: its server sets up an empty database
     first = newsfacts(home, "run", str(SEEDS), "--output", str(tmp_path / "a"))
     assert first.returncode == 0, first.stderr[-3000:]
     server = local_server.find(home)
@@ -94,13 +104,14 @@ def test_a_run_with_nothing_new_starts_no_flow_run_and_loads_no_pipeline(home, t
     assert said.startswith("newsfacts run: nothing new: the 2 input files were read before and have not changed")
     assert flow_run_names(server.url) == runs_before
     assert sorted((output / "_runs").iterdir()) == records_before
-    # A file that changed is read again, by a flow run.
+    # Files not read before (copies of the seeds elsewhere, and a new one) are read, by a flow run,
+    # and only the new article is written.
     changed = tmp_path / "in"
     shutil.copytree(SEEDS, changed)
-    assert newsfacts(home, "run", str(changed), "--output", str(output)).returncode == 0
     (changed / "extra.txt").write_text("Officials in Kyiv said 12 people were evacuated.", encoding="utf-8")
     rerun = newsfacts(home, "run", str(changed), "--output", str(output))
-    assert rerun.returncode == 0 and "1 written" in rerun.stdout, rerun.stderr[-3000:]
+    assert rerun.returncode == 0 and "1 written, 2 already written" in rerun.stdout, rerun.stderr[-3000:]
+    assert len(flow_run_names(server.url)) == len(runs_before) + 1
 
 
 def test_two_runs_starting_at_once_start_one_server(home, tmp_path):

@@ -224,10 +224,12 @@ def test_two_worker_processes_write_what_one_process_writes_and_report_to_the_fl
     import subprocess
     import sys
 
+    from tests.prefect_servers import with_migrated_database
+
     script = tmp_path / "run.py"
     script.write_text(WORKERS_WITHOUT_A_SERVER, encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"} | {
-        "PREFECT_HOME": str(tmp_path / "prefect-home"), "PYTHONPATH": str(SEEDS.parent),
+        "PREFECT_HOME": str(with_migrated_database(tmp_path / "prefect-home")), "PYTHONPATH": str(SEEDS.parent),
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
     folder, expected = interleaved
     done = subprocess.run([sys.executable, str(script), str(folder), str(tmp_path / "out")], env=env,
