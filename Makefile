@@ -36,9 +36,11 @@ run: $(STAMP)
 
 # Two pytest-xdist processes, a test file each at a time (a file's tests share its module's
 # fixtures: a run of the seeds, a server): most system tests wait on servers and subprocesses, so
-# two of them on two cores take about two thirds of the time of one. TEST_WORKERS=0 runs serially.
+# two of them on two cores take about two thirds of the time of one. Files start in the order
+# collected (tests/system/conftest.py puts the longest first), not by how many tests they hold.
+# TEST_WORKERS=0 runs serially.
 TEST_WORKERS ?= 2
-XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder)
 
 # The unit tests (tests/unit: no Prefect server, no model), then the system tests (tests/system:
 # the real flow, servers, worker processes), each run on its own so neither waits on the other's

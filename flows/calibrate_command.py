@@ -57,15 +57,12 @@ def _judge_field(field: str, name: str, paths: list[Path], fmt: str, corpus: str
     args = argparse.Namespace(gold=[str(p) for p in paths], corpus=corpus, format=fmt, model=model)
     if field in ("label", "entity"):
         from tasks.eval.gold import read_conll
-        from tasks.io import read_identities
         from tasks.pipeline.texts import run_on_texts
 
         gold = (ev._read_published_gold(args, lambda text, _: read_conll(text)) if fmt == "conll"
                 else ev._read_gold_or_fail(args))
-        identities = read_identities(paths) if field == "entity" else None
-        if gold is None or (field == "entity" and identities is None):
-            if gold is not None:
-                print(f"newsfacts: error: {name}: no identities_*.jsonl beside each entity gold file", file=sys.stderr)
+        identities = ev._read_identities_or_fail(paths) if field == "entity" else None
+        if gold is None or identities is False:
             return None
         texts = [r["text"] for r in gold]
         expected = ([[(r["text"][s:e], label) for s, e, label in r["entities"]] for r in gold] if fmt == "conll"
@@ -131,6 +128,12 @@ def calibrate(args) -> int:
         if texts is not None and not texts.exists():
             print(f"newsfacts: error: {name}: no {fmt.removeprefix('events:')} under {dev}", file=sys.stderr)
             return 2
+        identities = ev._read_identities_or_fail(paths) if field == "entity" else True
+        if identities is None:
+            print(f"newsfacts: error: {name}: no identities_*.jsonl beside each entity gold file under {gold_dir}",
+                  file=sys.stderr)
+        if not identities:
+            return 2
     if args.fields and not set(DEPENDENT_FIELDS) <= set(args.fields) and {"label", "place", "date"} & set(args.fields):
         print("newsfacts: note: entities' and events' confidences rest on labels', places' and dates': refit "
               "them too (--fields ... entity event)", file=sys.stderr)
@@ -151,7 +154,8 @@ def calibrate(args) -> int:
         if judged:
             output.write_text(json.dumps(shipped, indent=1, sort_keys=True) + "\n", encoding="utf-8")
             print(f"wrote {output}" + ("" if output == PACKAGE_CALIBRATION else
-                                        f" (runs, and events judged here, use the package's {CALIBRATION_FILE})"))
+                                        f" (runs, and entities and events judged here, use the package's "
+                                        f"{CALIBRATION_FILE})"))
             field_models.cache_clear()
     return 0
 

@@ -118,12 +118,12 @@ def evaluate_entities(args) -> int:
     import polars as pl
 
     from tasks.eval.scoring import format_comparison, score_spans
-    from tasks.io import read_identities
     from tasks.nlp.model import annotate_texts, components_for, load_model
     from tasks.pipeline.texts import run_on_texts
 
     gold = _read_gold_or_fail(args)
-    if gold is None:
+    identities = _read_identities_or_fail(args.gold)
+    if gold is None or identities is False:
         return 2
     nlp = load_model(args.model)
     texts = [record["text"] for record in gold]
@@ -139,11 +139,6 @@ def evaluate_entities(args) -> int:
     print(f"{len(gold)} documents, model {args.model}")
     print(format_comparison(columns))
     print_reliability("label_confidence", _gold_name(args), judged_labels(_gold_name(args), expected, rows, texts))
-    try:
-        identities = read_identities(args.gold)
-    except (ValueError, OSError) as exc:
-        print(f"newsfacts: error: {exc}", file=sys.stderr)
-        return 2
     if identities is None:
         print("entity ids: no identity gold beside the entity gold (identities_*.jsonl), not judged")
         return 0
@@ -230,6 +225,19 @@ def _read_published_gold(args, parse, suffix: str = "") -> list[dict] | None:
     except (ValueError, OSError, UnicodeDecodeError) as exc:
         print(f"newsfacts: error: {exc}", file=sys.stderr)
         return None
+
+
+def _read_identities_or_fail(paths) -> list[list[str]] | None | bool:
+    """The identity gold beside the entity gold files (`tasks.io.read_identities`); None where
+    there is none; False, after one line saying why, when it cannot be read or does not line up."""
+    from tasks.io import read_identities
+
+    try:
+        return read_identities([Path(p) for p in paths])
+    except (ValueError, OSError, KeyError, TypeError) as exc:  # json.JSONDecodeError is a ValueError
+        print(f"newsfacts: error: identity gold: {exc!r}" if isinstance(exc, KeyError | TypeError)
+              else f"newsfacts: error: {exc}", file=sys.stderr)
+        return False
 
 
 def _read_gold_or_fail(args) -> list[dict] | None:

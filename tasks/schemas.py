@@ -205,8 +205,8 @@ ENTITIES = pa.schema(
                           "within 161 km of the place the mention names, or the same country or US state",
                           null=" and for a nationality's country"),
         confidence_column("entity_confidence", "the mention's entity (`entity_id`)",
-                          "the id the gold entity's other mentions mostly have, and an id that mostly stands for "
-                          "that entity: every spelling of one entity shares an id and no two entities do",
+                          "the id most mentions of the gold entity have, and an id most of whose mentions are that "
+                          "entity: every spelling of one entity shares an id and no two entities do",
                           since="4.3"),
     ]
 )

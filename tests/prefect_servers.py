@@ -3,6 +3,7 @@ served and scheduled deployments."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import os
@@ -50,6 +51,7 @@ def migrated_database() -> Path:
     instead of 12 s: the tests that are not about a first start begin from it (`with_migrated_database`);
     a first start on an empty database stays tested (the session's server, a run's first local server)."""
     home = Path(tempfile.mkdtemp(prefix="newsfacts-tests-prefect-template-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)
     with prefect_server(home, migrated=False):
         pass
     return home / DATABASE
@@ -57,8 +59,11 @@ def migrated_database() -> Path:
 
 def with_migrated_database(home: Path) -> Path:
     """`home`, made if needed, holding a copy of `migrated_database()` where Prefect looks for its
-    database (`PREFECT_HOME/prefect.db`), with its write-ahead log if the server left one."""
+    database (`PREFECT_HOME/prefect.db`), with its write-ahead log if the server left one; a home
+    that has a database already keeps it."""
     home.mkdir(parents=True, exist_ok=True)
+    if (home / DATABASE).exists():
+        return home
     template = migrated_database()
     # The log, not its index (`-shm`), which SQLite rebuilds from the log when it opens the copy.
     for part in (template, template.with_name(DATABASE + "-wal")):

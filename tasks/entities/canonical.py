@@ -148,11 +148,11 @@ def with_acronyms_expanded(doc_ids: list[str], texts: list[str], identities: lis
 
 
 def link_entities(mentions: pl.DataFrame, known_counts: Mapping[str, int] | None = None) -> pl.DataFrame:
-    """Mentions with `entity_id`, `entity_key`, `external_id` and how sure the id is
-    (`entity_confidence`; canonical names come from the catalog); `known_counts` are the stored
-    catalog's mentions per entity key. A mention whose place is already resolved in its document
-    (`external_id` and `gazetteer_name` given, see `tasks.entities.places.locate_places`) is that
-    place; others are looked up by name alone."""
+    """Mentions (in document order, a document's consecutive) with `entity_id`, `entity_key`,
+    `external_id` and how sure the id is (`entity_confidence`; canonical names come from the
+    catalog); `known_counts` are the stored catalog's mentions per entity key. A mention whose
+    place is already resolved in its document (`external_id` and `gazetteer_name` given, see
+    `tasks.entities.places.locate_places`) is that place; others are looked up by name alone."""
     if "gazetteer_name" in mentions.columns:
         located = mentions.select("text", "label", "external_id", "gazetteer_name").iter_rows()
         named = [(place_key(external), external, name) if external is not None
@@ -167,7 +167,7 @@ def link_entities(mentions: pl.DataFrame, known_counts: Mapping[str, int] | None
     keys = [key for key, _, _ in resolved]
     rules = [_linking_rule(text, label, name, identity, source) for (text, label), name, identity, (_, source, _)
              in zip(mentions.select("text", "label").iter_rows(), named, identities, resolved, strict=True)]
-    evidence = entity_evidence(mentions, keys, rules, [votes for _, _, votes in resolved], known_counts)
+    evidence = entity_evidence(mentions, keys, rules, [votes for _, _, votes in resolved])
     return mentions.with_columns(
         entity_key=pl.Series(keys, dtype=pl.String),
         entity_id=pl.Series([entity_id_for(k) for k in keys], dtype=pl.String),
@@ -193,14 +193,15 @@ def _linking_rule(text: str, label: str, named: Identity, identity: Identity, su
 
 
 def entity_evidence(mentions: pl.DataFrame, keys: Sequence[str], rules: Sequence[str],
-                    votes: Sequence[Counter], known_counts: Mapping[str, int] | None) -> list[dict]:
+                    votes: Sequence[Counter]) -> list[dict]:
     """What each mention's id rests on, for its `entity_confidence`: the rule that gave it, the
     surname votes it was resolved by, whether a longer or shorter name in its document has another
     id (`Treasury` beside `HM Treasury`), how often and how variously the document names the
-    entity, whether earlier documents named it, and how sure the mention's label and place are."""
+    entity, and how sure the mention's label and place are. All of it is read from the mention's
+    own document (mentions of one document are consecutive), never from what came before: the
+    same document is rated alike whatever the catalog holds."""
     columns = ["doc_id", "text", "label", "label_confidence", "place_confidence"]
     rows = mentions.select([c for c in columns if c in mentions.columns]).to_dicts()
-    seen: set[str] = set(known_counts or ())
     evidence: list[dict] = []
     for _, positions in groupby(range(len(rows)), key=lambda i: rows[i]["doc_id"]):
         positions = list(positions)
@@ -226,10 +227,8 @@ def entity_evidence(mentions: pl.DataFrame, keys: Sequence[str], rules: Sequence
                 "inside_other": nesting[words[i], keys[i]][0], "around_other": nesting[words[i], keys[i]][1],
                 "repeats": math.log1p(sum(per_key[keys[i]].values()) - 1),
                 "spellings": math.log1p(len(per_key[keys[i]]) - 1),
-                "seen_before": float(keys[i] in seen),
                 "label_confidence": row.get("label_confidence"), "place_confidence": row.get("place_confidence"),
             })
-        seen.update(keys[i] for i in positions)
     return evidence
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from prefect.testing.utilities import prefect_test_harness
@@ -33,12 +34,17 @@ def seeds_run(tmp_path_factory):
     return output, manifest
 
 
-#: The longest test files, longest first (as a full run measured them): started first, so that the
-#: two workers of `make test`, a file at a time each, do not end on one long file alone.
+#: The longest system test files, longest first (as a full run measured them): started first, so
+#: that the two workers of `make test`, a file at a time each, do not end on one long file alone.
 LONGEST_FIRST = ("test_parallel.py", "test_flow.py", "test_local_server.py", "test_served_deployment.py",
                  "test_batches.py", "test_signals.py", "test_scheduled_runs.py", "test_cli.py", "test_crash_safety.py")
 
 
 def pytest_collection_modifyitems(items):
-    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: the others keep their order
+    """The system tests of LONGEST_FIRST's files first, in its order; every other test keeps its place."""
+    here = Path(__file__).parent
+    rank = {here / name: i for i, name in enumerate(LONGEST_FIRST)}
+    slots = [i for i, item in enumerate(items) if item.path.parent == here]
+    ordered = sorted((items[i] for i in slots), key=lambda item: rank.get(item.path, len(rank)))
+    for slot, item in zip(slots, ordered, strict=True):
+        items[slot] = item

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -104,13 +103,13 @@ def test_a_run_with_nothing_new_starts_no_flow_run_and_loads_no_pipeline(home, t
     assert said.startswith("newsfacts run: nothing new: the 2 input files were read before and have not changed")
     assert flow_run_names(server.url) == runs_before
     assert sorted((output / "_runs").iterdir()) == records_before
-    # Files not read before (copies of the seeds elsewhere, and a new one) are read, by a flow run,
-    # and only the new article is written.
-    changed = tmp_path / "in"
-    shutil.copytree(SEEDS, changed)
-    (changed / "extra.txt").write_text("Officials in Kyiv said 12 people were evacuated.", encoding="utf-8")
-    rerun = newsfacts(home, "run", str(changed), "--output", str(output))
-    assert rerun.returncode == 0 and "1 written, 2 already written" in rerun.stdout, rerun.stderr[-3000:]
+    # Beside the files read before, a new one is read, by a flow run, and the others are not.
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "extra.txt").write_text("Officials in Kyiv said 12 people were evacuated.", encoding="utf-8")
+    rerun = newsfacts(home, "run", str(SEEDS), str(new), "--output", str(output))
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert "1 written, 0 already written" in rerun.stdout and "2 unchanged since read" in rerun.stdout, rerun.stdout
     assert len(flow_run_names(server.url)) == len(runs_before) + 1
 
 

@@ -125,8 +125,8 @@ def test_each_id_says_which_rule_gave_it_and_what_it_rests_on():
         "person_full", "person_document", "name", "name", "person_earlier", "person_alone", "name", "acronym",
         "acronym_alone", "place", "unplaced"]
     assert (evidence[3]["inside_other"], evidence[2]["around_other"], evidence[2]["inside_other"]) == (1.0, 1.0, 0.0)
-    assert (evidence[4]["seen_before"], evidence[1]["seen_before"], evidence[1]["repeats"]) == (1.0, 0.0, math.log(2))
-    assert linked["entity_confidence"].is_between(0, 1).all()
+    assert (evidence[1]["repeats"], evidence[1]["spellings"], evidence[4]["repeats"]) == (math.log(2), math.log(2), 0)
+    assert linked["entity_confidence"].null_count() == 0 and linked["entity_confidence"].is_between(0, 1).all()
     assert linked["entity_key"][7] == linked["entity_key"][6]
 
 
@@ -136,3 +136,18 @@ def test_a_surname_resolved_by_split_votes_says_so():
     (last,) = [json.loads(e) for e in linked["entity_evidence"]][2:]
     assert last["vote_share"] == 0.5 and last["rivals"] == math.log(2)
     assert resolve_surnames(keys, ["a"] * 3)[2] == "PERSON|miliband|d"
+
+
+def test_ids_and_their_confidences_do_not_depend_on_how_documents_are_batched():
+    rows = mentions(("d1", "Gordon Brown", "PERSON"), ("d1", "Labour", "ORG"), ("d2", "Brown", "PERSON"),
+                    ("d2", "Ed Balls", "PERSON"), ("d3", "Balls", "PERSON"), ("d3", "CBI", "ORG"),
+                    ("d4", "Confederation of British Industry", "ORG"), ("d4", "CBI", "ORG"), ("d4", "Brown", "PERSON"))
+    columns = ["entity_id", "entity_evidence", "entity_confidence"]
+    whole = link_entities(rows).select(columns)
+    parts, counts = [], {}
+    for batch in (["d1"], ["d2", "d3"], ["d4"]):
+        linked = link_entities(rows.filter(pl.col("doc_id").is_in(batch)), counts)
+        for key in linked["entity_key"]:
+            counts[key] = counts.get(key, 0) + 1
+        parts.append(linked.select(columns))
+    assert pl.concat(parts).equals(whole)

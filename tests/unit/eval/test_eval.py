@@ -149,6 +149,16 @@ def test_identity_gold_is_read_beside_the_entity_gold_and_must_line_up(tmp_path)
         read_identities([entities])
 
 
+def test_the_shipped_identity_gold_lines_up_with_its_entity_gold():
+    from tasks.io import read_identities
+
+    for folder in (ROOT / "bench" / "gold", ROOT / "bench" / "gold" / "heldout"):
+        files = sorted(folder.glob("entities_*.jsonl"))
+        identities = read_identities(files)
+        assert identities is not None, folder
+        assert all(name and name.strip() == name for names in identities for name in names)
+
+
 def test_an_events_place_actor_and_date_are_judged_against_the_gold_event_its_count_overlaps():
     import datetime as dt
 
