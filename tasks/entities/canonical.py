@@ -197,9 +197,10 @@ def entity_evidence(mentions: pl.DataFrame, keys: Sequence[str], rules: Sequence
     """What each mention's id rests on, for its `entity_confidence`: the rule that gave it, the
     surname votes it was resolved by, whether a longer or shorter name in its document has another
     id (`Treasury` beside `HM Treasury`), how often and how variously the document names the
-    entity, and how sure the mention's label and place are. All of it is read from the mention's
-    own document (mentions of one document are consecutive), never from what came before: the
-    same document is rated alike whatever the catalog holds."""
+    entity, and how sure the mention's label and place are. Beside the rule (a surname alone is
+    resolved from earlier documents where they name its person), all of it is read from the
+    mention's own document (mentions of one document are consecutive): how much the catalog
+    holds does not move a document's confidences."""
     columns = ["doc_id", "text", "label", "label_confidence", "place_confidence"]
     rows = mentions.select([c for c in columns if c in mentions.columns]).to_dicts()
     evidence: list[dict] = []
