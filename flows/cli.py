@@ -146,9 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score PERSON/NORP/ORG/GPE/LOC mentions (exact span and label) of the raw spaCy model "
                     "and of the pipeline (model + newsfacts corrections) against gold JSONL: "
                     '{"id", "text", "entities": [[start, end, label], ...]}; records may give "source" and '
-                    '"sha256" instead of "text" (see --corpus). Where identity gold lies beside each file '
-                    '(identities_X.jsonl beside entities_X.jsonl: {"id", "identities": [one name per gold '
-                    'mention]}), also the share of entity ids that are right, beside one id per spelling.',
+                    '"sha256" instead of "text" (see --corpus). Where the records give "identities" (one name '
+                    'per gold mention, the same name for one real entity across the files), or identity gold '
+                    'lies beside each file (identities_X.jsonl beside entities_X.jsonl: {"id", "identities"}), '
+                    'also the share of entity ids that are right, beside one id per spelling.',
     )
     add_gold_arguments(entities, "+", DEFAULT_MODEL)
     entities.add_argument("--format", choices=("jsonl", "conll"), default="jsonl",

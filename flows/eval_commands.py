@@ -140,7 +140,7 @@ def evaluate_entities(args) -> int:
     print(format_comparison(columns))
     print_reliability("label_confidence", _gold_name(args), judged_labels(_gold_name(args), expected, rows, texts))
     if identities is None:
-        print("entity ids: no identity gold beside the entity gold (identities_*.jsonl), not judged")
+        print("entity ids: not judged (no \"identities\" in the gold records, nor identities_*.jsonl beside them)")
         return 0
     judged = judged_entities(_gold_name(args), expected, identities, rows, texts)
     # Beside an id per exact spelling and label, what joining names by string gives.

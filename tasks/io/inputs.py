@@ -613,20 +613,25 @@ def read_gold(paths: Sequence[Path], corpus_dir: Path | None, clean: Callable[[s
 
 
 def read_identities(paths: Sequence[Path]) -> list[list[str]] | None:
-    """Each entity gold record's identities (one per gold mention, in order) from the identity
-    gold beside each file (`identities_X.jsonl` beside `entities_X.jsonl`); None when a file has
-    none. ValueError when one does not line up with its entity gold."""
+    """Each entity gold record's identities (one per gold mention, in order): the record's own
+    `identities` where every record of a file has them, else the identity gold beside the file
+    (`identities_X.jsonl` beside `entities_X.jsonl`); None when a file has neither. ValueError
+    when they do not line up with the mentions."""
     identities = []
     for path in map(Path, paths):
-        beside = path.with_name(path.name.replace("entities_", "identities_", 1))
-        if beside == path or not beside.is_file():
-            return None
-        entities, named = jsonl_records(path), jsonl_records(beside)
-        for (_, record), (number, names) in zip(entities, named, strict=False):
-            if names["id"] != record["id"] or len(names["identities"]) != len(record["entities"]):
-                raise ValueError(f"{beside}:{number}: does not line up with {path.name} (id or mention count)")
+        entities = jsonl_records(path)
+        if entities and all("identities" in record for _, record in entities):
+            named, source = [(number, record) for number, record in entities], path
+        else:
+            source = path.with_name(path.name.replace("entities_", "identities_", 1))
+            if source == path or not source.is_file():
+                return None
+            named = jsonl_records(source)
         if len(entities) != len(named):
-            raise ValueError(f"{beside}: {len(named)} records, {path.name} has {len(entities)}")
+            raise ValueError(f"{source}: {len(named)} records, {path.name} has {len(entities)}")
+        for (_, record), (number, names) in zip(entities, named, strict=True):
+            if names["id"] != record["id"] or len(names["identities"]) != len(record["entities"]):
+                raise ValueError(f"{source}:{number}: does not line up with {path.name} (id or mention count)")
         identities += [names["identities"] for _, names in named]
     return identities
 

@@ -147,6 +147,11 @@ def test_identity_gold_is_read_beside_the_entity_gold_and_must_line_up(tmp_path)
     beside.write_text(json.dumps({"id": "a", "identities": ["Gordon Brown", "Labour"]}) + "\n")
     with pytest.raises(ValueError, match="does not line up"):
         read_identities([entities])
+    # Or in the entity gold's own records, whatever the file is called.
+    inline = tmp_path / "gold.jsonl"
+    inline.write_text(json.dumps({"id": "a", "text": "Brown", "entities": [[0, 5, "PERSON", "Brown"]],
+                                  "identities": ["Gordon Brown"]}) + "\n")
+    assert read_identities([inline]) == [["Gordon Brown"]]
 
 
 def test_the_shipped_identity_gold_lines_up_with_its_entity_gold():
