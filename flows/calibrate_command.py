@@ -35,7 +35,6 @@ CALIBRATION_SETS = (
     ("event", "TR-News events", "gold:events_tr-news.jsonl", "events:places/tr-news.xml"),
     ("event", "GeoVirus events", "gold:events_geovirus.jsonl", "events:places/geovirus.xml"),
 )
-EVENT_FIELDS = ("event_place", "event_actor", "event_date")
 #: Fields whose evidence holds other fields' confidences (a mention's label and place; an event's
 #: mentions and date): judged after those are fitted and written, so they see what a run will give.
 DEPENDENT_FIELDS = ("entity", "event")
@@ -130,8 +129,8 @@ def calibrate(args) -> int:
             return 2
         identities = ev._read_identities_or_fail(paths) if field == "entity" else True
         if identities is None:
-            print(f"newsfacts: error: {name}: no identities_*.jsonl beside each entity gold file under {gold_dir}",
-                  file=sys.stderr)
+            print(f"newsfacts: error: {name}: no identities in the records of each entity gold file under "
+                  f"{gold_dir}, nor identities_*.jsonl beside it", file=sys.stderr)
         if not identities:
             return 2
     if args.fields and not set(DEPENDENT_FIELDS) <= set(args.fields) and {"label", "place", "date"} & set(args.fields):

@@ -228,8 +228,9 @@ def _read_published_gold(args, parse, suffix: str = "") -> list[dict] | None:
 
 
 def _read_identities_or_fail(paths) -> list[list[str]] | None | bool:
-    """The identity gold beside the entity gold files (`tasks.io.read_identities`); None where
-    there is none; False, after one line saying why, when it cannot be read or does not line up."""
+    """The entity gold files' identity gold, in their records or beside them
+    (`tasks.io.read_identities`); None where there is none; False, after one line saying why, when
+    it cannot be read or does not line up."""
     from tasks.io import read_identities
 
     try:
@@ -573,6 +574,11 @@ def _read_event_gold(args) -> list[dict] | None:
     return records
 
 
+#: An event's confidence fields (as `newsfacts eval calibrate` fits them), by the column they qualify
+#: in the events table (`place_confidence`, `actor_confidence`, `event_date_confidence`).
+EVENT_COLUMNS = {"event_place": "place", "event_actor": "actor", "event_date": "event_date"}
+
+
 def judged_events(gold_set: str, gold: list[dict], model: str, with_found: bool = False):
     """Each event's place, actor and date the gold can judge, by artefact field (`event_place`,
     `event_actor`, `event_date`), from the events a run writes for the gold's articles (and, with
@@ -587,8 +593,8 @@ def judged_events(gold_set: str, gold: list[dict], model: str, with_found: bool 
     mentions = [[{"start": m["start_char"], "end": m["end_char"], "entity_id": m["entity_id"]} for m in rows]
                 for rows in by_document(values["entities"], texts)]
     verdicts = judge_events([r["events"] for r in gold], [r["places"] for r in gold], predicted, mentions)
-    judged = {f"event_{field}": _judged(gold_set, column, predicted, verdicts[field])
-              for field, column in (("place", "place"), ("actor", "actor"), ("date", "event_date"))}
+    judged = {field: _judged(gold_set, column, predicted, verdicts[field.removeprefix("event_")])
+              for field, column in EVENT_COLUMNS.items()}
     if not with_found:
         return judged
     found = sum(any(p["start"] < g["end"] and g["start"] < p["end"] for p in rows)
@@ -609,8 +615,7 @@ def evaluate_events(args) -> int:
         print(f"{field.removeprefix('event_')} right: {right} of {len(rows)} judged"
               + (f" ({right / len(rows):.3f})" if rows else ""))
     for field, rows in judged.items():
-        print_reliability(f"{field.removeprefix('event_').replace('date', 'event_date')}_confidence",
-                          _gold_name(args), rows)
+        print_reliability(f"{EVENT_COLUMNS[field]}_confidence", _gold_name(args), rows)
     return 0
 
 

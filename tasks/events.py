@@ -132,6 +132,7 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
         when = _nearest(dates.get((count["doc_id"], count["sentence_index"]), []), count["start_char"],
                         count["end_char"])
         event_date = start_of(when["date_value"]) if when else None
+        date_source = "sentence" if event_date else ("document" if doc["published_date"] else None)
         sentence_start, sentence_end = sentence_span(text, count["start_char"], count["end_char"])
         rows.append({
             **{key: count[key] for key in ("doc_id", "start_char", "end_char", "sentence_index", "count_type",
@@ -142,10 +143,9 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
             "place_source": "sentence" if source == "nationality" else source,
             "actor_entity_id": actor["entity_id"] if actor else None,
             "event_date": event_date or doc["published_date"],
-            "event_date_source": "sentence" if event_date else ("document" if doc["published_date"] else None),
+            "event_date_source": date_source,
             "sentence": text[sentence_start:sentence_end].strip(),
-            "evidence": event_evidence(count, place, source, actor, when if event_date else None,
-                                       "sentence" if event_date else ("document" if doc["published_date"] else None),
+            "evidence": event_evidence(count, place, source, actor, when if event_date else None, date_source,
                                        in_sentence,
                                        len([m for m in located if m["sentence_index"] == count["sentence_index"]])),
         })

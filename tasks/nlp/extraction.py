@@ -105,17 +105,22 @@ def extract_shard(doc_ids: list[str], texts: list[str], model: str
             parts.append(_extract([doc_id], [text], model))
         except Exception as exc:
             failed.append({"doc_id": doc_id, "detail": f"{type(exc).__name__}: {exc}"[:500]})
-    entities, numbers, sentences = no_mentions()
-    entities = pl.concat([e for e, _, _ in parts]) if parts else entities
-    numbers = pl.concat([n for _, n, _ in parts]) if parts else numbers
-    sentences = pl.concat([s for _, _, s in parts]) if parts else sentences
-    return entities, numbers, sentences, pl.DataFrame(failed, schema=FAILURES)
+    return *joined_mentions(parts), pl.DataFrame(failed, schema=FAILURES)
 
 
 def no_mentions() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(entities, numbers, sentences) of no documents, with every column extraction gives (the
     confidences and their evidence too), so they concatenate with extracted ones."""
     return extract_entities([], []), extract_numbers([], [], [], lambda texts: []), frame([], SENTENCES)
+
+
+def joined_mentions(parts: Sequence[Sequence[pl.DataFrame]]) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(entities, numbers, sentences) of parts that each start with theirs, concatenated in order;
+    `no_mentions()` when there are no parts."""
+    if not parts:
+        return no_mentions()
+    entities, numbers, sentences = (pl.concat([part[i] for part in parts]) for i in range(3))
+    return entities, numbers, sentences
 
 
 def shards_of(doc_ids: list[str], texts: list[str], size: int) -> list[tuple[list[str], list[str]]]:

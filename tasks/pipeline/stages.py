@@ -106,7 +106,7 @@ def extract_mentions(documents: pl.DataFrame, extracted: Extraction | None, shar
     `shard_extractor` (the run's: shards as Prefect tasks, spread over its extraction processes;
     `tasks.nlp.extraction.extract_shards` in this process), those in `extracted` reused;
     documents whose extraction failed are quarantined."""
-    from tasks.nlp.extraction import no_mentions, shards_of
+    from tasks.nlp.extraction import joined_mentions, shards_of
 
     unread = pl.col("flags").list.contains("not_extracted_language")
     to_extract = documents.filter(~unread)
@@ -122,10 +122,7 @@ def extract_mentions(documents: pl.DataFrame, extracted: Extraction | None, shar
     failed += [quarantine_row(record_kind="document", reason="extraction_error", detail=detail,
                               doc_id=doc_id)
                for *_, failures in parts for doc_id, detail in failures.iter_rows()]
-    entities, numbers, sentences = no_mentions()
-    entities = pl.concat([e for e, _, _, _ in parts]) if parts else entities
-    numbers = pl.concat([n for _, n, _, _ in parts]) if parts else numbers
-    sentences = pl.concat([s for _, _, s, _ in parts]) if parts else sentences
+    entities, numbers, sentences = joined_mentions(parts)
     if done:
         reused = pl.col("doc_id").is_in(to_extract["doc_id"].filter(to_extract["doc_id"].is_in(list(done))).implode())
         entities = _in_document_order(pl.concat([entities, extracted.entities.filter(reused)], how="vertical_relaxed"),

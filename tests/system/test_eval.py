@@ -126,7 +126,8 @@ def test_eval_calibrate_fits_a_field_on_its_gold_writes_it_and_eval_prints_its_r
     shutil.copy(ROOT / "bench" / "gold" / "entities_seeds.jsonl", gold)
     assert main(["eval", "calibrate", str(tmp_path / "dev-eval"), "--gold-dir", str(gold), "--fields", "entity",
                  "--output", str(written)]) == 2
-    assert f"team entities: no identities_*.jsonl beside each entity gold file under {gold}" in capsys.readouterr().err
+    assert f"team entities: no identities in the records of each entity gold file under {gold}, nor " \
+        "identities_*.jsonl beside it" in capsys.readouterr().err
     assert set(json.loads(written.read_text(encoding="utf-8"))["fields"]) == {"date"}  # refused before fitting
     shutil.copy(ROOT / "bench" / "gold" / "identities_seeds.jsonl", gold)
     assert main(["eval", "calibrate", str(tmp_path / "dev-eval"), "--gold-dir", str(gold), "--fields", "entity",
