@@ -41,6 +41,15 @@ def test_clean_rows_pass(tmp_path):
     assert failures == {} and gate.passed
 
 
+def test_a_missing_column_fails_every_row_and_is_named():
+    documents = pl.DataFrame({"doc_id": ["d1"], "text": ["Kyiv"]})
+    rows = frame([{"doc_id": "d1", "start_char": 0, "end_char": 4, "text": "Kyiv", "label": "GPE",
+                   "sentence_index": 0, "canonical_name": "Kyiv", **IDS}], ENTITIES).drop("label")
+    gate, failures = Validator().validate("entities", with_span_check(rows, documents, "text"))
+    assert list(failures) == [0] and "expect_table_columns_to_match_set(label)" in failures[0]
+    assert gate.failed_expectations["expect_table_columns_to_match_set(label)"] == 1
+
+
 def test_stage_counts_suite_fails_when_a_stage_loses_a_record():
     from tasks.pipeline.runner import StageCount, accounting_frame
 
@@ -71,6 +80,22 @@ def test_the_failed_share_counts_documents_so_one_document_cannot_flood_a_gate()
     assert not gate.passed and "1 of 21 documents (5 of 26 rows)" in gate.message()
     kept, quarantine = split_failures(checked, failures, record_kind="entity", excerpt_column="text")
     assert kept.height == 21 and quarantine["doc_id"].unique().to_list() == ["d00"]
+
+
+def test_every_failing_row_is_found_beyond_the_first_values_a_result_shows():
+    # GE's BASIC result lists the first 20 failing values; the quarantine needs all 35 rows, and
+    # the stored result says which rows they are.
+    documents = pl.DataFrame({"doc_id": ["d1"], "text": ["Kyiv " * 40]})
+    rows = [{"doc_id": "d1", "start_char": 5 * i, "end_char": 5 * i + 4, "text": "Kyiv", "label": "GPE" if i % 4 else "X",
+             "sentence_index": 0, "canonical_name": "Kyiv", **IDS} for i in range(40)]
+    rows += [{**rows[1], "start_char": i, "end_char": i + 2} for i in range(200, 225)]  # outside the text
+    gate, failures = Validator().validate("entities", with_span_check(frame(rows, ENTITIES), documents, "text"))
+    assert sorted(failures) == [i for i in range(40) if i % 4 == 0] + list(range(40, 65))
+    assert gate.failed_expectations == {"expect_column_values_to_be_in_set(label)": 10,
+                                        "expect_column_values_to_be_in_set(span_matches_document)": 25}
+    failed = [r for r in gate.result["results"] if not r["success"]]
+    assert sorted(len(r["result"]["unexpected_index_list"]) for r in failed) == [10, 25]
+    assert all(r["result"]["element_count"] == 65 for r in gate.result["results"] if "element_count" in r["result"])
 
 
 def test_the_numbers_suite_holds_units_to_the_vocabulary():
