@@ -4,9 +4,11 @@ place it happened, who did it and when.
 - place: the resolved place mention nearest the count in its sentence (the actor's own mention
   left out), else the country of a nationality the sentence puts on places (`Ukrainian cities`),
   else the nearest place in its paragraph, else the document's focus place;
-- actor: the entity a passive names after the count (`killed by Russian shelling`), else the
-  entity that opens the count's sentence or clause as its subject (`Russia bombarded Kyiv, killing
-  25`): a person, organisation, country or nationality;
+- actor: a person, organisation, country or nationality the sentence says did it: the agent of a
+  passive after the count (`killed by Russian shelling`, `killed in a PKK attack`), else the
+  subject right before a verb of doing it (`German police arrested 12`, `Russia bombarded Kyiv,
+  killing 25`). Whoever reports, counts or suffers it (`the UN says 30 died`, `Brazil has 899
+  deaths`) is no actor, nor is a disease (`H5N1 has killed 93`);
 - date: a date or time of the count's sentence (day, week or month; the nearest), else the
   document's published date (else the day it was fetched).
 """
@@ -28,14 +30,33 @@ from tasks.schemas import EVENTS, frame
 
 ACTOR_LABELS = ("PERSON", "ORG", "GPE", "NORP")
 EVENT_DATE_GRANULARITIES = ("day", "week", "month", "time")
-# Before a clause's subject: nothing, or an opening phrase closed by a comma (`On Monday, Russia
-# ...`), not a preposition (`In Kharkiv, police ...`: Kharkiv is where, not who).
-SUBJECT_LEAD = re.compile(r"(?:[^,.;:]{0,40},\s*)?(?:the\s+)?[\"\u201c]?", re.IGNORECASE)
 # `Ukrainian cities`, `Russian territory`: a nationality that says in which country it happened.
 PLACE_NOUNS = re.compile(r"^\s+(?:cities|city|towns?|villages?|territor(?:y|ies)|soil|regions?|capital|border|coast"
                          r"|positions|airspace|lands?|oblasts?|provinces?|districts?|areas?|streets|homes|ports?)\b",
                          re.IGNORECASE)
 PASSIVE_BY = re.compile(r"^[^.;:!?]{0,60}?\bby\s+(?:the\s+)?$", re.IGNORECASE)
+# `killed in a PKK attack`: the agent named before what was done, after the count.
+ATTACK_IN = re.compile(r"^[^.;:!?]{0,60}?\b(?:in|during)\s+(?:an?|the)\s+$", re.IGNORECASE)
+ATTACK_NOUN = re.compile(r"^(?:-led)?\s+(?:attacks?|bombings?|raids?|strikes?|air\s?strikes?|assaults?|ambush(?:es)?|shelling"
+                         r"|offensive|crackdown|operations?)\b", re.IGNORECASE)
+# Between an actor and its count: who of it acted (`police`, `troops`), an auxiliary, then a verb
+# of doing what was counted, or of attacking with what followed (`..., killing 25`).
+_AGENT_NOUNS = (r"police|forces|troops|officers|authorities|soldiers|army|military|militants|rebels|gunmen|fighters"
+                r"|security|border\s+guards|coastguard|customs|agents|warplanes|jets|drones|artillery")
+_DONE = (r"killed|shot(?:\s+dead)?|executed|murdered|wounded|injured|arrested|detained|held|jailed|charged"
+         r"|kidnapped|abducted|seized|confiscated|recovered|evacuated|displaced|rescued|captured|massacred")
+_ATTACKED = r"attacked|bombed|bombarded|shelled|struck|hit|raided|stormed|fired\s+(?:on|at)|opened\s+fire\s+on"
+_AUXILIARY = r"(?:(?:has|have|had|reportedly|allegedly|also|later|then|since|now|\w+ly)\s+)*"
+_AMOUNT_LEAD = r"(?:(?:at\s+least|more\s+than|about|around|some|nearly|almost|over|up\s+to|another|a\s+further)\s+)?"
+SUBJECT_VERB = re.compile(
+    rf"^(?:\s+(?:{_AGENT_NOUNS}))*\s+{_AUXILIARY}(?:(?:{_DONE})\s+{_AMOUNT_LEAD}"
+    rf"|(?:{_ATTACKED})\b[^.;:!?]{{0,160}}?(?:,|\s+and)\s+(?:killing|wounding|injuring)\s+{_AMOUNT_LEAD})$",
+    re.IGNORECASE)
+# A name with digits is a strain or a product (`H5N1`, `COVID-19`), not who did it.
+NOT_AN_ACTOR = re.compile(r"\d")
+# `A bomb in central Turkey has killed 13`: a name after a preposition is where, not the subject.
+AFTER_PREPOSITION = re.compile(r"\b(?:in|of|at|from|near|on|across|outside|inside|into|to|for|with)\s+(?:\w+\s+){0,2}$",
+                               re.IGNORECASE)
 
 
 def _paragraph(text: str, at: int) -> tuple[int, int]:
@@ -67,17 +88,16 @@ def _nationality_place(text: str, in_sentence: list[dict], actor: dict | None, i
 
 
 def _actor(text: str, count: dict, sentence_mentions: list[dict]) -> dict | None:
-    after = [m for m in sentence_mentions if m["start_char"] >= count["end_char"] and m["label"] in ACTOR_LABELS]
-    for mention in after:
-        if PASSIVE_BY.match(text[count["end_char"]:mention["start_char"]]):
+    candidates = [m for m in sentence_mentions if m["label"] in ACTOR_LABELS
+                  and not NOT_AN_ACTOR.search(text[m["start_char"]:m["end_char"]])]
+    for mention in (m for m in candidates if m["start_char"] >= count["end_char"]):
+        between = text[count["end_char"]:mention["start_char"]]
+        if PASSIVE_BY.match(between) or (ATTACK_IN.match(between)
+                                          and ATTACK_NOUN.match(text[mention["end_char"]:mention["end_char"] + 30])):
             return mention
-    before = [m for m in sentence_mentions if m["end_char"] <= count["start_char"] and m["label"] in ACTOR_LABELS]
-    if before:
-        first = before[0]
-        sentence_start, _ = sentence_span(text, first["start_char"], first["end_char"])
-        if SUBJECT_LEAD.fullmatch(text[sentence_start:first["start_char"]]):
-            return first
-    return None
+    before = [m for m in candidates if m["end_char"] <= count["start_char"]]
+    return next((m for m in reversed(before) if SUBJECT_VERB.match(text[m["end_char"]:count["start_char"]])
+                 and not AFTER_PREPOSITION.search(text[max(0, m["start_char"] - 40):m["start_char"]])), None)
 
 
 def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:

@@ -65,8 +65,10 @@ def _regression(rows: Sequence[Evidence], right: Sequence[bool]) -> FieldModel:
     width = len(numeric) + sum(len(values) for _, values in categorical)
     x = np.array([encode(model, row) for row in rows]).reshape(len(rows), width)
     y = np.array(right, dtype=int)
-    if len(set(y.tolist())) < 2:  # all right or all wrong: the share itself
-        share = float(y.mean()) if len(y) else 0.5
+    if len(set(y.tolist())) < 2:
+        # All right or all wrong: the share, with one right and one wrong row added (Laplace's
+        # rule), so that 2 rows all right say 0.75 and not a certainty the gold cannot back.
+        share = (float(y.sum()) + 1.0) / (len(y) + 2.0)
         return FieldModel(model.numeric, model.means, model.scales, model.categorical, (0.0,) * width, 0.0,
                           (0.0,), (share,))
     fitted = LogisticRegression(C=1.0, max_iter=2000).fit(x, y)

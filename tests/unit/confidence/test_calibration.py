@@ -46,6 +46,13 @@ def test_a_fitted_field_gives_each_rule_the_share_of_its_rows_that_are_right():
     assert result.ece < 0.05 and result.sure_precision > 0.92 and result.sure_kept > 0.6, result
 
 
+def test_a_field_whose_few_rows_are_all_right_is_not_rated_certain():
+    two = fit_field([Judged("set", str(i), {"rule": "passive"}, None, True) for i in range(2)])
+    many = fit_field([Judged("set", str(i), {"rule": "passive"}, None, True) for i in range(198)])
+    assert two.confidence({"rule": "passive"}) == pytest.approx(0.75)
+    assert many.confidence({"rule": "passive"}) == pytest.approx(0.995)
+
+
 def test_reliability_bins_confidences_and_weighs_each_bin_by_its_rows():
     result = reliability([0.95, 0.95, 0.95, 0.95, 0.3, 0.3], [True, True, True, False, False, True])
     assert [(low, n) for low, _, n, _, _ in result.bins] == [(0.3, 2), (0.9, 4)]

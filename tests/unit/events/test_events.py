@@ -51,3 +51,37 @@ def test_a_count_gets_its_place_actor_and_date():
         (KHARKIV, "UA", None)
     assert (arrested["event_date"], arrested["event_date_source"]) == (dt.date(2022, 9, 30), "document")
     assert "killing 25 people" in killed["sentence"]
+
+
+ACTORS = [
+    # (sentence, the actor mention and its label, the count, the count's type, whether it is the actor)
+    ("Three people were killed by Russian shelling overnight.", ("Russian", "NORP"), "Three", "KILL", True),
+    ("It comes a week after 44 people were killed in a PKK attack in Istanbul.", ("PKK", "ORG"), "44", "KILL", True),
+    ("Last Thursday, German police arrested two teenagers.", ("German", "NORP"), "two", "ARREST", True),
+    ("Russia bombarded Ukrainian cities, killing 25 people.", ("Russia", "GPE"), "25", "KILL", True),
+    ("Russia bombarded Ukrainian cities with drones, killing 25 people and injuring 50.", ("Russia", "GPE"), "50",
+     "WOUND", True),
+    ("The UN says 30 people died in the floods.", ("UN", "ORG"), "30", "KILL", False),
+    ("Brazil has 899 deaths from the flu.", ("Brazil", "GPE"), "899", "KILL", False),
+    ("H5N1 has killed 93 people since 2003.", ("H5N1", "ORG"), "93", "KILL", False),
+    ("A car bomb in central Turkey has killed 13 soldiers.", ("Turkey", "GPE"), "13", "KILL", False),
+    ("BEIJING -- At least two people died in a gas explosion.", ("BEIJING", "GPE"), "two", "KILL", False),
+    ("Mexican officials reported that at least 100 deaths were linked to the flu.", ("Mexican", "NORP"), "100",
+     "KILL", False),
+]
+
+
+def test_an_actor_is_who_the_sentence_says_did_it_not_who_reports_or_suffers_it():
+    for sentence, (name, label), count, count_type, is_actor in ACTORS:
+        start, at = sentence.index(name), sentence.index(count)
+        entities = frame([{"doc_id": "d", "start_char": start, "end_char": start + len(name), "text": name,
+                           "label": label, "sentence_index": 0, "entity_id": "e" * 16, "canonical_name": name}],
+                         ENTITIES)
+        numbers = frame([{"doc_id": "d", "start_char": at, "end_char": at + len(count), "surface": count,
+                          "value": 2.0, "kind": "count", "unit": "", "object": "people", "qualifier": "=",
+                          "change": "", "count_type": count_type, "sentence_index": 0}], NUMBERS)
+        documents = pl.DataFrame({"doc_id": ["d"], "text": [sentence], "published_date": [dt.date(2022, 9, 30)],
+                                  "focus_entity_id": [None]}, schema_overrides={"focus_entity_id": pl.String})
+        (event,) = extract_events(numbers, entities, documents).iter_rows(named=True)
+        assert (event["actor_entity_id"] is not None) == is_actor, sentence
+        assert (event["actor_confidence"] is not None) == is_actor, sentence
