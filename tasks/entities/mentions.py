@@ -12,7 +12,7 @@ from spacy.tokens import Doc, Span
 
 from tasks.confidence.calibrated import with_confidence
 from tasks.documents.sentences import sentence_index, sentence_starts
-from tasks.entities.gazetteer import find_place
+from tasks.entities.gazetteer import demonyms, find_place, fold
 from tasks.entities.rules import MODEL_LABELS, PERSON_TITLES
 from tasks.schemas import ENTITIES, ENTITY_LABELS, frame
 
@@ -44,7 +44,7 @@ def label_evidence(ent: Span, model: dict | None, agreement: float, spellings: i
                    shouted: dict[int, bool] | None = None) -> dict:
     """What a mention's span and label rest on, for its `label_confidence`: whether the model gave
     them or a correction did (`source`), the label, the name's shape and length, a title before
-    it, whether the gazetteer knows it as a place, and how the document's other mentions of the
+    it, whether the gazetteer knows it as a place or a nationality, and how the document's other mentions of the
     same spelling are labelled."""
     if model is None:  # a pipeline without the corrections: nothing says which gave the label
         source = "unknown"
@@ -63,11 +63,15 @@ def label_evidence(ent: Span, model: dict | None, agreement: float, spellings: i
         letters = [c for c in sentence.text if c.isalpha()]
         shouted[sentence.start] = bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
     known_place = find_place(ent.text, fuzzy=False) is not None
+    # A nationality the gazetteer knows (`Scottish`), or a group it does not (`Tories`, which
+    # gold of other schemes calls an organisation).
+    demonym = fold(ent.text) in demonyms()
     after = ent.doc[ent.end] if ent.end < len(ent.doc) else None
     # The regression is linear: what a label's source, shape and gazetteer entry say differs by label.
     return {"label": ent.label_, "source": source, "shape": shape, "tokens": math.log1p(len(ent)),
             "label_source": f"{ent.label_}/{source}", "label_shape": f"{ent.label_}/{shape}",
             "label_place": f"{ent.label_}/{known_place}", "label_tokens": f"{ent.label_}/{min(len(ent), 3)}",
+            "label_demonym": f"{ent.label_}/{demonym}",
             "the_before": float(before is not None and before.lower_ == "the"),
             "possessive_after": float(after is not None and after.text in ("'s", "\u2019s")),
             "acronym": float(len(ent) == 1 and ent.text.isupper() and len(ent.text) <= 5),

@@ -54,6 +54,14 @@ def test_each_mention_says_whether_the_model_or_a_correction_labelled_it_for_its
     assert all(c is not None and 0 <= c <= 1 for c in confidences)
 
 
+def test_a_nationality_the_gazetteer_knows_is_told_from_a_group_it_does_not():
+    nlp = spacy.blank("en")
+    doc = nlp("Chinese officials met the Tories.")
+    doc.ents = [Span(doc, 0, 1, "NORP"), Span(doc, 4, 5, "NORP")]
+    chinese, tories = (json.loads(e) for e in extract_entities(["d1"], [doc])["label_evidence"])
+    assert (chinese["label_demonym"], tories["label_demonym"]) == ("NORP/True", "NORP/False")
+
+
 def test_mentions_of_no_document_have_every_column_extraction_gives_so_batches_concatenate():
     import polars as pl
 
