@@ -133,7 +133,7 @@ def _run(config: RunConfig, run_id: str) -> dict:
                 if not outcome.passed:
                     break
                 del outcome, record  # the next batch must not find this one's frames still held
-                release_memory()
+                release_memory(freeze=window == 1)
             tally.reprocessed = processed.reprocessed
     manifest = run_manifest(config, run_id, started, plan, tally, state, records, validator) | {"fetch": fetched.counts}
     if state is not None:

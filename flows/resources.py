@@ -21,19 +21,21 @@ def load_libraries() -> None:
     place_index()
 
 
-def release_memory() -> None:
+def release_memory(freeze: bool = False) -> None:
     """What the finished batch freed, handed back to the operating system: collected, then the C
     heap trimmed (glibc keeps freed pages otherwise, and the next batch's peak would start above
     this one's).
 
-    What outlived the first batch (modules, the model, the suites: millions of objects) is then
-    frozen out of later collections, which otherwise walked it all again after every batch. A
-    frozen object is still freed when nothing refers to it; only a cycle among them is kept."""
+    With `freeze` (a run that processes one batch at a time, so that nothing of the next batch is
+    held yet), what outlived the first batch (modules, the model, the suites: millions of objects)
+    is frozen out of later collections, which otherwise walked it all again after every batch. A
+    frozen object is still freed when nothing refers to it; a cycle through one never is, so only
+    the long-lived state may be frozen."""
     import ctypes
     import gc
 
     gc.collect()
-    if not gc.get_freeze_count():
+    if freeze and not gc.get_freeze_count():
         gc.freeze()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -7,8 +7,9 @@ place it happened, who did it and when.
 - actor: a person, organisation, country or nationality the sentence says did it: the agent of a
   passive after the count (`killed by Russian shelling`, `killed in a PKK attack`), else the
   subject right before a verb of doing it (`German police arrested 12`, `Russia bombarded Kyiv,
-  killing 25`). Whoever reports, counts or suffers it (`the UN says 30 died`, `Brazil has 899
-  deaths`) is no actor, nor is a disease (`H5N1 has killed 93`);
+  killing 25`), the verb fitting the count's type. Whoever reports, counts or suffers it (`the UN
+  says 30 died`, `Brazil has 899 deaths`) is no actor, nor is a name with digits (a strain,
+  `H5N1 has killed 93`);
 - date: a date or time of the count's sentence (day, week or month; the nearest), else the
   document's published date (else the day it was fetched).
 """
@@ -35,24 +36,41 @@ PLACE_NOUNS = re.compile(r"^\s+(?:cities|city|towns?|villages?|territor(?:y|ies)
                          r"|positions|airspace|lands?|oblasts?|provinces?|districts?|areas?|streets|homes|ports?)\b",
                          re.IGNORECASE)
 PASSIVE_BY = re.compile(r"^[^.;:!?]{0,60}?\bby\s+(?:the\s+)?$", re.IGNORECASE)
-# `killed in a PKK attack`: the agent named before what was done, after the count.
+# `killed in a PKK attack`: the agent (an organisation or nationality; a town there is where) named
+# before what was done, after the count.
 ATTACK_IN = re.compile(r"^[^.;:!?]{0,60}?\b(?:in|during)\s+(?:an?|the)\s+$", re.IGNORECASE)
-ATTACK_NOUN = re.compile(r"^(?:-led)?\s+(?:attacks?|bombings?|raids?|strikes?|air\s?strikes?|assaults?|ambush(?:es)?|shelling"
-                         r"|offensive|crackdown|operations?)\b", re.IGNORECASE)
+ATTACK_NOUN = re.compile(r"^(?:-led)?\s+(?:attacks?|bombings?|raids?|strikes?|air\s?strikes?|assaults?"
+                         r"|ambush(?:es)?|shelling|offensive|crackdown|operations?)\b", re.IGNORECASE)
+ATTACK_AGENT_LABELS = ("ORG", "NORP")
 # Between an actor and its count: who of it acted (`police`, `troops`), an auxiliary, then a verb
-# of doing what was counted, or of attacking with what followed (`..., killing 25`).
+# of doing what was counted (`done`), or of attacking with what followed (`..., killing 25`), in
+# the same clause (no `after Hamas fired ...` between).
 _AGENT_NOUNS = (r"police|forces|troops|officers|authorities|soldiers|army|military|militants|rebels|gunmen|fighters"
                 r"|security|border\s+guards|coastguard|customs|agents|warplanes|jets|drones|artillery")
-_DONE = (r"killed|shot(?:\s+dead)?|executed|murdered|wounded|injured|arrested|detained|held|jailed|charged"
-         r"|kidnapped|abducted|seized|confiscated|recovered|evacuated|displaced|rescued|captured|massacred")
+#: The verbs that say an actor did what a count of each type counts.
+DONE_BY_TYPE = {
+    "KILL": ("killed", "shot dead", "executed", "murdered", "massacred"),
+    "WOUND": ("wounded", "injured", "shot"),
+    "ARREST": ("arrested", "detained", "jailed", "charged", "held", "captured"),
+    "KIDNAP": ("kidnapped", "abducted", "held", "seized", "captured"),
+    "SEIZE": ("seized", "confiscated"),
+    "EVACUATE": ("evacuated",),
+    "DISPLACE": ("displaced",),
+}
+ATTACKING_TYPE = {"killing": "KILL", "wounding": "WOUND", "injuring": "WOUND"}
+_DONE = "|".join(sorted({v.replace(" ", r"\s+") for verbs in DONE_BY_TYPE.values() for v in verbs}, key=len,
+                        reverse=True))
 _ATTACKED = r"attacked|bombed|bombarded|shelled|struck|hit|raided|stormed|fired\s+(?:on|at)|opened\s+fire\s+on"
-_AUXILIARY = r"(?:(?:has|have|had|reportedly|allegedly|also|later|then|since|now|\w+ly)\s+)*"
+_CLAUSE = r"(?:(?!\b(?:after|as|when|while|because|before|until|though|although|whereas)\b)[^.;:!?])"
+# Possessive (`*+`): a word such as `reportedly` can be read one way only, so a run of them is
+# matched in linear time whatever the text.
+_AUXILIARY = r"(?:(?:has|have|had|also|later|then|since|now|\w+ly)\s+)*+"
 _AMOUNT_LEAD = r"(?:(?:at\s+least|more\s+than|about|around|some|nearly|almost|over|up\s+to|another|a\s+further)\s+)?"
 SUBJECT_VERB = re.compile(
-    rf"^(?:\s+(?:{_AGENT_NOUNS}))*\s+{_AUXILIARY}(?:(?:{_DONE})\s+{_AMOUNT_LEAD}"
-    rf"|(?:{_ATTACKED})\b[^.;:!?]{{0,160}}?(?:,|\s+and)\s+(?:killing|wounding|injuring)\s+{_AMOUNT_LEAD})$",
+    rf"^(?:\s+(?:{_AGENT_NOUNS}))*\s+{_AUXILIARY}(?:(?P<done>{_DONE})\s+{_AMOUNT_LEAD}"
+    rf"|(?:{_ATTACKED})\b{_CLAUSE}{{0,160}}?(?:,|\s+and)\s+(?P<attacking>killing|wounding|injuring)\s+{_AMOUNT_LEAD})$",
     re.IGNORECASE)
-# A name with digits is a strain or a product (`H5N1`, `COVID-19`), not who did it.
+# A name with digits is a strain or a product (`H5N1`), not who did it.
 NOT_AN_ACTOR = re.compile(r"\d")
 # `A bomb in central Turkey has killed 13`: a name after a preposition is where, not the subject.
 AFTER_PREPOSITION = re.compile(r"\b(?:in|of|at|from|near|on|across|outside|inside|into|to|for|with)\s+(?:\w+\s+){0,2}$",
@@ -87,17 +105,28 @@ def _nationality_place(text: str, in_sentence: list[dict], actor: dict | None, i
     return None
 
 
-def _actor(text: str, count: dict, sentence_mentions: list[dict]) -> dict | None:
+def _actor(text: str, count: dict, sentence_mentions: list[dict]) -> tuple[dict, str] | None:
+    """(the mention that did what the count counts, the rule that says so: `passive`, `attack`,
+    `subject` or `attacking`), or None."""
     candidates = [m for m in sentence_mentions if m["label"] in ACTOR_LABELS
                   and not NOT_AN_ACTOR.search(text[m["start_char"]:m["end_char"]])]
     for mention in (m for m in candidates if m["start_char"] >= count["end_char"]):
         between = text[count["end_char"]:mention["start_char"]]
-        if PASSIVE_BY.match(between) or (ATTACK_IN.match(between)
-                                          and ATTACK_NOUN.match(text[mention["end_char"]:mention["end_char"] + 30])):
-            return mention
-    before = [m for m in candidates if m["end_char"] <= count["start_char"]]
-    return next((m for m in reversed(before) if SUBJECT_VERB.match(text[m["end_char"]:count["start_char"]])
-                 and not AFTER_PREPOSITION.search(text[max(0, m["start_char"] - 40):m["start_char"]])), None)
+        if PASSIVE_BY.match(between):
+            return mention, "passive"
+        if (mention["label"] in ATTACK_AGENT_LABELS and ATTACK_IN.match(between)
+                and ATTACK_NOUN.match(text[mention["end_char"]:mention["end_char"] + 30])):
+            return mention, "attack"
+    for mention in reversed([m for m in candidates if m["end_char"] <= count["start_char"]]):
+        said = SUBJECT_VERB.match(text[mention["end_char"]:count["start_char"]])
+        if said is None or AFTER_PREPOSITION.search(text[max(0, mention["start_char"] - 40):mention["start_char"]]):
+            continue
+        if said["done"] is not None:
+            if " ".join(said["done"].lower().split()) in DONE_BY_TYPE.get(count["count_type"], ()):
+                return mention, "subject"
+        elif ATTACKING_TYPE[said["attacking"].lower()] == count["count_type"]:
+            return mention, "attacking"
+    return None
 
 
 def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.DataFrame) -> pl.DataFrame:
@@ -131,7 +160,7 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
             continue
         text, in_doc = doc["text"], mentions.get(count["doc_id"], [])
         in_sentence = [m for m in in_doc if m["sentence_index"] == count["sentence_index"]]
-        actor = _actor(text, count, in_sentence)
+        actor, actor_rule = _actor(text, count, in_sentence) or (None, None)
         located = [m for m in in_doc if m["entity_id"] in places_by_id and m is not actor]
         place, source = _nearest([m for m in located if m["sentence_index"] == count["sentence_index"]],
                                  count["start_char"], count["end_char"]), "sentence"
@@ -165,7 +194,8 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
             "event_date": event_date or doc["published_date"],
             "event_date_source": date_source,
             "sentence": text[sentence_start:sentence_end].strip(),
-            "evidence": event_evidence(count, place, source, actor, when if event_date else None, date_source,
+            "evidence": event_evidence(count, place, source, actor, actor_rule, when if event_date else None,
+                                       date_source,
                                        in_sentence,
                                        len([m for m in located if m["sentence_index"] == count["sentence_index"]])),
         })
@@ -176,8 +206,9 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
         **with_confidence("event_date", [e["date"] for e in evidence]))
 
 
-def event_evidence(count: dict, place: dict | None, source: str | None, actor: dict | None, when: dict | None,
-                   date_source: str | None, in_sentence: list[dict], places_in_sentence: int) -> dict:
+def event_evidence(count: dict, place: dict | None, source: str | None, actor: dict | None, actor_rule: str | None,
+                   when: dict | None, date_source: str | None, in_sentence: list[dict], places_in_sentence: int
+                   ) -> dict:
     """What an event's place, actor and date rest on, for their confidences (None for what it has
     not): which rule gave each, how sure the mention or date it came from is, how far it is from
     the count, and how many rivals the sentence holds."""
@@ -193,7 +224,7 @@ def event_evidence(count: dict, place: dict | None, source: str | None, actor: d
             "places_in_sentence": math.log1p(places_in_sentence)},
         "actor": None if actor is None else {
             "count_type": count["count_type"], "label": actor["label"],
-            "rule": "passive" if actor["start_char"] >= count["end_char"] else "subject",
+            "rule": actor_rule,
             "mention_confidence": actor.get("label_confidence"), "distance": gap(actor),
             "actors_in_sentence": math.log1p(actors)},
         "date": None if date_source is None else {

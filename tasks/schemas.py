@@ -323,10 +323,11 @@ EVENTS = pa.schema(
         column("place_source", pa.string(), "Which rule gave the place: `sentence` (a place or a nationality in "
                "it), `paragraph` or `document`; null when there is no place."),
         column("actor_entity_id", pa.string(), "Who did it, when the sentence says so: the person, organisation, "
-               "country or nationality a passive names after the count (`killed by Russian shelling`, `killed in a "
-               "PKK attack`), else the subject right before a verb of doing it (`German police arrested 12`, "
-               "`Russia bombarded Kyiv, killing 25`); null otherwise, and for whoever only reports, counts or "
-               "suffers it (`the UN says 30 died`) or a disease (`H5N1 has killed 93`)."),
+               "country or nationality a passive names after the count (`killed by Russian shelling`; an "
+               "organisation or nationality in `killed in a PKK attack`), else the subject right before a verb of "
+               "doing what the count counts (`German police arrested 12`, `Russia bombarded Kyiv, killing 25`); "
+               "null otherwise, and for whoever only reports, counts or "
+               "suffers it (`the UN says 30 died`) or a name with digits (a strain: `H5N1 has killed 93`)."),
         column("event_date", pa.date32(), "When: the first day of the nearest day, week, month or time the "
                "count's sentence names (`numbers.date_value`), else the document's `published_date` (else the day "
                "it was fetched); null when none is known."),

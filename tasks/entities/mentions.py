@@ -63,8 +63,8 @@ def label_evidence(ent: Span, model: dict | None, agreement: float, spellings: i
         letters = [c for c in sentence.text if c.isalpha()]
         shouted[sentence.start] = bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
     known_place = find_place(ent.text, fuzzy=False) is not None
-    # A nationality the gazetteer knows (`Scottish`), or a group it does not (`Tories`, which
-    # gold of other schemes calls an organisation).
+    # A country's nationality adjective the gazetteer knows (`Chinese`), or a name it does not: a
+    # group (`Tories`, which gold of other schemes calls an organisation), a plural (`Israelis`).
     demonym = fold(ent.text) in demonyms()
     after = ent.doc[ent.end] if ent.end < len(ent.doc) else None
     # The regression is linear: what a label's source, shape and gazetteer entry say differs by label.
