@@ -30,6 +30,8 @@ KILL_AFTER = 1.0
 #: Before the deadline: a last look for runs that started while the runner was stopping.
 LATE_SWEEP_BEFORE = 1.5
 SIGNAL_NAMES = {signal.SIGTERM: "SIGTERM", signal.SIGINT: "SIGINT"}
+#: What `serve` prints once its runner has started: from then on it polls for the schedule's runs.
+STARTED = "the runner is polling for scheduled runs"
 
 
 def serve(flow, *, name: str, cron: str | None, interval: float | None, parameters: dict[str, Any],
@@ -81,7 +83,9 @@ async def _serve(flow, *, name, cron, interval, parameters, concurrency_limit, d
     await asyncio.sleep(0)
     listen()
     waiting = asyncio.create_task(stop.wait())
+    started = asyncio.create_task(_say_when_started(runner))
     await asyncio.wait({serving, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    started.cancel()
     if not stop.is_set():
         waiting.cancel()
         serving.result()  # the runner ended on its own: its error is the command's
@@ -110,6 +114,13 @@ class _ConnectionErrorsInOneLine(logging.Filter):
             record.msg, record.args = f"{record.getMessage()}: {type(error).__name__}: {error}", None
             record.exc_info = record.exc_text = None
         return True
+
+
+async def _say_when_started(runner) -> None:
+    """STARTED, once the runner has connected to the server and polls for the schedule's runs."""
+    while not runner.started:
+        await asyncio.sleep(0.1)
+    print(STARTED, flush=True)
 
 
 def _transport_errors() -> tuple[type[BaseException], ...]:

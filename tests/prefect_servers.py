@@ -122,6 +122,17 @@ def wait_for_deployment(url: str, name: str, serve: subprocess.Popen) -> dict:
     return wait_for(registered, "served deployment")
 
 
+def wait_for_runner(log_path, serve: subprocess.Popen) -> None:
+    """Until `serve` (writing to `log_path`) says its runner has started polling for runs."""
+    from flows.serving import STARTED
+
+    def started():
+        assert serve.poll() is None, f"newsfacts serve exited with {serve.returncode}"
+        return STARTED in Path(log_path).read_text()
+
+    wait_for(started, "serve's runner", every=0.2)
+
+
 def prefect_cli(url: str, env: dict, *command: str) -> str:
     """What Prefect's own command line prints for `prefect COMMAND` against the server at `url`."""
     # A wide terminal, so that rich's tables do not cut names.

@@ -28,7 +28,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.settings import PREFECT_API_URL, temporary_settings
 
 from tests.conftest import SEEDS, read
-from tests.prefect_servers import prefect_server, start_serving, wait_for, wait_for_deployment
+from tests.prefect_servers import prefect_server, start_serving, wait_for, wait_for_deployment, wait_for_runner
 
 pytestmark = pytest.mark.slow  # `make test-lowest` leaves these system tests out
 
@@ -135,6 +135,8 @@ def test_serve_stops_within_seconds_once_the_server_is_gone(tmp_path, signum):
         with prefect_server(home) as (url, env):
             serve = start_serving(url, env, log, str(SEEDS), "--output", str(tmp_path / "out"), "--cron", "0 0 1 1 *")
             wait_for_deployment(url, "news-pipeline", serve)
+            # The server ends once the runner has started: before, it is the start that fails.
+            wait_for_runner(tmp_path / "serve.log", serve)
         try:
             seconds = stop(serve, signum)
         finally:

@@ -86,8 +86,9 @@ def test_every_failing_row_is_found_beyond_the_first_values_a_result_shows():
     # GE's BASIC result lists the first 20 failing values; the quarantine needs all 35 rows, and
     # the stored result says which rows they are.
     documents = pl.DataFrame({"doc_id": ["d1"], "text": ["Kyiv " * 40]})
-    rows = [{"doc_id": "d1", "start_char": 5 * i, "end_char": 5 * i + 4, "text": "Kyiv", "label": "GPE" if i % 4 else "X",
-             "sentence_index": 0, "canonical_name": "Kyiv", **IDS} for i in range(40)]
+    rows = [{"doc_id": "d1", "start_char": 5 * i, "end_char": 5 * i + 4, "text": "Kyiv",
+             "label": "GPE" if i % 4 else "X", "sentence_index": 0, "canonical_name": "Kyiv", **IDS}
+            for i in range(40)]
     rows += [{**rows[1], "start_char": i, "end_char": i + 2} for i in range(200, 225)]  # outside the text
     gate, failures = Validator().validate("entities", with_span_check(frame(rows, ENTITIES), documents, "text"))
     assert sorted(failures) == [i for i in range(40) if i % 4 == 0] + list(range(40, 65))
