@@ -72,9 +72,10 @@ SUBJECT_VERB = re.compile(
     re.IGNORECASE)
 # A name with digits is a strain or a product (`H5N1`), not who did it.
 NOT_AN_ACTOR = re.compile(r"\d")
-# `A bomb in central Turkey has killed 13`: a name after a preposition is where, not the subject.
-AFTER_PREPOSITION = re.compile(r"\b(?:in|of|at|from|near|on|across|outside|inside|into|to|for|with)\s+(?:\w+\s+){0,2}$",
-                               re.IGNORECASE)
+# `A bomb in central Turkey has killed 13`: a name after a preposition (and lower-case words, not
+# `said on Monday that Russian forces ...`) is where, not the subject.
+AFTER_PREPOSITION = re.compile(r"\b(?:in|of|at|from|near|on|across|outside|inside|into|to|for|with)\s+"
+                               r"(?-i:[a-z]+\s+){0,2}$", re.IGNORECASE)
 
 
 def _paragraph(text: str, at: int) -> tuple[int, int]:
@@ -195,8 +196,7 @@ def extract_events(numbers: pl.DataFrame, entities: pl.DataFrame, documents: pl.
             "event_date_source": date_source,
             "sentence": text[sentence_start:sentence_end].strip(),
             "evidence": event_evidence(count, place, source, actor, actor_rule, when if event_date else None,
-                                       date_source,
-                                       in_sentence,
+                                       date_source, in_sentence,
                                        len([m for m in located if m["sentence_index"] == count["sentence_index"]])),
         })
     evidence = [row.pop("evidence") for row in rows]

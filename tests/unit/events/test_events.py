@@ -58,6 +58,7 @@ ACTORS = [
     ("Three people were killed by Russian shelling overnight.", ("Russian", "NORP"), "Three", "KILL", True),
     ("It comes a week after 44 people were killed in a PKK attack in Istanbul.", ("PKK", "ORG"), "44", "KILL", True),
     ("Last Thursday, German police arrested two teenagers.", ("German", "NORP"), "two", "ARREST", True),
+    ("Officials said on Monday that Russian forces killed 12 civilians.", ("Russian", "NORP"), "12", "KILL", True),
     ("Russia bombarded Ukrainian cities, killing 25 people.", ("Russia", "GPE"), "25", "KILL", True),
     ("Russia bombarded Ukrainian cities with drones, killing 25 people and injuring 50.", ("Russia", "GPE"), "50",
      "WOUND", True),
