@@ -255,6 +255,19 @@ def _day_value(month: int, day: int, anchor: dt.date, future: bool | None) -> st
     return candidate.isoformat()
 
 
+def refers_back(surface: str) -> bool:
+    """Whether an expression's value is read from the ones before it (`the quarter`, `a year
+    earlier`): such a value names no new period, so it is not one a later expression refers to."""
+    if ANAPHOR.fullmatch(surface.strip()):
+        return True
+    match = DATE_PATTERN.fullmatch(surface.strip()) or DATE_PATTERN.search(surface)
+    if match is None:
+        return False
+    if match["yago"]:
+        return True
+    return bool(match["ago"]) and match["ago_u"].lower() == "year" and match["ago_n"].lower() in ("a", "one", "1")
+
+
 def _year_before(anchor: dt.date, earlier: Sequence[str]) -> tuple[str, str]:
     """`a year ago`, `a year earlier`, `the year-ago quarter`: in results, the same quarter a year
     before the last quarter the document named; else the year before the document's."""
@@ -530,7 +543,7 @@ def with_date_values(numbers: pl.DataFrame, documents: pl.DataFrame) -> pl.DataF
             continue
         values[i], granularities[i] = resolve_date(text[start:end], published, clause_around(text, start, end),
                                                    earlier=earlier.get(doc_id, ()))
-        if values[i] is not None:
+        if values[i] is not None and not refers_back(text[start:end]):
             earlier.setdefault(doc_id, []).append(values[i])
         if granularities[i] == "day":
             days.setdefault((doc_id, sentence), values[i])

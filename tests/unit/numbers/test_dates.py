@@ -192,3 +192,17 @@ def test_the_quarter_names_the_quarter_said_before_it_else_the_documents():
                                 "sentence_index": pl.Int32, "value": pl.Float64, "unit": pl.String})
     documents = pl.DataFrame({"doc_id": ["d"], "text": [text], "published_date": [dt.date(1989, 10, 26)]})
     assert with_date_values(rows, documents)["date_value"].to_list() == ["1989-Q3"] * 3
+
+
+def test_a_year_earlier_is_not_what_the_quarter_or_the_next_year_earlier_refers_to():
+    text = ("Third-quarter profit rose 19% from a year earlier. Sales were flat a year ago. "
+            "In the quarter, costs fell.")
+    found = find_dates(text)
+    assert [text[m.start:m.end] for m in found] == ["Third-quarter", "a year earlier", "a year ago", "the quarter"]
+    rows = pl.DataFrame({"doc_id": ["d"] * 4, "start_char": [m.start for m in found],
+                         "end_char": [m.end for m in found], "kind": ["date"] * 4, "sentence_index": [0, 0, 1, 2],
+                         "value": [None] * 4, "unit": [None] * 4},
+                        schema={"doc_id": pl.String, "start_char": pl.Int32, "end_char": pl.Int32, "kind": pl.String,
+                                "sentence_index": pl.Int32, "value": pl.Float64, "unit": pl.String})
+    documents = pl.DataFrame({"doc_id": ["d"], "text": [text], "published_date": [dt.date(1989, 10, 26)]})
+    assert with_date_values(rows, documents)["date_value"].to_list() == ["1989-Q3", "1988-Q3", "1988-Q3", "1989-Q3"]
