@@ -43,6 +43,9 @@ MEASURE_SPELLINGS: dict[str, str] = {
     **dict.fromkeys(("sq km", "sqkm", "km2", "square kilometre", "square kilometres", "square kilometer",
                      "square kilometers"), "square_kilometer"),
     **dict.fromkeys(("square mile", "square miles", "sq mile", "sq miles"), "square_mile"),
+    **dict.fromkeys(("cubic metre", "cubic metres", "cubic meter", "cubic meters"), "cubic_meter"),
+    **dict.fromkeys(("cubic kilometre", "cubic kilometres", "cubic kilometer", "cubic kilometers"), "cubic_kilometer"),
+    **dict.fromkeys(("cubic foot", "cubic feet"), "cubic_foot"),
     **dict.fromkeys(("square metre", "square metres", "square meter", "square meters", "sq m"), "square_meter"),
     **dict.fromkeys(("square foot", "square feet", "sq ft"), "square_foot"),
     **dict.fromkeys(("mph", "miles per hour", "miles an hour", "mile per hour"), "mile_per_hour"),
@@ -77,9 +80,10 @@ MEASURE_SPELLINGS: dict[str, str] = {
     **dict.fromkeys(("pound-feet", "pound-foot", "pound feet", "pound foot", "lb-ft", "lb ft", "lb-ft.", "foot-pounds",
                      "foot pounds", "ft-lb", "ft-lbs"), "pound_force_foot"),
     **dict.fromkeys(("newton metres", "newton meters", "newton-metres", "newton-meters"), "newton_meter"),
-    **dict.fromkeys(("degrees celsius", "degree celsius", "degrees centigrade", "celsius", "centigrade", "°c"),
-                    "degree_Celsius"),
-    **dict.fromkeys(("degrees fahrenheit", "degree fahrenheit", "fahrenheit", "°f"), "degree_Fahrenheit"),
+    **dict.fromkeys(("degrees celsius", "degree celsius", "degrees centigrade", "celsius", "centigrade", "°c",
+                     "degrees c", "degree c", "deg c", "celcius"), "degree_Celsius"),
+    **dict.fromkeys(("degrees fahrenheit", "degree fahrenheit", "fahrenheit", "°f", "degrees f", "degree f", "deg f",
+                     "farenheit"), "degree_Fahrenheit"),
     **dict.fromkeys(("degree", "degrees"), "degree"),
     **dict.fromkeys(("megapixel", "megapixels"), "megapixel"),
     **dict.fromkeys(("carat", "carats"), "carat"),
@@ -134,7 +138,7 @@ RATIO_UNITS = ("percent", "percentage_point")
 
 #: Currency symbols written before an amount, and their codes.
 CURRENCY_SYMBOLS = {"US$": "USD", "C$": "CAD", "A$": "AUD", "AU$": "AUD", "HK$": "HKD", "NZ$": "NZD", "S$": "SGD",
-                    "NT$": "TWD", "R$": "BRL", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₽": "RUB",
+                    "NT$": "TWD", "R$": "BRL", "Mex$": "MXN", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY", "₽": "RUB",
                     "₴": "UAH", "₹": "INR", "₩": "KRW", "Rs": "INR", "Rs.": "INR"}
 #: ISO codes read before or after an amount (`USD 5m`, `5m euros`); any ISO 4217 code is a valid unit.
 CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY", "RUB", "UAH", "CNY", "INR", "CHF", "AUD", "CAD", "HKD", "KRW", "SEK",

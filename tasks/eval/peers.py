@@ -9,7 +9,7 @@ import re
 import warnings
 from pathlib import Path
 
-from tasks.units import pint_name
+from tasks.units import COUNTRY_CURRENCIES, pint_name
 
 CURRENCY_NAMES = {
     "dollar": "USD", "united states dollar": "USD", "us dollar": "USD", "euro": "EUR", "pound": "GBP",
@@ -35,8 +35,18 @@ SPEC_KINDS = {
 TEMPERATURE_UNITS = {"c": "degree_Celsius", "f": "degree_Fahrenheit", "k": "kelvin"}
 
 
+#: quantulum3's names that are another name of one of ours.
+QUANTULUM_NAMES = {"pound-mass": "pound"}
+
+
 def currency_code(name: str) -> str:
-    return CURRENCY_NAMES.get(name.lower(), name.lower())
+    """The ISO code of a currency's name (`euro`, `Hong Kong dollar`); the name, lower case, when it
+    names no one currency (`franc`)."""
+    words = " ".join(name.lower().split())
+    if words in CURRENCY_NAMES:
+        return CURRENCY_NAMES[words]
+    country, _, currency = words.rpartition(" ")
+    return COUNTRY_CURRENCIES.get(country, words) if currency in ("dollar", "peso", "franc", "pound", "rupee") else words
 
 
 def quantulum_numbers(text: str) -> list[dict]:
@@ -83,7 +93,9 @@ def _resolution(result: dict, kind: str) -> dict | None:
     except ValueError:
         return None  # relative ordinals (`next`, `last`) have no number
     unit = resolution.get("unit", "")
-    if kind == "percent":
+    if kind in ("number", "range", "ordinal"):
+        row["unit"] = None  # these specs say nothing of units: `$20` there is the number 20
+    elif kind == "percent":
         row["unit"] = "percent"
     elif kind == "currency":
         row["unit"] = currency_code(unit)
@@ -119,7 +131,7 @@ def quantulum_unit(name: str, entity: str = "") -> str:
         return "percent"
     if entity == "currency" or name.lower() in CURRENCY_NAMES:
         return currency_code(name)
-    return pint_name(name)
+    return QUANTULUM_NAMES.get(name, pint_name(name))
 
 
 def _year(surface: str, unit: str) -> bool:

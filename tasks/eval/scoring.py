@@ -452,8 +452,9 @@ def judge_number_field(gold: Sequence[Sequence[dict]], predicted: Sequence[Seque
                        ) -> list[list[bool | None]]:
     """For each predicted number, whether its `field` (`unit` or `object`) is the gold's for the
     same amount (matched as `score_numbers` matches: overlapping spans, the same value; an empty
-    one is right where the gold's is empty); None for a prediction that matches no gold number."""
-    return [[None if g is None else _norm(g.get(field)) == _norm(p.get(field))
+    one is right where the gold's is empty); None for a prediction that matches no gold number, or
+    one whose gold leaves the field out (None: a set that does not annotate it)."""
+    return [[None if g is None or g.get(field, "") is None else _norm(g.get(field)) == _norm(p.get(field))
              for g, p in zip(_number_matches(gold_doc, predicted_doc), predicted_doc, strict=True)]
             for gold_doc, predicted_doc in zip(gold, predicted, strict=True)]
 

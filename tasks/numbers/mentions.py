@@ -142,7 +142,7 @@ NUMBER_PATTERN = re.compile(
       (?: (?P<pct>\s?%|\s(?:percent|per\s+cent)\b)(?P<pp>\s+points?\b)?
         | (?P<pp_only>\s+percentage\s+points?\b)
         | (?P<cur_post>[\s-](?:(?P<cur_country>{_COUNTRY_ADJECTIVES})\s+)?(?:{"|".join(CURRENCY_WORDS)})s?\b
-            |\s(?-i:(?:{"|".join(CURRENCY_CODES)}))\b)
+            |\s(?-i:(?:{"|".join(CURRENCY_CODES)}))\b|\s?[{_CURRENCY_MARKS}](?![\w$]))
         | (?P<minor>\s?(?:cents?|pence|penny)\b|(?-i:p)\b)
         | (?P<duration>(?:-|\s)(?:{"|".join(TIME_UNITS)}|centurie|hr|yr|min)s?\b(?P<old>-old\b|\s+old\b)?)
         | (?P<measure>(?:-|\s?)(?:{MEASURE_UNITS})(?!\w))
@@ -181,6 +181,8 @@ class NumberMention:
 def _currency_after(written: str, country: str | None) -> str:
     """The code of a currency named after an amount (`yen`, `Hong Kong dollars`, `EUR`)."""
     words = " ".join(written.replace("-", " ").split())
+    if words in CURRENCY_SYMBOLS:  # `15€`: a symbol after the amount, as much of Europe writes it
+        return CURRENCY_SYMBOLS[words]
     if words.isupper() and len(words) == 3:
         return words
     name = words.split()[-1].lower()

@@ -37,6 +37,23 @@ def test_recognizers_specs_read_as_gold(tmp_path):
     assert (number["value"], number["unit"]) == (75000000, "USD")
 
 
+def test_a_unit_is_judged_only_where_the_gold_annotates_one_and_named_currencies_read_as_codes(tmp_path):
+    from tasks.eval.peers import currency_code, quantulum_unit, read_recognizers_specs
+    from tasks.eval.scoring import judge_number_field
+
+    spec = tmp_path / "Specs" / "Number" / "English"
+    spec.mkdir(parents=True)
+    (spec / "NumberModel.json").write_text(
+        '[{"Input": "$20", "Results": [{"Text": "20", "Resolution": {"value": "20"}, "Start": 1, "End": 2}]}]')
+    (record,) = read_recognizers_specs(tmp_path)["NumberModel"]
+    ours = [{"start": 0, "end": 3, "value": 20.0, "unit": "USD"}]
+    assert judge_number_field([record["numbers"]], [ours], "unit") == [[None]]
+    assert judge_number_field([[{**record["numbers"][0], "unit": ""}]], [ours], "unit") == [[False]]
+    assert [currency_code(n) for n in ("Canadian dollar", "hong kong dollar", "Euro", "franc")] == [
+        "CAD", "HKD", "EUR", "franc"]
+    assert quantulum_unit("pound-mass") == "pound"
+
+
 def test_same_place_is_within_161_km_or_the_same_country_or_geonames_id():
     from tasks.eval.scoring import same_place, score_dates, score_places
 

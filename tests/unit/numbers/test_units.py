@@ -54,6 +54,10 @@ def one(text):
     ("he won the 100m sprint", ("100m", 100, "measure", "meter", "")),
     ("it raised 2m for charity", ("2m", 2e6, "count", "", "")),
     ("the index fell 50 points", ("50 points", 50, "measure", "point", "")),
+    ("it fell to 20 degrees C", ("20 degrees C", 20, "measure", "degree_Celsius", "")),
+    ("3bn cubic metres of gas", ("3bn cubic metres", 3e9, "measure", "cubic_meter", "")),
+    ("a fee of 20 € was paid", ("20 €", 20, "money", "EUR", "")),
+    ("it raised Mex$10m", ("Mex$10m", 1e7, "money", "MXN", "")),
 ])
 def test_units_are_read_into_one_vocabulary(text, expected):
     surface, value, kind, unit, per_unit = one(text)
@@ -79,6 +83,8 @@ def pint_expression(name: str) -> str:
         return special[name]
     if name.startswith("square_"):
         return f"{name.removeprefix('square_')} ** 2"
+    if name.startswith("cubic_") and name != "cubic_foot":
+        return f"{name.removeprefix('cubic_')} ** 3"
     return name.replace("_per_", " / ")
 
 
