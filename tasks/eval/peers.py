@@ -46,7 +46,9 @@ def currency_code(name: str) -> str:
     if words in CURRENCY_NAMES:
         return CURRENCY_NAMES[words]
     country, _, currency = words.rpartition(" ")
-    return COUNTRY_CURRENCIES.get(country, words) if currency in ("dollar", "peso", "franc", "pound", "rupee") else words
+    if currency in ("dollar", "peso", "franc", "pound", "rupee"):
+        return COUNTRY_CURRENCIES.get(country, words)
+    return words
 
 
 def quantulum_numbers(text: str) -> list[dict]:
