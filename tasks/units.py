@@ -139,8 +139,7 @@ RATIO_UNITS = ("percent", "percentage_point")
 #: Currency symbols written before an amount, and their codes.
 CURRENCY_SYMBOLS = {"US$": "USD", "C$": "CAD", "A$": "AUD", "AU$": "AUD", "HK$": "HKD", "NZ$": "NZD", "S$": "SGD",
                     "NT$": "TWD", "R$": "BRL", "Mex$": "MXN", "$": "USD", "£": "GBP", "€": "EUR", "¥": "JPY",
-                    "₽": "RUB",
-                    "₴": "UAH", "₹": "INR", "₩": "KRW", "Rs": "INR", "Rs.": "INR"}
+                    "₽": "RUB", "₴": "UAH", "₹": "INR", "₩": "KRW", "Rs": "INR", "Rs.": "INR"}
 #: ISO codes read before or after an amount (`USD 5m`, `5m euros`); any ISO 4217 code is a valid unit.
 CURRENCY_CODES = ("USD", "EUR", "GBP", "JPY", "RUB", "UAH", "CNY", "INR", "CHF", "AUD", "CAD", "HKD", "KRW", "SEK",
                   "NOK", "DKK", "ZAR", "BRL", "MXN", "SGD", "NZD", "TRY")
