@@ -149,11 +149,7 @@ def find_dates(text: str) -> list[DateMention]:
         if (match["mdy"] or match["dmy"]) and found and found[-1].end == weekday_end \
                 and WEEKDAY_JOINER.fullmatch(text[weekday_end:start]):
             start = found.pop().start  # `Saturday, April 25`: one day, named twice
-        kind = "time" if match["time"] or match["pod"] else "date"
-        if match["weekday"] and not match["wd_rel"] and found and found[-1].kind == "time" \
-                and text[found[-1].end:start] == " " and match["time"] is None:
-            start, kind = found.pop().start, "time"  # `10 p.m. Wednesday`: that day's time
-        found.append(DateMention(start, end, kind))
+        found.append(DateMention(start, end, "time" if match["time"] or match["pod"] else "date"))
         weekday_end = end if match["weekday"] else -1
     return found
 
@@ -336,9 +332,6 @@ def resolve_date(surface: str, anchor: dt.date | None, sentence: str = "",
         value = _valid_day(int(match["iso_y"]), int(match["iso_m"]), int(match["iso_d"]))
         return (value, "day") if value else (None, None)
     if match["time"]:
-        after = surface.strip()[match.end():].strip()
-        if re.fullmatch(_WEEKDAY, after) and anchor is not None:  # `10 p.m. Wednesday`
-            day_in_sentence = resolve_date(after, anchor, sentence)[0]
         day = day_in_sentence or (anchor.isoformat() if anchor else None)
         if day is None:
             return None, None

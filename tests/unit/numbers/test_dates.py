@@ -216,10 +216,3 @@ def test_a_weekday_before_a_date_is_one_day_and_says_which_year():
     assert resolve_date("Saturday, April 25", anchor, "The Times said on Saturday, April 25") == ("1998-04-25", "day")
     assert resolve_date("Tuesday, Jan. 5, 2021", anchor) == ("2021-01-05", "day")
     assert value("It opens on Monday 3 June.", anchor) == ("1998-06-03", "day")  # no year of those: the tense's
-
-
-def test_a_time_before_a_weekday_is_that_days_time():
-    text = "The kidnappers called at 10 p.m. Wednesday. At 9am on Friday it ended."
-    assert found(text) == [("10 p.m. Wednesday", "time"), ("9am", "time"), ("Friday", "date")]
-    assert resolve_date("10 p.m. Wednesday", dt.date(1998, 2, 13), "The kidnappers called") == (
-        "1998-02-11T22:00", "time")
