@@ -131,8 +131,7 @@ class DateMention:
 
 def find_dates(text: str) -> list[DateMention]:
     """Every date and time expression in `text`, in order, without overlap."""
-    found: list[DateMention] = []
-    weekday_end = -1  # where the last mention ends when it is a weekday alone
+    found = []
     for match in DATE_PATTERN.finditer(text):
         start, end = match.span()
         surface = match.group(0)
@@ -146,18 +145,8 @@ def find_dates(text: str) -> list[DateMention]:
             start += len(surface) - len(match["wd"])  # `on Friday` -> `Friday`
         elif surface[:4].lower() == "the " and not match["ref"]:  # `the past` is not `past`
             start += 4
-        if (match["mdy"] or match["dmy"]) and found and found[-1].end == weekday_end \
-                and WEEKDAY_JOINER.fullmatch(text[weekday_end:start]):
-            start = found.pop().start  # `Saturday, April 25`: one day, named twice
         found.append(DateMention(start, end, "time" if match["time"] or match["pod"] else "date"))
-        weekday_end = end if match["weekday"] else -1
     return found
-
-
-#: What stands between a weekday and the date it names (`Saturday, April 25`, `Monday 3 June`).
-WEEKDAY_JOINER = re.compile(r",?[ \t]+")
-#: A weekday before a date (`Saturday, April 25`): the date alone says which day.
-WEEKDAY_BEFORE_DATE = re.compile(rf"(?:{_WEEKDAY}),?\s+(?=\S)", re.IGNORECASE)
 
 
 # Words before a month name alone that make it the month (`in May`, not the verb `may`).
@@ -316,11 +305,6 @@ def resolve_date(surface: str, anchor: dt.date | None, sentence: str = "",
         unit = "quarter" if anaphor["unit"].lower() == "period" else anaphor["unit"].lower()
         latest = (anaphor["which"] or "").lower() in ("latest", "most recent")
         return refer_back(unit, anchor, earlier, latest) if anchor is not None else (None, None)
-    named = WEEKDAY_BEFORE_DATE.match(surface.strip())
-    weekday = None
-    if named is not None and DATE_PATTERN.fullmatch(surface.strip()[named.end():]):
-        weekday = WEEKDAYS.index(named.group(0).rstrip(", \t\n").lower())
-        surface = surface.strip()[named.end():]
     match = DATE_PATTERN.fullmatch(surface.strip()) or DATE_PATTERN.search(surface)
     if match is None:
         return None, None
@@ -354,11 +338,6 @@ def resolve_date(surface: str, anchor: dt.date | None, sentence: str = "",
         if anchor is None:
             return None, None
         value = _day_value(month, day, anchor, future)
-        if value and weekday is not None and dt.date.fromisoformat(value).weekday() != weekday:
-            # `Saturday, April 25`: the year in which that day is a Saturday, the nearest such.
-            named_years = [d for d in (_valid_day(anchor.year + y, month, day) for y in (-1, 0, 1))
-                           if d and dt.date.fromisoformat(d).weekday() == weekday]
-            value = min(named_years, key=lambda d: abs((dt.date.fromisoformat(d) - anchor).days), default=value)
         return (value, "day") if value else (None, None)
     if match["my"]:
         month = _month_of(match["my_m"])
@@ -526,7 +505,7 @@ def date_evidence(surface: str, clause: str, value: str, granularity: str | None
     a month, a shift from the document's date, a bare year), whether it writes its year, the tense
     that chose past or future, and the value's precision."""
     form = ("reference" if value.endswith("_REF") else "anaphor" if ANAPHOR.fullmatch(surface.strip())
-            else "weekday" if _WEEKDAY_WORD.search(surface) and not _MONTH_WORD.search(surface) else "shift" if _SHIFT_WORD.search(surface)
+            else "weekday" if _WEEKDAY_WORD.search(surface) else "shift" if _SHIFT_WORD.search(surface)
             else "month" if _MONTH_WORD.search(surface) else "digits" if re.fullmatch(r"[\d\s/.:-]+", surface)
             else "other")
     tense = "future" if FUTURE.search(clause) else "past" if PAST.search(clause) else "none"

@@ -206,13 +206,3 @@ def test_a_year_earlier_is_not_what_the_quarter_or_the_next_year_earlier_refers_
                                 "sentence_index": pl.Int32, "value": pl.Float64, "unit": pl.String})
     documents = pl.DataFrame({"doc_id": ["d"], "text": [text], "published_date": [dt.date(1989, 10, 26)]})
     assert with_date_values(rows, documents)["date_value"].to_list() == ["1989-Q3", "1988-Q3", "1988-Q3", "1989-Q3"]
-
-
-def test_a_weekday_before_a_date_is_one_day_and_says_which_year():
-    text = "The Times said on Saturday, April 25: the court ruled. He left on Friday, and on May 3 he came back."
-    assert found(text) == [("Saturday, April 25", "date"), ("Friday", "date"), ("May 3", "date")]
-    anchor = dt.date(1998, 4, 24)
-    # The past tense alone would put 25 April a year back; in 1997 it was a Friday.
-    assert resolve_date("Saturday, April 25", anchor, "The Times said on Saturday, April 25") == ("1998-04-25", "day")
-    assert resolve_date("Tuesday, Jan. 5, 2021", anchor) == ("2021-01-05", "day")
-    assert value("It opens on Monday 3 June.", anchor) == ("1998-06-03", "day")  # no year of those: the tense's
