@@ -82,7 +82,8 @@ def _resolution(result: dict, kind: str) -> dict | None:
     resolution = result.get("Resolution") or {}
     value = str(resolution.get("value", ""))
     row = {"start": result["Start"], "end": result["End"] + 1, "value_low": None, "value_high": None,
-           "unit": "", "object": ""}
+           # The number, range and ordinal specs say nothing of units: `$20` there is the number 20.
+           "unit": None if kind in ("number", "range", "ordinal") else "", "object": ""}
     if kind == "range":
         bounds = re.findall(r"-?[\d.]+", value)
         if len(bounds) != 2:
@@ -95,9 +96,7 @@ def _resolution(result: dict, kind: str) -> dict | None:
     except ValueError:
         return None  # relative ordinals (`next`, `last`) have no number
     unit = resolution.get("unit", "")
-    if kind in ("number", "range", "ordinal"):
-        row["unit"] = None  # these specs say nothing of units: `$20` there is the number 20
-    elif kind == "percent":
+    if kind == "percent":
         row["unit"] = "percent"
     elif kind == "currency":
         row["unit"] = currency_code(unit)

@@ -256,10 +256,8 @@ def _day_value(month: int, day: int, anchor: dt.date, future: bool | None) -> st
 
 
 def refers_back(surface: str) -> bool:
-    """Whether an expression's value is read from the ones before it (`the quarter`, `a year
-    earlier`): such a value names no new period, so it is not one a later expression refers to."""
-    if ANAPHOR.fullmatch(surface.strip()):
-        return True
+    """Whether an expression's value is a year before one said earlier (`a year earlier`, `the
+    year-ago quarter`): it names no new period, so it is not one a later expression refers to."""
     match = DATE_PATTERN.fullmatch(surface.strip()) or DATE_PATTERN.search(surface)
     if match is None:
         return False
@@ -543,7 +541,8 @@ def with_date_values(numbers: pl.DataFrame, documents: pl.DataFrame) -> pl.DataF
             continue
         values[i], granularities[i] = resolve_date(text[start:end], published, clause_around(text, start, end),
                                                    earlier=earlier.get(doc_id, ()))
-        if values[i] is not None and not refers_back(text[start:end]):
+        # `a year earlier` in results is last year's quarter: not the quarter the text is about.
+        if values[i] is not None and not (granularities[i] == "quarter" and refers_back(text[start:end])):
             earlier.setdefault(doc_id, []).append(values[i])
         if granularities[i] == "day":
             days.setdefault((doc_id, sentence), values[i])
