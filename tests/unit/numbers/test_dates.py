@@ -194,32 +194,27 @@ def test_the_quarter_names_the_quarter_said_before_it_else_the_documents():
     assert with_date_values(rows, documents)["date_value"].to_list() == ["1989-Q3"] * 3
 
 
+
+def dated(text, published=dt.date(1989, 10, 26)):
+    """The date values a run gives every date expression of `text`, a sentence each."""
+    found = find_dates(text)
+    rows = pl.DataFrame({"doc_id": ["d"] * len(found), "start_char": [m.start for m in found],
+                         "end_char": [m.end for m in found], "kind": ["date"] * len(found),
+                         "sentence_index": list(range(len(found))), "value": [None] * len(found),
+                         "unit": [None] * len(found)},
+                        schema={"doc_id": pl.String, "start_char": pl.Int32, "end_char": pl.Int32, "kind": pl.String,
+                                "sentence_index": pl.Int32, "value": pl.Float64, "unit": pl.String})
+    documents = pl.DataFrame({"doc_id": ["d"], "text": [text], "published_date": [published]})
+    return [text[m.start:m.end] for m in found], with_date_values(rows, documents)["date_value"].to_list()
+
+
 def test_a_year_earlier_is_not_what_the_quarter_or_the_next_year_earlier_refers_to():
     text = ("Third-quarter profit rose 19% from a year earlier. Sales were flat a year ago. "
             "In the quarter, costs fell.")
-    found = find_dates(text)
-    assert [text[m.start:m.end] for m in found] == ["Third-quarter", "a year earlier", "a year ago", "the quarter"]
-    rows = pl.DataFrame({"doc_id": ["d"] * 4, "start_char": [m.start for m in found],
-                         "end_char": [m.end for m in found], "kind": ["date"] * 4, "sentence_index": [0, 0, 1, 2],
-                         "value": [None] * 4, "unit": [None] * 4},
-                        schema={"doc_id": pl.String, "start_char": pl.Int32, "end_char": pl.Int32, "kind": pl.String,
-                                "sentence_index": pl.Int32, "value": pl.Float64, "unit": pl.String})
-    documents = pl.DataFrame({"doc_id": ["d"], "text": [text], "published_date": [dt.date(1989, 10, 26)]})
-    assert with_date_values(rows, documents)["date_value"].to_list() == ["1989-Q3", "1988-Q3", "1988-Q3", "1989-Q3"]
+    assert dated(text) == (["Third-quarter", "a year earlier", "a year ago", "the quarter"],
+                           ["1989-Q3", "1988-Q3", "1988-Q3", "1989-Q3"])
 
 
 def test_a_year_ago_in_prose_and_the_latest_quarter_stay_what_later_expressions_refer_to():
-    def values(text, kinds):
-        found = find_dates(text)
-        rows = pl.DataFrame({"doc_id": ["d"] * len(found), "start_char": [m.start for m in found],
-                             "end_char": [m.end for m in found], "kind": ["date"] * len(found),
-                             "sentence_index": list(range(len(found))), "value": [None] * len(found),
-                             "unit": [None] * len(found)},
-                            schema={"doc_id": pl.String, "start_char": pl.Int32, "end_char": pl.Int32,
-                                    "kind": pl.String, "sentence_index": pl.Int32, "value": pl.Float64,
-                                    "unit": pl.String})
-        documents = pl.DataFrame({"doc_id": ["d"], "text": [text], "published_date": [dt.date(1989, 10, 26)]})
-        return with_date_values(rows, documents)["date_value"].to_list()
-
-    assert values("The firm was founded a year ago. Later in the year, it listed.", None) == ["1988", "1988"]
-    assert values("In the latest quarter, profit rose. In the quarter, sales fell.", None) == ["1989-Q3", "1989-Q3"]
+    assert dated("The firm was founded a year ago. Later in the year, it listed.")[1] == ["1988", "1988"]
+    assert dated("In the latest quarter, profit rose. In the quarter, sales fell.")[1] == ["1989-Q3", "1989-Q3"]

@@ -83,7 +83,7 @@ def pint_expression(name: str) -> str:
         return special[name]
     if name.startswith("square_"):
         return f"{name.removeprefix('square_')} ** 2"
-    if name.startswith("cubic_") and name != "cubic_foot":
+    if name.startswith("cubic_") and name != "cubic_foot":  # pint names cubic feet itself, not cubic metres
         return f"{name.removeprefix('cubic_')} ** 3"
     return name.replace("_per_", " / ")
 
